@@ -1,0 +1,2 @@
+/** The cross-process benchmark harness behind {@code jipc bench}: jipc against the same exchange in C. */
+package io.jipc.bench;

@@ -1,0 +1,15 @@
+package io.jipc;
+
+/**
+ * A jipc object that lives on a file descriptor (pipes, FIFOs, sockets, POSIX queues, memfds,
+ * pidfds...): it can be passed to another process over a UNIX socket, handed to a child process
+ * at a chosen number, and watched by a poller.
+ */
+public interface FdBacked extends AutoCloseable {
+    /** The owned descriptor behind this object; closing it closes the object. */
+    Fd fd();
+
+    /** Closes the object and its descriptor; idempotent, never throws. */
+    @Override
+    void close();
+}

@@ -1,0 +1,74 @@
+package io.jipc;
+
+import java.io.IOException;
+
+/**
+ * A system call refused: names the C call, the object it was made on, and the errno.
+ *
+ * <p>The message reads like the C tradition, {@code mq_open(/jobs): No such file or directory
+ * (ENOENT)}. The subclasses are the cases callers branch on; everything else is a plain
+ * {@code IpcException} whose {@link #errno()} says what happened. Use {@link #of(String, String,
+ * int)} to get the most specific type for an errno.
+ */
+public class IpcException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final String call;
+    private final String object;
+    private final int errno;
+
+    public IpcException(String call, String object, int errno) {
+        this(call, object, errno, Errno.describe(errno) + " (" + Errno.nameOf(errno) + ")");
+    }
+
+    /** For subclasses whose text says more than strerror (a limit and its current value...). */
+    protected IpcException(String call, String object, int errno, String detail) {
+        super(call + "(" + (object == null ? "" : object) + "): " + detail);
+        this.call = call;
+        this.object = object;
+        this.errno = errno;
+    }
+
+    /**
+     * The exception for a failed call, of the most specific subclass for its errno: {@link
+     * NotFoundException} for ENOENT, {@link AlreadyExistsException} for EEXIST, {@link
+     * PermissionDeniedException} for EACCES and EPERM, {@link MessageTooLargeException} for
+     * EMSGSIZE, {@link ObjectRemovedException} for EIDRM.
+     */
+    public static IpcException of(String call, String object, int errno) {
+        return switch (errno) {
+            case 2 -> new NotFoundException(call, object);
+            case 17 -> new AlreadyExistsException(call, object);
+            case 1, 13 -> new PermissionDeniedException(call, object, errno);
+            case 90 -> new MessageTooLargeException(call, object);
+            case 43 -> new ObjectRemovedException(call, object);
+            default -> new IpcException(call, object, errno);
+        };
+    }
+
+    /** Same as {@link #of(String, String, int)}, with the text after the colon replaced by {@code detail}. */
+    public static IpcException withDetail(String call, String object, int errno, String detail) {
+        return new IpcException(call, object, errno,
+                detail + " (" + Errno.nameOf(errno) + ")");
+    }
+
+    /** The C call that failed, e.g. {@code mq_open}. */
+    public String call() {
+        return call;
+    }
+
+    /** What the call was made on: a name, a path, a key or a descriptor's description. */
+    public String object() {
+        return object;
+    }
+
+    /** The errno value. */
+    public int errno() {
+        return errno;
+    }
+
+    /** The errno as a constant, {@code null} for a value Linux leaves unused. */
+    public Errno error() {
+        return Errno.of(errno);
+    }
+}

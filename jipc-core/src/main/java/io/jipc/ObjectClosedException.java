@@ -1,0 +1,14 @@
+package io.jipc;
+
+/**
+ * The jipc object was closed, before the call or while it waited. Carries EBADF, the errno a C
+ * program would see, but is raised by jipc itself: a closed object never reaches the kernel, so a
+ * descriptor number recycled by another open can never be touched.
+ */
+public class ObjectClosedException extends IpcException {
+    private static final long serialVersionUID = 1L;
+
+    public ObjectClosedException(String call, String object) {
+        super(call, object, 9, "object is closed");
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * jipc: every classic Linux IPC mechanism for Java, on the Foreign Function &amp; Memory API.
+ *
+ * <p>Run with {@code --enable-native-access=io.jipc}.
+ */
+module io.jipc {
+    exports io.jipc;
+}
