@@ -56,7 +56,7 @@ public final class Fd implements AutoCloseable {
     /** CLOSED bit plus the count of calls in flight. */
     @SuppressWarnings("unused")
     private volatile int state;
-    /** The close eventfd, -1 until some thread first waits on this descriptor. */
+    /** The close eventfd: -1 until some thread first waits on this descriptor, -2 once closed. */
     @SuppressWarnings("unused")
     private volatile int closeEventFd = -1;
 
@@ -129,7 +129,9 @@ public final class Fd implements AutoCloseable {
                 return;
             }
         } while (!STATE.weakCompareAndSet(this, s, s | CLOSED));
-        int ev = (int) CLOSE_EVENT.getAndSet(this, -2);
+        // A waiter that created the eventfd before this point is woken by the write; one that
+        // creates it later sees CLOSED before it polls.
+        int ev = closeEventFd;
         if (ev >= 0) {
             Unistd.write(ev, ONE, 8);
         }
@@ -138,14 +140,10 @@ public final class Fd implements AutoCloseable {
         }
     }
 
+    /** Runs once, when closed and no call is in flight: nothing can poll the eventfd any more. */
     private void closeNumber() {
         Unistd.close(number);
-        // Late waiters may still poll the close eventfd until they see CLOSED; it is closed last,
-        // when no call is in flight any more.
-        int ev = (int) CLOSE_EVENT.getAndSet(this, -3);
-        if (ev == -2) {
-            return;
-        }
+        int ev = (int) CLOSE_EVENT.getAndSet(this, -2);
         if (ev >= 0) {
             Unistd.close(ev);
         }
@@ -208,20 +206,14 @@ public final class Fd implements AutoCloseable {
         if (ev >= 0) {
             return ev;
         }
-        if (ev < -1) {
-            throw new ObjectClosedException("poll", label);
-        }
         int created = Eventfd.eventfd(0, Eventfd.EFD_CLOEXEC | Eventfd.EFD_NONBLOCK);
         if (created < 0) {
             throw IpcException.of("eventfd", label, -created);
         }
+        // The caller holds an acquire, so closeNumber cannot run meanwhile: only a racing waiter can win.
         if (!CLOSE_EVENT.compareAndSet(this, -1, created)) {
             Unistd.close(created);
-            ev = closeEventFd;
-            if (ev < 0) {
-                throw new ObjectClosedException("poll", label);
-            }
-            return ev;
+            return closeEventFd;
         }
         return created;
     }

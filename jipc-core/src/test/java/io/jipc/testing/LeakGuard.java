@@ -1,0 +1,176 @@
+package io.jipc.testing;
+
+import io.jipc.internal.ThreadWaker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test class that leaves something behind: a descriptor it opened, or an IPC object
+ * carrying this run's prefix ({@link TestIpc}) — a {@code /dev/shm} entry (shared memory, named
+ * semaphores), a POSIX queue, a System V queue, semaphore set or segment.
+ *
+ * <p>Registered for every test class by JUnit's extension auto-detection (see {@code
+ * junit-platform.properties}). Runs after the class's own {@code @AfterAll}. What it finds it
+ * reports, then removes the IPC objects, so one leak fails one class and not every class after it.
+ */
+public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
+    /** Finds leftovers a directory listing cannot show (e.g. POSIX queues with no /dev/mqueue mount). */
+    public interface Probe {
+        /** Descriptions of this run's objects that still exist; removes them. */
+        List<String> removeLeftovers();
+    }
+
+    private static final List<Probe> PROBES = new CopyOnWriteArrayList<>();
+
+    /** Adds a probe, once per probe class. */
+    public static void register(Probe probe) {
+        for (Probe p : PROBES) {
+            if (p.getClass() == probe.getClass()) {
+                return;
+            }
+        }
+        PROBES.add(probe);
+    }
+
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LeakGuard.class);
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getStore(NS).put("fds", openDescriptors());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        @SuppressWarnings("unchecked")
+        Map<Integer, String> before = context.getStore(NS).get("fds", Map.class);
+        List<String> leaks = new ArrayList<>();
+        if (before != null) {
+            leaks.addAll(newDescriptors(before));
+        }
+        leaks.addAll(removeIpcLeftovers());
+        if (!leaks.isEmpty()) {
+            throw new AssertionError("leak guard: " + context.getDisplayName() + " left behind:\n  "
+                    + String.join("\n  ", leaks));
+        }
+    }
+
+    /** Descriptors open now and not in {@code before}, except those the JVM opens for itself. */
+    public static List<String> newDescriptors(Map<Integer, String> before) {
+        // Give descriptors closed by other threads (pumps of killed peers) a moment to go.
+        List<String> found = List.of();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Set<Integer> wakers = ThreadWaker.liveDescriptors();
+            found = openDescriptors().entrySet().stream()
+                    .filter(e -> !e.getValue().equals(before.get(e.getKey())))
+                    .filter(e -> !wakers.contains(e.getKey()))
+                    .filter(e -> !jvmOwn(e.getValue()))
+                    .map(e -> "fd " + e.getKey() + " -> " + e.getValue())
+                    .toList();
+            if (found.isEmpty()) {
+                return found;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return found;
+    }
+
+    private static boolean jvmOwn(String target) {
+        return target.endsWith(".jar") || target.endsWith(".jsa") || target.startsWith("/proc/")
+                || target.startsWith("/sys/") || target.startsWith("/dev/urandom")
+                || target.startsWith("/dev/random") || target.startsWith(System.getProperty("java.home"));
+    }
+
+    /** Every open descriptor of this process and what it points to. */
+    public static Map<Integer, String> openDescriptors() {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                try {
+                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                } catch (IOException gone) {
+                    // closed meanwhile (the listing's own descriptor among them)
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return fds;
+    }
+
+    /** Finds and removes every IPC object of this run; returns what it found. */
+    public static List<String> removeIpcLeftovers() {
+        List<String> found = new ArrayList<>();
+        for (Path dir : List.of(Path.of("/dev/shm"), Path.of("/dev/mqueue"))) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                for (Path p : entries.filter(p -> p.getFileName().toString().contains(TestIpc.PREFIX)).toList()) {
+                    found.add(p.toString());
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                found.add(dir + ": " + e);
+            }
+        }
+        long pid = ProcessHandle.current().pid();
+        for (String[] kind : new String[][] {{"msg", "-q"}, {"sem", "-s"}, {"shm", "-m"}}) {
+            for (String[] row : sysv(kind[0])) {
+                int key = (int) Long.parseLong(row[0]);
+                boolean ours = TestIpc.isOurKey(key)
+                        || (key == 0 && kind[0].equals("shm") && Long.parseLong(row[4]) == pid);
+                if (ours) {
+                    found.add("sysv " + kind[0] + " key 0x" + Integer.toHexString(key) + " id " + row[1]);
+                    ipcrm(kind[1], row[1]);
+                }
+            }
+        }
+        for (Probe probe : PROBES) {
+            found.addAll(probe.removeLeftovers());
+        }
+        return found;
+    }
+
+    private static List<String[]> sysv(String kind) {
+        Path table = Path.of("/proc/sysvipc", kind);
+        if (!Files.isReadable(table)) {
+            return List.of();
+        }
+        try {
+            return Files.readAllLines(table).stream().skip(1).map(String::trim)
+                    .filter(l -> !l.isEmpty()).map(l -> l.split("\\s+")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void ipcrm(String option, String id) {
+        try {
+            Process p = new ProcessBuilder("ipcrm", option, id).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor();
+            p.getOutputStream().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

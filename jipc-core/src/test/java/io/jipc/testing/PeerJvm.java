@@ -1,0 +1,38 @@
+package io.jipc.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a second JVM running a peer's {@code main} (a class of the test class path, typically a
+ * {@code *Peer}), with the same JDK and class path as the test and native access enabled.
+ */
+public final class PeerJvm {
+    private PeerJvm() {}
+
+    public static Peer start(Class<?> mainClass, String... args) {
+        return start(List.of(), mainClass, args);
+    }
+
+    /** Same, with extra JVM options before the class name. */
+    public static Peer start(List<String> jvmOptions, Class<?> mainClass, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaCommand());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-Xshare:auto");
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass.getName());
+        cmd.addAll(List.of(args));
+        return Peer.start(mainClass.getSimpleName(), cmd);
+    }
+
+    /** The java launcher of the running JVM. */
+    public static String javaCommand() {
+        return ProcessHandle.current().info().command()
+                .orElseGet(() -> System.getProperty("java.home") + "/bin/java");
+    }
+}
