@@ -1,0 +1,188 @@
+package io.jipc.bench.jmh;
+
+import io.jipc.bench.CPrograms;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs {@link DowncallBench} with JMH next to the same loops in C ({@code downcall.c}) and prints
+ * jipc, C and jipc/C per call.
+ *
+ * <p>This machine's noise (other builds, a 2-vCPU VM) is larger than the differences measured, so
+ * each benchmark runs in rounds: the C loop, then one JMH fork of the Java loop, again and again.
+ * The ratio of each round is taken, and the median over rounds reported (with the spread).
+ *
+ * <pre>
+ * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]
+ * </pre>
+ * Defaults (about two minutes): 3 rounds; per JMH fork 3 warm-up and 4 measured iterations of
+ * 1 s; per C run the median of 3 repetitions of 0.5 s. {@code --gc} adds JMH's GC profiler and a
+ * B/op column (jipc's downcalls allocate nothing).
+ */
+public final class BindingCost {
+    private BindingCost() {}
+
+    /** One row: a JMH benchmark method and the C loop it is compared with. */
+    private record Row(String label, String method, String cLoop) {}
+
+    private static final List<Row> ROWS = List.of(
+            new Row("getppid", "getppid", "getppid"),
+            new Row("getppid, critical", "getppidCritical", "getppid"),
+            new Row("pipe write+read 8 B", "pipeWriteRead", "pipe_write_read"),
+            new Row("pipe write+read 8 B, critical", "pipeWriteReadCritical", "pipe_write_read"));
+
+    public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
+        int rounds = 3;
+        int warmup = 3;
+        int iterations = 4;
+        int seconds = 1;
+        boolean gc = false;
+        boolean verbose = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--gc" -> gc = true;
+                case "--verbose" -> verbose = true;
+                case "--rounds" -> rounds = positive(args, ++i);
+                case "--warmup" -> warmup = positive(args, ++i);
+                case "--iterations" -> iterations = positive(args, ++i);
+                case "--time" -> seconds = positive(args, ++i);
+                case "-h", "--help" -> {
+                    System.out.println("usage: jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]");
+                    return;
+                }
+                default -> usage("unknown option " + args[i]);
+            }
+        }
+
+        Path downcall = CPrograms.binary("downcall", CPrograms.defaultCacheDir());
+        List<String> jvmArgs = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-Xshare:auto"));
+        if (Runtime.version().feature() >= 23) {
+            jvmArgs.add("--sun-misc-unsafe-memory-access=allow"); // JMH's own Unsafe use, not jipc's
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%-31s %10s %10s %8s %15s%s%n", "call (ns/op)", "jipc", "C",
+                "jipc/C", "round ratios", gc ? "     B/op" : ""));
+        int step = 0;
+        for (Row row : ROWS) {
+            double[] jipc = new double[rounds];
+            double[] c = new double[rounds];
+            double[] ratio = new double[rounds];
+            double alloc = 0;
+            for (int r = 0; r < rounds; r++) {
+                System.err.printf(Locale.ROOT, "binding cost %d/%d: %s, round %d/%d%n", ++step, ROWS.size() * rounds,
+                        row.label(), r + 1, rounds);
+                c[r] = runC(downcall, row.cLoop());
+                ChainedOptionsBuilder options = new OptionsBuilder()
+                        .include(DowncallBench.class.getName() + "\\." + row.method() + "$")
+                        .mode(Mode.AverageTime)
+                        .timeUnit(TimeUnit.NANOSECONDS)
+                        .forks(1)
+                        .warmupIterations(warmup)
+                        .warmupTime(TimeValue.seconds(seconds))
+                        .measurementIterations(iterations)
+                        .measurementTime(TimeValue.seconds(seconds))
+                        .jvmArgs(jvmArgs.toArray(String[]::new))
+                        .shouldFailOnError(true)
+                        .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
+                if (gc) {
+                    options.addProfiler(GCProfiler.class);
+                }
+                Collection<RunResult> results = new Runner(options.build()).run();
+                if (results.size() != 1) {
+                    throw new IllegalStateException("JMH ran " + results.size() + " benchmarks for " + row.method());
+                }
+                RunResult rr = results.iterator().next();
+                jipc[r] = rr.getPrimaryResult().getScore();
+                Result<?> norm = rr.getSecondaryResults().get("gc.alloc.rate.norm");
+                if (norm != null) {
+                    alloc = Math.max(alloc, norm.getScore());
+                }
+                ratio[r] = jipc[r] / c[r];
+            }
+            StringBuilder spread = new StringBuilder();
+            for (double x : ratio) {
+                spread.append(spread.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.2f", x));
+            }
+            out.append(String.format(Locale.ROOT, "%-31s %10.1f %10.1f %8.3f %15s%s%n", row.label(), median(jipc),
+                    median(c), median(ratio), spread, gc ? String.format(Locale.ROOT, " %8.3f", alloc) : ""));
+        }
+        out.append(String.format(Locale.ROOT,
+                "Medians over %d rounds of (C, then one JMH fork). JMH: %d x %d s after %d x %d s warm-up, average time.%n"
+                        + "C: gcc %s, median of 3 x 0.5 s, clock_gettime(CLOCK_MONOTONIC).%s%n",
+                rounds, iterations, seconds, warmup, seconds, String.join(" ", CPrograms.GCC_FLAGS),
+                gc ? " B/op: JMH gc.alloc.rate.norm, the largest over rounds." : ""));
+        System.out.print(out);
+    }
+
+    /** Runs one C loop: its ns/op. */
+    private static double runC(Path binary, String loop) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(binary.toString(), "0.5", "3", loop)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().close();
+        String text;
+        try (InputStream in = p.getInputStream()) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            p.waitFor();
+            throw new IOException(binary + " did not finish");
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(binary + " exited " + p.exitValue());
+        }
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length == 2 && f[0].equals(loop)) {
+                return Double.parseDouble(f[1]);
+            }
+        }
+        throw new IOException(binary + " printed no result for " + loop + ":\n" + text);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+
+    private static int positive(String[] args, int i) {
+        if (i >= args.length) {
+            usage(args[i - 1] + " needs a number");
+        }
+        try {
+            int n = Integer.parseInt(args[i]);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the usage message
+        }
+        usage(args[i - 1] + " needs a positive integer, got " + args[i]);
+        return 0;
+    }
+
+    private static void usage(String message) {
+        System.err.println("jmh: " + message);
+        System.exit(2);
+    }
+}
