@@ -41,8 +41,17 @@ public final class Io {
         return new Io(new FileInputStream(FileDescriptor.in),
                 new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8),
-                System.console() != null && System.console().isTerminal() && System.getenv("TERM") != null,
-                args, commandLineBytes(args.length));
+                stderrIsTerminal(), args, commandLineBytes(args.length));
+    }
+
+    /** Whether descriptor 2 is a terminal (a tty or pseudo-terminal), as isatty(2) would say. */
+    private static boolean stderrIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** The io context of the running command. */
