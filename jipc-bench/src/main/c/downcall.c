@@ -4,7 +4,7 @@
  *
  *   downcall [SECONDS_PER_REP [REPS [LOOP...]]]
  *
- * Runs the named loops (default: all of getppid, pipe_write_read) and prints one line per loop,
+ * Runs the named loops (default: all of labs, getppid, pipe_write_read) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
@@ -31,6 +31,17 @@ static void loop_getppid(long n) {
         acc += getppid();
     }
     sink = acc;
+}
+
+/* Called through a volatile pointer, so the compiler cannot inline it or hoist it out of the loop. */
+static long (*volatile labs_ptr)(long) = labs;
+
+static void loop_labs(long n) {
+    long acc = 0;
+    for (long i = 0; i < n; i++) {
+        acc += labs_ptr(-i);
+    }
+    sink = (int) acc;
 }
 
 static void loop_pipe_write_read(long n) {
@@ -86,6 +97,7 @@ int main(int argc, char **argv) {
     }
     memset(buf, 'x', sizeof buf);
     static const struct { const char *name; void (*loop)(long); } loops[] = {
+        {"labs", loop_labs},
         {"getppid", loop_getppid},
         {"pipe_write_read", loop_pipe_write_read},
     };

@@ -37,15 +37,16 @@ public final class Exchange {
      */
     public static void pingPong(Link link, MemorySegment buf, RoundSpec spec, Histogram latencies) throws IOException {
         int size = spec.size();
+        MemorySegment message = buf.asSlice(0, size);
         int warmup = spec.pingWarmup();
         int total = warmup + spec.pingCount();
         for (int i = 0; i < total; i++) {
-            stamp(buf, size, i);
+            stamp(message, size, i);
             long t0 = System.nanoTime();
-            link.send(buf, size);
-            link.receive(buf, size);
+            link.send(message);
+            link.receive(message);
             long t1 = System.nanoTime();
-            check(buf, size, i);
+            check(message, size, i);
             if (i >= warmup) {
                 latencies.recordValue(Math.min(Math.max(t1 - t0, 1), MAX_TRACKED_NS));
             }
@@ -55,41 +56,43 @@ public final class Exchange {
     /** Runs {@code spec}'s streaming as the sender; returns the nanoseconds the timed part took. */
     public static long stream(Link link, MemorySegment buf, RoundSpec spec) throws IOException {
         int size = spec.size();
+        MemorySegment message = buf.asSlice(0, size);
         for (int i = 0; i < spec.streamWarmup(); i++) {
-            stamp(buf, size, i);
-            link.send(buf, size);
+            stamp(message, size, i);
+            link.send(message);
         }
-        link.receive(buf, size);
+        link.receive(message);
         int count = spec.streamCount();
         long t0 = System.nanoTime();
         for (int i = 0; i < count; i++) {
-            stamp(buf, size, i);
-            link.send(buf, size);
+            stamp(message, size, i);
+            link.send(message);
         }
-        link.receive(buf, size);
+        link.receive(message);
         return System.nanoTime() - t0;
     }
 
     /** The peer's side of one round: echoes the ping-pong, then sinks and acknowledges the stream. */
     public static void serve(Link link, MemorySegment buf, RoundSpec spec) throws IOException {
         int size = spec.size();
+        MemorySegment message = buf.asSlice(0, size);
         int total = spec.pingWarmup() + spec.pingCount();
         for (int i = 0; i < total; i++) {
-            link.receive(buf, size);
-            check(buf, size, i);
-            link.send(buf, size);
+            link.receive(message);
+            check(message, size, i);
+            link.send(message);
         }
         for (int i = 0; i < spec.streamWarmup(); i++) {
-            link.receive(buf, size);
-            check(buf, size, i);
+            link.receive(message);
+            check(message, size, i);
         }
-        link.send(buf, size);
+        link.send(message);
         int count = spec.streamCount();
         for (int i = 0; i < count; i++) {
-            link.receive(buf, size);
-            check(buf, size, i);
+            link.receive(message);
+            check(message, size, i);
         }
-        link.send(buf, size);
+        link.send(message);
     }
 
     static void stamp(MemorySegment buf, int size, int seq) {

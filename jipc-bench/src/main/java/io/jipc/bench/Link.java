@@ -14,16 +14,16 @@ import java.lang.foreign.MemorySegment;
  */
 public interface Link extends AutoCloseable {
     /**
-     * Sends one message: the first {@code size} bytes of {@code buf}, all of them (a stream
-     * mechanism loops over short writes).
+     * Sends one message: all of {@code message} (a stream mechanism loops over short writes).
+     * The segment is native and its size is the message size.
      */
-    void send(MemorySegment buf, int size) throws IOException;
+    void send(MemorySegment message) throws IOException;
 
     /**
-     * Receives one message of exactly {@code size} bytes into {@code buf}, waiting as long as it
-     * takes (a stream mechanism loops over short reads). End of file is an {@link IOException}.
+     * Receives one message, filling all of {@code message}, waiting as long as it takes (a stream
+     * mechanism loops over short reads). End of file is an {@link IOException}.
      */
-    void receive(MemorySegment buf, int size) throws IOException;
+    void receive(MemorySegment message) throws IOException;
 
     /** Closes this end and whatever it created; idempotent. */
     @Override

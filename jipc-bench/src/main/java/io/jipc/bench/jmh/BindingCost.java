@@ -27,14 +27,15 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * jipc, C and jipc/C per call.
  *
  * <p>This machine's noise (other builds, a 2-vCPU VM) is larger than the differences measured, so
- * each benchmark runs in rounds: the C loop, then one JMH fork of the Java loop, again and again.
- * The ratio of each round is taken, and the median over rounds reported (with the spread).
+ * each benchmark runs in rounds: the C loop, one JMH fork of the Java loop, the C loop, another
+ * fork, ... Each fork is compared with the mean of the C runs on either side of it, and the
+ * median of those ratios is reported, with every round's ratio beside it.
  *
  * <pre>
  * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]
  * </pre>
- * Defaults (about two minutes): 3 rounds; per JMH fork 3 warm-up and 4 measured iterations of
- * 1 s; per C run the median of 3 repetitions of 0.5 s. {@code --gc} adds JMH's GC profiler and a
+ * Defaults (about three minutes): 5 rounds; per JMH fork 2 warm-up and 2 measured iterations of
+ * 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
  */
 public final class BindingCost {
@@ -44,15 +45,17 @@ public final class BindingCost {
     private record Row(String label, String method, String cLoop) {}
 
     private static final List<Row> ROWS = List.of(
+            new Row("labs (no syscall)", "labs", "labs"),
+            new Row("labs (no syscall), critical", "labsCritical", "labs"),
             new Row("getppid", "getppid", "getppid"),
             new Row("getppid, critical", "getppidCritical", "getppid"),
             new Row("pipe write+read 8 B", "pipeWriteRead", "pipe_write_read"),
             new Row("pipe write+read 8 B, critical", "pipeWriteReadCritical", "pipe_write_read"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
-        int rounds = 3;
-        int warmup = 3;
-        int iterations = 4;
+        int rounds = 5;
+        int warmup = 2;
+        int iterations = 2;
         int seconds = 1;
         boolean gc = false;
         boolean verbose = false;
@@ -78,18 +81,20 @@ public final class BindingCost {
             jvmArgs.add("--sun-misc-unsafe-memory-access=allow"); // JMH's own Unsafe use, not jipc's
         }
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-31s %10s %10s %8s %15s%s%n", "call (ns/op)", "jipc", "C",
-                "jipc/C", "round ratios", gc ? "     B/op" : ""));
+        out.append(String.format(Locale.ROOT, "%-31s %10s %10s %8s %8s  %sratio per round%n", "call (ns/op)", "jipc",
+                "C", "jipc-C", "jipc/C", gc ? "    B/op  " : ""));
         int step = 0;
         for (Row row : ROWS) {
+            // C, jipc, C, jipc, ..., C: each JMH fork is compared with the mean of the C runs
+            // just before and just after it, so slow drift in the machine's load cancels out.
+            double[] c = new double[rounds + 1];
             double[] jipc = new double[rounds];
-            double[] c = new double[rounds];
             double[] ratio = new double[rounds];
             double alloc = 0;
+            c[0] = runC(downcall, row.cLoop());
             for (int r = 0; r < rounds; r++) {
                 System.err.printf(Locale.ROOT, "binding cost %d/%d: %s, round %d/%d%n", ++step, ROWS.size() * rounds,
                         row.label(), r + 1, rounds);
-                c[r] = runC(downcall, row.cLoop());
                 ChainedOptionsBuilder options = new OptionsBuilder()
                         .include(DowncallBench.class.getName() + "\\." + row.method() + "$")
                         .mode(Mode.AverageTime)
@@ -115,18 +120,24 @@ public final class BindingCost {
                 if (norm != null) {
                     alloc = Math.max(alloc, norm.getScore());
                 }
-                ratio[r] = jipc[r] / c[r];
+                c[r + 1] = runC(downcall, row.cLoop());
+                ratio[r] = jipc[r] / ((c[r] + c[r + 1]) / 2);
             }
             StringBuilder spread = new StringBuilder();
             for (double x : ratio) {
                 spread.append(spread.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.2f", x));
             }
-            out.append(String.format(Locale.ROOT, "%-31s %10.1f %10.1f %8.3f %15s%s%n", row.label(), median(jipc),
-                    median(c), median(ratio), spread, gc ? String.format(Locale.ROOT, " %8.3f", alloc) : ""));
+            double[] diff = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                diff[r] = jipc[r] - (c[r] + c[r + 1]) / 2;
+            }
+            out.append(String.format(Locale.ROOT, "%-31s %10.1f %10.1f %8.1f %8.3f  %s%s%n", row.label(), median(jipc),
+                    median(c), median(diff), median(ratio), gc ? String.format(Locale.ROOT, "%8.3f  ", alloc) : "", spread));
         }
         out.append(String.format(Locale.ROOT,
-                "Medians over %d rounds of (C, then one JMH fork). JMH: %d x %d s after %d x %d s warm-up, average time.%n"
-                        + "C: gcc %s, median of 3 x 0.5 s, clock_gettime(CLOCK_MONOTONIC).%s%n",
+                "Medians over %d rounds: C, JMH fork, C, JMH fork, ..., C; each fork's ratio is against the mean of the C runs%n"
+                        + "around it. JMH: %d x %d s after %d x %d s warm-up, average time. C: gcc %s,%n"
+                        + "median of 3 x 0.3 s, clock_gettime(CLOCK_MONOTONIC).%s%n",
                 rounds, iterations, seconds, warmup, seconds, String.join(" ", CPrograms.GCC_FLAGS),
                 gc ? " B/op: JMH gc.alloc.rate.norm, the largest over rounds." : ""));
         System.out.print(out);
@@ -134,7 +145,7 @@ public final class BindingCost {
 
     /** Runs one C loop: its ns/op. */
     private static double runC(Path binary, String loop) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(binary.toString(), "0.5", "3", loop)
+        Process p = new ProcessBuilder(binary.toString(), "0.3", "3", loop)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         String text;

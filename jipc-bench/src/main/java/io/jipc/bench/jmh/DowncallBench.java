@@ -5,6 +5,7 @@ import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -22,7 +23,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The bare cost of a jipc downcall: {@code getppid(2)}, and {@code write(2)} + {@code read(2)} of
  * 8 bytes on a pipe, each through the ordinary binding and through one linked with {@code
- * Linker.Option.critical}. {@code downcall.c} runs the same loops in C; {@link BindingCost} runs
+ * Linker.Option.critical}; and {@code labs(3)}, which enters no kernel, to show the Java-to-C
+ * transition alone (a system call here costs a microsecond or more, and its noise hides a few
+ * nanoseconds). {@code downcall.c} runs the same loops in C; {@link BindingCost} runs
  * both and prints the ratios.
  *
  * <p>The pipe calls go through the raw {@code io.jipc.internal.libc.Unistd} layer (errno captured,
@@ -40,7 +43,13 @@ public class DowncallBench {
     private static final MethodHandle READ_CRITICAL = Libc.criticalDowncall("read",
             FunctionDescriptor.of(Libc.C_LONG, Libc.C_INT, Libc.C_POINTER, Libc.C_SIZE_T));
 
+    /** {@code long labs(long)}: no system call, so what it costs from Java is the transition alone. */
+    private static final MethodHandle LABS = Libc.plainDowncall("labs", FunctionDescriptor.of(Libc.C_LONG, Libc.C_LONG));
+    private static final MethodHandle LABS_CRITICAL = Libc.plainDowncall("labs",
+            FunctionDescriptor.of(Libc.C_LONG, Libc.C_LONG), Linker.Option.critical(false));
+
     private Arena arena;
+    private long value = -42;
     private MemorySegment buf;
     private int readFd;
     private int writeFd;
@@ -64,6 +73,24 @@ public class DowncallBench {
         Unistd.close(readFd);
         Unistd.close(writeFd);
         arena.close();
+    }
+
+    @Benchmark
+    public long labs() {
+        try {
+            return (long) LABS.invokeExact(value);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    @Benchmark
+    public long labsCritical() {
+        try {
+            return (long) LABS_CRITICAL.invokeExact(value);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
     }
 
     @Benchmark
