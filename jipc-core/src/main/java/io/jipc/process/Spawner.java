@@ -111,6 +111,10 @@ final class Spawner {
                     Signal.sigemptyset(set);
                     check(Spawn.posix_spawnattr_setsigmask(attr, set), "posix_spawnattr_setsigmask", program);
                     Signal.sigfillset(set);
+                    // sigfillset leaves out glibc's internal signals 32 and 33, and glibc's spawn then
+                    // sets them to SIG_IGN in the child, which survives exec. Bits 31 and 32 of the
+                    // first word put them back: the child sees SIG_DFL, as after fork and exec.
+                    set.set(ValueLayout.JAVA_LONG, 0, set.get(ValueLayout.JAVA_LONG, 0) | (3L << 31));
                     check(Spawn.posix_spawnattr_setsigdefault(attr, set), "posix_spawnattr_setsigdefault", program);
                     if (processGroup >= 0) {
                         flags |= Spawn.POSIX_SPAWN_SETPGROUP;

@@ -12,6 +12,8 @@ import io.jipc.internal.libc.Poll;
 import io.jipc.signal.Signal;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.LeakGuard;
+import io.jipc.testing.Peer;
+import io.jipc.testing.PeerJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -350,12 +352,17 @@ class ChildProcessTest {
         try (TestPipe a = new TestPipe()) {
             int n = number(a.read.fd());
             assertThat(run(probe("fdinfo", Integer.toString(n)).fd(n, Redirect.inherit())).out())
-                    .isEqualTo("fd " + n + " nonblock=1 cloexec=0\n");
+                    .as("inherited as it is, close-on-exec cleared").isEqualTo("fd " + n + " nonblock=1 cloexec=0\n");
             a.read.close();
-            assertThatThrownBy(() -> probe("fds").fd(n, Redirect.inherit()).start())
-                    .hasMessage("fcntl(F_DUPFD_CLOEXEC)(fd " + n + "): Bad file descriptor (EBADF)");
             assertThatThrownBy(() -> probe("fds").fd(3, a.read).start()).isInstanceOf(ObjectClosedException.class);
         }
+        int unused = 4000;
+        while (Files.exists(Path.of("/proc/self/fd/" + unused))) {
+            unused++;
+        }
+        int closed = unused;
+        assertThatThrownBy(() -> probe("fds").fd(closed, Redirect.inherit()).start())
+                .hasMessage("fcntl(F_DUPFD_CLOEXEC)(fd " + closed + "): Bad file descriptor (EBADF)");
     }
 
     @Test
@@ -380,19 +387,19 @@ class ChildProcessTest {
 
     @Test
     void newProcessGroupAndSession() throws Exception {
-        long ours = ProcessHandle.current().pid();
-        String plain = run(probe("ids")).out();
-        assertThat(plain).doesNotContain("pgid " + plainPid(plain));
-        String group = run(probe("ids").newProcessGroup()).out();
-        assertThat(group).as("leader of its own group").contains("pgid " + plainPid(group) + " ");
-        assertThat(group).doesNotContain("sid " + plainPid(group));
-        String session = run(probe("ids").newSession()).out();
-        assertThat(session).endsWith("sid " + plainPid(session) + "\n");
-        assertThat(ours).isPositive();
-    }
-
-    private static String plainPid(String idsLine) {
-        return idsLine.split(" ")[1];
+        String[] self = Files.readString(Path.of("/proc/self/stat")).replaceAll(".*\\) ", "").split(" ");
+        String ourGroup = self[2];
+        String ourSession = self[3];
+        String[] plain = run(probe("ids")).out().strip().split(" ");
+        assertThat(plain[3]).as("same group as this JVM").isEqualTo(ourGroup);
+        assertThat(plain[5]).isEqualTo(ourSession);
+        String[] group = run(probe("ids").newProcessGroup()).out().strip().split(" ");
+        assertThat(group[3]).as("leads its own group").isEqualTo(group[1]);
+        assertThat(group[5]).isEqualTo(ourSession);
+        String[] session = run(probe("ids").newSession()).out().strip().split(" ");
+        assertThat(session[3]).isEqualTo(session[1]);
+        assertThat(session[5]).as("leads its own session").isEqualTo(session[1]);
+        assertThatThrownBy(() -> probe().processGroup(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -436,6 +443,68 @@ class ChildProcessTest {
             assertThat(all.get(t).get(60, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(t));
         }
         assertThat(Zombies.ofThisJvm()).isEmpty();
+    }
+
+    @Test
+    void signalMaskAndDispositionsAreResetInTheChild() throws Exception {
+        try (Peer jvm = PeerJvm.start(SignalStatePeer.class, probe)) {
+            jvm.awaitSuccess(WAIT);
+            String[] parts = jvm.stdout().split("ChildProcess:\n");
+            assertThat(parts).hasSize(2);
+            // SIGINT is bit 1, SIGUSR2 bit 11, SIGTTIN bit 20 of the masks /proc prints in hex.
+            long bareBlocked = mask(parts[0], "blocked");
+            long bareIgnored = mask(parts[0], "ignored");
+            assertThat(bareBlocked & 0x802L).as("the setup works: a bare posix_spawn passes the mask on").isEqualTo(0x802L);
+            assertThat(bareIgnored & 0x100002L).isEqualTo(0x100002L);
+            assertThat(parts[0]).contains("sigint ignore");
+            assertThat(mask(parts[1], "blocked")).as("blocked in the child").isZero();
+            assertThat(mask(parts[1], "ignored")).as("ignored in the child").isZero();
+            assertThat(parts[1]).contains("sigint default").contains("status exit 0");
+        }
+    }
+
+    private static long mask(String text, String label) {
+        return text.lines().filter(l -> l.startsWith(label + " ")).findFirst()
+                .map(l -> Long.parseUnsignedLong(l.substring(label.length() + 1).strip(), 16))
+                .orElseThrow(() -> new AssertionError("no " + label + " line in " + text));
+    }
+
+    @Test
+    void aSecondJvmGetsOurPipesAtFd3AndFd4() throws Exception {
+        try (TestPipe in = new TestPipe(); TestPipe out = new TestPipe()) {
+            try (ChildProcess jvm = ChildProcess.builder(PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED",
+                            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                            FdReaderPeer.class.getName())
+                    .fd(3, Redirect.handOver(in.read))
+                    .fd(4, Redirect.handOver(out.write))
+                    .start()) {
+                in.write("from the first jvm\n");
+                in.write.close();
+                assertThat(out.readAll(WAIT)).isEqualTo("nonblock=false\nFROM THE FIRST JVM\n");
+                assertThat(jvm.waitFor(WAIT)).contains(ExitStatus.exited(0));
+            }
+        }
+    }
+
+    @Test
+    void anUnclosedChildIsReapedOnceUnreachable() throws Exception {
+        long pid = startAndForget();
+        Path proc = Path.of("/proc", Long.toString(pid));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.exists(proc) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(proc).as("the Cleaner handed the lost child to the reaper").doesNotExist();
+        while (Reaper.pending() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    private static long startAndForget() throws IOException {
+        @SuppressWarnings("resource")
+        ChildProcess lost = ChildProcess.builder("/bin/sh", "-c", "exit 0").start();
+        return lost.pid();
     }
 
     /** The number behind an Fd (for tests that need the parent's numbers). */
