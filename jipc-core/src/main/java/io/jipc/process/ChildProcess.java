@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A child process started with
  * <a href="https://man7.org/linux/man-pages/man3/posix_spawn.3.html">posix_spawn(3)</a>, watched
- * and reaped through a <a href="https://man7.org/linux/man-pages/man2/pidfd_open.2.html">pidfd</a>.
+ * and reaped through a <a href="https://man7.org/linux/man-pages/man2/pidfd_open.2.html">pidfd</a>
+ * (from {@code pidfd_spawn} on glibc 2.39+, else {@code pidfd_open} right after the spawn).
  *
  * <pre>{@code
  * try (ChildProcess sort = ChildProcess.builder("sort", "-u")
@@ -82,8 +83,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #waitFor()} sleeps in poll(2) on the pidfd (the jipc blocking model: no CPU, prompt
  * return on {@link #close()} from another thread, {@link Thread#interrupt()} answered at once),
  * then reaps with {@code waitid(P_PIDFD, ..., WEXITED)}. The JDK's own process reaper waits only
- * for the pids it started, so it never takes these children; code that calls {@code
- * waitpid(-1)} or a JVM that ignores SIGCHLD would, and a wait then fails with ECHILD.
+ * for the pids it started (and {@code ProcessHandle.onExit()} waits with WNOWAIT), so it never
+ * takes these children. Code that calls {@code waitpid(-1)}, or a process that ignores SIGCHLD
+ * (the kernel then reaps children itself), would: a wait then fails with ECHILD saying so, and
+ * before glibc 2.39 a child that ends at once may already be gone when its pidfd is opened,
+ * which {@link Builder#start()} reports with ESRCH.
  *
  * <p><b>No process is left unreaped.</b> {@link #close()} of a child that is still running kills
  * it with SIGKILL and reaps it (the child's lifetime is the object's), unless {@link
@@ -312,7 +316,7 @@ public final class ChildProcess implements FdBacked {
         final Fd pidfd;
         private final MemorySegment info = Arena.ofAuto().allocate(Wait.SIGINFO.layout());
         volatile ExitStatus status;
-        /** Set by close(): the Cleaner then only closes the pidfd. */
+        /** Set by close(), which then owns the pidfd's fate: the Cleaner action does nothing. */
         volatile boolean settled;
 
         Reaping(int pid, Fd pidfd) {
@@ -347,10 +351,17 @@ public final class ChildProcess implements FdBacked {
             }
         }
 
-        /** The Cleaner's action: a child nobody closed goes to the reaper thread. */
+        /**
+         * The Cleaner's action, for a ChildProcess that became unreachable without close(): a
+         * child still running goes to the reaper thread with the pidfd. After close() (which
+         * runs this too, to deregister) there is nothing left to do.
+         */
         @Override
         public void run() {
-            if (!settled && status == null && !reapQuietly()) {
+            if (settled) {
+                return;
+            }
+            if (status == null && !reapQuietly()) {
                 Reaper.adopt(pidfd);
             } else {
                 pidfd.close();

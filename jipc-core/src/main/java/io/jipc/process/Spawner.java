@@ -70,7 +70,7 @@ final class Spawner {
         String call = search ? "posix_spawnp" : "posix_spawn";
         int maxTarget = Math.max(2, fds.isEmpty() ? 2 : fds.lastKey());
         int pid;
-        Fd pidfd;
+        Fd pidfd = null;
         try (Arena arena = Arena.ofConfined()) {
             Scratch scratch = new Scratch(arena, maxTarget + 1);
             MemorySegment actions = arena.allocate(Spawn.FILE_ACTIONS.layout());
@@ -127,15 +127,33 @@ final class Spawner {
 
                     MemorySegment argv = cStrings(arena, b.command);
                     MemorySegment envp = environment(arena, b);
-                    MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
+                    MemorySegment out = arena.allocate(ValueLayout.JAVA_INT);
                     MemorySegment path = arena.allocateFrom(program);
-                    int r = search
-                            ? Spawn.posix_spawnp(pidOut, path, actions, attr, argv, envp)
-                            : Spawn.posix_spawn(pidOut, path, actions, attr, argv, envp);
-                    if (r < 0) {
-                        throw IpcException.of(call, program, -r);
+                    // glibc 2.39+: the pidfd comes from clone3 itself, so it names our child even
+                    // if something else (SIGCHLD ignored...) reaps it at once. ENOSYS (no clone3):
+                    // nothing was started, posix_spawn follows.
+                    int r = !Spawn.HAS_PIDFD_SPAWN ? -io.jipc.Errno.ENOSYS.number() : search
+                            ? Spawn.pidfd_spawnp(out, path, actions, attr, argv, envp)
+                            : Spawn.pidfd_spawn(out, path, actions, attr, argv, envp);
+                    if (r == 0) {
+                        int fd = out.get(ValueLayout.JAVA_INT, 0);
+                        pid = Spawn.pidfd_getpid(fd);
+                        if (pid < 0) {
+                            Unistd.close(fd);
+                            throw alreadyReaped(program, "?", -pid);
+                        }
+                        pidfd = Fd.adopt(fd, program + "[" + pid + "]");
+                    } else if (r != -io.jipc.Errno.ENOSYS.number()) {
+                        throw IpcException.of(search ? "pidfd_spawnp" : "pidfd_spawn", program, -r);
+                    } else {
+                        r = search
+                                ? Spawn.posix_spawnp(out, path, actions, attr, argv, envp)
+                                : Spawn.posix_spawn(out, path, actions, attr, argv, envp);
+                        if (r < 0) {
+                            throw IpcException.of(call, program, -r);
+                        }
+                        pid = out.get(ValueLayout.JAVA_INT, 0);
                     }
-                    pid = pidOut.get(ValueLayout.JAVA_INT, 0);
                 } finally {
                     Spawn.posix_spawnattr_destroy(attr);
                 }
@@ -143,7 +161,9 @@ final class Spawner {
                 Spawn.posix_spawn_file_actions_destroy(actions);
                 scratch.release();
             }
-            pidfd = openPidfd(pid, program, arena);
+            if (pidfd == null) {
+                pidfd = openPidfd(pid, program, arena);
+            }
         }
         ChildProcess child = new ChildProcess(pid, pidfd, program, b.detachOnClose);
         for (Redirect r : fds.values()) {
@@ -159,12 +179,17 @@ final class Spawner {
     }
 
     /**
-     * The pidfd of a child we just started. Nothing can reap it meanwhile (only we wait for it),
-     * so the number cannot have been reused. Should pidfd_open fail, the child is killed and
-     * reaped here: no process escapes without a handle.
+     * The pidfd of a child we just started with posix_spawn (before glibc 2.39). Nothing reaps it
+     * meanwhile (only we wait for it), so the number cannot have been reused — unless this process
+     * ignores SIGCHLD (or other code calls waitpid(-1)): then a quick child may be gone already,
+     * which is reported as such. Should pidfd_open fail otherwise, the child is killed and reaped
+     * here: no process escapes without a handle.
      */
     private static Fd openPidfd(int pid, String program, Arena arena) throws IpcException {
         int fd = Pidfd.pidfd_open(pid, 0);
+        if (fd == -io.jipc.Errno.ESRCH.number()) {
+            throw alreadyReaped(program, Integer.toString(pid), -fd);
+        }
         if (fd < 0) {
             Signal.kill(pid, io.jipc.signal.Signal.SIGKILL.number());
             MemorySegment info = arena.allocate(Wait.SIGINFO.layout());
@@ -172,9 +197,15 @@ final class Spawner {
             do {
                 r = Wait.waitid(Wait.P_PID, pid, info, Wait.WEXITED);
             } while (r == -io.jipc.Errno.EINTR.number());
-            throw IpcException.of("pidfd_open", "pid " + pid + " (" + program + ")", -fd);
+            throw IpcException.of("pidfd_open", program + "[" + pid + "]", -fd);
         }
-        return Fd.adopt(fd, "pid " + pid + " (" + program + ")");
+        return Fd.adopt(fd, program + "[" + pid + "]");
+    }
+
+    private static IpcException alreadyReaped(String program, String pid, int errno) {
+        return IpcException.withDetail("pidfd_open", program + "[" + pid + "]", errno,
+                "the child ran and was already reaped by someone else (SIGCHLD ignored in this process,"
+                + " or a waitpid(-1) elsewhere): its status is lost");
     }
 
     /** A descriptor of this process, above every target number, that the child gets at {@code target}; -1 for none. */

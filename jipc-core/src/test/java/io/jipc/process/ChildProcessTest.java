@@ -9,6 +9,7 @@ import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.libc.Poll;
+import io.jipc.internal.libc.Spawn;
 import io.jipc.signal.Signal;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.LeakGuard;
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ChildProcessTest {
     static final Duration WAIT = Duration.ofSeconds(30);
+    /** The call that starts children here: pidfd_spawn on glibc 2.39+, posix_spawn before. */
+    static final String SPAWN = Spawn.HAS_PIDFD_SPAWN ? "pidfd_spawn" : "posix_spawn";
+    static final String SPAWNP = SPAWN + "p";
     static String probe;
 
     @BeforeAll
@@ -369,11 +373,11 @@ class ChildProcessTest {
     void missingProgramIsNotFoundNamingIt(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> ChildProcess.builder("jipc-no-such-program", "x").start())
                 .isInstanceOf(NotFoundException.class)
-                .hasMessage("posix_spawnp(jipc-no-such-program): No such file or directory (ENOENT)");
+                .hasMessage(SPAWNP + "(jipc-no-such-program): No such file or directory (ENOENT)");
         Path missing = dir.resolve("nothing-here");
         assertThatThrownBy(() -> ChildProcess.builder(missing.toString()).start())
                 .isInstanceOf(NotFoundException.class)
-                .hasMessage("posix_spawn(" + missing + "): No such file or directory (ENOENT)");
+                .hasMessage(SPAWN + "(" + missing + "): No such file or directory (ENOENT)");
         assertThatThrownBy(() -> ChildProcess.builder("cat").stdin(Redirect.from(missing)).start())
                 .isInstanceOf(NotFoundException.class)
                 .hasMessage("open(" + missing + "): No such file or directory (ENOENT)");
@@ -467,6 +471,15 @@ class ChildProcessTest {
         return text.lines().filter(l -> l.startsWith(label + " ")).findFirst()
                 .map(l -> Long.parseUnsignedLong(l.substring(label.length() + 1).strip(), 16))
                 .orElseThrow(() -> new AssertionError("no " + label + " line in " + text));
+    }
+
+    @Test
+    void aJvmIgnoringSigchldGetsAClearEchildInsteadOfAStatus() {
+        try (Peer jvm = PeerJvm.start(SigchldIgnoredPeer.class)) {
+            jvm.awaitSuccess(WAIT);
+            assertThat(jvm.stdout()).matches("waitid\\(/bin/sh\\[\\d+\\]\\): No child processes: something else reaped it"
+                    + " \\(SIGCHLD ignored in this process, or a waitpid\\(-1\\) elsewhere\\) \\(ECHILD\\)\n");
+        }
     }
 
     @Test

@@ -170,7 +170,7 @@ class PipelineTest {
             assertThatThrownBy(() -> Pipeline.builder().add("cat").add("jipc-no-such-stage").add("wc", "-l")
                     .stdin(Redirect.of(in.read)).start())
                     .isInstanceOf(NotFoundException.class)
-                    .hasMessage("posix_spawnp(jipc-no-such-stage): No such file or directory (ENOENT)");
+                    .hasMessage(ChildProcessTest.SPAWNP + "(jipc-no-such-stage): No such file or directory (ENOENT)");
             // cat (blocked on our still-open pipe) was killed and reaped: no zombie, no descriptor.
             assertThat(Zombies.ofThisJvm()).isEmpty();
         }

@@ -64,6 +64,15 @@ public final class Spawn {
     private static final MethodHandle POSIX_SPAWN = Libc.plainDowncall("posix_spawn", SPAWN);
     private static final MethodHandle POSIX_SPAWNP = Libc.plainDowncall("posix_spawnp", SPAWN);
 
+    /** glibc 2.39+: posix_spawn that returns a pidfd of the child (clone3 with CLONE_PIDFD), no race. */
+    public static final boolean HAS_PIDFD_SPAWN = Libc.has("pidfd_spawn") && Libc.has("pidfd_spawnp")
+            && Libc.has("pidfd_getpid");
+    private static final MethodHandle PIDFD_SPAWN = HAS_PIDFD_SPAWN ? Libc.plainDowncall("pidfd_spawn", SPAWN) : null;
+    private static final MethodHandle PIDFD_SPAWNP = HAS_PIDFD_SPAWN ? Libc.plainDowncall("pidfd_spawnp", SPAWN) : null;
+    private static final MethodHandle PIDFD_GETPID = HAS_PIDFD_SPAWN
+            ? Libc.downcall("pidfd_getpid", FunctionDescriptor.of(C_INT, C_INT))
+            : null;
+
     /** The address of glibc's {@code char **environ} variable. */
     private static final MemorySegment ENVIRON = Libc.symbol("environ").reinterpret(C_POINTER.byteSize());
 
@@ -198,6 +207,40 @@ public final class Spawn {
             MemorySegment attr, MemorySegment argv, MemorySegment envp) {
         try {
             return -(int) POSIX_SPAWNP.invokeExact(pid, file, fileActions, attr, argv, envp);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int pidfd_spawn(int *pidfd, const char *path, ...)} (glibc 2.39+, only when {@link
+     * #HAS_PIDFD_SPAWN}): as posix_spawn, returning a close-on-exec pidfd instead of a pid.
+     */
+    public static int pidfd_spawn(MemorySegment pidfd, MemorySegment path, MemorySegment fileActions,
+            MemorySegment attr, MemorySegment argv, MemorySegment envp) {
+        try {
+            return -(int) PIDFD_SPAWN.invokeExact(pidfd, path, fileActions, attr, argv, envp);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code pidfd_spawnp}: as {@link #pidfd_spawn}, with a file name looked up in PATH (glibc 2.39+). */
+    public static int pidfd_spawnp(MemorySegment pidfd, MemorySegment file, MemorySegment fileActions,
+            MemorySegment attr, MemorySegment argv, MemorySegment envp) {
+        try {
+            return -(int) PIDFD_SPAWNP.invokeExact(pidfd, file, fileActions, attr, argv, envp);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code pid_t pidfd_getpid(int fd)} (glibc 2.39+). */
+    public static int pidfd_getpid(int pidfd) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) PIDFD_GETPID.invokeExact(state, pidfd);
+            return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
