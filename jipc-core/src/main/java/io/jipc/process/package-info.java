@@ -4,22 +4,26 @@
  * signals it; {@link io.jipc.process.Pipeline} wires programs together with pipes.
  *
  * <pre>{@code
- * // A child that reads at fd 3 what we write, its output captured through a pipe.
- * Fd[] in = ..., out = ...;                        // two pipes: [read end, write end]
- * try (ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "tr a-z A-Z <&3")
- *         .fd(3, Redirect.handOver(in[0]))         // closed here once the child has it
- *         .stdout(Redirect.handOver(out[1]))
+ * // sort -u < names.txt > sorted.txt, at most ten seconds
+ * try (ChildProcess sort = ChildProcess.builder("sort", "-u")
+ *         .stdin(Redirect.from(Path.of("names.txt")))
+ *         .stdout(Redirect.to(Path.of("sorted.txt")))
  *         .start()) {
- *     write(in[1], "hello\n"); in[1].close();      // EOF for the child
- *     String upper = readAll(out[0]);              // "HELLO\n"
- *     ExitStatus status = child.waitFor();          // exit 0
+ *     ExitStatus status = sort.waitFor(Duration.ofSeconds(10)).orElseThrow();
+ *     System.out.println(status);                        // "exit 0"
  * }
  *
- * // printf 'b\na\nb\n' | sort -u | wc -l
- * try (Pipeline p = Pipeline.builder().add("printf", "b\\na\\nb\\n").add("sort", "-u").add("wc", "-l")
- *         .stdout(Redirect.to(Path.of("count.txt"))).start()) {
- *     System.out.println(p.waitFor().pipefail());  // exit 0
+ * // printf 'b\na\nb\n' | sort -u | wc -l > count.txt
+ * try (Pipeline p = Pipeline.builder()
+ *         .add("printf", "b\\na\\nb\\n").add("sort", "-u").add("wc", "-l")
+ *         .stdout(Redirect.to(Path.of("count.txt")))
+ *         .start()) {
+ *     System.out.println(p.waitFor().pipefail());        // "exit 0"
  * }
  * }</pre>
+ *
+ * <p>Any jipc descriptor goes to any number in the child: {@code .fd(3,
+ * Redirect.handOver(pipeReadEnd))} gives the child a pipe end at 3 and closes this process's copy
+ * once the child has it.
  */
 package io.jipc.process;
