@@ -5,4 +5,6 @@
  */
 module io.jipc {
     exports io.jipc;
+    exports io.jipc.process;
+    exports io.jipc.signal;
 }
