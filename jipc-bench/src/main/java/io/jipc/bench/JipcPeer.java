@@ -1,6 +1,10 @@
 package io.jipc.bench;
 
 import io.jipc.Fd;
+import io.jipc.IpcException;
+import io.jipc.process.ChildProcess;
+import io.jipc.process.ExitStatus;
+import io.jipc.process.Redirect;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,11 +13,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /**
  * The jipc side's second process: a child JVM running {@link BenchPeer} for one mechanism and a
- * fixed list of rounds, started the way the mechanism asks ({@link PeerLauncher}).
+ * fixed list of rounds, started with {@link ChildProcess} (posix_spawn) so that the mechanism's
+ * descriptors land at the numbers it chose ({@link PeerLauncher}).
  *
  * <p>The child runs the same java binary as this JVM with the same module and class path, and
  * the same lean flags for every mechanism ({@link #JVM_FLAGS}). Its output goes to {@code
@@ -26,7 +31,7 @@ final class JipcPeer implements PeerLauncher, AutoCloseable {
     private final Mechanism mechanism;
     private final List<RoundSpec> rounds;
     private final Path log;
-    private Process process;
+    private ChildProcess process;
 
     JipcPeer(Mechanism mechanism, List<RoundSpec> rounds, Path scratch) {
         this.mechanism = mechanism;
@@ -46,13 +51,16 @@ final class JipcPeer implements PeerLauncher, AutoCloseable {
         }
         main.add("--");
         main.addAll(args);
-        List<String> cmd = command(main);
-        if (!handOver.isEmpty()) {
-            // TODO(process): io.jipc.process.ChildProcess places descriptors at chosen numbers.
-            throw new IOException("handing descriptors to the peer needs io.jipc.process.ChildProcess");
+        ChildProcess.Builder builder = ChildProcess.builder(command(main))
+                .stdin(Redirect.nullDevice())
+                .stdout(Redirect.appendTo(log))
+                .stderr(Redirect.appendTo(log))
+                // The peer is a jipc process: it adopts the descriptors as they are, non-blocking.
+                .keepNonBlocking();
+        for (Map.Entry<Integer, Fd> e : handOver.entrySet()) {
+            builder.fd(e.getKey(), e.getValue());
         }
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        process.getOutputStream().close();
+        process = builder.start();
     }
 
     /** The command line of a peer JVM: this JVM's java, paths and native access, then {@link BenchPeer}. */
@@ -96,22 +104,22 @@ final class JipcPeer implements PeerLauncher, AutoCloseable {
         if (process == null) {
             throw new IOException(mechanism.name() + ": the mechanism never started its peer");
         }
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IOException("the jipc peer of " + mechanism.name() + " did not exit within " + timeout + output());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted waiting for the jipc peer of " + mechanism.name(), e);
+        Optional<ExitStatus> status = process.waitFor(timeout);
+        if (status.isEmpty()) {
+            throw new IOException("the jipc peer of " + mechanism.name() + " did not exit within " + timeout + output());
         }
-        if (process.exitValue() != 0) {
-            throw new IOException("the jipc peer of " + mechanism.name() + " exited " + process.exitValue() + output());
+        if (!status.get().success()) {
+            throw new IOException("the jipc peer of " + mechanism.name() + " " + status.get() + output());
         }
     }
 
     /** Whether the peer is running. */
     boolean isAlive() {
-        return process != null && process.isAlive();
+        try {
+            return process != null && process.isAlive();
+        } catch (IpcException e) {
+            return false;
+        }
     }
 
     /** What the peer printed, for error messages: {@code ":\n<text>"}, or nothing. */
@@ -130,16 +138,8 @@ final class JipcPeer implements PeerLauncher, AutoCloseable {
     /** Kills the peer if it still runs and reaps it. */
     @Override
     public void close() {
-        if (process == null) {
-            return;
-        }
-        if (process.isAlive()) {
-            process.destroyForcibly();
-        }
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (process != null) {
+            process.close();
         }
     }
 }
