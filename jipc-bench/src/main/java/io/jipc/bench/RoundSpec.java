@@ -11,9 +11,7 @@ public record RoundSpec(int size, int pingWarmup, int pingCount, int streamWarmu
     public static final int MAX_SIZE = 64 << 20;
 
     public RoundSpec {
-        if (size < 1 || size > MAX_SIZE) {
-            throw new IllegalArgumentException("message size must be 1.." + MAX_SIZE + " bytes, got " + size);
-        }
+        checkSize(size);
         if (pingWarmup < 0 || pingCount < 1 || streamWarmup < 0 || streamCount < 1) {
             throw new IllegalArgumentException("counts must be >= 1 (warm-ups >= 0): " + pingWarmup + "/" + pingCount
                     + "/" + streamWarmup + "/" + streamCount);
@@ -26,9 +24,16 @@ public record RoundSpec(int size, int pingWarmup, int pingCount, int streamWarmu
      * at most 512 MiB, at least 2,000 messages); a tenth of each as warm-up.
      */
     public static RoundSpec defaults(int size) {
+        checkSize(size);
         int ping = size <= 4096 ? 20_000 : 5_000;
         int stream = (int) Math.max(2_000, Math.min(100_000, (512L << 20) / size));
         return new RoundSpec(size, ping / 10, ping, stream / 10, stream);
+    }
+
+    private static void checkSize(int size) {
+        if (size < 1 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("message size must be 1.." + MAX_SIZE + " bytes, got " + size);
+        }
     }
 
     /** {@code messages} ping-pongs and {@code messages} streamed messages, a tenth of each as warm-up. */
