@@ -19,7 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 import tools.jackson.core.JsonGenerator;
 
 /**
@@ -141,10 +140,10 @@ final class BenchCommand implements Callable<Integer> {
         try {
             n = Long.parseLong(t) * unit;
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("invalid size '" + text + "': a byte count such as 64, 4k or 64KiB");
+            throw new IllegalArgumentException("invalid size '" + text + "': a byte count such as 64, 4k or 64KiB");
         }
         if (n < 1 || n > io.jipc.bench.RoundSpec.MAX_SIZE) {
-            throw new TypeConversionException("invalid size '" + text + "': from 1 byte to 64 MiB");
+            throw new IllegalArgumentException("invalid size '" + text + "': from 1 byte to 64 MiB");
         }
         return (int) n;
     }
