@@ -11,7 +11,8 @@
  *   mech_cleanup()          in the parent once the child has exited: unlink what was created
  *
  * and errors go through die(). For handoff mechanisms (semaphores, mutexes, signals) n is
- * ignored: a message is one handoff.
+ * ignored: a message is one handoff. Descriptor mechanisms send and receive with write_fully()
+ * and read_fully(), which a build with -DJIPC_BLOCKING_MODEL switches to jipc's blocking model.
  *
  *   PROGRAM SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]
  *
@@ -71,13 +72,56 @@ static inline int64_t now_ns(void) {
     return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+#ifdef JIPC_BLOCKING_MODEL
+/*
+ * Diagnostic build (`jipc bench --c-model`, impl "c-model"): the same program with jipc's blocking
+ * model instead of blocking descriptors, to tell what that model costs from what Java costs.
+ * Like io.jipc.Fd: descriptors are O_NONBLOCK; a call that says EAGAIN waits in poll(2) on the
+ * descriptor plus two eventfds (jipc's close and interrupt wake-ups), then is tried again.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+
+static int model_close_ev = -1;
+static int model_thread_ev = -1;
+static unsigned char model_nonblocking[4096];
+
+static void model_prepare(int fd) {
+    if (fd < 0 || fd >= (int) sizeof model_nonblocking) die("descriptor %d out of the model's range", fd);
+    if (model_nonblocking[fd]) return;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) die("fcntl O_NONBLOCK");
+    model_nonblocking[fd] = 1;
+    if (model_close_ev < 0) {
+        model_close_ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        model_thread_ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (model_close_ev < 0 || model_thread_ev < 0) die("eventfd");
+    }
+}
+
+static void model_await(int fd, short events) {
+    struct pollfd p[3] = {{fd, events, 0}, {model_close_ev, POLLIN, 0}, {model_thread_ev, POLLIN, 0}};
+    if (poll(p, 3, -1) < 0 && errno != EINTR) die("poll");
+}
+#endif
+
 /* Writes n bytes fully, retrying short writes and EINTR (helper for stream mechanisms). */
 static inline void write_fully(int fd, const void *buf, size_t n) {
     const char *p = buf;
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
+#ifdef JIPC_BLOCKING_MODEL
+            if (errno == EAGAIN) {
+                model_await(fd, POLLOUT);
+                continue;
+            }
+#endif
             die("write");
         }
         p += w;
@@ -88,10 +132,19 @@ static inline void write_fully(int fd, const void *buf, size_t n) {
 /* Reads exactly n bytes, retrying short reads and EINTR; EOF is an error. */
 static inline void read_fully(int fd, void *buf, size_t n) {
     char *p = buf;
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
     while (n > 0) {
         ssize_t r = read(fd, p, n);
         if (r < 0) {
             if (errno == EINTR) continue;
+#ifdef JIPC_BLOCKING_MODEL
+            if (errno == EAGAIN) {
+                model_await(fd, POLLIN);
+                continue;
+            }
+#endif
             die("read");
         }
         if (r == 0) {

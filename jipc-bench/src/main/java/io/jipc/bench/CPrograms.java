@@ -50,12 +50,19 @@ public final class CPrograms {
      * @throws IOException when gcc is missing or fails (the message carries gcc's output)
      */
     public static Path binary(String name, Path cacheDir) throws IOException {
+        return binary(name, List.of(), cacheDir);
+    }
+
+    /**
+     * Same, built with extra gcc flags (e.g. {@code -DJIPC_BLOCKING_MODEL}); a distinct binary.
+     */
+    public static Path binary(String name, List<String> extraFlags, Path cacheDir) throws IOException {
         byte[] source = resource(name + ".c");
         List<byte[]> headers = new ArrayList<>();
         for (String h : HEADERS) {
             headers.add(resource(h));
         }
-        String hash = hash(source, headers);
+        String hash = hash(source, headers, extraFlags);
         Path binary = cacheDir.resolve(name + "-" + hash);
         if (Files.isExecutable(binary)) {
             return binary;
@@ -69,7 +76,7 @@ public final class CPrograms {
                 Files.write(work.resolve(HEADERS.get(i)), headers.get(i));
             }
             Path out = work.resolve(name);
-            gcc(src, out);
+            gcc(src, out, extraFlags);
             try {
                 Files.move(out, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -81,10 +88,11 @@ public final class CPrograms {
         }
     }
 
-    private static void gcc(Path source, Path out) throws IOException {
+    private static void gcc(Path source, Path out, List<String> extraFlags) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("gcc");
         cmd.addAll(GCC_FLAGS);
+        cmd.addAll(extraFlags);
         cmd.addAll(List.of("-o", out.toString(), source.toString(), "-lrt", "-lpthread"));
         Process p;
         try {
@@ -124,10 +132,11 @@ public final class CPrograms {
         }
     }
 
-    private static String hash(byte[] source, List<byte[]> headers) {
+    private static String hash(byte[] source, List<byte[]> headers, List<String> extraFlags) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(String.join(" ", GCC_FLAGS).getBytes(StandardCharsets.UTF_8));
+            md.update(String.join(" ", extraFlags).getBytes(StandardCharsets.UTF_8));
             md.update(source);
             for (byte[] h : headers) {
                 md.update(h);

@@ -18,7 +18,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Runs {@code jipc bench}: for each mechanism and message size, rounds of the jipc exchange (this
  * JVM and a peer JVM) alternating with the same exchange in C (two C processes), and the figures
- * of every round.
+ * of every round. With {@link Options#cModel()}, a third implementation joins each round: the same
+ * C program built with jipc's blocking model.
  *
  * <p>Per mechanism: the C program is compiled (cached), the peer JVM started once, and for each
  * size one untimed jipc round warms up both JVMs before the measured rounds {@code jipc, c, jipc,
@@ -38,8 +39,11 @@ public final class Harness {
      * @param messages   messages per round in each phase, or 0 for {@link RoundSpec#defaults}
      * @param rounds     measured rounds per implementation (the median is over these)
      * @param cacheDir   where compiled C baselines are kept
+     * @param cModel     also run each C program built with jipc's blocking model ({@code c-model}):
+     *                   a diagnostic that tells the model's cost from Java's
      */
-    public record Options(List<Mechanism> mechanisms, List<Integer> sizes, int messages, int rounds, Path cacheDir) {
+    public record Options(List<Mechanism> mechanisms, List<Integer> sizes, int messages, int rounds, Path cacheDir,
+            boolean cModel) {
         public Options {
             mechanisms = List.copyOf(mechanisms);
             sizes = List.copyOf(sizes);
@@ -72,13 +76,22 @@ public final class Harness {
         void step(int step, int steps, String what);
     }
 
+    /** The diagnostic implementation: the C baseline built with {@code -DJIPC_BLOCKING_MODEL}. */
+    public static final String C_MODEL = "c-model";
+
     /** Runs everything; one {@link Comparison} per (mechanism, size), in order. */
     public static List<Comparison> run(Options options, Listener listener) throws IOException {
-        Map<Mechanism, Path> binaries = new LinkedHashMap<>();
+        Map<Mechanism, Map<String, Path>> binaries = new LinkedHashMap<>();
         for (Mechanism m : options.mechanisms()) {
-            binaries.put(m, CPrograms.binary(m.name(), options.cacheDir()));
+            Map<String, Path> impls = new LinkedHashMap<>();
+            impls.put(Comparison.BASELINE, CPrograms.binary(m.name(), options.cacheDir()));
+            if (options.cModel()) {
+                impls.put(C_MODEL, CPrograms.binary(m.name(), List.of("-DJIPC_BLOCKING_MODEL"), options.cacheDir()));
+            }
+            binaries.put(m, impls);
         }
-        int steps = options.mechanisms().size() * options.sizes().size() * (1 + 2 * options.rounds());
+        int cImpls = options.cModel() ? 2 : 1;
+        int steps = options.mechanisms().size() * options.sizes().size() * (1 + (1 + cImpls) * options.rounds());
         int[] step = {0};
         List<Comparison> results = new ArrayList<>();
         for (Mechanism m : options.mechanisms()) {
@@ -87,7 +100,7 @@ public final class Harness {
         return results;
     }
 
-    private static List<Comparison> runMechanism(Mechanism mechanism, Path binary, Options options,
+    private static List<Comparison> runMechanism(Mechanism mechanism, Map<String, Path> binaries, Options options,
             Listener listener, int[] step, int steps) throws IOException {
         List<RoundSpec> peerRounds = new ArrayList<>();
         for (int size : options.sizes()) {
@@ -110,8 +123,11 @@ public final class Harness {
                         String round = mechanism.name() + " " + size + " B: round " + r + "/" + options.rounds();
                         listener.step(++step[0], steps, round + " jipc");
                         c.add("jipc", jipcRound(link, buf, spec, peer));
-                        listener.step(++step[0], steps, round + " c");
-                        c.add("c", CBaseline.run(binary, spec, mechanism.cArguments(scratch), scratch, ROUND_TIMEOUT));
+                        for (Map.Entry<String, Path> impl : binaries.entrySet()) {
+                            listener.step(++step[0], steps, round + " " + impl.getKey());
+                            c.add(impl.getKey(), CBaseline.run(impl.getValue(), spec, mechanism.cArguments(scratch), scratch,
+                                    ROUND_TIMEOUT));
+                        }
                     }
                     results.add(c);
                 }

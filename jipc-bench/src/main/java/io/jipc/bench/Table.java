@@ -12,9 +12,13 @@ public final class Table {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT,
                 "Round trip (ping-pong) latency and one-way streaming throughput between two processes.%n"
-                        + "Medians over %d rounds per implementation, jipc and C alternating; a ratio is the median of the%n"
-                        + "per-round jipc/C ratios (latency: lower is better; throughput: higher is better). MB/s = 10^6 B/s.%n",
+                        + "Medians over %d rounds per implementation, the implementations alternating; a ratio is the median%n"
+                        + "of the per-round ratios to C (latency: lower is better; throughput: higher is better). MB/s = 10^6 B/s.%n",
                 rounds));
+        if (results.stream().anyMatch(c -> c.implementations().contains(Harness.C_MODEL))) {
+            out.append(String.format(Locale.ROOT, "%s: the same C program with jipc's blocking model (O_NONBLOCK, poll(2) on EAGAIN).%n",
+                    Harness.C_MODEL));
+        }
         String header = String.format(Locale.ROOT, "  %-8s %9s %9s %9s %9s %12s %10s%n",
                 "impl", "p50", "p99", "p99.9", "max", "msgs/s", "MB/s");
         for (Comparison c : results) {

@@ -4,7 +4,7 @@
  *
  * <pre>{@code
  * Harness.Options options = new Harness.Options(List.of(Mechanisms.byName("pipe")), List.of(64),
- *         0, 5, CPrograms.defaultCacheDir());
+ *         0, 5, CPrograms.defaultCacheDir(), false);
  * List<Comparison> results = Harness.run(options, (step, steps, what) -> System.err.println(what));
  * System.out.print(Table.format(results, 5));
  * }</pre>

@@ -29,7 +29,7 @@ class HarnessTest {
         int rounds = 2;
         List<String> scratchBefore = scratchDirs();
         List<String> steps = new ArrayList<>();
-        List<Comparison> results = Harness.run(new Harness.Options(Mechanisms.all(), sizes, 300, rounds, CACHE),
+        List<Comparison> results = Harness.run(new Harness.Options(Mechanisms.all(), sizes, 300, rounds, CACHE, false),
                 (step, total, what) -> steps.add(step + "/" + total + " " + what));
 
         assertThat(results).hasSize(Mechanisms.all().size() * sizes.size());
@@ -63,6 +63,15 @@ class HarnessTest {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("jipc-bench-")).toList();
         }
+    }
+
+    @Test
+    void theCModelIsTheSameExchangeWithJipcsBlockingModel() throws IOException {
+        List<Comparison> results = Harness.run(new Harness.Options(List.of(Mechanisms.byName("pipe")), List.of(64), 200, 1,
+                CACHE, true), (step, total, what) -> { });
+        assertThat(results).hasSize(1);
+        assertThat(results.getFirst().implementations()).containsExactly("jipc", "c", "c-model");
+        assertThat(results.getFirst().ratio("c-model", Metric.P50)).isPositive().isFinite();
     }
 
     @Test

@@ -61,6 +61,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also write a chart: HTML when FILE ends in .html, else SVG.")
     Path report;
 
+    @Option(names = "--c-model",
+            description = "Also run each C program built with jipc's blocking model (non-blocking descriptors, poll(2) on"
+                    + " EAGAIN) as impl c-model: what the model costs, apart from what Java costs.")
+    boolean cModel;
+
     @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
             description = "Where the compiled C baselines are kept (default: $JIPC_BENCH_CACHE, else ~/.cache/jipc/bench).")
     Path cacheDir;
@@ -87,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }
         Harness.Options options = new Harness.Options(chosen, sizeList, messages == null ? 0 : messages, rounds,
-                cacheDir != null ? cacheDir : CPrograms.defaultCacheDir());
+                cacheDir != null ? cacheDir : CPrograms.defaultCacheDir(), cModel);
         Harness.Listener progress = io.errIsTerminal() ? new TerminalProgress(io.err()) : (step, steps, what) -> { };
         List<Comparison> results;
         try {
