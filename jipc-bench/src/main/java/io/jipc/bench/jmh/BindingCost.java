@@ -34,8 +34,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <pre>
  * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]
  * </pre>
- * Defaults (about three minutes): 5 rounds; per JMH fork 2 warm-up and 2 measured iterations of
- * 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
+ * Defaults (about two and a half minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
+ * iterations of 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
  */
 public final class BindingCost {
@@ -53,7 +53,7 @@ public final class BindingCost {
             new Row("pipe write+read 8 B, critical", "pipeWriteReadCritical", "pipe_write_read"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
-        int rounds = 5;
+        int rounds = 3;
         int warmup = 2;
         int iterations = 2;
         int seconds = 1;
