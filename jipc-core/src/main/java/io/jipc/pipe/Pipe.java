@@ -30,8 +30,9 @@ import java.util.Objects;
  * once the pipe is empty and every write end (in every process) is closed. A write waits while
  * the pipe is full; a write of at most {@code PIPE_BUF} (4096) bytes is atomic, never interleaved
  * with another writer's bytes. Writing when every read end is closed throws an {@link
- * IpcException} with EPIPE: the JVM ignores SIGPIPE, so the signal never kills it (jipc's tests
- * prove both).
+ * IpcException} with EPIPE, and the signal never kills the JVM: HotSpot catches SIGPIPE with a
+ * handler that ignores it (also under {@code -Xrs}; jipc's tests check both). Being a handler, not
+ * SIG_IGN, it is reset by exec, so child processes get the default SIGPIPE C programs expect.
  *
  * <p><b>Forms of every read and write.</b> A blocking form ({@code read}, {@code write}), a
  * non-blocking form ({@code tryRead}, {@code tryWrite}) and a timed form (taking a {@link

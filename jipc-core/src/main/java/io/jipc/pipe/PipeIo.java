@@ -63,6 +63,11 @@ final class PipeIo {
     private MemorySegment scratch;
     @SuppressWarnings("unused")
     private volatile int scratchBusy;
+    /** The last direct buffer used, mapped whole (MemorySegment.ofBuffer allocates on every call). */
+    private Mapped mapped;
+
+    /** An immutable pair, so that a racing thread never sees one buffer with another's segment. */
+    private record Mapped(ByteBuffer buffer, MemorySegment whole) {}
 
     PipeIo(Fd fd, boolean blockingDescription) {
         this.fd = fd;
@@ -88,6 +93,19 @@ final class PipeIo {
         SCRATCH_BUSY.setRelease(this, 0);
     }
 
+    /**
+     * All of direct buffer {@code bb} as a segment, without allocating for a buffer used before.
+     * The call itself takes an offset (see {@link Unistd#read(int, MemorySegment, long, long)}).
+     */
+    private MemorySegment direct(ByteBuffer bb) {
+        Mapped m = mapped;
+        if (m == null || m.buffer != bb) {
+            m = new Mapped(bb, MemorySegment.ofBuffer(bb.duplicate().clear()));
+            mapped = m;
+        }
+        return m.whole;
+    }
+
     private void ensureOpen(String call) throws IpcException {
         fd.acquire(call);
         fd.release();
@@ -107,7 +125,7 @@ final class PipeIo {
             s = temp.allocate(SCRATCH_SIZE, 64);
         }
         try {
-            long n = readNative(s, Math.min(len, SCRATCH_SIZE), deadline);
+            long n = readNative(s, 0, Math.min(len, SCRATCH_SIZE), deadline);
             if (n > 0) {
                 MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, b, off, (int) n);
             }
@@ -132,7 +150,7 @@ final class PipeIo {
             return 0;
         }
         int n = dst.isDirect()
-                ? (int) readNative(MemorySegment.ofBuffer(dst), rem, deadline)
+                ? (int) readNative(direct(dst), pos, rem, deadline)
                 : readArray(dst.array(), dst.arrayOffset() + pos, rem, deadline);
         if (n > 0) {
             dst.position(pos + n);
@@ -150,7 +168,7 @@ final class PipeIo {
             return 0;
         }
         if (dst.isNative()) {
-            return readNative(dst, len, deadline);
+            return readNative(dst, 0, len, deadline);
         }
         MemorySegment s = takeScratch();
         Arena temp = null;
@@ -159,7 +177,7 @@ final class PipeIo {
             s = temp.allocate(SCRATCH_SIZE, 64);
         }
         try {
-            long n = readNative(s, Math.min(len, SCRATCH_SIZE), deadline);
+            long n = readNative(s, 0, Math.min(len, SCRATCH_SIZE), deadline);
             if (n > 0) {
                 MemorySegment.copy(s, 0, dst, 0, n);
             }
@@ -173,15 +191,18 @@ final class PipeIo {
         }
     }
 
-    /** read(2) into native memory: bytes read, -1 at end of stream, 0 when nothing came by the deadline. */
-    long readNative(MemorySegment seg, long len, long deadline) throws IpcException {
+    /**
+     * read(2) into {@code len} bytes of native memory at {@code offset} of {@code seg}: bytes
+     * read, -1 at end of stream, 0 when nothing came by the deadline.
+     */
+    long readNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
         int n = fd.acquire("read");
         try {
             while (true) {
                 if (blockingDescription && !ready(n, Poll.POLLIN, deadline, "read")) {
                     return 0;
                 }
-                long r = Unistd.read(n, seg, len);
+                long r = offset == 0 ? Unistd.read(n, seg, len) : Unistd.read(n, seg, offset, len);
                 if (r > 0) {
                     return r;
                 }
@@ -221,7 +242,7 @@ final class PipeIo {
             while (done < len) {
                 int chunk = Math.min(len - done, SCRATCH_SIZE);
                 MemorySegment.copy(b, off + done, s, ValueLayout.JAVA_BYTE, 0, chunk);
-                long w = writeNative(s, chunk, deadline);
+                long w = writeNative(s, 0, chunk, deadline);
                 done += (int) w;
                 if (w < chunk) {
                     break;
@@ -246,7 +267,7 @@ final class PipeIo {
         }
         int n;
         if (src.isDirect()) {
-            n = (int) writeNative(MemorySegment.ofBuffer(src), rem, deadline);
+            n = (int) writeNative(direct(src), pos, rem, deadline);
         } else if (src.hasArray()) {
             n = writeArray(src.array(), src.arrayOffset() + pos, rem, deadline);
         } else {
@@ -263,7 +284,7 @@ final class PipeIo {
             return 0;
         }
         if (src.isNative()) {
-            return writeNative(src, len, deadline);
+            return writeNative(src, 0, len, deadline);
         }
         MemorySegment s = takeScratch();
         Arena temp = null;
@@ -276,7 +297,7 @@ final class PipeIo {
             while (done < len) {
                 long chunk = Math.min(len - done, SCRATCH_SIZE);
                 MemorySegment.copy(src, done, s, 0, chunk);
-                long w = writeNative(s, chunk, deadline);
+                long w = writeNative(s, 0, chunk, deadline);
                 done += w;
                 if (w < chunk) {
                     break;
@@ -293,10 +314,10 @@ final class PipeIo {
     }
 
     /**
-     * write(2) from native memory, as much as the deadline allows: everything for {@link
+     * write(2) from {@code len} bytes of native memory at {@code offset} of {@code seg}, as much as the deadline allows: everything for {@link
      * Deadline#FOREVER}, what fits now for {@link Deadline#NOW}. Returns the bytes written.
      */
-    long writeNative(MemorySegment seg, long len, long deadline) throws IpcException {
+    long writeNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
         int n = fd.acquire("write");
         try {
             long done = 0;
@@ -304,7 +325,8 @@ final class PipeIo {
                 if (blockingDescription && !ready(n, Poll.POLLOUT, deadline, "write")) {
                     return done;
                 }
-                long r = Unistd.write(n, done == 0 ? seg : seg.asSlice(done), len - done);
+                long at = offset + done;
+                long r = at == 0 ? Unistd.write(n, seg, len - done) : Unistd.write(n, seg, at, len - done);
                 if (r > 0) {
                     done += r;
                     if (done == len) {
@@ -460,10 +482,13 @@ final class PipeIo {
                 "cannot set the capacity to " + bytes + " bytes: " + why);
     }
 
-    /** The system's pipe-max-size, read when a refusal is reported. */
+    /**
+     * The system's pipe-max-size, read when a refusal is reported. Not with Files.readString: on
+     * JDK 25 it returns only the first byte of a /proc/sys file ("1" for 1048576).
+     */
     static String pipeMaxSize() {
         try {
-            return Files.readString(Path.of(PIPE_MAX_SIZE)).trim();
+            return Files.readAllLines(Path.of(PIPE_MAX_SIZE)).get(0).trim();
         } catch (IOException | RuntimeException e) {
             return "unreadable (" + e.getMessage() + ")";
         }
