@@ -75,6 +75,9 @@ public final class Fifo {
     private static final int EEXIST = Errno.EEXIST.number();
     private static final int EINVAL = Errno.EINVAL.number();
 
+    /** Times a waiting open woke up to look again (for the tests: no busy waiting). */
+    static final java.util.concurrent.atomic.AtomicLong WAKE_UPS = new java.util.concurrent.atomic.AtomicLong();
+
     private final Path path;
 
     private Fifo(Path path) {
@@ -375,6 +378,7 @@ public final class Fifo {
                     events = arena.allocate(4096, 8);
                     continue; // probe again: a writer may have come before the watch was set
                 }
+                WAKE_UPS.incrementAndGet();
                 if (watcher != null) {
                     if (await(watcher, deadline)) {
                         drain(watcher, events);
@@ -451,6 +455,7 @@ public final class Fifo {
                     events = arena.allocate(4096, 8);
                     continue; // try again: a reader may have come before the watch was set
                 }
+                WAKE_UPS.incrementAndGet();
                 long wake = Math.min(deadline, System.nanoTime() + RETRY_NANOS);
                 if (watcher != null) {
                     if (await(watcher, wake)) {

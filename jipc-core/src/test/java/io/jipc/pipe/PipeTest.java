@@ -146,7 +146,7 @@ class PipeTest {
         }
     }
 
-    private interface ThrowingWrite {
+    interface ThrowingWrite {
         void run() throws Exception;
     }
 
@@ -267,7 +267,18 @@ class PipeTest {
         }
     }
 
+    /**
+     * Interrupts {@code blockingCall} while it waits and checks it gives up within 100 ms, with
+     * IpcInterruptedException and the interrupt status kept. The first round only warms up: on
+     * this shared two-core machine, loading the exception path's classes for the first time took
+     * up to 70 ms under load, which is the JVM's one-time cost, not the wake-up's.
+     */
     static void assertInterruptible(ThrowingWrite blockingCall) throws Exception {
+        interruptOnce(blockingCall, TimeUnit.SECONDS.toNanos(5));
+        interruptOnce(blockingCall, TimeUnit.MILLISECONDS.toNanos(100));
+    }
+
+    private static void interruptOnce(ThrowingWrite blockingCall, long limitNanos) throws Exception {
         AtomicReference<Thread> thread = new AtomicReference<>();
         AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
         CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
@@ -285,7 +296,7 @@ class PipeTest {
         long start = System.nanoTime();
         thread.get().interrupt();
         assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class);
-        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+        assertThat(System.nanoTime() - start).isLessThan(limitNanos);
         assertThat(stillInterrupted.get()).isTrue();
     }
 
