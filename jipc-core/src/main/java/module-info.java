@@ -5,4 +5,6 @@
  */
 module io.jipc {
     exports io.jipc;
+    exports io.jipc.poll;
+    exports io.jipc.socket;
 }
