@@ -110,6 +110,9 @@ public final class UnixAddress {
         if (text.charAt(0) == '@') {
             return abstractName(text.substring(1));
         }
+        if (text.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a socket path must not contain NUL: " + text.replace('\0', ' '));
+        }
         return of(Path.of(text));
     }
 

@@ -326,8 +326,8 @@ public final class UnixSocket extends AbstractUnixSocket {
      * those that fit arrive, the kernel closes the rest, and {@link
      * ReceivedMessage#controlTruncated()} says so (MSG_CTRUNC).
      *
-     * <p>On a STREAM socket the kernel stops a receive at a message that carries descriptors, so
-     * data sent with descriptors is never merged with data sent before it.
+     * <p>On a STREAM socket Linux ends a receive with the bytes that carried descriptors: bytes
+     * sent after them come with the next receive, bytes sent before them may come with this one.
      *
      * @param maxFds 0 to 253
      * @see <a href="https://man7.org/linux/man-pages/man2/recvmsg.2.html">recvmsg(2)</a>
