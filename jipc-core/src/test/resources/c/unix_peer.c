@@ -13,6 +13,9 @@
  *                                          lseek(0) and print "fd-content=..." (readlink too)
  *   unix_peer hold TYPE ADDR               bind (+listen), print "ready", sleep until killed
  *   unix_peer connect-as UID TYPE ADDR     setuid(UID) (when root), connect, send "x", print "sent"
+ *   unix_peer fan N ADDR                   connect N stream sockets, print "connected", then for each
+ *                                          line "I J ..." of stdin send "I" on socket I (and J...)
+ *                                          and print "done R" (R counts lines); exits at EOF of stdin
  *   unix_peer whoami                       print "pid=P uid=U gid=G"
  *
  * TYPE is stream, dgram or seqpacket; ADDR a path or @abstract (length-counted, no trailing NUL).
@@ -219,6 +222,26 @@ static int connect_as(int uid, int type, const char *addr) {
     return 0;
 }
 
+static int fan(int n, const char *addr) {
+    int *s = calloc(n, sizeof(int));
+    for (int i = 0; i < n; i++) s[i] = connected(SOCK_STREAM, addr);
+    printf("connected\n");
+    fflush(stdout);
+    char line[4096];
+    int round = 0;
+    while (fgets(line, sizeof line, stdin)) {
+        char *save = NULL;
+        for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+            int i = atoi(w);
+            if (i < 0 || i >= n) continue;
+            if (send(s[i], w, strlen(w), MSG_NOSIGNAL) < 0) die("send");
+        }
+        printf("done %d\n", ++round);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "whoami")) {
         printf("pid=%d uid=%d gid=%d\n", getpid(), getuid(), getgid());
@@ -228,6 +251,7 @@ int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "client")) return client(type_of(argv[2]), argv[3], argv[4]);
     if (argc >= 5 && !strcmp(argv[1], "send-pipe")) return send_pipe(type_of(argv[2]), argv[3], atoi(argv[4]));
     if (argc >= 4 && !strcmp(argv[1], "recv-fd")) return recv_fd(type_of(argv[2]), argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "fan")) return fan(atoi(argv[2]), argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "hold")) return hold(type_of(argv[2]), argv[3]);
     if (argc >= 5 && !strcmp(argv[1], "connect-as")) return connect_as(atoi(argv[2]), type_of(argv[3]), argv[4]);
     fprintf(stderr, "usage: see unix_peer.c\n");

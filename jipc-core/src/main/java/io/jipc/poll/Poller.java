@@ -351,6 +351,14 @@ public final class Poller implements AutoCloseable {
             readyCount = 0;
             int ep = epoll.acquire("epoll_wait");
             try {
+                // Pinned too: close() wakes this thread through the eventfd, and a wake-up eventfd
+                // closed before epoll_wait collected it would vanish from the ready list with it.
+                wake.acquire("epoll_wait");
+            } catch (ObjectClosedException e) {
+                epoll.release();
+                throw e;
+            }
+            try {
                 while (true) {
                     int timeoutMillis = Deadline.remainingMillis(deadline);
                     int r;
@@ -379,6 +387,7 @@ public final class Poller implements AutoCloseable {
                     // only internal events (a registered object was closed): wait on
                 }
             } finally {
+                wake.release();
                 epoll.release();
             }
         } finally {
