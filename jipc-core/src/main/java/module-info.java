@@ -6,5 +6,7 @@
 module io.jipc {
     exports io.jipc;
     exports io.jipc.poll;
+    exports io.jipc.process;
+    exports io.jipc.signal;
     exports io.jipc.socket;
 }
