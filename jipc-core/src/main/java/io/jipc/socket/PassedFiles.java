@@ -2,6 +2,7 @@ package io.jipc.socket;
 
 import io.jipc.Fd;
 import io.jipc.IpcException;
+import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Stat;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -68,5 +69,37 @@ public final class PassedFiles {
         } finally {
             fd.release();
         }
+    }
+
+    /**
+     * Opens {@code path} read-only as an owned, close-on-exec descriptor, ready to be passed over a
+     * socket ({@code open(2)} with O_RDONLY | O_CLOEXEC | O_NOCTTY). The open itself is
+     * non-blocking, so a FIFO without a writer does not hang it; O_NONBLOCK is cleared afterwards,
+     * so the receiver gets an ordinary blocking descriptor, as {@code open} would give it.
+     *
+     * @throws io.jipc.NotFoundException if nothing is at {@code path}
+     * @throws io.jipc.PermissionDeniedException if it may not be read
+     * @see <a href="https://man7.org/linux/man-pages/man2/open.2.html">open(2)</a>
+     */
+    public static Fd openReadOnly(Path path) throws IpcException {
+        String name = path.toString();
+        if (name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a path must not contain NUL: " + name.replace('\0', ' '));
+        }
+        int r;
+        try (Arena a = Arena.ofConfined()) {
+            r = Fcntl.open(a.allocateFrom(name), Fcntl.O_RDONLY | Fcntl.O_CLOEXEC | Fcntl.O_NOCTTY | Fcntl.O_NONBLOCK, 0);
+        }
+        if (r < 0) {
+            throw IpcException.of("open", name, -r);
+        }
+        Fd fd = Fd.adopt(r, name);
+        try {
+            fd.setNonBlocking(false);
+        } catch (IpcException e) {
+            fd.close();
+            throw e;
+        }
+        return fd;
     }
 }
