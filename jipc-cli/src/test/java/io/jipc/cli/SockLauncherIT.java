@@ -37,7 +37,8 @@ class SockLauncherIT {
             assertThat(line.get("data")).isEqualTo("from the test");
             assertThat(SockCommandTest.map(line.get("peer")).get("pid")).isEqualTo(ProcessHandle.current().pid());
             assertThat(SockCommandTest.list(line.get("fds"))).containsExactly(Map.of("target", "/dev/null"));
-            assertThat(listen.stderr()).isEmpty();
+            assertThat(listen.stderr().lines().filter(l -> !l.contains("building the command line")))
+                    .as("no error; the launcher may note a rebuild").isEmpty();
         }
     }
 
