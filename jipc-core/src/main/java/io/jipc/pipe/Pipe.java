@@ -50,11 +50,12 @@ import java.util.Objects;
  * <p><b>Blocking mode.</b> jipc keeps the descriptors it uses non-blocking ({@code O_NONBLOCK})
  * and waits in poll(2), so that close and interrupt can wake a waiting thread. {@code O_NONBLOCK}
  * belongs to the open file description, which is shared by every duplicate of the descriptor, in
- * every process that holds one; a child process expects a blocking descriptor. The rule: give a
- * child {@link End#reopenBlocking()} — a new open file description of the same pipe, blocking,
- * leaving the parent's untouched — and close that copy in the parent once the child has
- * started. {@link End#setBlocking(boolean)} switches the shared description instead, for the
- * rare case where the very same description must be shared.
+ * every process that holds one; a child process expects a blocking descriptor. The rule: a child
+ * gets {@link End#reopenBlocking()} — a new open file description of the same pipe, blocking,
+ * leaving the parent's untouched — and the parent closes that copy once the child has started.
+ * {@link io.jipc.process.ChildProcess} does exactly this for every pipe or FIFO it places in a
+ * child. {@link End#setBlocking(boolean)} switches the shared description instead, for the rare
+ * case where the very same description must be shared.
  *
  * <pre>{@code
  * try (Pipe pipe = Pipe.open()) {

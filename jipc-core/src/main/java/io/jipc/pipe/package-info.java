@@ -18,8 +18,9 @@
  * <p>Both ends of both kinds are {@link io.jipc.pipe.Pipe.ReadEnd} and {@link
  * io.jipc.pipe.Pipe.WriteEnd}: blocking, non-blocking ({@code try...}) and timed reads and writes
  * on {@code byte[]}, {@link java.nio.ByteBuffer} and {@link java.lang.foreign.MemorySegment},
- * stream and channel views, and capacity control. A child process is given an end through
- * {@link io.jipc.pipe.Pipe.End#reopenBlocking()}; a child JVM takes the descriptor it inherited
- * with {@link io.jipc.pipe.Pipe.ReadEnd#adopt(int)}.
+ * stream and channel views, and capacity control. Hand an end to a child process with {@link
+ * io.jipc.process.ChildProcess} (which gives the child a blocking description of its own, as
+ * {@link io.jipc.pipe.Pipe.End#reopenBlocking()} does); a child JVM takes the descriptor it
+ * inherited with {@link io.jipc.pipe.Pipe.ReadEnd#adopt(int)}.
  */
 package io.jipc.pipe;

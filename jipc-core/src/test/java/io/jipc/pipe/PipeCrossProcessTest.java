@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jipc.Errno;
 import io.jipc.IpcException;
+import io.jipc.process.ChildProcess;
+import io.jipc.process.Redirect;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
@@ -102,6 +104,30 @@ class PipeCrossProcessTest {
                 writer.get(60, TimeUnit.SECONDS);
                 peer.awaitSuccess(WAIT);
                 assertThat(peer.stdout()).endsWith("eof\n");
+            }
+        }
+    }
+
+    /** The same through io.jipc.process: ChildProcess places the ends at fd 3 and 4 with posix_spawn. */
+    @Test
+    void aChildProcessGetsPipeEndsAtChosenNumbers() throws Exception {
+        byte[] data = bytes(200_000);
+        try (Pipe toPeer = Pipe.open(); Pipe fromPeer = Pipe.open(); Pipe output = Pipe.open()) {
+            List<String> cmd = List.of(PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                    PipePeer.class.getName(), "echo-inherited");
+            try (ChildProcess child = ChildProcess.builder(cmd)
+                    .fd(3, Redirect.handOver(toPeer.readEnd()))
+                    .fd(4, Redirect.handOver(fromPeer.writeEnd()))
+                    .stdout(Redirect.handOver(output.writeEnd()))
+                    .start()) {
+                assertThat(toPeer.readEnd().isOpen()).as("handed over: closed here").isFalse();
+                CompletableFuture<Void> writer = feed(toPeer.writeEnd(), data);
+                assertThat(fromPeer.readEnd().inputStream().readAllBytes()).isEqualTo(data);
+                writer.get(60, TimeUnit.SECONDS);
+                assertThat(child.waitFor(WAIT).orElseThrow().success()).isTrue();
+                assertThat(new String(output.readEnd().inputStream().readAllBytes(), UTF_8))
+                        .isEqualTo("ready blocking=false nonblock-flag=true\neof\n");
             }
         }
     }
