@@ -221,8 +221,15 @@ public final class Pipe implements AutoCloseable {
          * the end remembers the mode to choose how to wait.
          */
         public final void setBlocking(boolean blocking) throws IpcException {
-            io.fd.setNonBlocking(!blocking);
-            io.blockingDescription = blocking;
+            // The waiting style switches first when going blocking, last when going back: a call
+            // racing with the switch then polls needlessly at worst, never blocks in the kernel.
+            if (blocking) {
+                io.blockingDescription = true;
+                io.fd.setNonBlocking(false);
+            } else {
+                io.fd.setNonBlocking(true);
+                io.blockingDescription = false;
+            }
         }
 
         /**
