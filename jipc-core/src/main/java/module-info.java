@@ -5,6 +5,9 @@
  */
 module io.jipc {
     exports io.jipc;
+    exports io.jipc.pipe;
+    exports io.jipc.poll;
     exports io.jipc.process;
     exports io.jipc.signal;
+    exports io.jipc.socket;
 }

@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             HelpCommand.class,
             CompletionCommand.class,
+            FifoCommand.class,
+            SockCommand.class,
             BenchCommand.class,
         })
 public final class JipcCommand implements Runnable {
