@@ -7,7 +7,9 @@ import java.util.List;
 public final class Mechanisms {
     private Mechanisms() {}
 
-    private static final List<Mechanism> ALL = List.of();
+    private static final List<Mechanism> ALL = List.of(
+            new PipeMechanism(),
+            new FifoMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -23,8 +23,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs {@link DowncallBench} with JMH next to the same loops in C ({@code downcall.c}) and prints
- * jipc, C and jipc/C per call.
+ * Runs {@link DowncallBench} (and {@link PipeApiBench}, the same pipe loop through the public
+ * API) with JMH next to the same loops in C ({@code downcall.c}) and prints jipc, C and jipc/C
+ * per call.
  *
  * <p>This machine's noise (other builds, a 2-vCPU VM) is larger than the differences measured, so
  * each benchmark runs in rounds: the C loop, one JMH fork of the Java loop, the C loop, another
@@ -42,15 +43,17 @@ public final class BindingCost {
     private BindingCost() {}
 
     /** One row: a JMH benchmark method and the C loop it is compared with. */
-    private record Row(String label, String method, String cLoop) {}
+    private record Row(String label, Class<?> bench, String method, String cLoop) {}
 
     private static final List<Row> ROWS = List.of(
-            new Row("labs (no syscall)", "labs", "labs"),
-            new Row("labs (no syscall), critical", "labsCritical", "labs"),
-            new Row("getppid", "getppid", "getppid"),
-            new Row("getppid, critical", "getppidCritical", "getppid"),
-            new Row("pipe write+read 8 B", "pipeWriteRead", "pipe_write_read"),
-            new Row("pipe write+read 8 B, critical", "pipeWriteReadCritical", "pipe_write_read"));
+            new Row("labs (no syscall)", DowncallBench.class, "labs", "labs"),
+            new Row("labs (no syscall), critical", DowncallBench.class, "labsCritical", "labs"),
+            new Row("getppid", DowncallBench.class, "getppid", "getppid"),
+            new Row("getppid, critical", DowncallBench.class, "getppidCritical", "getppid"),
+            new Row("pipe write+read 8 B", DowncallBench.class, "pipeWriteRead", "pipe_write_read"),
+            new Row("pipe write+read 8 B, critical", DowncallBench.class, "pipeWriteReadCritical", "pipe_write_read"),
+            new Row("  same via Pipe API, segment", PipeApiBench.class, "segmentWriteRead", "pipe_write_read"),
+            new Row("  same via Pipe API, byte[]", PipeApiBench.class, "arrayWriteRead", "pipe_write_read"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;
@@ -96,7 +99,7 @@ public final class BindingCost {
                 System.err.printf(Locale.ROOT, "binding cost %d/%d: %s, round %d/%d%n", ++step, ROWS.size() * rounds,
                         row.label(), r + 1, rounds);
                 ChainedOptionsBuilder options = new OptionsBuilder()
-                        .include(DowncallBench.class.getName() + "\\." + row.method() + "$")
+                        .include(row.bench().getName() + "\\." + row.method() + "$")
                         .mode(Mode.AverageTime)
                         .timeUnit(TimeUnit.NANOSECONDS)
                         .forks(1)
