@@ -27,11 +27,10 @@ import tools.jackson.core.JsonGenerator;
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
-        description = {
-            "Round-trip latency (ping-pong) and one-way streaming throughput between two processes, per mechanism,",
-            "side by side with the same exchange written in C (compiled with gcc on first use). Implementations",
-            "alternate in rounds (jipc, C, jipc, C, ...) and each jipc/C ratio is the median of the per-round ratios."
-        })
+        description = "Round-trip latency (ping-pong) and one-way streaming throughput between two processes,"
+                + " per mechanism, side by side with the same exchange written in C (compiled with gcc on first use)."
+                + " Implementations alternate in rounds (jipc, C, jipc, C, ...) and each jipc/C ratio is the median"
+                + " of the per-round ratios.")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
