@@ -12,7 +12,9 @@
  *
  * and errors go through die(). For handoff mechanisms (semaphores, mutexes, signals) n is
  * ignored: a message is one handoff. Descriptor mechanisms send and receive with write_fully()
- * and read_fully(), which a build with -DJIPC_BLOCKING_MODEL switches to jipc's blocking model.
+ * and read_fully() (pipes, FIFOs), send_fully() and recv_fully() (stream sockets), send_message()
+ * and recv_message() (datagram and seqpacket sockets), which a build with -DJIPC_BLOCKING_MODEL
+ * switches to jipc's blocking model.
  *
  *   PROGRAM SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]
  *
@@ -36,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +157,98 @@ static inline void read_fully(int fd, void *buf, size_t n) {
         }
         p += r;
         n -= (size_t) r;
+    }
+}
+
+/*
+ * After a call on fd failed with errno set: returns to let the caller try again (EINTR; in the
+ * blocking-model build also EAGAIN, after waiting for `events` as jipc does), else dies.
+ */
+static inline void retry_or_die(int fd, short events, const char *call) {
+    if (errno == EINTR) return;
+#ifdef JIPC_BLOCKING_MODEL
+    if (errno == EAGAIN) {
+        model_await(fd, events);
+        return;
+    }
+#else
+    (void) fd;
+    (void) events;
+#endif
+    die("%s", call);
+}
+
+/* Sends n bytes on a stream socket fully: send(2) with MSG_NOSIGNAL, as jipc's UnixSocket does. */
+static inline void send_fully(int fd, const void *buf, size_t n) {
+    const char *p = buf;
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            retry_or_die(fd, POLLOUT, "send");
+            continue;
+        }
+        p += w;
+        n -= (size_t) w;
+    }
+}
+
+/* Receives exactly n bytes from a stream socket with recv(2); end of stream is an error. */
+static inline void recv_fully(int fd, void *buf, size_t n) {
+    char *p = buf;
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r < 0) {
+            retry_or_die(fd, POLLIN, "recv");
+            continue;
+        }
+        if (r == 0) {
+            errno = 0;
+            die("recv: unexpected end of stream");
+        }
+        p += r;
+        n -= (size_t) r;
+    }
+}
+
+/* Sends one datagram or record of n bytes: send(2) with MSG_NOSIGNAL. */
+static inline void send_message(int fd, const void *buf, size_t n) {
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
+    while (1) {
+        ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+        if (w >= 0) {
+            if ((size_t) w != n) {
+                errno = 0;
+                die("send: %zd of a %zu-byte message", w, n);
+            }
+            return;
+        }
+        retry_or_die(fd, POLLOUT, "send");
+    }
+}
+
+/* Receives one datagram or record, which must be n bytes long: recv(2) with MSG_TRUNC (its real length), as jipc does. */
+static inline void recv_message(int fd, void *buf, size_t n) {
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
+    while (1) {
+        ssize_t r = recv(fd, buf, n, MSG_TRUNC);
+        if (r >= 0) {
+            if ((size_t) r != n) {
+                errno = 0;
+                die("recv: a %zd-byte message where %zu bytes were sent", r, n);
+            }
+            return;
+        }
+        retry_or_die(fd, POLLIN, "recv");
     }
 }
 

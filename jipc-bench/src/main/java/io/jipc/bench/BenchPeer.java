@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The peer JVM of {@code jipc bench}: connects to the harness through one mechanism and serves
- * a fixed list of rounds ({@link Exchange#serve}), then exits 0.
+ * The peer JVM of {@code jipc bench}: connects to the harness through one mechanism's Java
+ * implementation ({@link JavaImpl}: jipc's, the JDK's) and serves a fixed list of rounds ({@link
+ * Exchange#serve}), then exits 0.
  *
- * <pre>BenchPeer MECHANISM ROUND... -- MECHANISM_ARG...</pre>
+ * <pre>BenchPeer MECHANISM IMPL ROUND... -- MECHANISM_ARG...</pre>
  * where each ROUND is {@code size:pingWarmup:pingCount:streamWarmup:streamCount}.
  */
 public final class BenchPeer {
@@ -27,12 +28,12 @@ public final class BenchPeer {
     }
 
     private static void run(String[] args) throws Exception {
-        if (args.length < 2) {
-            throw new IllegalArgumentException("usage: BenchPeer MECHANISM ROUND... -- ARG...");
+        if (args.length < 3) {
+            throw new IllegalArgumentException("usage: BenchPeer MECHANISM IMPL ROUND... -- ARG...");
         }
-        Mechanism mechanism = Mechanisms.byName(args[0]);
+        JavaImpl impl = Mechanisms.byName(args[0]).javaImpl(args[1]);
         List<RoundSpec> rounds = new ArrayList<>();
-        int i = 1;
+        int i = 2;
         for (; i < args.length && !args[i].equals("--"); i++) {
             rounds.add(RoundSpec.decode(args[i]));
         }
@@ -41,7 +42,7 @@ public final class BenchPeer {
         for (RoundSpec r : rounds) {
             maxSize = Math.max(maxSize, r.size());
         }
-        try (Arena arena = Arena.ofConfined(); Link link = mechanism.accept(mechanismArgs)) {
+        try (Arena arena = Arena.ofConfined(); Link link = impl.accept().accept(mechanismArgs)) {
             MemorySegment buf = arena.allocate(maxSize, 64);
             for (RoundSpec r : rounds) {
                 Exchange.serve(link, buf, r);

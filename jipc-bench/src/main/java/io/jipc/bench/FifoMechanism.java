@@ -28,7 +28,11 @@ final class FifoMechanism implements Mechanism {
     }
 
     @Override
-    public Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+    public List<JavaImpl> javaImpls() {
+        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+    }
+
+    private Link connect(PeerLauncher launcher, Path scratch) throws IOException {
         Fifo toPeer = Fifo.createExclusively(scratch.resolve("jipc-to-peer"));
         Fifo toUs = Fifo.createExclusively(scratch.resolve("jipc-to-parent"));
         try {
@@ -51,8 +55,7 @@ final class FifoMechanism implements Mechanism {
         }
     }
 
-    @Override
-    public Link accept(List<String> args) throws IOException {
+    private Link accept(List<String> args) throws IOException {
         if (args.size() != 2) {
             throw new IllegalArgumentException("fifo peer needs two paths, got " + args);
         }

@@ -13,17 +13,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
 /**
- * Runs {@code jipc bench}: for each mechanism and message size, rounds of the jipc exchange (this
- * JVM and a peer JVM) alternating with the same exchange in C (two C processes), and the figures
- * of every round. With {@link Options#cModel()}, a third implementation joins each round: the same
- * C program built with jipc's blocking model.
+ * Runs {@code jipc bench}: for each mechanism and message size, rounds of each Java implementation
+ * of the exchange (jipc's, and the JDK's where it has the mechanism: this JVM and a peer JVM per
+ * implementation) alternating with the same exchange in C (two C processes), and the figures of
+ * every round. With {@link Options#cModel()}, one more implementation joins each round: the same C
+ * program built with jipc's blocking model.
  *
- * <p>Per mechanism: the C program is compiled (cached), the peer JVM started once, and for each
- * size one untimed jipc round warms up both JVMs before the measured rounds {@code jipc, c, jipc,
- * c, ...}.
+ * <p>Per mechanism: the C program is compiled (cached), one peer JVM per Java implementation
+ * started and connected once, and for each size one untimed round per Java implementation warms
+ * up its two JVMs before the measured rounds {@code jipc, jdk, c, jipc, jdk, c, ...}. A size the
+ * mechanism cannot carry ({@link Mechanism#cannotCarry}) is left out, with the reason.
  */
 public final class Harness {
     private Harness() {}
@@ -81,8 +84,26 @@ public final class Harness {
 
     /** Runs everything; one {@link Comparison} per (mechanism, size), in order. */
     public static List<Comparison> run(Options options, Listener listener) throws IOException {
+        return run(options, listener, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** Same, with each mechanism's scratch directory made in {@code scratchParent} (tests). */
+    static List<Comparison> run(Options options, Listener listener, Path scratchParent) throws IOException {
         Map<Mechanism, Map<String, Path>> binaries = new LinkedHashMap<>();
+        int steps = 0;
+        int cImpls = options.cModel() ? 2 : 1;
         for (Mechanism m : options.mechanisms()) {
+            int javaImpls = m.javaImpls().size();
+            int sizes = 0;
+            for (int size : options.sizes()) {
+                if (m.cannotCarry(size).isEmpty()) {
+                    sizes++;
+                }
+            }
+            if (sizes == 0) {
+                continue;
+            }
+            steps += sizes * (javaImpls + (javaImpls + cImpls) * options.rounds());
             Map<String, Path> impls = new LinkedHashMap<>();
             impls.put(Comparison.BASELINE, CPrograms.binary(m.name(), options.cacheDir()));
             if (options.cModel()) {
@@ -90,72 +111,124 @@ public final class Harness {
             }
             binaries.put(m, impls);
         }
-        int cImpls = options.cModel() ? 2 : 1;
-        int steps = options.mechanisms().size() * options.sizes().size() * (1 + (1 + cImpls) * options.rounds());
         int[] step = {0};
         List<Comparison> results = new ArrayList<>();
         for (Mechanism m : options.mechanisms()) {
-            results.addAll(runMechanism(m, binaries.get(m), options, listener, step, steps));
+            results.addAll(runMechanism(m, binaries.get(m), options, listener, step, steps, scratchParent));
         }
         return results;
     }
 
     private static List<Comparison> runMechanism(Mechanism mechanism, Map<String, Path> binaries, Options options,
-            Listener listener, int[] step, int steps) throws IOException {
+            Listener listener, int[] step, int steps, Path scratchParent) throws IOException {
+        List<Comparison> results = new ArrayList<>();
+        if (binaries == null) {
+            for (int size : options.sizes()) {
+                results.add(Comparison.notMeasured(mechanism.name(), size, mechanism.cannotCarry(size).orElseThrow()));
+            }
+            return results;
+        }
         List<RoundSpec> peerRounds = new ArrayList<>();
+        int maxSize = 1;
         for (int size : options.sizes()) {
+            if (mechanism.cannotCarry(size).isPresent()) {
+                continue;
+            }
+            maxSize = Math.max(maxSize, size);
             for (int r = 0; r <= options.rounds(); r++) {
                 peerRounds.add(options.spec(size));
             }
         }
-        int maxSize = options.sizes().stream().mapToInt(Integer::intValue).max().orElseThrow();
-        Path scratch = Files.createTempDirectory("jipc-bench-" + mechanism.name() + "-");
-        List<Comparison> results = new ArrayList<>();
-        try (JipcPeer peer = new JipcPeer(mechanism, peerRounds, scratch); Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(maxSize, 64);
-            try (Link link = connect(mechanism, peer, scratch)) {
-                for (int size : options.sizes()) {
-                    RoundSpec spec = options.spec(size);
-                    Comparison c = new Comparison(mechanism.name(), size);
-                    listener.step(++step[0], steps, mechanism.name() + " " + size + " B: warm-up");
-                    jipcRound(link, buf, spec, peer);
-                    for (int r = 1; r <= options.rounds(); r++) {
-                        String round = mechanism.name() + " " + size + " B: round " + r + "/" + options.rounds();
-                        listener.step(++step[0], steps, round + " jipc");
-                        c.add("jipc", jipcRound(link, buf, spec, peer));
-                        for (Map.Entry<String, Path> impl : binaries.entrySet()) {
-                            listener.step(++step[0], steps, round + " " + impl.getKey());
-                            c.add(impl.getKey(), CBaseline.run(impl.getValue(), spec, mechanism.cArguments(scratch), scratch,
-                                    ROUND_TIMEOUT));
-                        }
-                    }
-                    results.add(c);
-                }
+        List<JavaImpl> javaImpls = mechanism.javaImpls();
+        Path scratch = Files.createTempDirectory(scratchParent, "jipc-bench-" + mechanism.name() + "-");
+        List<JavaPeer> peers = new ArrayList<>();
+        List<Link> links = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (JavaImpl impl : javaImpls) {
+                JavaPeer peer = new JavaPeer(mechanism, impl.name(), peerRounds, scratch);
+                peers.add(peer);
+                links.add(connect(mechanism, impl, peer, Files.createDirectory(scratch.resolve(impl.name()))));
             }
-            peer.awaitSuccess(ROUND_TIMEOUT);
+            MemorySegment buf = arena.allocate(maxSize, 64);
+            for (int size : options.sizes()) {
+                Optional<String> cannot = mechanism.cannotCarry(size);
+                if (cannot.isPresent()) {
+                    results.add(Comparison.notMeasured(mechanism.name(), size, cannot.get()));
+                    continue;
+                }
+                RoundSpec spec = options.spec(size);
+                Comparison c = new Comparison(mechanism.name(), size);
+                for (int i = 0; i < javaImpls.size(); i++) {
+                    listener.step(++step[0], steps, mechanism.name() + " " + size + " B: warm-up " + javaImpls.get(i).name());
+                    javaRound(links.get(i), buf, spec, peers.get(i));
+                }
+                for (int r = 1; r <= options.rounds(); r++) {
+                    String round = mechanism.name() + " " + size + " B: round " + r + "/" + options.rounds();
+                    for (int i = 0; i < javaImpls.size(); i++) {
+                        listener.step(++step[0], steps, round + " " + javaImpls.get(i).name());
+                        c.add(javaImpls.get(i).name(), javaRound(links.get(i), buf, spec, peers.get(i)));
+                    }
+                    for (Map.Entry<String, Path> impl : binaries.entrySet()) {
+                        listener.step(++step[0], steps, round + " " + impl.getKey());
+                        c.add(impl.getKey(), CBaseline.run(impl.getValue(), spec, mechanism.cArguments(scratch), scratch,
+                                ROUND_TIMEOUT));
+                    }
+                }
+                results.add(c);
+            }
+            closeAll(links);
+            for (JavaPeer peer : peers) {
+                peer.awaitSuccess(ROUND_TIMEOUT);
+            }
         } finally {
-            deleteTree(scratch);
+            try {
+                closeAll(links);
+            } finally {
+                for (JavaPeer peer : peers) {
+                    peer.close();
+                }
+                deleteTree(scratch);
+            }
         }
         return results;
     }
 
-    private static Link connect(Mechanism mechanism, JipcPeer peer, Path scratch) throws IOException {
+    private static void closeAll(List<Link> links) throws IOException {
+        IOException failure = null;
+        for (Link link : links) {
+            try {
+                link.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static Link connect(Mechanism mechanism, JavaImpl impl, JavaPeer peer, Path scratch) throws IOException {
         try {
-            return mechanism.connect(peer, scratch);
+            return impl.connect().connect(peer, scratch);
         } catch (IOException | RuntimeException e) {
-            throw new IOException(mechanism.name() + ": cannot connect to the jipc peer: " + e.getMessage()
+            throw new IOException(mechanism.name() + ": cannot connect to the " + impl.name() + " peer: " + e.getMessage()
                     + peer.output(), e);
         }
     }
 
-    private static Figures jipcRound(Link link, MemorySegment buf, RoundSpec spec, JipcPeer peer) throws IOException {
+    private static Figures javaRound(Link link, MemorySegment buf, RoundSpec spec, JavaPeer peer) throws IOException {
         Histogram roundTrips = Exchange.newHistogram();
         try {
             Exchange.pingPong(link, buf, spec, roundTrips);
             long nanos = Exchange.stream(link, buf, spec);
             return Figures.of(roundTrips, spec.size(), spec.streamCount(), nanos);
         } catch (IOException e) {
-            throw new IOException(e.getMessage() + (peer.isAlive() ? "" : " (the jipc peer died" + peer.output() + ")"), e);
+            throw new IOException(e.getMessage() + (peer.isAlive() ? "" : " (the " + peer.impl() + " peer died"
+                    + peer.output() + ")"), e);
         }
     }
 

@@ -1,12 +1,13 @@
 package io.jipc.bench;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * A mechanism {@code jipc bench} can measure: how this JVM and a peer JVM connect through jipc,
- * and the C program that does the same exchange.
+ * A mechanism {@code jipc bench} can measure: its Java implementations (jipc's, and the JDK's where
+ * the JDK has the mechanism), each between this JVM and a peer JVM, and the C program that does the
+ * same exchange between two C processes.
  *
  * <p>Adding a mechanism takes one class implementing this (registered in {@link Mechanisms}) and
  * one C file, {@code src/main/c/<name>.c}, that includes {@code bench.h} and defines its five
@@ -21,18 +22,33 @@ public interface Mechanism {
     String description();
 
     /**
-     * This JVM's side: creates the objects, starts the peer through {@code launcher}, and returns
-     * this side's open link once the peer is connected.
-     *
-     * @param scratch a private empty directory for named objects, removed by the harness afterwards
+     * The Java implementations, in the order each round runs them: jipc's first (impl {@link
+     * JavaImpl#JIPC}) unless jipc lacks the mechanism ({@code tcp}), then others such as the
+     * JDK's ({@link JavaImpl#JDK}). At least one; the C baseline runs after them.
      */
-    Link connect(PeerLauncher launcher, Path scratch) throws IOException;
-
-    /** The peer's side, in the child JVM: {@code args} are those {@link #connect} gave the launcher. */
-    Link accept(List<String> args) throws IOException;
+    List<JavaImpl> javaImpls();
 
     /** The arguments after the counts for the C program ({@code bench.h}'s ARG), e.g. {@code scratch}. */
     default List<String> cArguments(Path scratch) {
         return List.of();
+    }
+
+    /**
+     * Why messages of {@code size} bytes cannot go through this mechanism on this machine (a kernel
+     * limit: which, and its value), or empty when they can. The harness leaves such a size out for
+     * this mechanism and the table says why.
+     */
+    default Optional<String> cannotCarry(int size) {
+        return Optional.empty();
+    }
+
+    /** The Java implementation called {@code impl}. */
+    default JavaImpl javaImpl(String impl) {
+        for (JavaImpl j : javaImpls()) {
+            if (j.name().equals(impl)) {
+                return j;
+            }
+        }
+        throw new IllegalArgumentException(name() + " has no Java implementation '" + impl + "'");
     }
 }

@@ -9,7 +9,11 @@ public final class Mechanisms {
 
     private static final List<Mechanism> ALL = List.of(
             new PipeMechanism(),
-            new FifoMechanism());
+            new FifoMechanism(),
+            new UnixStreamMechanism(),
+            new UnixSeqpacketMechanism(),
+            new UnixDgramMechanism(),
+            new TcpMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

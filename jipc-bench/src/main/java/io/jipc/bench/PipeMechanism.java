@@ -25,7 +25,11 @@ final class PipeMechanism implements Mechanism {
     }
 
     @Override
-    public Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+    public List<JavaImpl> javaImpls() {
+        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+    }
+
+    private Link connect(PeerLauncher launcher, Path scratch) throws IOException {
         Pipe toPeer = Pipe.open();
         Pipe toUs;
         try {
@@ -48,8 +52,7 @@ final class PipeMechanism implements Mechanism {
         return new PipeLink(toUs.readEnd(), toPeer.writeEnd());
     }
 
-    @Override
-    public Link accept(List<String> args) throws IOException {
+    private Link accept(List<String> args) throws IOException {
         Pipe.ReadEnd in = Pipe.ReadEnd.adopt(PEER_READ_FD);
         try {
             return new PipeLink(in, Pipe.WriteEnd.adopt(PEER_WRITE_FD));

@@ -4,23 +4,24 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * {@code jipc bench --report FILE}: a bar chart of the medians, jipc beside C, per mechanism and
- * size. An SVG file, or an HTML page holding the chart and the table when FILE ends in
- * {@code .html} or {@code .htm}.
+ * {@code jipc bench --report FILE}: a bar chart of the medians, jipc beside C (and the JDK where
+ * it ran), per mechanism and size. An SVG file, or an HTML page holding the chart and the table
+ * when FILE ends in {@code .html} or {@code .htm}.
  */
 public final class Report {
     private Report() {}
 
-    private static final int WIDTH = 860;
+    private static final int WIDTH = 900;
     private static final int LABEL = 150;
     private static final int BAR_MAX = 430;
     private static final int BAR = 14;
     private static final int BLOCK_TITLE = 34;
-    private static final int ROW = 2 * BAR + 12;
     private static final Metric[] SHOWN = {Metric.P50, Metric.P99, Metric.MSGS_PER_S};
 
     /** Writes the report for {@code results} to {@code file}. */
@@ -38,11 +39,30 @@ public final class Report {
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
-    /** The chart: one block per comparison, one pair of bars (jipc, C) per metric, longest bar = the larger value. */
+    /** The bar colour of an implementation. */
+    static String colour(String impl) {
+        return switch (impl) {
+            case JavaImpl.JIPC -> "#3b6fb6";
+            case Comparison.BASELINE -> "#999999";
+            case JavaImpl.JDK -> "#d9822b";
+            case Harness.C_MODEL -> "#6aa84f";
+            default -> "#a05fb0";
+        };
+    }
+
+    /**
+     * The chart: one block per comparison, one bar per implementation and metric, longest bar =
+     * the largest value; beside each metric the ratio of jipc (or the only Java implementation) to
+     * C, and jipc/jdk where both ran. Sizes not measured get one line saying why.
+     */
     static String svg(List<Comparison> results, int rounds) {
+        Set<String> legend = new LinkedHashSet<>();
         int height = 50;
         for (Comparison c : results) {
-            height += BLOCK_TITLE + SHOWN.length * ROW + 10;
+            legend.addAll(c.implementations());
+            height += c.notMeasured().isPresent()
+                    ? BLOCK_TITLE
+                    : BLOCK_TITLE + SHOWN.length * row(c.implementations().size()) + 10;
         }
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -50,29 +70,59 @@ public final class Report {
         s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
         s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">jipc vs C"
                 + " (median of %d alternating rounds)</text>%n", rounds));
-        s.append("<rect x=\"10\" y=\"30\" width=\"12\" height=\"10\" fill=\"#3b6fb6\"/><text x=\"27\" y=\"39\">jipc</text>\n");
-        s.append("<rect x=\"70\" y=\"30\" width=\"12\" height=\"10\" fill=\"#999999\"/><text x=\"87\" y=\"39\">C</text>\n");
+        int x = 10;
+        for (String impl : legend) {
+            s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"30\" width=\"12\" height=\"10\" fill=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"39\">%s</text>%n", x, colour(impl), x + 17, escape(label(impl))));
+            x += 30 + 8 * label(impl).length();
+        }
         int y = 50;
         for (Comparison c : results) {
-            s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">%s, %s</text>%n",
-                    y + 22, escape(c.mechanism()), escape(Table.sizeLabel(c.size()))));
+            String title = c.mechanism() + ", " + Table.sizeLabel(c.size());
+            if (c.notMeasured().isPresent()) {
+                s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-size=\"14\"><tspan font-weight=\"bold\">"
+                        + "%s</tspan>: not measured (%s)</text>%n", y + 22, escape(title), escape(c.notMeasured().get())));
+                y += BLOCK_TITLE;
+                continue;
+            }
+            s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">%s</text>%n",
+                    y + 22, escape(title)));
             y += BLOCK_TITLE;
+            List<String> impls = c.implementations();
+            String ratioImpl = impls.contains(JavaImpl.JIPC) ? JavaImpl.JIPC : impls.getFirst();
             for (Metric metric : SHOWN) {
-                double j = c.median("jipc", metric);
-                double b = c.median(Comparison.BASELINE, metric);
-                double max = Math.max(j, b);
+                double max = 0;
+                for (String impl : impls) {
+                    max = Math.max(max, c.median(impl, metric));
+                }
                 s.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"%d\">%s</text>%n", y + BAR + 4,
                         escape(metric.label() + (metric.isLatency() ? " round trip" : " one-way"))));
-                bar(s, y, j, max, "#3b6fb6", metric);
-                bar(s, y + BAR + 2, b, max, "#999999", metric);
-                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">jipc/C %.3f</text>%n",
-                        LABEL + BAR_MAX + 110, y + BAR + 4, c.ratio("jipc", metric)));
-                y += ROW;
+                for (int i = 0; i < impls.size(); i++) {
+                    bar(s, y + i * (BAR + 2), c.median(impls.get(i), metric), max, colour(impls.get(i)), metric);
+                }
+                StringBuilder ratios = new StringBuilder();
+                if (impls.contains(Comparison.BASELINE) && !ratioImpl.equals(Comparison.BASELINE)) {
+                    ratios.append(String.format(Locale.ROOT, "%s/C %.3f", ratioImpl, c.ratio(ratioImpl, metric)));
+                }
+                if (impls.contains(JavaImpl.JIPC) && impls.contains(JavaImpl.JDK)) {
+                    ratios.append(String.format(Locale.ROOT, "  jipc/jdk %.3f", c.ratio(JavaImpl.JIPC, JavaImpl.JDK, metric)));
+                }
+                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n",
+                        LABEL + BAR_MAX + 90, y + BAR + 4, escape(ratios.toString().strip())));
+                y += row(impls.size());
             }
             y += 10;
         }
         s.append("</svg>\n");
         return s.toString();
+    }
+
+    private static int row(int impls) {
+        return impls * (BAR + 2) + 10;
+    }
+
+    private static String label(String impl) {
+        return impl.equals(Comparison.BASELINE) ? "C" : impl;
     }
 
     private static void bar(StringBuilder s, int y, double value, double max, String colour, Metric metric) {

@@ -3,7 +3,10 @@ package io.jipc.bench;
 import java.util.List;
 import java.util.Locale;
 
-/** The readable form of a bench run: per mechanism and size, each implementation's medians and the jipc/C ratios. */
+/**
+ * The readable form of a bench run: per mechanism and size, each implementation's medians, the
+ * ratios to C, and jipc's ratio to each other Java implementation (jipc/jdk).
+ */
 public final class Table {
     private Table() {}
 
@@ -13,33 +16,54 @@ public final class Table {
         out.append(String.format(Locale.ROOT,
                 "Round trip (ping-pong) latency and one-way streaming throughput between two processes.%n"
                         + "Medians over %d rounds per implementation, the implementations alternating; a ratio is the median%n"
-                        + "of the per-round ratios to C (latency: lower is better; throughput: higher is better). MB/s = 10^6 B/s.%n",
+                        + "of the per-round ratios (latency: lower is better; throughput: higher is better). MB/s = 10^6 B/s.%n",
                 rounds));
+        if (results.stream().anyMatch(c -> c.implementations().contains(JavaImpl.JDK))) {
+            out.append(String.format(Locale.ROOT, "%s: the JDK's own API (java.nio.channels, blocking), both ends in Java.%n",
+                    JavaImpl.JDK));
+        }
         if (results.stream().anyMatch(c -> c.implementations().contains(Harness.C_MODEL))) {
             out.append(String.format(Locale.ROOT, "%s: the same C program with jipc's blocking model (O_NONBLOCK, poll(2) on EAGAIN).%n",
                     Harness.C_MODEL));
         }
-        String header = String.format(Locale.ROOT, "  %-8s %9s %9s %9s %9s %12s %10s%n",
+        String header = String.format(Locale.ROOT, "  %-9s %9s %9s %9s %9s %12s %10s%n",
                 "impl", "p50", "p99", "p99.9", "max", "msgs/s", "MB/s");
         for (Comparison c : results) {
+            if (c.notMeasured().isPresent()) {
+                out.append(String.format(Locale.ROOT, "%n%s, %s: not measured: %s%n", c.mechanism(), sizeLabel(c.size()),
+                        c.notMeasured().get()));
+                continue;
+            }
             out.append(String.format(Locale.ROOT, "%n%s, %s%n", c.mechanism(), sizeLabel(c.size())));
             out.append(header);
-            for (String impl : c.implementations()) {
+            List<String> impls = c.implementations();
+            for (String impl : impls) {
                 Figures f = c.medians(impl);
-                out.append(String.format(Locale.ROOT, "  %-8s %9s %9s %9s %9s %,12.0f %10.1f%n", impl,
+                out.append(String.format(Locale.ROOT, "  %-9s %9s %9s %9s %9s %,12.0f %10.1f%n", impl,
                         nanos(f.p50Ns()), nanos(f.p99Ns()), nanos(f.p999Ns()), nanos(f.maxNs()), f.msgsPerS(), f.mbPerS()));
             }
-            for (String impl : c.implementations()) {
-                if (impl.equals(Comparison.BASELINE) || !c.implementations().contains(Comparison.BASELINE)) {
-                    continue;
+            if (impls.contains(Comparison.BASELINE)) {
+                for (String impl : impls) {
+                    if (!impl.equals(Comparison.BASELINE)) {
+                        ratioRow(out, c, impl, Comparison.BASELINE);
+                    }
                 }
-                out.append(String.format(Locale.ROOT, "  %-8s %9.3f %9.3f %9.3f %9.3f %12.3f %10.3f%n",
-                        impl + "/" + Comparison.BASELINE,
-                        c.ratio(impl, Metric.P50), c.ratio(impl, Metric.P99), c.ratio(impl, Metric.P999),
-                        c.ratio(impl, Metric.MAX), c.ratio(impl, Metric.MSGS_PER_S), c.ratio(impl, Metric.MB_PER_S)));
+            }
+            if (impls.contains(JavaImpl.JIPC)) {
+                for (String impl : impls) {
+                    if (!impl.equals(JavaImpl.JIPC) && !impl.equals(Comparison.BASELINE) && !impl.equals(Harness.C_MODEL)) {
+                        ratioRow(out, c, JavaImpl.JIPC, impl);
+                    }
+                }
             }
         }
         return out.toString();
+    }
+
+    private static void ratioRow(StringBuilder out, Comparison c, String impl, String base) {
+        out.append(String.format(Locale.ROOT, "  %-9s %9.3f %9.3f %9.3f %9.3f %12.3f %10.3f%n", impl + "/" + base,
+                c.ratio(impl, base, Metric.P50), c.ratio(impl, base, Metric.P99), c.ratio(impl, base, Metric.P999),
+                c.ratio(impl, base, Metric.MAX), c.ratio(impl, base, Metric.MSGS_PER_S), c.ratio(impl, base, Metric.MB_PER_S)));
     }
 
     /** {@code 64 B}, {@code 64 KiB}, {@code 1.5 KiB}... */

@@ -14,26 +14,45 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the harness for real, a few hundred messages per mechanism: jipc between this JVM and a
- * peer JVM, C between two C processes. Every message's sequence number is checked on both sides
- * (a lost, duplicated or torn message fails the run), so this is a correctness test of every
- * mechanism's exchange, not a timing test.
+ * Runs the harness for real, a few hundred messages per mechanism and implementation: jipc (and
+ * the JDK where it has the mechanism) between this JVM and a peer JVM, C between two C processes.
+ * Every message's sequence number is checked on both sides (a lost, duplicated or torn message
+ * fails the run), so this is a correctness test of every mechanism's exchange, not a timing test.
  */
 class HarnessTest {
     static final Path CACHE = Path.of(System.getProperty("basedir", "."), "target", "bench-cache");
 
     @Test
     void everyMechanismExchangesInJipcAndInC() throws IOException {
-        // 3 bytes: shorter than a sequence number; 100,000: more than a pipe holds, so reads come short.
+        // 3 bytes: shorter than a sequence number; 100,000: more than a pipe or a socket buffer holds
+        // at once, so stream reads come short (and datagrams and records are large).
         List<Integer> sizes = List.of(64, 3, 100_000);
         int rounds = 2;
-        List<String> scratchBefore = scratchDirs();
+        // A scratch parent of this test's own (short: socket paths live there), not the shared /tmp.
+        Path scratchParent = Files.createTempDirectory("jbt");
         List<String> steps = new ArrayList<>();
-        List<Comparison> results = Harness.run(new Harness.Options(Mechanisms.all(), sizes, 300, rounds, CACHE, false),
-                (step, total, what) -> steps.add(step + "/" + total + " " + what));
+        List<Comparison> results;
+        try {
+            results = Harness.run(new Harness.Options(Mechanisms.all(), sizes, 300, rounds, CACHE, false),
+                    (step, total, what) -> steps.add(step + "/" + total + " " + what), scratchParent);
+            try (Stream<Path> left = Files.list(scratchParent)) {
+                assertThat(left.toList()).as("scratch directories are removed").isEmpty();
+            }
+        } finally {
+            Harness.deleteTree(scratchParent);
+        }
 
         assertThat(results).hasSize(Mechanisms.all().size() * sizes.size());
-        assertThat(steps).hasSize(Mechanisms.all().size() * sizes.size() * (1 + 2 * rounds));
+        int expectedSteps = 0;
+        for (Mechanism m : Mechanisms.all()) {
+            int javaImpls = m.javaImpls().size();
+            for (int size : sizes) {
+                if (m.cannotCarry(size).isEmpty()) {
+                    expectedSteps += javaImpls + (javaImpls + 1) * rounds;
+                }
+            }
+        }
+        assertThat(steps).hasSize(expectedSteps);
         assertThat(steps.getLast()).startsWith(steps.size() + "/" + steps.size() + " ");
         int i = 0;
         for (Mechanism m : Mechanisms.all()) {
@@ -41,7 +60,17 @@ class HarnessTest {
                 Comparison c = results.get(i++);
                 assertThat(c.mechanism()).isEqualTo(m.name());
                 assertThat(c.size()).isEqualTo(size);
-                assertThat(c.implementations()).containsExactly("jipc", "c");
+                if (c.notMeasured().isPresent()) {
+                    assertThat(c.implementations()).isEmpty();
+                    assertThat(m.cannotCarry(size)).isPresent();
+                    continue;
+                }
+                List<String> expected = new ArrayList<>();
+                for (JavaImpl j : m.javaImpls()) {
+                    expected.add(j.name());
+                }
+                expected.add("c");
+                assertThat(c.implementations()).containsExactlyElementsOf(expected);
                 for (String impl : c.implementations()) {
                     assertThat(c.rounds(impl)).hasSize(rounds);
                     for (Figures f : c.rounds(impl)) {
@@ -53,16 +82,23 @@ class HarnessTest {
                         assertThat(f.mbPerS()).isCloseTo(f.msgsPerS() * size / 1e6, org.assertj.core.data.Offset.offset(1e-6));
                     }
                 }
-                assertThat(c.ratio("jipc", Metric.P50)).isPositive().isFinite();
+                assertThat(c.ratio(expected.getFirst(), Metric.P50)).isPositive().isFinite();
             }
         }
-        assertThat(scratchDirs()).as("scratch directories are removed").isSubsetOf(scratchBefore);
     }
 
-    static List<String> scratchDirs() throws IOException {
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("jipc-bench-")).toList();
-        }
+    /** The socket mechanisms as cli.md names them, with the JDK beside jipc where the JDK has them. */
+    @Test
+    void socketMechanismsHaveTheirImplementations() {
+        assertThat(Mechanisms.names()).contains("unix-stream", "unix-seqpacket", "unix-dgram", "tcp");
+        assertThat(implNames("unix-stream")).containsExactly("jipc", "jdk");
+        assertThat(implNames("unix-seqpacket")).containsExactly("jipc");
+        assertThat(implNames("unix-dgram")).containsExactly("jipc");
+        assertThat(implNames("tcp")).as("jipc has no TCP").containsExactly("jdk");
+    }
+
+    static List<String> implNames(String mechanism) {
+        return Mechanisms.byName(mechanism).javaImpls().stream().map(JavaImpl::name).toList();
     }
 
     @Test
@@ -101,6 +137,42 @@ class HarnessTest {
         assertThat(c.median("jipc", Metric.P50)).isEqualTo(110);
         assertThat(Table.format(List.of(c), 3)).contains("jipc/c").contains("1.100").contains("0.500");
         assertThat(Report.svg(List.of(c), 3)).startsWith("<svg").contains("jipc/C 1.100").endsWith("</svg>\n");
+    }
+
+    @Test
+    void aThirdImplementationGetsItsRatiosToCAndJipcItsRatioToIt() {
+        Comparison c = new Comparison("unix-stream", 64);
+        for (int r = 0; r < 3; r++) {
+            c.add("jipc", new Figures(110, 110, 110, 110, 1000, 0.064));
+            c.add("jdk", new Figures(220, 220, 220, 220, 500, 0.032));
+            c.add("c", new Figures(100, 100, 100, 100, 2000, 0.128));
+        }
+        assertThat(c.ratio("jdk", Metric.P50)).isEqualTo(2.2);
+        assertThat(c.ratio("jipc", "jdk", Metric.P50)).isEqualTo(0.5);
+        assertThat(c.ratio("jipc", "jdk", Metric.MSGS_PER_S)).isEqualTo(2.0);
+        String table = Table.format(List.of(c), 3);
+        assertThat(table.lines().map(String::strip).filter(l -> l.startsWith("jdk ")).count()).isEqualTo(1);
+        assertThat(table).contains("jipc/c ").contains("jdk/c ").contains("jipc/jdk ").contains("2.200").contains("0.500");
+        assertThat(Report.svg(List.of(c), 3)).contains("jipc/C 1.100").contains("jipc/jdk 0.500").contains(">jdk<");
+    }
+
+    @Test
+    void aMechanismWithoutJipcIsComparedThroughItsOnlyJavaImplementation() {
+        Comparison c = new Comparison("tcp", 64);
+        c.add("jdk", new Figures(300, 300, 300, 300, 1000, 0.064));
+        c.add("c", new Figures(200, 200, 200, 200, 2000, 0.128));
+        String table = Table.format(List.of(c), 1);
+        assertThat(table).contains("jdk/c ").contains("1.500").doesNotContain("jipc/");
+        assertThat(Report.svg(List.of(c), 1)).contains("jdk/C 1.500").doesNotContain("NaN");
+    }
+
+    @Test
+    void aSizeTheMechanismCannotCarryIsNotMeasuredAndSaysWhy() {
+        Comparison c = Comparison.notMeasured("mq", 65536, "messages are at most 8192 bytes (/proc/sys/fs/mqueue/msgsize_max)");
+        assertThat(c.implementations()).isEmpty();
+        assertThat(Table.format(List.of(c), 1)).contains("mq, 64 KiB: not measured: messages are at most 8192 bytes");
+        assertThat(Report.svg(List.of(c), 1)).contains("not measured").doesNotContain("NaN");
+        assertThatThrownBy(() -> c.add("jipc", new Figures(1, 1, 1, 1, 1, 1))).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

@@ -20,7 +20,7 @@ class BenchCommandTest {
     static final String CACHE = Path.of(System.getProperty("basedir", "."), "target", "bench-cache").toString();
 
     /** cli.md's line, key for key and in this order. */
-    static final Pattern JSON_LINE = Pattern.compile("\\{\"mechanism\":\"([a-z-]+)\",\"size\":(\\d+),\"impl\":\"(jipc|c)\","
+    static final Pattern JSON_LINE = Pattern.compile("\\{\"mechanism\":\"([a-z-]+)\",\"size\":(\\d+),\"impl\":\"(jipc|jdk|c|c-model)\","
             + "\"p50_ns\":(\\d+),\"p99_ns\":(\\d+),\"p999_ns\":(\\d+),\"max_ns\":(\\d+),"
             + "\"msgs_per_s\":(\\d+),\"mb_per_s\":([0-9.]+(?:E-?\\d+)?)}");
 

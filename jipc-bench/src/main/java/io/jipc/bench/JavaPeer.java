@@ -16,36 +16,45 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The jipc side's second process: a child JVM running {@link BenchPeer} for one mechanism and a
- * fixed list of rounds, started with {@link ChildProcess} (posix_spawn) so that the mechanism's
- * descriptors land at the numbers it chose ({@link PeerLauncher}).
+ * The second process of a Java implementation ({@link JavaImpl}): a child JVM running {@link
+ * BenchPeer} for one mechanism, one implementation and a fixed list of rounds, started with {@link
+ * ChildProcess} (posix_spawn) so that the mechanism's descriptors land at the numbers it chose
+ * ({@link PeerLauncher}).
  *
  * <p>The child runs the same java binary as this JVM with the same module and class path, and
- * the same lean flags for every mechanism ({@link #JVM_FLAGS}). Its output goes to {@code
- * peer.log} in the scratch directory, shown when it fails.
+ * the same lean flags for every mechanism and implementation ({@link #JVM_FLAGS}). Its output goes
+ * to {@code peer-<impl>.log} in the scratch directory, shown when it fails.
  */
-final class JipcPeer implements PeerLauncher, AutoCloseable {
+final class JavaPeer implements PeerLauncher, AutoCloseable {
     /** The peer's JVM flags, the same for every mechanism: serial GC, class-data sharing. */
     static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xshare:auto");
 
     private final Mechanism mechanism;
+    private final String impl;
     private final List<RoundSpec> rounds;
     private final Path log;
     private ChildProcess process;
 
-    JipcPeer(Mechanism mechanism, List<RoundSpec> rounds, Path scratch) {
+    JavaPeer(Mechanism mechanism, String impl, List<RoundSpec> rounds, Path scratch) {
         this.mechanism = mechanism;
+        this.impl = impl;
         this.rounds = List.copyOf(rounds);
-        this.log = scratch.resolve("peer.log");
+        this.log = scratch.resolve("peer-" + impl + ".log");
+    }
+
+    /** The implementation this peer runs. */
+    String impl() {
+        return impl;
     }
 
     @Override
     public void start(List<String> args, Map<Integer, Fd> handOver) throws IOException {
         if (process != null) {
-            throw new IllegalStateException("the peer of " + mechanism.name() + " is already started");
+            throw new IllegalStateException("the " + impl + " peer of " + mechanism.name() + " is already started");
         }
         List<String> main = new ArrayList<>();
         main.add(mechanism.name());
+        main.add(impl);
         for (RoundSpec r : rounds) {
             main.add(r.encode());
         }
@@ -55,7 +64,7 @@ final class JipcPeer implements PeerLauncher, AutoCloseable {
                 .stdin(Redirect.nullDevice())
                 .stdout(Redirect.appendTo(log))
                 .stderr(Redirect.appendTo(log))
-                // The peer is a jipc process: it adopts the descriptors as they are, non-blocking.
+                // A jipc peer adopts the descriptors as they are, non-blocking.
                 .keepNonBlocking();
         for (Map.Entry<Integer, Fd> e : handOver.entrySet()) {
             builder.fd(e.getKey(), e.getValue());
@@ -102,19 +111,20 @@ final class JipcPeer implements PeerLauncher, AutoCloseable {
     /** Waits for the peer to finish its rounds and exit 0; otherwise fails with its output. */
     void awaitSuccess(Duration timeout) throws IOException {
         if (process == null) {
-            throw new IOException(mechanism.name() + ": the mechanism never started its peer");
+            throw new IOException(mechanism.name() + ": the " + impl + " implementation never started its peer");
         }
         Optional<ExitStatus> status = process.waitFor(timeout);
         if (status.isEmpty()) {
-            throw new IOException("the jipc peer of " + mechanism.name() + " did not exit within " + timeout + output());
+            throw new IOException("the " + impl + " peer of " + mechanism.name() + " did not exit within " + timeout + output());
         }
         if (!status.get().success()) {
-            throw new IOException("the jipc peer of " + mechanism.name() + " " + status.get() + output());
+            throw new IOException("the " + impl + " peer of " + mechanism.name() + " " + status.get() + output());
         }
     }
 
     /** Whether the peer is running. */
-    boolean isAlive() {
+    @Override
+    public boolean isAlive() {
         try {
             return process != null && process.isAlive();
         } catch (IpcException e) {

@@ -1,0 +1,52 @@
+package io.jipc.bench;
+
+import io.jipc.Fd;
+import io.jipc.socket.UnixDatagramSocket;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code unix-dgram}: one connected UNIX-domain datagram socket pair, both directions; a message is
+ * one datagram. {@link UnixDatagramSocket#pair()} ({@code socketpair(2)}) made here, the peer gets
+ * one end at descriptor 3 and adopts it. A connected pair needs no addresses, so every send is a
+ * plain {@code send(2)} (no {@code sendto} back-off) and a full receiver blocks the sender, as in C.
+ * The JDK has no UNIX datagram sockets, so there is no {@code jdk} row. C baseline ({@code
+ * c/unix-dgram.c}): {@code socketpair} before fork, one {@code send}/{@code recv(MSG_TRUNC)} per
+ * datagram, as jipc does.
+ */
+final class UnixDgramMechanism implements Mechanism {
+    private final List<JavaImpl> impls = List.of(
+            new JavaImpl(JavaImpl.JIPC, UnixDgramMechanism::connect, UnixDgramMechanism::accept));
+
+    @Override
+    public String name() {
+        return "unix-dgram";
+    }
+
+    @Override
+    public String description() {
+        return "a connected pair of UNIX-domain datagram sockets, one datagram per message";
+    }
+
+    @Override
+    public List<JavaImpl> javaImpls() {
+        return impls;
+    }
+
+    private static Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+        UnixDatagramSocket.Pair pair = UnixDatagramSocket.pair();
+        PeerSockets.handOver(launcher, pair.first(), pair.second());
+        return new UnixDatagramLink(pair.first());
+    }
+
+    private static Link accept(List<String> args) throws IOException {
+        Fd fd = PeerSockets.peerEnd();
+        try {
+            return new UnixDatagramLink(UnixDatagramSocket.adopt(fd));
+        } catch (IOException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+}
