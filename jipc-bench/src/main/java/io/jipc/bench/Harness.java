@@ -147,7 +147,9 @@ public final class Harness {
             for (JavaImpl impl : javaImpls) {
                 JavaPeer peer = new JavaPeer(mechanism, impl.name(), peerRounds, scratch);
                 peers.add(peer);
-                links.add(connect(mechanism, impl, peer, Files.createDirectory(scratch.resolve(impl.name()))));
+                Link link = connect(mechanism, impl, peer, Files.createDirectory(scratch.resolve(impl.name())));
+                links.add(link);
+                peer.guard(link);
             }
             MemorySegment buf = arena.allocate(maxSize, 64);
             for (int size : options.sizes()) {

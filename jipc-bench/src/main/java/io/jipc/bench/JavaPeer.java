@@ -2,6 +2,7 @@ package io.jipc.bench;
 
 import io.jipc.Fd;
 import io.jipc.IpcException;
+import io.jipc.pipe.Pipe;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Redirect;
@@ -24,6 +25,12 @@ import java.util.Optional;
  * <p>The child runs the same java binary as this JVM with the same module and class path, and
  * the same lean flags for every mechanism and implementation ({@link #JVM_FLAGS}). Its output goes
  * to {@code peer-<impl>.log} in the scratch directory, shown when it fails.
+ *
+ * <p>Neither side may wait forever on the other, also over mechanisms with no end-of-file (message
+ * queues): the peer's stdin is a pipe from this JVM, closed by {@link #release()} once the harness
+ * is done with the peer (the peer then exits 0) or by the kernel when this JVM dies (the peer then
+ * stops at once); and {@link #guard(Link)} closes this side's link when the peer exits before its
+ * release, which wakes a receive waiting for a message that will never come.
  */
 final class JavaPeer implements PeerLauncher, AutoCloseable {
     /** The peer's JVM flags, the same for every mechanism: serial GC, class-data sharing. */
@@ -34,6 +41,9 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
     private final List<RoundSpec> rounds;
     private final Path log;
     private ChildProcess process;
+    /** The write end of the peer's stdin; closing it releases the peer. */
+    private Pipe.WriteEnd control;
+    private volatile boolean released;
 
     JavaPeer(Mechanism mechanism, String impl, List<RoundSpec> rounds, Path scratch) {
         this.mechanism = mechanism;
@@ -60,16 +70,58 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
         }
         main.add("--");
         main.addAll(args);
-        ChildProcess.Builder builder = ChildProcess.builder(command(main))
-                .stdin(Redirect.nullDevice())
-                .stdout(Redirect.appendTo(log))
-                .stderr(Redirect.appendTo(log))
-                // A jipc peer adopts the descriptors as they are, non-blocking.
-                .keepNonBlocking();
-        for (Map.Entry<Integer, Fd> e : handOver.entrySet()) {
-            builder.fd(e.getKey(), e.getValue());
+        Pipe stdin = Pipe.open();
+        try (Pipe.ReadEnd peerStdin = stdin.readEnd().reopenBlocking()) {
+            ChildProcess.Builder builder = ChildProcess.builder(command(main))
+                    .stdin(peerStdin)
+                    .stdout(Redirect.appendTo(log))
+                    .stderr(Redirect.appendTo(log))
+                    // A jipc peer adopts the descriptors as they are, non-blocking.
+                    .keepNonBlocking();
+            for (Map.Entry<Integer, Fd> e : handOver.entrySet()) {
+                builder.fd(e.getKey(), e.getValue());
+            }
+            process = builder.start();
+            control = stdin.writeEnd();
+        } catch (IOException | RuntimeException e) {
+            stdin.close();
+            throw e;
+        } finally {
+            stdin.readEnd().close();
         }
-        process = builder.start();
+    }
+
+    /**
+     * Closes {@code link} if the peer exits before {@link #release()}: a thread waits for the
+     * peer's exit (on its pidfd), so that a round waiting on a dead peer fails instead of hanging.
+     */
+    void guard(Link link) {
+        ChildProcess p = process;
+        if (p == null) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("jipc-bench-" + impl + "-peer-guard").start(() -> {
+            try {
+                p.waitFor();
+            } catch (IpcException e) {
+                // closed: the harness has finished with the peer
+            }
+            if (!released) {
+                try {
+                    link.close();
+                } catch (IOException | RuntimeException e) {
+                    // the round that was waiting fails on its own
+                }
+            }
+        });
+    }
+
+    /** Tells the peer the harness is done with it (closes its stdin): it exits once its rounds are over. */
+    void release() {
+        released = true;
+        if (control != null) {
+            control.close();
+        }
     }
 
     /** The command line of a peer JVM: this JVM's java, paths and native access, then {@link BenchPeer}. */
@@ -110,6 +162,7 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
 
     /** Waits for the peer to finish its rounds and exit 0; otherwise fails with its output. */
     void awaitSuccess(Duration timeout) throws IOException {
+        release();
         if (process == null) {
             throw new IOException(mechanism.name() + ": the " + impl + " implementation never started its peer");
         }
@@ -148,6 +201,7 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
     /** Kills the peer if it still runs and reaps it. */
     @Override
     public void close() {
+        release();
         if (process != null) {
             process.close();
         }

@@ -19,14 +19,16 @@ public record RoundSpec(int size, int pingWarmup, int pingCount, int streamWarmu
     }
 
     /**
-     * The default round at {@code size}: enough ping-pongs for a p99.9 (20,000 up to 4 KiB,
-     * 5,000 above) and enough streamed bytes to last a few tenths of a second (100,000 messages,
-     * at most 512 MiB, at least 2,000 messages); a tenth of each as warm-up.
+     * The default round at {@code size}, sized so that {@code jipc bench} of every mechanism takes
+     * about a minute: 5,000 timed ping-pongs up to 4 KiB (2,000 above), enough for a p99.9, and
+     * 30,000 streamed messages (at most 128 MiB, at least 1,000 messages), a tenth of a second or
+     * two of streaming; a tenth of each as warm-up. Ratios stay trustworthy because rounds
+     * alternate: each is a median of per-round ratios.
      */
     public static RoundSpec defaults(int size) {
         checkSize(size);
-        int ping = size <= 4096 ? 20_000 : 5_000;
-        int stream = (int) Math.max(2_000, Math.min(100_000, (512L << 20) / size));
+        int ping = size <= 4096 ? 5_000 : 2_000;
+        int stream = (int) Math.max(1_000, Math.min(30_000, (128L << 20) / size));
         return new RoundSpec(size, ping / 10, ping, stream / 10, stream);
     }
 

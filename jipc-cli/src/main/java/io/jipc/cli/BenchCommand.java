@@ -23,13 +23,15 @@ import tools.jackson.core.JsonGenerator;
 
 /**
  * {@code jipc bench}: latency and throughput of each mechanism between two processes, side by
- * side with the same exchange written in C. Thin over {@link Harness} in jipc-bench.
+ * side with the same exchange written in C and, where the JDK has the mechanism, with the JDK's
+ * channels. Thin over {@link Harness} in jipc-bench.
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Round-trip latency (ping-pong) and one-way streaming throughput between two processes,"
-                + " per mechanism, side by side with the same exchange written in C (compiled with gcc on first use)."
-                + " Implementations alternate in rounds (jipc, C, jipc, C, ...) and each jipc/C ratio is the median"
+                + " per mechanism, side by side with the same exchange written in C (compiled with gcc on first use)"
+                + " and, where the JDK has the mechanism, with the JDK's own channels (impl jdk)."
+                + " Implementations alternate in rounds (jipc, jdk, C, jipc, ...) and each ratio is the median"
                 + " of the per-round ratios.")
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -45,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> sizes;
 
     @Option(names = "--messages", paramLabel = "N",
-            description = "Round trips and streamed messages per round (default: 20000 round trips and up to 100000"
+            description = "Round trips and streamed messages per round (default: 5000 round trips and up to 30000"
                     + " messages, fewer for large sizes).")
     Integer messages;
 
