@@ -1,0 +1,143 @@
+package io.jipc.internal.libc;
+
+import static io.jipc.internal.libc.Libc.C_INT;
+import static io.jipc.internal.libc.Libc.C_LONG;
+import static io.jipc.internal.libc.Libc.C_POINTER;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * {@code <signal.h>}: dispositions, masks, real-time signal numbers and {@code struct sigevent}.
+ * Raw results, {@code -errno} on failure.
+ */
+public final class Signal {
+    private Signal() {}
+
+    /** {@code sigset_t}: 1024 bits; signal {@code n} is bit {@code n - 1}. */
+    public static final long SIGSET_SIZE = 128;
+
+    /**
+     * {@code struct sigaction} as glibc declares it (the kernel's differs; glibc's sigaction()
+     * translates and adds the restorer): handler, mask, flags, restorer.
+     */
+    public static final Libc.CStruct SIGACTION = Libc.struct("signal.h", "struct sigaction",
+            C_POINTER.withName("sa_handler"),
+            MemoryLayout.sequenceLayout(SIGSET_SIZE / 8, C_LONG).withName("sa_mask"),
+            C_INT.withName("sa_flags"), C_INT,
+            C_POINTER.withName("sa_restorer"));
+    public static final long SA_HANDLER = SIGACTION.offset("sa_handler");
+    public static final long SA_MASK = SIGACTION.offset("sa_mask");
+    public static final long SA_FLAGS = SIGACTION.offset("sa_flags");
+
+    /**
+     * {@code struct sigevent}: the value, signal number, notification kind, then a union whose
+     * first member is the target thread id for SIGEV_THREAD_ID.
+     */
+    public static final Libc.CStruct SIGEVENT = Libc.struct("signal.h", "struct sigevent",
+            C_LONG.withName("sigev_value"), C_INT.withName("sigev_signo"), C_INT.withName("sigev_notify"),
+            MemoryLayout.sequenceLayout(12, C_INT).withName("_sigev_un"));
+    public static final long SIGEV_SIGNO = SIGEVENT.offset("sigev_signo");
+    public static final long SIGEV_NOTIFY = SIGEVENT.offset("sigev_notify");
+    /** {@code _sigev_un._tid} (glibc's headers lack the {@code sigev_notify_thread_id} name). */
+    public static final long SIGEV_TID = SIGEVENT.offset("_sigev_un");
+
+    public static final int SIGEV_SIGNAL = 0;
+    public static final int SIGEV_NONE = 1;
+    public static final int SIGEV_THREAD = 2;
+    public static final int SIGEV_THREAD_ID = 4;
+
+    public static final int SA_RESTART = 0x10000000;
+    public static final int SA_SIGINFO = 4;
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
+    public static final int SIG_SETMASK = 2;
+    /** {@code SIG_DFL} and {@code SIG_IGN} as handler addresses. */
+    public static final long SIG_DFL = 0;
+    public static final long SIG_IGN = 1;
+
+    private static final MethodHandle SIGACTION_CALL = Libc.downcall("sigaction",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final MethodHandle PTHREAD_SIGMASK = Libc.plainDowncall("pthread_sigmask",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final MethodHandle TGKILL = Libc.downcall("tgkill", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    private static final MethodHandle SIGRTMIN = Libc.plainDowncall("__libc_current_sigrtmin", FunctionDescriptor.of(C_INT));
+    private static final MethodHandle SIGRTMAX = Libc.plainDowncall("__libc_current_sigrtmax", FunctionDescriptor.of(C_INT));
+
+    /** {@code int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)}. */
+    public static int sigaction(int signal, MemorySegment act, MemorySegment oldAct) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGACTION_CALL.invokeExact(state, signal, act, oldAct);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)}; returns 0 or
+     * the (positive) error number, as pthread functions do, negated here for the convention.
+     */
+    public static int pthread_sigmask(int how, MemorySegment set, MemorySegment oldSet) {
+        try {
+            int r = (int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
+            return -r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int tgkill(pid_t tgid, pid_t tid, int sig)} (glibc 2.30+). */
+    public static int tgkill(int tgid, int tid, int signal) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) TGKILL.invokeExact(state, tgid, tid, signal);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code SIGRTMIN} as glibc reports it at run time (it keeps the first real-time signals for itself). */
+    public static int sigrtmin() {
+        try {
+            return (int) SIGRTMIN.invokeExact();
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code SIGRTMAX} as glibc reports it at run time. */
+    public static int sigrtmax() {
+        try {
+            return (int) SIGRTMAX.invokeExact();
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** Adds {@code signal} to a {@code sigset_t} in {@code set} (what sigaddset does, without a call). */
+    public static void sigaddset(MemorySegment set, int signal) {
+        long word = (signal - 1) / 64;
+        long bit = 1L << ((signal - 1) % 64);
+        set.set(C_LONG, word * 8, set.get(C_LONG, word * 8) | bit);
+    }
+
+    /** Whether {@code signal} is in the {@code sigset_t} at {@code set}. */
+    public static boolean sigismember(MemorySegment set, int signal) {
+        long word = (signal - 1) / 64;
+        long bit = 1L << ((signal - 1) % 64);
+        return (set.get(C_LONG, word * 8) & bit) != 0;
+    }
+
+    /**
+     * The address of glibc's {@code getpid}, for use as a signal handler that does nothing: it is
+     * async-signal-safe, ignores the signal number it is passed, and touches no errno.
+     */
+    public static MemorySegment doNothingHandler() {
+        return Libc.symbol("getpid");
+    }
+}
