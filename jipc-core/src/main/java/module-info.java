@@ -5,4 +5,5 @@
  */
 module io.jipc {
     exports io.jipc;
+    exports io.jipc.mq;
 }
