@@ -1,0 +1,42 @@
+package io.jipc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jipc.testing.Peer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The real {@code ./jipc} launcher, run after the package phase built what it launches. */
+class LauncherIT {
+    static final Path LAUNCHER = Path.of(System.getProperty("basedir", "."), "..", "jipc").normalize();
+
+    static Peer jipc(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        return Peer.start("jipc", cmd);
+    }
+
+    @Test
+    void versionAndHelpRunFromTheLauncher() {
+        try (Peer p = jipc("--version")) {
+            p.awaitSuccess(Duration.ofSeconds(120));
+            assertThat(p.stdout()).startsWith("jipc ");
+            assertThat(p.stderr()).isEmpty();
+        }
+        try (Peer p = jipc("help")) {
+            p.awaitSuccess(Duration.ofSeconds(60));
+            assertThat(p.stdout()).contains("Usage: jipc");
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwoWithOneLine() {
+        try (Peer p = jipc("bogus")) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).isEqualTo(ExitCodes.USAGE);
+            assertThat(p.stderr()).startsWith("jipc: ");
+            assertThat(p.stdout()).isEmpty();
+        }
+    }
+}
