@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             HelpCommand.class,
             CompletionCommand.class,
+            MqCommand.class,
+            SysvMsgCommand.class,
         })
 public final class JipcCommand implements Runnable {
     @Spec

@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
  * <ul>
  *   <li>{@code receive NAME COUNT}: prints ready, then receives COUNT messages (blocking), one
  *       {@code PRIO TEXT} line each, through the allocation-free byte[] form;
- *   <li>{@code create NAME MAXMSG MSGSIZE}: tries to create the queue and prints the exception's
- *       message, or {@code created} (and unlinks it again).
+ *   <li>{@code create NAME MAXMSG MSGSIZE} (repeatable): tries to create each queue and prints
+ *       the exception's message, or {@code created} (and unlinks it again).
  * </ul>
  */
 public final class MqueuePeer {
@@ -31,12 +31,16 @@ public final class MqueuePeer {
                 }
             }
             case "create" -> {
-                try (PosixMessageQueue q = PosixMessageQueue.createExclusively(args[1], PosixMessageQueue.Options
-                        .defaults().withMaxMessages(Integer.parseInt(args[2])).withMessageSize(Integer.parseInt(args[3])))) {
-                    q.unlink();
-                    System.out.println("created");
-                } catch (IpcException e) {
-                    System.out.println(e.getMessage());
+                // create NAME MAXMSG MSGSIZE [create NAME MAXMSG MSGSIZE ...]
+                for (int i = 0; i + 3 < args.length && args[i].equals("create"); i += 4) {
+                    try (PosixMessageQueue q = PosixMessageQueue.createExclusively(args[i + 1], PosixMessageQueue.Options
+                            .defaults().withMaxMessages(Integer.parseInt(args[i + 2]))
+                            .withMessageSize(Integer.parseInt(args[i + 3])))) {
+                        q.unlink();
+                        System.out.println("created");
+                    } catch (IpcException e) {
+                        System.out.println(e.getMessage());
+                    }
                 }
             }
             default -> throw new IllegalArgumentException(args[0]);

@@ -10,6 +10,7 @@ import io.jipc.IpcInterruptedException;
 import io.jipc.MessageTooLargeException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
+import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.MqueueLeakProbe;
 import io.jipc.testing.Peer;
@@ -380,68 +381,69 @@ class PosixMessageQueueTest {
     @Test
     void refusedAttributesNameTheLimitAndItsValue() throws Exception {
         String name = TestIpc.name("limits");
-        MqueueLimits.Snapshot s = MqueueLimits.Snapshot.read();
-        // Beyond every limit, privileged or not: EINVAL naming the limit that applies to this process.
+        // Beyond the hard limit: EINVAL whatever the process's capabilities.
         assertThatThrownBy(() -> PosixMessageQueue.createExclusively(name,
                 PosixMessageQueue.Options.defaults().withMaxMessages(100_000).withMessageSize(16)))
                 .isInstanceOf(IpcException.class)
-                .hasMessageStartingWith("mq_open(" + name + "): max_messages 100000 exceeds ")
-                .hasMessageContaining(s.privileged() ? "hard limit 65536 (HARD_MSGMAX" : "msg_max = " + s.msgMax())
-                .hasMessageEndingWith("(EINVAL)");
-        // Within the size limits but more bytes than RLIMIT_MSGQUEUE: EMFILE naming it (root is not exempt).
-        long rlimit = MqueueLimits.rlimit(io.jipc.internal.libc.Resource.RLIMIT_MSGQUEUE);
-        if (rlimit > 0 && rlimit < 8L * 1024 * 1024 && s.privileged()) {
-            assertThatThrownBy(() -> PosixMessageQueue.createExclusively(name,
-                    PosixMessageQueue.Options.defaults().withMaxMessages(1024).withMessageSize(8192)))
-                    .isInstanceOf(IpcException.class)
-                    .hasMessage("mq_open(" + name + "): the queue needs at least 8388608 bytes (max_messages 1024 x"
-                            + " message_size 8192, plus kernel bookkeeping) and RLIMIT_MSGQUEUE is " + rlimit
-                            + " bytes for all queues of this user together (ulimit -q) (EMFILE)");
-        }
+                .hasMessage("mq_open(" + name + "): max_messages 100000 exceeds the kernel's hard limit 65536 (HARD_MSGMAX)"
+                        + " (EINVAL)");
         assertThatThrownBy(() -> PosixMessageQueue.openExisting(name)).isInstanceOf(NotFoundException.class);
     }
 
+    /**
+     * The sysctl and rlimit refusals, from a peer JVM without CAP_SYS_RESOURCE (when this runs
+     * as root) and with a small RLIMIT_MSGQUEUE, so that both limits surely apply.
+     */
     @Test
-    void unprivilegedLimitTextFromAProcessWithoutCapSysResource() throws Exception {
+    void sysctlAndRlimitRefusalsFromAnUnprivilegedPeer() throws Exception {
         MqueueLimits.Snapshot s = MqueueLimits.Snapshot.read();
-        String name = TestIpc.name("unpriv");
-        List<String> cmd = new ArrayList<>();
-        if (s.privileged()) {
-            // Same user, CAP_SYS_RESOURCE dropped from the bounding set: the kernel's msg_max then applies.
-            if (!Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
-                org.junit.jupiter.api.Assumptions.abort("needs setpriv(1) to drop CAP_SYS_RESOURCE");
+        for (String tool : List.of("/usr/bin/setpriv", "/usr/bin/prlimit")) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                org.junit.jupiter.api.Assumptions.abort("needs " + tool + " to drop CAP_SYS_RESOURCE and lower RLIMIT_MSGQUEUE");
             }
+        }
+        long maxmsg = Math.min(s.msgMax(), 10);
+        long msgsize = Math.min(s.msgsizeMax(), 8192);
+        long rlimit = maxmsg * msgsize / 2;
+        String overSysctl = TestIpc.name("unpriv");
+        String overRlimit = TestIpc.name("rlimit");
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/prlimit", "--msgqueue=" + rlimit + ":" + rlimit));
+        if (Unistd.getuid() == 0) {
             cmd.addAll(List.of("/usr/bin/setpriv", "--inh-caps=-sys_resource", "--bounding-set=-sys_resource"));
         }
         cmd.addAll(List.of(PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), MqueuePeer.class.getName(),
-                "create", name, String.valueOf(s.msgMax() + 1), "16"));
+                "create", overSysctl, String.valueOf(s.msgMax() + 1), "16",
+                "create", overRlimit, String.valueOf(maxmsg), String.valueOf(msgsize)));
         try (Peer p = Peer.start("MqueuePeer", cmd)) {
             p.awaitSuccess(T);
-            assertThat(p.stdout().strip()).isEqualTo("mq_open(" + name + "): max_messages " + (s.msgMax() + 1)
-                    + " exceeds msg_max = " + s.msgMax() + " (/proc/sys/fs/mqueue/msg_max) (EINVAL)");
+            assertThat(p.stdout().lines()).containsExactly(
+                    "mq_open(" + overSysctl + "): max_messages " + (s.msgMax() + 1) + " exceeds msg_max = " + s.msgMax()
+                            + " (/proc/sys/fs/mqueue/msg_max; only CAP_SYS_RESOURCE lifts it, up to 65536) (EINVAL)",
+                    "mq_open(" + overRlimit + "): the queue needs at least " + maxmsg * msgsize + " bytes (max_messages "
+                            + maxmsg + " x message_size " + msgsize + ", plus kernel bookkeeping) and RLIMIT_MSGQUEUE is "
+                            + rlimit + " bytes for all queues of this user together (ulimit -q) (EMFILE)");
         }
     }
 
     @Test
     void limitTextsForEveryRefusal() {
-        var unprivileged = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 20, false);
-        assertThat(MqueueLimits.explain(22, 11, 9000, unprivileged)).isEqualTo(
-                "max_messages 11 exceeds msg_max = 10 (/proc/sys/fs/mqueue/msg_max); message_size 9000 exceeds"
-                        + " msgsize_max = 8192 (/proc/sys/fs/mqueue/msgsize_max)");
-        assertThat(MqueueLimits.explain(22, 0, 9000, unprivileged))
-                .isEqualTo("message_size 9000 exceeds msgsize_max = 8192 (/proc/sys/fs/mqueue/msgsize_max)");
-        var privileged = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 20, true);
-        assertThat(MqueueLimits.explain(22, 10, 20_000_000, privileged)).isEqualTo("message_size 20000000 exceeds the"
-                + " kernel's hard limit 16777216 (HARD_MSGSIZEMAX; this process has CAP_SYS_RESOURCE, so msgsize_max ="
-                + " 8192 does not apply)");
-        assertThat(MqueueLimits.explain(28, 10, 10, unprivileged)).isEqualTo(
+        var s = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 20);
+        assertThat(MqueueLimits.explain(22, 11, 9000, s)).isEqualTo(
+                "max_messages 11 exceeds msg_max = 10 (/proc/sys/fs/mqueue/msg_max; only CAP_SYS_RESOURCE lifts it, up to"
+                        + " 65536); message_size 9000 exceeds msgsize_max = 8192 (/proc/sys/fs/mqueue/msgsize_max; only"
+                        + " CAP_SYS_RESOURCE lifts it, up to 16777216)");
+        assertThat(MqueueLimits.explain(22, 0, 9000, s)).as("0 is the default, 10, which is within msg_max")
+                .startsWith("message_size 9000 exceeds msgsize_max = 8192");
+        assertThat(MqueueLimits.explain(22, 10, 20_000_000, s))
+                .isEqualTo("message_size 20000000 exceeds the kernel's hard limit 16777216 (HARD_MSGSIZEMAX)");
+        assertThat(MqueueLimits.explain(28, 10, 10, s)).isEqualTo(
                 "the system already has queues_max = 256 queues (/proc/sys/fs/mqueue/queues_max; processes with"
                         + " CAP_SYS_RESOURCE are exempt)");
-        assertThat(MqueueLimits.explain(24, 200, 8192, unprivileged)).startsWith(
+        assertThat(MqueueLimits.explain(24, 200, 8192, s)).startsWith(
                 "the queue needs at least 1638400 bytes (max_messages 200 x message_size 8192, plus kernel bookkeeping)"
                         + " and RLIMIT_MSGQUEUE is 819200 bytes");
-        var outOfFds = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 1024, false);
+        var outOfFds = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 1024);
         assertThat(MqueueLimits.explain(24, 1, 1, outOfFds))
                 .isEqualTo("no free descriptor: the process has 1024 open and RLIMIT_NOFILE is 1024");
     }
