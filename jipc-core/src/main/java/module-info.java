@@ -6,4 +6,6 @@
 module io.jipc {
     exports io.jipc;
     exports io.jipc.mq;
+    exports io.jipc.process;
+    exports io.jipc.signal;
 }

@@ -10,27 +10,35 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * {@code <signal.h>}: dispositions, masks, real-time signal numbers and {@code struct sigevent}.
- * Raw results, {@code -errno} on failure.
+ * {@code <signal.h>}: signal sets, sigaction, the thread signal mask, kill and tgkill, the
+ * real-time signal range, and {@code struct sigevent}. Raw results, {@code -errno} on failure.
  */
 public final class Signal {
     private Signal() {}
 
-    /** {@code sigset_t}: 1024 bits; signal {@code n} is bit {@code n - 1}. */
-    public static final long SIGSET_SIZE = 128;
+    /** {@code sigset_t}: glibc's 1024-bit set ({@code unsigned long __val[16]}). */
+    public static final Libc.CStruct SIGSET = Libc.struct("signal.h", "sigset_t",
+            MemoryLayout.sequenceLayout(16, C_LONG).withName("__val"));
+    public static final long SIGSET_SIZE = SIGSET.layout().byteSize();
 
     /**
-     * {@code struct sigaction} as glibc declares it (the kernel's differs; glibc's sigaction()
-     * translates and adds the restorer): handler, mask, flags, restorer.
+     * {@code struct sigaction} as glibc declares it on Linux (the same on x86_64 and aarch64):
+     * handler union, mask, flags, restorer.
      */
     public static final Libc.CStruct SIGACTION = Libc.struct("signal.h", "struct sigaction",
-            C_POINTER.withName("sa_handler"),
-            MemoryLayout.sequenceLayout(SIGSET_SIZE / 8, C_LONG).withName("sa_mask"),
-            C_INT.withName("sa_flags"), C_INT,
-            C_POINTER.withName("sa_restorer"));
+            C_POINTER.withName("sa_handler"), SIGSET.layout().withName("sa_mask"), C_INT.withName("sa_flags"),
+            MemoryLayout.paddingLayout(4), C_POINTER.withName("sa_restorer"));
+    public static final long SIGACTION_SIZE = SIGACTION.layout().byteSize();
     public static final long SA_HANDLER = SIGACTION.offset("sa_handler");
     public static final long SA_MASK = SIGACTION.offset("sa_mask");
     public static final long SA_FLAGS = SIGACTION.offset("sa_flags");
+
+    /** {@code SIG_DFL} and {@code SIG_IGN} as handler addresses. */
+    public static final long SIG_DFL = 0;
+    public static final long SIG_IGN = 1;
+    public static final int SA_NOCLDWAIT = 2;
+    public static final int SA_SIGINFO = 4;
+    public static final int SA_RESTART = 0x10000000;
 
     /**
      * {@code struct sigevent}: the value, signal number, notification kind, then a union whose
@@ -49,24 +57,72 @@ public final class Signal {
     public static final int SIGEV_THREAD = 2;
     public static final int SIGEV_THREAD_ID = 4;
 
-    public static final int SA_RESTART = 0x10000000;
-    public static final int SA_SIGINFO = 4;
     public static final int SIG_BLOCK = 0;
     public static final int SIG_UNBLOCK = 1;
     public static final int SIG_SETMASK = 2;
-    /** {@code SIG_DFL} and {@code SIG_IGN} as handler addresses. */
-    public static final long SIG_DFL = 0;
-    public static final long SIG_IGN = 1;
 
+    /** The highest signal number the kernel knows ({@code _NSIG - 1}). */
+    public static final int NSIG_MAX = 64;
+
+    private static final MethodHandle SIGEMPTYSET = Libc.downcall("sigemptyset", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final MethodHandle SIGFILLSET = Libc.downcall("sigfillset", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final MethodHandle SIGADDSET = Libc.downcall("sigaddset", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final MethodHandle SIGISMEMBER = Libc.downcall("sigismember", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle SIGACTION_CALL = Libc.downcall("sigaction",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    // pthread_sigmask returns the error number; it never sets errno.
     private static final MethodHandle PTHREAD_SIGMASK = Libc.plainDowncall("pthread_sigmask",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final MethodHandle KILL = Libc.downcall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     private static final MethodHandle TGKILL = Libc.downcall("tgkill", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final MethodHandle SIGRTMIN = Libc.plainDowncall("__libc_current_sigrtmin", FunctionDescriptor.of(C_INT));
     private static final MethodHandle SIGRTMAX = Libc.plainDowncall("__libc_current_sigrtmax", FunctionDescriptor.of(C_INT));
 
-    /** {@code int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)}. */
+    /** {@code int sigemptyset(sigset_t *set)}. */
+    public static int sigemptyset(MemorySegment set) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGEMPTYSET.invokeExact(state, set);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int sigfillset(sigset_t *set)}; glibc leaves out its two internal signals (32, 33). */
+    public static int sigfillset(MemorySegment set) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGFILLSET.invokeExact(state, set);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int sigaddset(sigset_t *set, int signum)}. */
+    public static int sigaddset(MemorySegment set, int signal) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGADDSET.invokeExact(state, set, signal);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int sigismember(const sigset_t *set, int signum)}: 1, 0, or {@code -errno}. */
+    public static int sigismember(MemorySegment set, int signal) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGISMEMBER.invokeExact(state, set, signal);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)}; either may be NULL. */
     public static int sigaction(int signal, MemorySegment act, MemorySegment oldAct) {
         MemorySegment state = Libc.callState();
         try {
@@ -77,14 +133,21 @@ public final class Signal {
         }
     }
 
-    /**
-     * {@code int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)}; returns 0 or
-     * the (positive) error number, as pthread functions do, negated here for the convention.
-     */
+    /** {@code int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)}: the calling thread's mask. */
     public static int pthread_sigmask(int how, MemorySegment set, MemorySegment oldSet) {
         try {
-            int r = (int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
-            return -r;
+            return -(int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int kill(pid_t pid, int sig)}. */
+    public static int kill(int pid, int signal) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) KILL.invokeExact(state, pid, signal);
+            return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -117,20 +180,6 @@ public final class Signal {
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
-    }
-
-    /** Adds {@code signal} to a {@code sigset_t} in {@code set} (what sigaddset does, without a call). */
-    public static void sigaddset(MemorySegment set, int signal) {
-        long word = (signal - 1) / 64;
-        long bit = 1L << ((signal - 1) % 64);
-        set.set(C_LONG, word * 8, set.get(C_LONG, word * 8) | bit);
-    }
-
-    /** Whether {@code signal} is in the {@code sigset_t} at {@code set}. */
-    public static boolean sigismember(MemorySegment set, int signal) {
-        long word = (signal - 1) / 64;
-        long bit = 1L << ((signal - 1) % 64);
-        return (set.get(C_LONG, word * 8) & bit) != 0;
     }
 
     /**

@@ -1,0 +1,597 @@
+package io.jipc.process;
+
+import io.jipc.Errno;
+import io.jipc.Fd;
+import io.jipc.FdBacked;
+import io.jipc.IpcException;
+import io.jipc.ObjectClosedException;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.libc.Libc;
+import io.jipc.internal.libc.Pidfd;
+import io.jipc.internal.libc.Poll;
+import io.jipc.internal.libc.Wait;
+import io.jipc.signal.Signal;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A child process started with
+ * <a href="https://man7.org/linux/man-pages/man3/posix_spawn.3.html">posix_spawn(3)</a>, watched
+ * and reaped through a <a href="https://man7.org/linux/man-pages/man2/pidfd_open.2.html">pidfd</a>
+ * (from {@code pidfd_spawn} on glibc 2.39+, else {@code pidfd_open} right after the spawn).
+ *
+ * <pre>{@code
+ * try (ChildProcess sort = ChildProcess.builder("sort", "-u")
+ *         .stdin(Redirect.handOver(pipeReadEnd))     // the child reads what we write
+ *         .stdout(Redirect.to(Path.of("sorted.txt")))
+ *         .fd(3, Redirect.of(someSocket))            // any jipc descriptor at any number
+ *         .start()) {
+ *     ...
+ *     ExitStatus status = sort.waitFor();
+ * }
+ * }</pre>
+ *
+ * <h2>Descriptors</h2>
+ * The child gets 0, 1 and 2 from this process unless told otherwise, each number given to
+ * {@link Builder#fd(int, Redirect)}, and nothing else: every other descriptor is closed in the
+ * child ({@code posix_spawn_file_actions_addclosefrom_np}), whether or not it is close-on-exec
+ * here. The wiring is safe for any assignment of numbers, including a descriptor handed at its
+ * own number (which must lose close-on-exec) and permutations (A at B's number and B at A's):
+ * every source is first duplicated above the highest target number, then moved into place.
+ *
+ * <h2>Blocking descriptors in the child</h2>
+ * jipc keeps its descriptors non-blocking ({@code O_NONBLOCK}, a flag of the open file
+ * description, which a child shares with this process). Programs expect blocking descriptors,
+ * so unless {@link Builder#keepNonBlocking()} is set, a non-blocking descriptor handed to a child
+ * is made blocking <em>for the child</em>:
+ * <ul>
+ * <li>a pipe or FIFO is reopened through {@code /proc/self/fd/N}, which gives the child a new
+ *     open file description of the same pipe without {@code O_NONBLOCK}; this process's object
+ *     stays non-blocking and fully usable;</li>
+ * <li>any other descriptor (a socket, an eventfd, a terminal) cannot be reopened, so {@code
+ *     O_NONBLOCK} is cleared on the shared description: the parent's copy becomes blocking too,
+ *     and its jipc calls then block inside the kernel where close and interrupt cannot reach
+ *     them. Hand such objects over ({@link Redirect#handOver(FdBacked)}) or close your copy
+ *     after the start; call {@link Fd#setNonBlocking(boolean)} to set it back once the child no
+ *     longer needs it.</li>
+ * </ul>
+ *
+ * <h2>Signals, environment, directory</h2>
+ * The child starts with an empty signal mask and every signal at its default disposition
+ * ({@code POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF}): nothing the JVM blocks or ignores
+ * leaks into it. The environment is this process's unless changed; the working directory is
+ * opened here first (a missing one is reported as such) and entered with {@code
+ * posix_spawn_file_actions_addfchdir_np}. A program name without a slash is looked up in this
+ * process's {@code PATH} ({@code posix_spawnp}); one with a slash is taken as a path, relative
+ * to the child's working directory.
+ *
+ * <h2>Waiting and reaping</h2>
+ * {@link #waitFor()} sleeps in poll(2) on the pidfd (the jipc blocking model: no CPU, prompt
+ * return on {@link #close()} from another thread, {@link Thread#interrupt()} answered at once),
+ * then reaps with {@code waitid(P_PIDFD, ..., WEXITED)}. The JDK's own process reaper waits only
+ * for the pids it started (and {@code ProcessHandle.onExit()} waits with WNOWAIT), so it never
+ * takes these children. Code that calls {@code waitpid(-1)}, or a process that ignores SIGCHLD
+ * (the kernel then reaps children itself), would: a wait then fails with ECHILD saying so, and
+ * before glibc 2.39 a child that ends at once may already be gone when its pidfd is opened,
+ * which {@link Builder#start()} reports with ESRCH.
+ *
+ * <p><b>No process is left unreaped.</b> {@link #close()} of a child that is still running kills
+ * it with SIGKILL and reaps it (the child's lifetime is the object's), unless {@link
+ * Builder#detachOnClose()} was set: then it keeps running and a daemon thread reaps it when it
+ * exits. A child that is never closed is handed to that thread by a {@link Cleaner} once
+ * unreachable — a safety net, not the way to use it.
+ */
+public final class ChildProcess implements FdBacked {
+    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("jipc-child-cleaner").factory());
+    /** How long close() waits for a child it killed before leaving it to the reaper thread. */
+    private static final long KILL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final int pid;
+    private final String program;
+    private final boolean detachOnClose;
+    private final Reaping reaping;
+    private final Cleaner.Cleanable cleanable;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    ChildProcess(int pid, Fd pidfd, String program, boolean detachOnClose) {
+        this.pid = pid;
+        this.program = program;
+        this.detachOnClose = detachOnClose;
+        this.reaping = new Reaping(pid, pidfd);
+        this.cleanable = CLEANER.register(this, reaping);
+    }
+
+    /** A builder for {@code program} with arguments; {@code argv[0]} is {@code program}. */
+    public static Builder builder(String program, String... args) {
+        List<String> command = new ArrayList<>(1 + args.length);
+        command.add(program);
+        command.addAll(List.of(args));
+        return new Builder(command);
+    }
+
+    /** A builder for a command line: the program, then its arguments. */
+    public static Builder builder(List<String> command) {
+        return new Builder(new ArrayList<>(command));
+    }
+
+    /** The child's process id. Once the child is reaped the number may belong to another process. */
+    public long pid() {
+        return pid;
+    }
+
+    /** The program as given to the builder. */
+    public String program() {
+        return program;
+    }
+
+    /** The pidfd: readable (POLLIN) once the child has exited, so a poller can watch it. */
+    @Override
+    public Fd fd() {
+        return reaping.pidfd;
+    }
+
+    /**
+     * Waits until the child exits and reaps it; returns at once if it already has been.
+     *
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted (the child keeps running)
+     * @throws ObjectClosedException if this object is closed before the child exits
+     */
+    public ExitStatus waitFor() throws IpcException {
+        return await(Deadline.FOREVER);
+    }
+
+    /**
+     * Waits at most {@code timeout} for the child to exit.
+     *
+     * @return the status, or empty if the child still runs after {@code timeout}
+     */
+    public Optional<ExitStatus> waitFor(Duration timeout) throws IpcException {
+        return Optional.ofNullable(await(Deadline.after(timeout)));
+    }
+
+    /** The status if the child has exited (reaping it), empty while it runs; never waits. */
+    public Optional<ExitStatus> exitStatus() throws IpcException {
+        return Optional.ofNullable(await(Deadline.NOW));
+    }
+
+    /** Whether the child is still running (a non-blocking {@link #exitStatus()}). */
+    public boolean isAlive() throws IpcException {
+        return exitStatus().isEmpty();
+    }
+
+    /**
+     * Sends {@code signal} through the pidfd
+     * (<a href="https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html">pidfd_send_signal(2)</a>),
+     * which can never reach another process that reused the number.
+     *
+     * @return false if the child has already been reaped (nothing was sent)
+     */
+    public boolean signal(Signal signal) throws IpcException {
+        Objects.requireNonNull(signal, "signal");
+        Fd fd = reaping.pidfd;
+        int n = fd.acquire("pidfd_send_signal");
+        try {
+            int r = Pidfd.pidfd_send_signal(n, signal.number(), MemorySegment.NULL, 0);
+            if (r == -Errno.ESRCH.number()) {
+                return false;
+            }
+            if (r < 0) {
+                throw IpcException.of("pidfd_send_signal", fd.label(), -r);
+            }
+            return true;
+        } finally {
+            fd.release();
+        }
+    }
+
+    private ExitStatus await(long deadline) throws IpcException {
+        ExitStatus s = reaping.status;
+        if (s != null) {
+            return s;
+        }
+        Fd fd = reaping.pidfd;
+        try {
+            int n = fd.acquire("waitid");
+            try {
+                while (true) {
+                    s = reaping.reap(n);
+                    if (s != null || deadline == Deadline.NOW) {
+                        return s;
+                    }
+                    if (!fd.await(Poll.POLLIN, deadline, "waitid")) {
+                        return reaping.reap(n);
+                    }
+                }
+            } finally {
+                fd.release();
+            }
+        } catch (ObjectClosedException e) {
+            // Closed meanwhile: a status reaped before (or by) the close is still the answer.
+            s = reaping.status;
+            if (s != null) {
+                return s;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Releases the child: reaps it if it has exited; otherwise kills it with SIGKILL and reaps it
+     * (waiting a few seconds at most, then leaving it to the reaper thread), or, with {@link
+     * Builder#detachOnClose()}, leaves it running and lets the reaper thread reap it when it
+     * exits. Closes the pidfd. A status already known stays readable through {@link
+     * #exitStatus()}. Idempotent and thread-safe; never throws.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        reaping.settled = true;
+        Fd fd = reaping.pidfd;
+        boolean reaperTakesOriginal = false;
+        try {
+            if (reaping.status == null && !reaping.reapQuietly() && !(!detachOnClose && killAndReap())) {
+                Fd handed = null;
+                try {
+                    handed = fd.duplicate();
+                } catch (IpcException e) {
+                    // Out of descriptors: the reaper gets our own pidfd instead of a copy.
+                }
+                if (handed == null) {
+                    reaperTakesOriginal = true;
+                    Reaper.adopt(fd);
+                } else {
+                    Reaper.adopt(handed);
+                }
+            }
+        } finally {
+            if (!reaperTakesOriginal) {
+                fd.close();
+            }
+            cleanable.clean();
+        }
+    }
+
+    /** SIGKILL through the pidfd, then a bounded wait and reap. Runs in close(): ignores interrupts. */
+    private boolean killAndReap() {
+        Fd fd = reaping.pidfd;
+        int n;
+        try {
+            n = fd.acquire("pidfd_send_signal");
+        } catch (ObjectClosedException e) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Pidfd.pidfd_send_signal(n, Signal.SIGKILL.number(), MemorySegment.NULL, 0);
+            MemorySegment pfd = arena.allocate(Poll.POLLFD.layout());
+            pfd.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
+            pfd.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, Poll.POLLIN);
+            long deadline = System.nanoTime() + KILL_WAIT_NANOS;
+            while (true) {
+                if (reaping.reap(n) != null) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                Poll.poll(pfd, 1, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        } catch (IpcException e) {
+            return false;
+        } finally {
+            fd.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        ExitStatus s = reaping.status;
+        return "ChildProcess[pid " + pid + ", " + program + ", "
+                + (s != null ? s : closed.get() ? "closed" : "running") + "]";
+    }
+
+    /**
+     * The reaping state, shared with the Cleaner (which must not reach the ChildProcess): the
+     * pidfd, the status once reaped, and the scratch siginfo_t. Reaping is serialised so that
+     * two waiting threads never both call waitid (the second would get ECHILD).
+     */
+    static final class Reaping implements Runnable {
+        final int pid;
+        final Fd pidfd;
+        private final MemorySegment info = Arena.ofAuto().allocate(Wait.SIGINFO.layout());
+        volatile ExitStatus status;
+        /** Set by close(), which then owns the pidfd's fate: the Cleaner action does nothing. */
+        volatile boolean settled;
+
+        Reaping(int pid, Fd pidfd) {
+            this.pid = pid;
+            this.pidfd = pidfd;
+        }
+
+        /** One non-blocking waitid on the acquired pidfd {@code n}: the status, or null while running. */
+        synchronized ExitStatus reap(int n) throws IpcException {
+            ExitStatus s = status;
+            if (s != null) {
+                return s;
+            }
+            s = waitNoHang(n, info, pidfd.label());
+            status = s;
+            return s;
+        }
+
+        boolean reapQuietly() {
+            if (status != null) {
+                return true;
+            }
+            try {
+                int n = pidfd.acquire("waitid");
+                try {
+                    return reap(n) != null;
+                } finally {
+                    pidfd.release();
+                }
+            } catch (IpcException e) {
+                return false;
+            }
+        }
+
+        /**
+         * The Cleaner's action, for a ChildProcess that became unreachable without close(): a
+         * child still running goes to the reaper thread with the pidfd. After close() (which
+         * runs this too, to deregister) there is nothing left to do.
+         */
+        @Override
+        public void run() {
+            if (settled) {
+                return;
+            }
+            if (status == null && !reapQuietly()) {
+                Reaper.adopt(pidfd);
+            } else {
+                pidfd.close();
+            }
+        }
+    }
+
+    /** {@code waitid(P_PIDFD, n, info, WEXITED | WNOHANG)} decoded; null while the child runs. */
+    static ExitStatus waitNoHang(int n, MemorySegment info, String label) throws IpcException {
+        while (true) {
+            info.set(ValueLayout.JAVA_INT, Wait.SI_PID, 0);
+            int r = Wait.waitid(Wait.P_PIDFD, n, info, Wait.WEXITED | Wait.WNOHANG);
+            if (r == -Errno.EINTR.number()) {
+                continue;
+            }
+            if (r == -Errno.ECHILD.number()) {
+                throw IpcException.withDetail("waitid", label, -r, "No child processes: something else reaped it"
+                        + " (SIGCHLD ignored in this process, or a waitpid(-1) elsewhere)");
+            }
+            if (r < 0) {
+                throw IpcException.of("waitid", label, -r);
+            }
+            if (info.get(ValueLayout.JAVA_INT, Wait.SI_PID) == 0) {
+                return null;
+            }
+            int code = info.get(ValueLayout.JAVA_INT, Wait.SI_CODE);
+            int value = info.get(ValueLayout.JAVA_INT, Wait.SI_STATUS);
+            return switch (code) {
+                case Wait.CLD_EXITED -> ExitStatus.exited(value & 0xFF);
+                case Wait.CLD_KILLED -> ExitStatus.killed(value, false);
+                case Wait.CLD_DUMPED -> ExitStatus.killed(value, true);
+                default -> throw new IllegalStateException("waitid(WEXITED) reported si_code " + code);
+            };
+        }
+    }
+
+    /**
+     * How to start a child: the command, what it finds at each descriptor number, environment,
+     * directory, process group. Not thread-safe; {@link #start()} may be called more than once.
+     */
+    public static final class Builder {
+        /** Linux's default ceiling for descriptor numbers ({@code fs.nr_open}). */
+        static final int MAX_FD = 1 << 20;
+
+        final List<String> command;
+        final TreeMap<Integer, Redirect> fds = new TreeMap<>();
+        Path directory;
+        /** A replacement environment; null inherits this process's. */
+        Map<String, String> environment;
+        /** Variables to set (value) or remove (null) on top of the base environment. */
+        final LinkedHashMap<String, String> environmentChanges = new LinkedHashMap<>();
+        /** -1: this process's group; 0: a new group; > 0: join that group. */
+        int processGroup = -1;
+        boolean newSession;
+        boolean detachOnClose;
+        boolean keepNonBlocking;
+
+        Builder(List<String> command) {
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("a command needs at least the program");
+            }
+            for (String s : command) {
+                checkCString(Objects.requireNonNull(s, "command element"), "command");
+            }
+            if (command.get(0).isEmpty()) {
+                throw new IllegalArgumentException("the program name must not be empty");
+            }
+            this.command = command;
+        }
+
+        /** What the child reads at descriptor 0. */
+        public Builder stdin(Redirect redirect) {
+            return fd(0, redirect);
+        }
+
+        /** The object's descriptor at 0; this process keeps its copy (see {@link Redirect#handOver}). */
+        public Builder stdin(FdBacked object) {
+            return fd(0, Redirect.of(object));
+        }
+
+        /** What the child writes to at descriptor 1. */
+        public Builder stdout(Redirect redirect) {
+            return fd(1, redirect);
+        }
+
+        /** The object's descriptor at 1; this process keeps its copy (see {@link Redirect#handOver}). */
+        public Builder stdout(FdBacked object) {
+            return fd(1, Redirect.of(object));
+        }
+
+        /** What the child writes to at descriptor 2. */
+        public Builder stderr(Redirect redirect) {
+            return fd(2, redirect);
+        }
+
+        /** The object's descriptor at 2; this process keeps its copy (see {@link Redirect#handOver}). */
+        public Builder stderr(FdBacked object) {
+            return fd(2, Redirect.of(object));
+        }
+
+        /**
+         * What the child finds at descriptor {@code number}; setting a number again replaces the
+         * earlier choice.
+         *
+         * @throws IllegalArgumentException if {@code number} is negative or above 2^20 - 1
+         */
+        public Builder fd(int number, Redirect redirect) {
+            if (number < 0 || number >= MAX_FD) {
+                throw new IllegalArgumentException("descriptor numbers run from 0 to " + (MAX_FD - 1) + ", got " + number);
+            }
+            fds.put(number, Objects.requireNonNull(redirect, "redirect"));
+            return this;
+        }
+
+        /** The object's descriptor at {@code number}; this process keeps its copy. */
+        public Builder fd(int number, FdBacked object) {
+            return fd(number, Redirect.of(object));
+        }
+
+        /** The raw descriptor at {@code number}; this process keeps its copy. */
+        public Builder fd(int number, Fd fd) {
+            return fd(number, Redirect.of(fd));
+        }
+
+        /** The child's working directory (default: this process's). */
+        public Builder directory(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Replaces the whole environment (earlier {@link #env}/{@link #unsetEnv} calls are dropped). */
+        public Builder environment(Map<String, String> variables) {
+            Map<String, String> copy = new HashMap<>();
+            variables.forEach((k, v) -> {
+                checkName(k);
+                checkCString(Objects.requireNonNull(v, "value of " + k), "environment value");
+                copy.put(k, v);
+            });
+            environment = copy;
+            environmentChanges.clear();
+            return this;
+        }
+
+        /** Starts the child with no environment variables at all. */
+        public Builder clearEnvironment() {
+            return environment(Map.of());
+        }
+
+        /** Sets one variable on top of the inherited (or replaced) environment. */
+        public Builder env(String name, String value) {
+            checkName(name);
+            checkCString(Objects.requireNonNull(value, "value"), "environment value");
+            environmentChanges.put(name, value);
+            return this;
+        }
+
+        /** Removes one variable from the inherited (or replaced) environment. */
+        public Builder unsetEnv(String name) {
+            checkName(name);
+            environmentChanges.put(name, null);
+            return this;
+        }
+
+        /** Puts the child in a new process group whose id is its pid ({@code POSIX_SPAWN_SETPGROUP}, 0). */
+        public Builder newProcessGroup() {
+            processGroup = 0;
+            newSession = false;
+            return this;
+        }
+
+        /** Puts the child in the existing process group {@code pgid} (of this session). */
+        public Builder processGroup(long pgid) {
+            if (pgid <= 0 || pgid > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a process group id is a positive pid, got " + pgid);
+            }
+            processGroup = (int) pgid;
+            newSession = false;
+            return this;
+        }
+
+        /** Makes the child the leader of a new session and process group ({@code POSIX_SPAWN_SETSID}): no controlling terminal. */
+        public Builder newSession() {
+            newSession = true;
+            processGroup = -1;
+            return this;
+        }
+
+        /** On {@link ChildProcess#close()} leave a running child running (a daemon thread reaps it later) instead of killing it. */
+        public Builder detachOnClose() {
+            detachOnClose = true;
+            return this;
+        }
+
+        /** Hands non-blocking descriptors over as they are, for children that expect O_NONBLOCK (e.g. another jipc process). */
+        public Builder keepNonBlocking() {
+            keepNonBlocking = true;
+            return this;
+        }
+
+        /**
+         * Starts the child.
+         *
+         * @throws io.jipc.NotFoundException if the program, a redirected file or the directory does not exist
+         * @throws IpcException if posix_spawn or a preparation step fails
+         * @throws ObjectClosedException if a descriptor to hand over is closed
+         */
+        public ChildProcess start() throws IpcException {
+            return Spawner.spawn(this, fds, processGroup);
+        }
+
+        boolean hasRedirect(int number) {
+            return fds.containsKey(number);
+        }
+
+        static void checkCString(String s, String what) {
+            if (s.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException(what + " must not contain NUL characters: " + s.replace('\0', '?'));
+            }
+        }
+
+        static void checkName(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty() || name.indexOf('=') >= 0) {
+                throw new IllegalArgumentException("an environment variable name is non-empty and has no '=': \"" + name + "\"");
+            }
+            checkCString(name, "environment variable name");
+        }
+    }
+
+    static {
+        Libc.callState();
+    }
+}

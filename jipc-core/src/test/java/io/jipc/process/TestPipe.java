@@ -1,0 +1,130 @@
+package io.jipc.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jipc.Errno;
+import io.jipc.Fd;
+import io.jipc.FdBacked;
+import io.jipc.IpcException;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.Poll;
+import io.jipc.internal.libc.Unistd;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A pipe as jipc makes them (pipe2 with O_NONBLOCK | O_CLOEXEC), each end an {@link FdBacked}, with
+ * the blocking read/write loop of the Fd model. Stands in for io.jipc.pipe.Pipe in these tests.
+ */
+final class TestPipe implements AutoCloseable {
+    /** One end of the pipe. */
+    static final class End implements FdBacked {
+        private final Fd fd;
+
+        End(Fd fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public Fd fd() {
+            return fd;
+        }
+
+        @Override
+        public void close() {
+            fd.close();
+        }
+    }
+
+    final End read;
+    final End write;
+
+    TestPipe() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ends = a.allocate(ValueLayout.JAVA_INT, 2);
+            assertThat(Unistd.pipe2(ends, Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK)).isZero();
+            read = new End(Fd.adopt(ends.getAtIndex(ValueLayout.JAVA_INT, 0), "test pipe"));
+            write = new End(Fd.adopt(ends.getAtIndex(ValueLayout.JAVA_INT, 1), "test pipe"));
+        }
+    }
+
+    /** Writes all of {@code text} (waiting while the pipe is full). */
+    void write(String text) throws IpcException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            Fd fd = write.fd();
+            int n = fd.acquire("write");
+            try {
+                long off = 0;
+                while (off < bytes.length) {
+                    long r = Unistd.write(n, buf.asSlice(off), bytes.length - off);
+                    if (r >= 0) {
+                        off += r;
+                    } else if (r == -Errno.EAGAIN.number() || r == -Errno.EINTR.number()) {
+                        fd.await(Poll.POLLOUT, Deadline.FOREVER, "write");
+                    } else {
+                        throw IpcException.of("write", fd.label(), (int) -r);
+                    }
+                }
+            } finally {
+                fd.release();
+            }
+        }
+    }
+
+    /** Reads until EOF (every write end closed); fails the test if that takes longer than {@code timeout}. */
+    String readAll(Duration timeout) throws IpcException {
+        return readUntil(null, timeout);
+    }
+
+    /**
+     * Reads until what was read ends with {@code end} (or, for null, until EOF); fails the test
+     * if that takes longer than {@code timeout}. Reads byte by byte past nothing it needs.
+     */
+    String readUntil(String end, Duration timeout) throws IpcException {
+        long deadline = Deadline.after(timeout);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(end == null ? 4096 : 1);
+            Fd fd = read.fd();
+            int n = fd.acquire("read");
+            try {
+                while (true) {
+                    long r = Unistd.read(n, buf, buf.byteSize());
+                    if (r == 0) {
+                        if (end != null) {
+                            throw new AssertionError("EOF before \"" + end + "\"; read: " + out);
+                        }
+                        return out.toString(StandardCharsets.UTF_8);
+                    } else if (r > 0) {
+                        out.write(buf.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE), 0, (int) r);
+                        if (end != null && out.toString(StandardCharsets.UTF_8).endsWith(end)) {
+                            return out.toString(StandardCharsets.UTF_8);
+                        }
+                    } else if (r == -Errno.EAGAIN.number() || r == -Errno.EINTR.number()) {
+                        if (!fd.await(Poll.POLLIN, deadline, "read")) {
+                            throw new AssertionError("no EOF within " + timeout + "; read so far: " + out);
+                        }
+                    } else {
+                        throw IpcException.of("read", fd.label(), (int) -r);
+                    }
+                }
+            } finally {
+                fd.release();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        read.close();
+        write.close();
+    }
+}
