@@ -193,13 +193,13 @@ public final class SignalWaker extends AbstractSelector {
     public void enter(long deadline) throws IpcException {
         prepareThread();
         synchronized (this) {
-            inCall = true;
             if (deadline != Deadline.FOREVER) {
                 long left = deadline == Deadline.NOW ? 1 : Math.max(1, deadline - System.nanoTime());
                 Time.setTimespec(spec.asSlice(Time.IT_VALUE), left);
                 Time.setTimespec(spec.asSlice(Time.IT_INTERVAL), REPEAT_NANOS);
                 arm(spec);
             }
+            inCall = true;
         }
         begin();
     }

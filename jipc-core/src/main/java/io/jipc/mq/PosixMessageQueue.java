@@ -49,8 +49,8 @@ import java.util.Set;
  * ({@link io.jipc.ObjectClosedException}) and answers {@link Thread#interrupt()} at once ({@link
  * io.jipc.IpcInterruptedException}; the queue stays open).
  *
- * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a poller (e.g.
- * {@code io.jipc.process.Poller}, or poll/epoll on {@code fd()}) reports it readable when a
+ * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a poller (jipc's
+ * {@code Poller}, or poll/epoll on {@code fd()}) reports it readable when a
  * message is waiting and writable when there is room, alongside sockets, pipes and anything else
  * with a descriptor; {@link #awaitMessage(Duration)} is the one-queue form. jipc deliberately
  * does not wrap {@code mq_notify}: its notification goes to at most one process per queue, fires

@@ -131,6 +131,14 @@ class PosixMessageQueueTest {
         }
     }
 
+    @Test
+    void theLeakProbeFindsAndRemovesAForgottenQueueWithoutAMount() throws Exception {
+        String name = TestIpc.name("forgotten");
+        PosixMessageQueue.createExclusively(name).close();
+        assertThat(new MqueueLeakProbe().removeLeftovers()).contains("POSIX queue " + name);
+        assertThatThrownBy(() -> PosixMessageQueue.openExisting(name)).isInstanceOf(NotFoundException.class);
+    }
+
     // ---------------------------------------------------------------- with C peers
 
     @Test
