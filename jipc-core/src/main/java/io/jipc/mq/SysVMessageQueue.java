@@ -428,16 +428,14 @@ public final class SysVMessageQueue implements AutoCloseable {
         } else {
             MemorySegment.copy(segment, 0, msg, Msg.MTEXT, len);
         }
-        int r;
-        if (deadline != Deadline.FOREVER) {
-            // A non-blocking attempt first: room now costs no timer set-up, and NOW needs nothing else.
-            r = Msg.msgsnd(id, msg, length, Ipc.IPC_NOWAIT);
-            if (r == 0 || (r != -EAGAIN && r != -EINTR)) {
-                return sent(r, buffer, len);
-            }
-            if (Deadline.expired(deadline)) {
-                return false;
-            }
+        // A non-blocking attempt first, whatever the deadline: a queue is rarely full, and room now
+        // costs no wake-up set-up (a receiver, which usually waits, goes straight to the wait instead).
+        int r = Msg.msgsnd(id, msg, length, Ipc.IPC_NOWAIT);
+        if (r == 0 || (r != -EAGAIN && r != -EINTR)) {
+            return sent(r, buffer, len);
+        }
+        if (Deadline.expired(deadline)) {
+            return false;
         }
         waiters.add(w);
         try {
