@@ -2,12 +2,14 @@ package io.jipc.cli;
 
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
+import io.jipc.mq.Received;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
 import io.jipc.mq.TypedMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -172,7 +174,11 @@ final class SysvMsgCommand implements Runnable {
         @Option(names = "--except", description = "The first message whose type is not T (MSG_EXCEPT; T > 0).")
         boolean except;
 
-        @Option(names = "--truncate", description = "Cut a message longer than msgmax instead of failing (MSG_NOERROR).")
+        @Option(names = "--max-size", paramLabel = "BYTES",
+                description = "Receive at most BYTES (default: msgmax); a longer message fails with E2BIG and stays queued.")
+        Integer maxSize;
+
+        @Option(names = "--truncate", description = "Cut a message longer than --max-size instead (MSG_NOERROR).")
         boolean truncate;
 
         @Mixin
@@ -188,15 +194,12 @@ final class SysvMsgCommand implements Runnable {
             if (truncate) {
                 selector = selector.truncating();
             }
+            if (maxSize != null && maxSize < 0) {
+                throw new IllegalArgumentException("--max-size must be 0 or more, got " + maxSize);
+            }
             Optional<TypedMessage> got;
             try (SysVMessageQueue q = target.open()) {
-                if (wait.nonblock) {
-                    got = q.tryReceive(selector);
-                } else if (wait.timeout != null) {
-                    got = q.receive(selector, wait.timeout);
-                } else {
-                    got = Optional.of(q.receive(selector));
-                }
+                got = maxSize == null ? receive(q, selector) : receiveAtMost(q, selector, maxSize);
             }
             if (got.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK;
@@ -212,6 +215,32 @@ final class SysvMsgCommand implements Runnable {
                 io.out().write(got.get().data());
             }
             return ExitCodes.OK;
+        }
+
+        private Optional<TypedMessage> receive(SysVMessageQueue q, TypeSelector selector) throws IOException {
+            if (wait.nonblock) {
+                return q.tryReceive(selector);
+            } else if (wait.timeout != null) {
+                return q.receive(selector, wait.timeout);
+            }
+            return Optional.of(q.receive(selector));
+        }
+
+        private Optional<TypedMessage> receiveAtMost(SysVMessageQueue q, TypeSelector selector, int size)
+                throws IOException {
+            byte[] buffer = new byte[size];
+            Received got = new Received();
+            boolean received;
+            if (wait.nonblock) {
+                received = q.tryReceive(buffer, got, selector);
+            } else if (wait.timeout != null) {
+                received = q.receive(buffer, got, selector, wait.timeout);
+            } else {
+                q.receive(buffer, got, selector);
+                received = true;
+            }
+            return received ? Optional.of(new TypedMessage(got.type(), Arrays.copyOf(buffer, got.size())))
+                    : Optional.empty();
         }
     }
 

@@ -115,6 +115,24 @@ class SysvMsgCommandTest {
     }
 
     @Test
+    void maxSizeFailsWithE2bigOrTruncates() throws Exception {
+        String key = key();
+        int id = create("--key", key);
+        try {
+            assertThat(CliRun.run("sysv-msg", "send", "--key", key, "--type", "1", "0123456789").status()).isZero();
+            CliRun tooBig = CliRun.run("sysv-msg", "receive", "--key", key, "--max-size", "4");
+            assertThat(tooBig.status()).isEqualTo(ExitCodes.SYSTEM);
+            assertThat(tooBig.stderr()).startsWith("jipc: msgrcv(msqid " + id + "): the message is longer than the 4-byte"
+                    + " buffer and stays queued").endsWith("(E2BIG)\n");
+            assertThat(CliRun.run("sysv-msg", "receive", "--key", key, "--max-size", "4", "--truncate", "--json").stdout())
+                    .isEqualTo("{\"type\":1,\"data\":\"0123\"}\n");
+            assertThat(CliRun.run("sysv-msg", "receive", "--key", key, "--nonblock").status()).isEqualTo(ExitCodes.WOULD_BLOCK);
+        } finally {
+            SysVMessageQueue.openId(id).remove();
+        }
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertThat(CliRun.run("sysv-msg", "receive").stderr()).isEqualTo("jipc: which queue? give --id, --key or --path\n");
         assertThat(CliRun.run("sysv-msg", "receive", "--id", "1", "--key", "2").status()).isEqualTo(ExitCodes.USAGE);
