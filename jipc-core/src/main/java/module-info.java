@@ -6,6 +6,8 @@
 module io.jipc {
     exports io.jipc;
     exports io.jipc.mq;
+    exports io.jipc.poll;
     exports io.jipc.process;
     exports io.jipc.signal;
+    exports io.jipc.socket;
 }

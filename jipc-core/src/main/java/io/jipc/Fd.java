@@ -200,8 +200,14 @@ public final class Fd implements AutoCloseable {
         }
     }
 
-    /** This object's close eventfd, created on the first wait (most descriptors never wait). */
-    private int closeEventFd() throws IpcException {
+    /**
+     * An eventfd that becomes readable, and stays readable, once this descriptor is closed: lets a
+     * poller that watches many descriptors at once (e.g. {@code io.jipc.poll.Poller}) learn of a
+     * close. Created on first use (most descriptors never wait). Call between {@link
+     * #acquire(String)} and {@link #release()}: the eventfd is closed together with the
+     * descriptor, so its number stays valid only while the caller holds an acquire.
+     */
+    public int closeEventFd() throws IpcException {
         int ev = closeEventFd;
         if (ev >= 0) {
             return ev;

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             HelpCommand.class,
             CompletionCommand.class,
             MqCommand.class,
+            SockCommand.class,
             SysvMsgCommand.class,
         })
 public final class JipcCommand implements Runnable {

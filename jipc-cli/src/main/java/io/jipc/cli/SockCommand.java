@@ -1,0 +1,376 @@
+package io.jipc.cli;
+
+import io.jipc.Fd;
+import io.jipc.IpcException;
+import io.jipc.socket.PassedFiles;
+import io.jipc.socket.PeerCredentials;
+import io.jipc.socket.ReceivedMessage;
+import io.jipc.socket.SocketType;
+import io.jipc.socket.UnixAddress;
+import io.jipc.socket.UnixDatagramSocket;
+import io.jipc.socket.UnixServerSocket;
+import io.jipc.socket.UnixSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import tools.jackson.core.JsonGenerator;
+
+/**
+ * {@code jipc sock listen|send}: UNIX-domain sockets of every type, on a path or an abstract
+ * {@code @name}, with descriptor passing and the peer's credentials.
+ */
+@Command(name = "sock",
+        description = "UNIX-domain sockets (ADDR is a path, or @name in the abstract namespace).",
+        synopsisSubcommandLabel = "(listen | send)",
+        subcommands = {SockCommand.Listen.class, SockCommand.Send.class})
+public final class SockCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a verb is required: listen or send");
+    }
+
+    /** The most descriptors one message can carry (SCM_MAX_FD). */
+    static final int MAX_FDS = 253;
+
+    static SocketType type(CommandSpec spec, String word) {
+        try {
+            return SocketType.parse(word);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--type: " + e.getMessage());
+        }
+    }
+
+    static UnixAddress address(CommandSpec spec, String text) {
+        try {
+            return UnixAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "ADDR: " + e.getMessage());
+        }
+    }
+
+    @Command(name = "listen",
+            description = {
+                "Bind ADDR and serve COUNT messages, then exit: a stream socket serves COUNT connections,",
+                "each read to end of stream; seqpacket and dgram serve COUNT records or datagrams.",
+                "Payloads go to standard output as raw bytes; descriptors passed along are closed.",
+                "A socket file this command created is removed when it exits (see --keep)."})
+    static final class Listen implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ADDR", description = "a path, or @name for the abstract namespace")
+        String address;
+
+        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "stream",
+                description = "stream (default), dgram or seqpacket")
+        String type;
+
+        @Option(names = "--count", paramLabel = "N", defaultValue = "1", description = "messages to serve (default 1)")
+        int count;
+
+        @Option(names = "--timeout", paramLabel = "D", converter = Converters.DurationConverter.class,
+                description = "give up (exit 1) when the next connection or message takes longer than D")
+        Duration timeout;
+
+        @Option(names = "--json", description = "one line per message: {\"data\":…,\"peer\":{\"pid\":…,\"uid\":…,\"gid\":…},\"fds\":[{\"target\":…}…]}")
+        boolean json;
+
+        @Option(names = "--mode", paramLabel = "M", converter = Converters.ModeConverter.class, defaultValue = "0600",
+                description = "mode of the socket file (default 0600)")
+        int mode;
+
+        @Option(names = "--replace-stale", description = "replace a socket file left by a server that is gone (never a live one)")
+        boolean replaceStale;
+
+        @Option(names = "--keep", description = "leave the socket file when exiting")
+        boolean keep;
+
+        private Io io;
+        private JsonLines lines;
+
+        @Override
+        public Integer call() throws IOException {
+            if (count < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1, not " + count);
+            }
+            SocketType t = type(spec, type);
+            UnixAddress a = address(spec, address);
+            io = Io.of(spec);
+            lines = new JsonLines(io.out());
+            return t == SocketType.DGRAM ? datagrams(a) : connections(a, t);
+        }
+
+        private Optional<Duration> waitLimit() {
+            return Optional.ofNullable(timeout);
+        }
+
+        private Integer datagrams(UnixAddress a) throws IOException {
+            UnixDatagramSocket.Builder b = UnixDatagramSocket.builder(a).permissions(Converters.permissions(mode)).passCredentials();
+            if (replaceStale) {
+                b.replaceStale();
+            }
+            if (!keep) {
+                b.unlinkOnClose();
+            }
+            try (UnixDatagramSocket s = b.bind()) {
+                ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1 << 18, s.receiveBufferSize()));
+                for (int served = 0; served < count; served++) {
+                    buf.clear();
+                    Optional<ReceivedMessage> got = timeout == null
+                            ? Optional.of(s.receiveMessage(buf, MAX_FDS))
+                            : s.receiveMessage(buf, MAX_FDS, timeout);
+                    if (got.isEmpty()) {
+                        return ExitCodes.WOULD_BLOCK;
+                    }
+                    try (ReceivedMessage m = got.get()) {
+                        warnIfCut(m);
+                        buf.flip();
+                        byte[] data = new byte[buf.remaining()];
+                        buf.get(data);
+                        emit(data, m.credentials().orElse(null), targets(m));
+                    }
+                }
+            }
+            return ExitCodes.OK;
+        }
+
+        private Integer connections(UnixAddress a, SocketType t) throws IOException {
+            UnixServerSocket.Builder b = UnixServerSocket.builder(a).type(t).permissions(Converters.permissions(mode));
+            if (replaceStale) {
+                b.replaceStale();
+            }
+            if (!keep) {
+                b.unlinkOnClose();
+            }
+            try (UnixServerSocket server = b.bind()) {
+                ByteBuffer buf = ByteBuffer.allocateDirect(t == SocketType.STREAM ? 1 << 16 : Math.max(1 << 18, server.receiveBufferSize()));
+                int served = 0;
+                while (served < count) {
+                    Optional<UnixSocket> accepted = timeout == null ? Optional.of(server.accept()) : server.accept(timeout);
+                    if (accepted.isEmpty()) {
+                        return ExitCodes.WOULD_BLOCK;
+                    }
+                    try (UnixSocket c = accepted.get()) {
+                        PeerCredentials peer = c.peerCredentials();
+                        if (t == SocketType.STREAM) {
+                            if (!readStream(c, peer, buf)) {
+                                return ExitCodes.WOULD_BLOCK;
+                            }
+                            served++;
+                            continue;
+                        }
+                        while (served < count) {
+                            buf.clear();
+                            Optional<ReceivedMessage> got = receive(c, buf);
+                            if (got.isEmpty()) {
+                                return ExitCodes.WOULD_BLOCK;
+                            }
+                            try (ReceivedMessage m = got.get()) {
+                                if (m.endOfStream()) {
+                                    break;
+                                }
+                                warnIfCut(m);
+                                buf.flip();
+                                byte[] data = new byte[buf.remaining()];
+                                buf.get(data);
+                                emit(data, peer, targets(m));
+                                served++;
+                            }
+                        }
+                    }
+                }
+            }
+            return ExitCodes.OK;
+        }
+
+        private Optional<ReceivedMessage> receive(UnixSocket c, ByteBuffer buf) throws IpcException {
+            return timeout == null ? Optional.of(c.receiveMessage(buf, MAX_FDS)) : c.receiveMessage(buf, MAX_FDS, timeout);
+        }
+
+        /** A stream connection to its end: plain output copies as it comes; --json collects one line. */
+        private boolean readStream(UnixSocket c, PeerCredentials peer, ByteBuffer buf) throws IOException {
+            ByteArrayOutputStream all = json ? new ByteArrayOutputStream() : null;
+            List<String> targets = new ArrayList<>();
+            byte[] chunk = new byte[buf.capacity()];
+            while (true) {
+                buf.clear();
+                Optional<ReceivedMessage> got = receive(c, buf);
+                if (got.isEmpty()) {
+                    return false;
+                }
+                try (ReceivedMessage m = got.get()) {
+                    targets.addAll(targets(m));
+                    if (m.controlTruncated()) {
+                        io.err().println("jipc: recvmsg(" + address + "): more descriptors than " + MAX_FDS
+                                + " came; the kernel closed the rest (MSG_CTRUNC)");
+                    }
+                    if (m.endOfStream()) {
+                        break;
+                    }
+                    buf.flip();
+                    int n = buf.remaining();
+                    buf.get(chunk, 0, n);
+                    if (json) {
+                        all.write(chunk, 0, n);
+                    } else {
+                        io.out().write(chunk, 0, n);
+                    }
+                }
+            }
+            if (json) {
+                emit(all.toByteArray(), peer, targets);
+            } else {
+                io.out().flush();
+            }
+            return true;
+        }
+
+        private void warnIfCut(ReceivedMessage m) {
+            if (m.dataTruncated()) {
+                io.err().println("jipc: recvmsg(" + address + "): a message of " + m.messageLength()
+                        + " bytes was cut to " + m.bytes() + " (MSG_TRUNC)");
+            }
+            if (m.controlTruncated()) {
+                io.err().println("jipc: recvmsg(" + address + "): more descriptors than " + MAX_FDS
+                        + " came; the kernel closed the rest (MSG_CTRUNC)");
+            }
+        }
+
+        /** What each received descriptor refers to (readlink of /proc/self/fd/N); the descriptors are then closed. */
+        private static List<String> targets(ReceivedMessage m) {
+            List<String> out = new ArrayList<>();
+            for (Fd fd : m.takeFds()) {
+                try (fd) {
+                    int n = fd.acquire("readlink");
+                    try {
+                        out.add(Files.readSymbolicLink(Path.of("/proc/self/fd/" + n)).toString());
+                    } finally {
+                        fd.release();
+                    }
+                } catch (IOException e) {
+                    out.add("?");
+                }
+            }
+            return out;
+        }
+
+        private void emit(byte[] data, PeerCredentials peer, List<String> targets) throws IOException {
+            if (!json) {
+                io.out().write(data);
+                io.out().flush();
+                return;
+            }
+            JsonGenerator g = lines.begin();
+            JsonLines.data(g, data);
+            if (peer != null) {
+                g.writeObjectPropertyStart("peer");
+                g.writeNumberProperty("pid", peer.pid());
+                g.writeNumberProperty("uid", Integer.toUnsignedLong(peer.uid()));
+                g.writeNumberProperty("gid", Integer.toUnsignedLong(peer.gid()));
+                g.writeEndObject();
+            }
+            g.writeArrayPropertyStart("fds");
+            for (String t : targets) {
+                g.writeStartObject();
+                g.writeStringProperty("target", t);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            lines.end();
+            io.out().flush();
+        }
+    }
+
+    @Command(name = "send",
+            description = {
+                "Send DATA (or standard input to its end) to ADDR: over one connection for stream and",
+                "seqpacket (one record), as one datagram for dgram. Each --fd PATH is opened read-only",
+                "and passed along (SCM_RIGHTS)."})
+    static final class Send implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ADDR", description = "a path, or @name for the abstract namespace")
+        String address;
+
+        @Parameters(index = "1", paramLabel = "DATA", arity = "0..1", description = "the bytes to send; absent or -: standard input")
+        String data;
+
+        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "stream",
+                description = "stream (default), dgram or seqpacket")
+        String type;
+
+        @Option(names = "--fd", paramLabel = "PATH", description = "open PATH read-only and pass it with the data (repeatable)")
+        List<Path> fdPaths = new ArrayList<>();
+
+        @Option(names = "--timeout", paramLabel = "D", converter = Converters.DurationConverter.class,
+                description = "give up (exit 1) when the peer's queue stays full, or its backlog, for longer than D")
+        Duration timeout;
+
+        @Override
+        public Integer call() throws IOException {
+            SocketType t = type(spec, type);
+            UnixAddress a = address(spec, address);
+            if (fdPaths.size() > MAX_FDS) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "at most " + MAX_FDS + " --fd per message (SCM_MAX_FD)");
+            }
+            Io io = Io.of(spec);
+            byte[] bytes = io.data(data);
+            if (t == SocketType.STREAM && bytes.length == 0 && !fdPaths.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "a stream socket passes descriptors with at least one data byte; DATA is empty");
+            }
+            List<Fd> fds = new ArrayList<>();
+            try {
+                for (Path p : fdPaths) {
+                    fds.add(PassedFiles.openReadOnly(p));
+                }
+                Duration limit = timeout == null ? Duration.ofSeconds(Long.MAX_VALUE) : timeout;
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                if (t == SocketType.DGRAM) {
+                    try (UnixDatagramSocket s = UnixDatagramSocket.unbound()) {
+                        int r = s.sendFdsTo(buf, fds, a, limit);
+                        return r == UnixDatagramSocket.WOULD_BLOCK ? ExitCodes.WOULD_BLOCK : ExitCodes.OK;
+                    }
+                }
+                Optional<UnixSocket> connected = UnixSocket.connect(a, t, limit);
+                if (connected.isEmpty()) {
+                    return ExitCodes.WOULD_BLOCK;
+                }
+                try (UnixSocket s = connected.get()) {
+                    int first = s.sendFds(buf, fds, limit);
+                    if (first == UnixSocket.WOULD_BLOCK) {
+                        return ExitCodes.WOULD_BLOCK;
+                    }
+                    while (buf.hasRemaining()) {
+                        if (s.send(buf, limit) == UnixSocket.WOULD_BLOCK) {
+                            return ExitCodes.WOULD_BLOCK;
+                        }
+                    }
+                    if (t == SocketType.STREAM) {
+                        s.shutdownOutput();
+                    }
+                }
+                return ExitCodes.OK;
+            } finally {
+                fds.forEach(Fd::close);
+            }
+        }
+    }
+}

@@ -1,0 +1,649 @@
+package io.jipc.socket;
+
+import io.jipc.Errno;
+import io.jipc.Fd;
+import io.jipc.IpcException;
+import io.jipc.IpcInterruptedException;
+import io.jipc.ObjectClosedException;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.libc.Libc;
+import io.jipc.internal.libc.Poll;
+import io.jipc.internal.libc.Socket;
+import io.jipc.internal.libc.Un;
+import io.jipc.internal.libc.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The send and receive loops shared by {@link UnixSocket} and {@link UnixDatagramSocket}: the
+ * shared blocking model (non-blocking descriptor, try the call, on EAGAIN wait in {@link
+ * Fd#await}), per-socket native scratch so that heap buffers need no allocation per call, and the
+ * control-message work of fd passing and credentials.
+ *
+ * <p>One lock per direction: one thread may send while another receives; two senders (or two
+ * receivers) take turns, so a message is never interleaved with another and the scratch buffers
+ * are never shared.
+ */
+final class MessageIo {
+    static final int EOF = -1;
+    static final int WOULD_BLOCK = -2;
+
+    /** Heap data goes through native scratch in chunks of this size on stream sockets. */
+    private static final int CHUNK = 64 * 1024;
+    private static final int EAGAIN = Errno.EAGAIN.number();
+    private static final int EINTR = Errno.EINTR.number();
+    private static final long INT = ValueLayout.JAVA_INT.byteSize();
+
+    private final Fd fd;
+    private final String label;
+    private final boolean stream;
+    private final boolean seqpacket;
+    /** Whether SO_PASSCRED is set: the control buffer then makes room for the credentials first. */
+    volatile boolean passCredentials;
+
+    private final ReentrantLock sendLock = new ReentrantLock();
+    /** msghdr, then iovec, then sockaddr_un: the header part of a sendmsg/sendto. */
+    private final MemorySegment sendHdr;
+    private final MemorySegment sendIov;
+    private final MemorySegment sendAddr;
+    private MemorySegment sendScratch = MemorySegment.NULL;
+    private MemorySegment sendControl = MemorySegment.NULL;
+
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    /** msghdr, iovec, sockaddr_un and a struct pollfd for the receive side. */
+    private final MemorySegment receiveHdr;
+    private final MemorySegment receiveIov;
+    private final MemorySegment receiveAddr;
+    private final MemorySegment pollFd;
+    private MemorySegment receiveScratch = MemorySegment.NULL;
+    private MemorySegment receiveControl = MemorySegment.NULL;
+
+    private static final long HDR_IOV = align8(Socket.MSGHDR_SIZE);
+    private static final long HDR_ADDR = HDR_IOV + Socket.IOVEC_SIZE;
+    private static final long HDR_POLL = align8(HDR_ADDR + Un.SOCKADDR_UN_SIZE);
+    private static final long HDR_SIZE = HDR_POLL + Poll.POLLFD_SIZE;
+
+    MessageIo(Fd fd, String label, SocketType type) {
+        this.fd = fd;
+        this.label = label;
+        this.stream = type == SocketType.STREAM;
+        this.seqpacket = type == SocketType.SEQPACKET;
+        Arena arena = Arena.ofAuto();
+        this.sendHdr = arena.allocate(HDR_SIZE, 8);
+        this.receiveHdr = arena.allocate(HDR_SIZE, 8);
+        this.sendIov = sendHdr.asSlice(HDR_IOV, Socket.IOVEC_SIZE);
+        this.sendAddr = sendHdr.asSlice(HDR_ADDR, Un.SOCKADDR_UN_SIZE);
+        this.receiveIov = receiveHdr.asSlice(HDR_IOV, Socket.IOVEC_SIZE);
+        this.receiveAddr = receiveHdr.asSlice(HDR_ADDR, Un.SOCKADDR_UN_SIZE);
+        this.pollFd = receiveHdr.asSlice(HDR_POLL, Poll.POLLFD_SIZE);
+    }
+
+    private static long align8(long n) {
+        return (n + 7) & ~7L;
+    }
+
+    // =================================================================== send
+
+    /** Sends from a buffer, advancing its position by the bytes sent. */
+    int send(ByteBuffer src, UnixAddress to, long deadline) throws IpcException {
+        int pos = src.position();
+        int len = src.remaining();
+        sendLock.lock();
+        try {
+            long r;
+            if (src.isDirect()) {
+                r = sendSegment(MemorySegment.ofBuffer(src), len, to, deadline);
+            } else if (src.hasArray()) {
+                r = sendArray(src.array(), src.arrayOffset() + pos, len, to, deadline);
+            } else {
+                // a read-only heap buffer: reachable only through a segment view
+                r = sendHeapSegment(MemorySegment.ofBuffer(src), len, to, deadline);
+            }
+            if (r > 0) {
+                src.position(pos + (int) r);
+            }
+            return (int) r;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    int send(byte[] src, int off, int len, UnixAddress to, long deadline) throws IpcException {
+        java.util.Objects.checkFromIndexSize(off, len, src.length);
+        sendLock.lock();
+        try {
+            return (int) sendArray(src, off, len, to, deadline);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    long send(MemorySegment src, UnixAddress to, long deadline) throws IpcException {
+        sendLock.lock();
+        try {
+            if (src.isNative()) {
+                return sendSegment(src, src.byteSize(), to, deadline);
+            }
+            return sendHeapSegment(src, src.byteSize(), to, deadline);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private MemorySegment sendScratch(long size) {
+        if (sendScratch.byteSize() < size) {
+            sendScratch = Arena.ofAuto().allocate(Math.max(size, 256), 16);
+        }
+        return sendScratch;
+    }
+
+    private long sendArray(byte[] array, int off, int len, UnixAddress to, long deadline) throws IpcException {
+        if (!stream) {
+            MemorySegment s = sendScratch(len);
+            MemorySegment.copy(array, off, s, ValueLayout.JAVA_BYTE, 0, len);
+            return sendSegment(s, len, to, deadline);
+        }
+        long total = 0;
+        do {
+            int n = (int) Math.min(CHUNK, len - total);
+            MemorySegment s = sendScratch(n);
+            MemorySegment.copy(array, off + (int) total, s, ValueLayout.JAVA_BYTE, 0, n);
+            long r = sendSegment(s, n, to, deadline);
+            if (r == WOULD_BLOCK) {
+                return total > 0 ? total : WOULD_BLOCK;
+            }
+            total += r;
+            if (r < n) {
+                return total;
+            }
+        } while (total < len);
+        return total;
+    }
+
+    private long sendHeapSegment(MemorySegment heap, long len, UnixAddress to, long deadline) throws IpcException {
+        if (!stream) {
+            MemorySegment s = sendScratch(len);
+            MemorySegment.copy(heap, 0, s, 0, len);
+            return sendSegment(s, len, to, deadline);
+        }
+        long total = 0;
+        do {
+            long n = Math.min(CHUNK, len - total);
+            MemorySegment s = sendScratch(n);
+            MemorySegment.copy(heap, total, s, 0, n);
+            long r = sendSegment(s, n, to, deadline);
+            if (r == WOULD_BLOCK) {
+                return total > 0 ? total : WOULD_BLOCK;
+            }
+            total += r;
+            if (r < n) {
+                return total;
+            }
+        } while (total < len);
+        return total;
+    }
+
+    /**
+     * One message (datagram, record) or, on a stream, as much of {@code len} as goes before the
+     * deadline. Returns the bytes sent, or WOULD_BLOCK when nothing could be sent in time.
+     */
+    private long sendSegment(MemorySegment seg, long len, UnixAddress to, long deadline) throws IpcException {
+        String call = to == null ? "send" : "sendto";
+        int n = fd.acquire(call);
+        try {
+            int addrLen = to == null ? 0 : to.encode(sendAddr);
+            MemorySegment addr = to == null ? MemorySegment.NULL : sendAddr;
+            long sent = 0;
+            int attempt = 0;
+            while (true) {
+                long r = to == null
+                        ? Socket.send(n, sent == 0 ? seg : seg.asSlice(sent), len - sent, Socket.MSG_NOSIGNAL)
+                        : Socket.sendto(n, seg, len, Socket.MSG_NOSIGNAL, addr, addrLen);
+                if (r >= 0) {
+                    sent += r;
+                    if (!stream || sent >= len) {
+                        return sent;
+                    }
+                    continue;
+                }
+                if (r == -EINTR) {
+                    continue;
+                }
+                if (r != -EAGAIN) {
+                    throw IpcException.of(call, to == null ? label : to.toString(), (int) -r);
+                }
+                boolean more = to == null
+                        ? fd.await(Poll.POLLOUT, deadline, call)
+                        : backOff(deadline, attempt++, call);
+                if (!more) {
+                    return sent > 0 ? sent : WOULD_BLOCK;
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Waits a little before retrying a call that poll(2) cannot wait for: a sendto on an
+     * unconnected datagram socket whose receiver's queue is full (the sender's own poll says
+     * writable), or a connect to a listener whose backlog is full. 50 µs doubling to 10 ms;
+     * answers interrupt and close within one pause.
+     *
+     * @return false when the deadline has passed
+     */
+    boolean backOff(long deadline, int attempt, String call) throws IpcException {
+        return backOff(fd, label, deadline, attempt, call);
+    }
+
+    static boolean backOff(Fd fd, String label, long deadline, int attempt, String call) throws IpcException {
+        if (Deadline.expired(deadline)) {
+            return false;
+        }
+        long pause = Math.min(10_000_000L, 50_000L << Math.min(attempt, 8));
+        if (deadline != Deadline.FOREVER) {
+            pause = Math.min(pause, deadline - System.nanoTime());
+        }
+        if (pause > 0) {
+            LockSupport.parkNanos(pause);
+        }
+        if (!fd.isOpen()) {
+            throw new ObjectClosedException(call, label);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IpcInterruptedException(call, label);
+        }
+        return true;
+    }
+
+    // =================================================================== send with descriptors
+
+    /**
+     * sendmsg with one SCM_RIGHTS message carrying {@code fds[0..count)}. On a stream the
+     * descriptors travel with the first byte; what the first sendmsg did not take goes on
+     * afterwards without them.
+     */
+    int sendFds(ByteBuffer src, Fd[] fds, UnixAddress to, long deadline) throws IpcException {
+        int count = fds.length;
+        if (count == 0) {
+            return send(src, to, deadline);
+        }
+        if (count > Socket.SCM_MAX_FD) {
+            throw new IllegalArgumentException("at most " + Socket.SCM_MAX_FD
+                    + " descriptors go in one message (SCM_MAX_FD); got " + count);
+        }
+        for (Fd f : fds) {
+            if (f == null) {
+                throw new IllegalArgumentException("a descriptor to pass is null");
+            }
+        }
+        int pos = src.position();
+        int len = src.remaining();
+        if (stream && len == 0) {
+            throw new IllegalArgumentException(
+                    "a stream socket passes descriptors with at least one data byte; the buffer is empty");
+        }
+        sendLock.lock();
+        try {
+            MemorySegment seg;
+            if (src.isDirect()) {
+                seg = MemorySegment.ofBuffer(src);
+            } else {
+                seg = sendScratch(len);
+                MemorySegment.copy(MemorySegment.ofBuffer(src), 0, seg, 0, len);
+            }
+            long r = sendmsgWithFds(seg, len, fds, to, deadline);
+            if (r == WOULD_BLOCK) {
+                return WOULD_BLOCK;
+            }
+            if (stream && r < len) {
+                long rest = sendSegment(seg.asSlice(r), len - r, null, deadline);
+                if (rest > 0) {
+                    r += rest;
+                }
+            }
+            src.position(pos + (int) r);
+            return (int) r;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private long sendmsgWithFds(MemorySegment seg, long len, Fd[] fds, UnixAddress to, long deadline)
+            throws IpcException {
+        int count = fds.length;
+        long controlLen = Socket.CMSG_SPACE(count * INT);
+        if (sendControl.byteSize() < controlLen) {
+            sendControl = Arena.ofAuto().allocate(Socket.CMSG_SPACE(Socket.SCM_MAX_FD * INT), 8);
+        }
+        int n = fd.acquire("sendmsg");
+        int acquired = 0;
+        try {
+            MemorySegment c = sendControl;
+            c.asSlice(0, controlLen).fill((byte) 0);
+            c.set(Libc.C_SIZE_T, Socket.CMSG_LEN_OFFSET, Socket.CMSG_LEN(count * INT));
+            c.set(ValueLayout.JAVA_INT, Socket.CMSG_LEVEL, Socket.SOL_SOCKET);
+            c.set(ValueLayout.JAVA_INT, Socket.CMSG_TYPE, Socket.SCM_RIGHTS);
+            long data = Socket.CMSG_DATA_OFFSET();
+            for (; acquired < count; acquired++) {
+                int number = fds[acquired].acquire("sendmsg");
+                c.set(ValueLayout.JAVA_INT, data + acquired * INT, number);
+            }
+            MemorySegment hdr = sendHdr;
+            MemorySegment addr = sendAddr;
+            int addrLen = to == null ? 0 : to.encode(addr);
+            hdr.set(ValueLayout.ADDRESS, Socket.MSG_NAME, to == null ? MemorySegment.NULL : addr);
+            hdr.set(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN, addrLen);
+            hdr.set(ValueLayout.ADDRESS, HDR_IOV + Socket.IOV_BASE, seg);
+            hdr.set(Libc.C_SIZE_T, HDR_IOV + Socket.IOV_LEN, len);
+            hdr.set(ValueLayout.ADDRESS, Socket.MSG_IOV, sendIov);
+            hdr.set(Libc.C_SIZE_T, Socket.MSG_IOVLEN, 1L);
+            hdr.set(ValueLayout.ADDRESS, Socket.MSG_CONTROL, c);
+            hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
+            hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
+            int attempt = 0;
+            while (true) {
+                long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL);
+                if (r >= 0) {
+                    return r;
+                }
+                if (r == -EINTR) {
+                    continue;
+                }
+                if (r != -EAGAIN) {
+                    throw IpcException.of("sendmsg", to == null ? label : to.toString(), (int) -r);
+                }
+                boolean more = to == null
+                        ? fd.await(Poll.POLLOUT, deadline, "sendmsg")
+                        : backOff(deadline, attempt++, "sendmsg");
+                if (!more) {
+                    return WOULD_BLOCK;
+                }
+            }
+        } finally {
+            for (int i = 0; i < acquired; i++) {
+                fds[i].release();
+            }
+            fd.release();
+        }
+    }
+
+    // =================================================================== receive
+
+    /**
+     * Receives into a buffer, advancing its position by the bytes stored. Returns the bytes
+     * received (for datagrams and records: the message's real length, which exceeds what was
+     * stored when the buffer was too small), EOF, or WOULD_BLOCK.
+     */
+    int receive(ByteBuffer dst, int flags, long deadline) throws IpcException {
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        int pos = dst.position();
+        int len = dst.remaining();
+        receiveLock.lock();
+        try {
+            long r;
+            int stored;
+            if (dst.isDirect()) {
+                r = receiveSegment(MemorySegment.ofBuffer(dst), len, flags, deadline);
+                stored = (int) Math.min(Math.max(r, 0), len);
+            } else {
+                int size = stream ? Math.min(len, CHUNK) : len;
+                MemorySegment s = receiveScratch(size);
+                r = receiveSegment(s, size, flags, deadline);
+                stored = (int) Math.min(Math.max(r, 0), size);
+                if (stored > 0) {
+                    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + pos, stored);
+                }
+            }
+            if (stored > 0) {
+                dst.position(pos + stored);
+            }
+            return (int) Math.min(r, Integer.MAX_VALUE);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    int receive(byte[] dst, int off, int len, int flags, long deadline) throws IpcException {
+        java.util.Objects.checkFromIndexSize(off, len, dst.length);
+        receiveLock.lock();
+        try {
+            int size = stream ? Math.min(len, CHUNK) : len;
+            MemorySegment s = receiveScratch(size);
+            long r = receiveSegment(s, size, flags, deadline);
+            int stored = (int) Math.min(Math.max(r, 0), size);
+            if (stored > 0) {
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, dst, off, stored);
+            }
+            return (int) Math.min(r, Integer.MAX_VALUE);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    long receive(MemorySegment dst, int flags, long deadline) throws IpcException {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("cannot receive into a read-only segment");
+        }
+        receiveLock.lock();
+        try {
+            if (dst.isNative()) {
+                return receiveSegment(dst, dst.byteSize(), flags, deadline);
+            }
+            long size = stream ? Math.min(dst.byteSize(), CHUNK) : dst.byteSize();
+            MemorySegment s = receiveScratch(size);
+            long r = receiveSegment(s, size, flags, deadline);
+            long stored = Math.min(Math.max(r, 0), size);
+            if (stored > 0) {
+                MemorySegment.copy(s, 0, dst, 0, stored);
+            }
+            return r;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private MemorySegment receiveScratch(long size) {
+        if (receiveScratch.byteSize() < size) {
+            receiveScratch = Arena.ofAuto().allocate(Math.max(size, 256), 16);
+        }
+        return receiveScratch;
+    }
+
+    private long receiveSegment(MemorySegment seg, long len, int flags, long deadline) throws IpcException {
+        if (stream && len == 0) {
+            return 0;
+        }
+        int n = fd.acquire("recv");
+        try {
+            int f = flags | (stream ? 0 : Socket.MSG_TRUNC);
+            while (true) {
+                long r = Socket.recv(n, seg, len, f);
+                if (r > 0) {
+                    return r;
+                }
+                if (r == 0) {
+                    return stream || (seqpacket && peerClosed(n)) ? EOF : 0;
+                }
+                if (r == -EINTR) {
+                    continue;
+                }
+                if (r != -EAGAIN) {
+                    throw IpcException.of("recv", label, (int) -r);
+                }
+                if (!fd.await(Poll.POLLIN, deadline, "recv")) {
+                    return WOULD_BLOCK;
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * After a seqpacket receive of 0 bytes: an empty record, or the end? The peer has closed when
+     * poll reports POLLRDHUP and nothing is left to read.
+     */
+    private boolean peerClosed(int n) {
+        MemorySegment p = pollFd;
+        p.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
+        p.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, (short) (Poll.POLLIN | Poll.POLLRDHUP));
+        p.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS, (short) 0);
+        int r = Poll.poll(p, 1, 0);
+        short re = p.get(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS);
+        return r > 0 && (re & Poll.POLLRDHUP) != 0;
+    }
+
+    // =================================================================== recvmsg
+
+    /**
+     * recvmsg with room for {@code maxFds} descriptors (and the credentials when SO_PASSCRED is
+     * set). Returns null when the deadline passed first.
+     */
+    ReceivedMessage receiveMessage(ByteBuffer dst, int maxFds, long deadline, boolean wantSender) throws IpcException {
+        if (maxFds < 0 || maxFds > Socket.SCM_MAX_FD) {
+            throw new IllegalArgumentException("maxFds is 0.." + Socket.SCM_MAX_FD + " (SCM_MAX_FD), not " + maxFds);
+        }
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        int pos = dst.position();
+        int len = dst.remaining();
+        if (stream && len == 0) {
+            throw new IllegalArgumentException("a stream socket receives a message into at least one byte; the buffer is full");
+        }
+        receiveLock.lock();
+        try {
+            MemorySegment seg;
+            if (dst.isDirect()) {
+                seg = MemorySegment.ofBuffer(dst);
+            } else {
+                seg = receiveScratch(len);
+            }
+            boolean creds = passCredentials;
+            // Exactly maxFds descriptors fit: the kernel counts (controllen - sizeof(cmsghdr)) / 4,
+            // so the last message gets CMSG_LEN, not the padded CMSG_SPACE.
+            long controlLen = (creds ? Socket.CMSG_SPACE(Socket.UCRED_SIZE) : 0)
+                    + (maxFds > 0 ? Socket.CMSG_LEN(maxFds * INT) : 0);
+            if (receiveControl.byteSize() < controlLen) {
+                receiveControl = Arena.ofAuto().allocate(
+                        Socket.CMSG_SPACE(Socket.UCRED_SIZE) + Socket.CMSG_SPACE(Socket.SCM_MAX_FD * INT), 8);
+            }
+            MemorySegment hdr = receiveHdr;
+            MemorySegment addr = receiveAddr;
+            int n = fd.acquire("recvmsg");
+            long r;
+            try {
+                int flags = Socket.MSG_CMSG_CLOEXEC | (stream ? 0 : Socket.MSG_TRUNC);
+                while (true) {
+                    hdr.set(ValueLayout.ADDRESS, Socket.MSG_NAME, wantSender ? addr : MemorySegment.NULL);
+                    hdr.set(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN, wantSender ? (int) Un.SOCKADDR_UN_SIZE : 0);
+                    hdr.set(ValueLayout.ADDRESS, HDR_IOV + Socket.IOV_BASE, seg);
+                    hdr.set(Libc.C_SIZE_T, HDR_IOV + Socket.IOV_LEN, (long) len);
+                    hdr.set(ValueLayout.ADDRESS, Socket.MSG_IOV, receiveIov);
+                    hdr.set(Libc.C_SIZE_T, Socket.MSG_IOVLEN, 1L);
+                    hdr.set(ValueLayout.ADDRESS, Socket.MSG_CONTROL, controlLen == 0 ? MemorySegment.NULL : receiveControl);
+                    hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
+                    hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
+                    r = Socket.recvmsg(n, hdr, flags);
+                    if (r >= 0) {
+                        break;
+                    }
+                    if (r == -EINTR) {
+                        continue;
+                    }
+                    if (r != -EAGAIN) {
+                        throw IpcException.of("recvmsg", label, (int) -r);
+                    }
+                    if (!fd.await(Poll.POLLIN, deadline, "recvmsg")) {
+                        return null;
+                    }
+                }
+            } finally {
+                fd.release();
+            }
+            // From here on descriptors may be installed in this process: adopt them before anything can throw.
+            int msgFlags = hdr.get(ValueLayout.JAVA_INT, Socket.MSG_FLAGS);
+            long usedControl = Math.min(hdr.get(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN), controlLen);
+            List<Fd> fds = new ArrayList<>();
+            PeerCredentials credentials = adoptControl(receiveControl, usedControl, fds);
+            try {
+                int stored = (int) Math.min(r, len);
+                if (!dst.isDirect() && stored > 0) {
+                    MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + pos, stored);
+                }
+                dst.position(pos + stored);
+                UnixAddress sender = wantSender
+                        ? UnixAddress.decode(addr, hdr.get(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN))
+                        : UnixAddress.unnamed();
+                boolean eof = r == 0 && len > 0 && (stream || (seqpacket && peerClosedNow()));
+                return new ReceivedMessage(stored, r, eof, (msgFlags & Socket.MSG_TRUNC) != 0,
+                        (msgFlags & Socket.MSG_CTRUNC) != 0, credentials, sender, fds);
+            } catch (RuntimeException | Error e) {
+                for (Fd f : fds) {
+                    f.close();
+                }
+                throw e;
+            }
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private boolean peerClosedNow() throws IpcException {
+        int n = fd.acquire("poll");
+        try {
+            return peerClosed(n);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Walks the control messages the kernel wrote: adopts every descriptor of SCM_RIGHTS (and
+     * closes a SCM_PIDFD nobody asked for), returns the SCM_CREDENTIALS if present. Never throws
+     * before every installed descriptor has an owner.
+     */
+    private PeerCredentials adoptControl(MemorySegment control, long controlLen, List<Fd> fds) {
+        PeerCredentials credentials = null;
+        long data = Socket.CMSG_DATA_OFFSET();
+        for (long h = Socket.nextHeader(control, controlLen, -1); h >= 0; h = Socket.nextHeader(control, controlLen, h)) {
+            long cmsgLen = control.get(Libc.C_SIZE_T, h + Socket.CMSG_LEN_OFFSET);
+            int level = control.get(ValueLayout.JAVA_INT, h + Socket.CMSG_LEVEL);
+            int type = control.get(ValueLayout.JAVA_INT, h + Socket.CMSG_TYPE);
+            long payload = cmsgLen - Socket.CMSG_LEN(0);
+            if (level != Socket.SOL_SOCKET) {
+                continue;
+            }
+            if (type == Socket.SCM_RIGHTS || type == Socket.SCM_PIDFD) {
+                long count = payload / INT;
+                for (long i = 0; i < count; i++) {
+                    int number = control.get(ValueLayout.JAVA_INT, h + data + i * INT);
+                    if (number < 0) {
+                        continue;
+                    }
+                    if (type == Socket.SCM_RIGHTS) {
+                        fds.add(Fd.adopt(number, "fd from " + label));
+                    } else {
+                        Unistd.close(number);
+                    }
+                }
+            } else if (type == Socket.SCM_CREDENTIALS && payload >= Socket.UCRED_SIZE) {
+                credentials = new PeerCredentials(
+                        control.get(ValueLayout.JAVA_INT, h + data + Socket.UCRED_PID),
+                        control.get(ValueLayout.JAVA_INT, h + data + Socket.UCRED_UID),
+                        control.get(ValueLayout.JAVA_INT, h + data + Socket.UCRED_GID));
+            }
+        }
+        return credentials;
+    }
+}

@@ -1,0 +1,424 @@
+package io.jipc.socket;
+
+import io.jipc.Fd;
+import io.jipc.FdBacked;
+import io.jipc.IpcException;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.libc.Socket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A connected UNIX-domain socket, STREAM or SEQPACKET: from {@link #connect(UnixAddress)}, {@link
+ * UnixServerSocket#accept()}, {@link #pair(SocketType)} ({@code socketpair(2)}) or a descriptor
+ * another process passed ({@link #adopt(Fd)}).
+ *
+ * <p><b>Blocking.</b> Every transfer comes in three forms: blocking ({@code receive(dst)}), timed
+ * ({@code receive(dst, timeout)}) and non-blocking (the timed form with {@link Duration#ZERO}).
+ * The timed forms return {@link #WOULD_BLOCK} when nothing moved in time. A blocked call returns
+ * promptly when another thread closes the socket ({@link io.jipc.ObjectClosedException}) and
+ * answers {@link Thread#interrupt()} at once ({@link io.jipc.IpcInterruptedException}); the socket
+ * stays usable after an interrupt.
+ *
+ * <p><b>Streams and records.</b> On a STREAM socket a send of a blocking form sends every byte
+ * (looping over partial writes) and a receive returns what has arrived, at least one byte, or
+ * {@link #EOF} once the peer has shut down its side. On a SEQPACKET socket each send is one record,
+ * delivered whole or refused (EMSGSIZE), and each receive takes one record: a record longer than
+ * the buffer is cut, and the receive returns its real length so the caller can tell.
+ *
+ * <p><b>No allocation per call.</b> {@link MemorySegment} and direct {@link ByteBuffer} data go to
+ * the kernel as they are; {@code byte[]} and heap buffers go through a native scratch buffer that
+ * each socket allocates once (per direction) and reuses.
+ *
+ * <p><b>Descriptors and credentials.</b> {@link #sendFds(ByteBuffer, Fd...)} passes descriptors
+ * (SCM_RIGHTS); {@link #receiveMessage(ByteBuffer, int)} receives them, owned and close-on-exec;
+ * {@link #peerCredentials()} says which process connected (SO_PEERCRED).
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
+ */
+public final class UnixSocket extends AbstractUnixSocket {
+    /** What a receive returns at end of stream. */
+    public static final int EOF = MessageIo.EOF;
+    /** What a timed or non-blocking transfer returns when nothing could move in time. */
+    public static final int WOULD_BLOCK = MessageIo.WOULD_BLOCK;
+
+    private final MessageIo io;
+
+    UnixSocket(Fd fd, SocketType type, String label, boolean passCredentials) {
+        super(fd, type, label);
+        this.io = new MessageIo(fd, label, type);
+        this.io.passCredentials = passCredentials;
+    }
+
+    /** A connected pair of sockets ({@code socketpair(2)}); closing the pair closes both. */
+    public record Pair(UnixSocket first, UnixSocket second) implements AutoCloseable {
+        @Override
+        public void close() {
+            first.close();
+            second.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /**
+     * Connects a STREAM socket to {@code address} ({@code connect(2)}), waiting as long as it takes
+     * when the listener's backlog is full.
+     *
+     * @throws io.jipc.NotFoundException when no socket file exists at a path
+     * @throws IpcException ECONNREFUSED when nothing listens at the address (a stale socket file
+     *         or a free abstract name), EACCES without write permission on the socket file
+     * @see <a href="https://man7.org/linux/man-pages/man2/connect.2.html">connect(2)</a>
+     */
+    public static UnixSocket connect(UnixAddress address) throws IpcException {
+        return connect(address, SocketType.STREAM);
+    }
+
+    /** Connects a socket of {@code type} (STREAM or SEQPACKET) to {@code address}. */
+    public static UnixSocket connect(UnixAddress address, SocketType type) throws IpcException {
+        return connect(address, type, Deadline.FOREVER).orElseThrow();
+    }
+
+    /**
+     * Connects, waiting at most {@code timeout} while the listener's backlog is full (a UNIX
+     * listener refuses nobody for being busy: the connect waits, or in non-blocking form says
+     * EAGAIN).
+     *
+     * @return the connected socket, or empty when the backlog stayed full until the timeout
+     */
+    public static Optional<UnixSocket> connect(UnixAddress address, SocketType type, Duration timeout)
+            throws IpcException {
+        return connect(address, type, Deadline.after(timeout));
+    }
+
+    private static Optional<UnixSocket> connect(UnixAddress address, SocketType type, long deadline)
+            throws IpcException {
+        Objects.requireNonNull(address, "address");
+        if (!type.isConnectionOriented()) {
+            throw new IllegalArgumentException("UnixSocket connects STREAM or SEQPACKET sockets; use UnixDatagramSocket for DGRAM");
+        }
+        if (address.isUnnamed()) {
+            throw new IllegalArgumentException("cannot connect to an unnamed address");
+        }
+        String label = address.toString();
+        Fd fd = Sockets.open(type, label);
+        try {
+            if (!Sockets.connect(fd, label, address, deadline)) {
+                fd.close();
+                return Optional.empty();
+            }
+            return Optional.of(new UnixSocket(fd, type, label, false));
+        } catch (IpcException | RuntimeException | Error e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Two connected sockets of {@code type} (STREAM or SEQPACKET), {@code socketpair(2)}: hand one
+     * to a child process or pass it over another socket.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/socketpair.2.html">socketpair(2)</a>
+     */
+    public static Pair pair(SocketType type) throws IpcException {
+        if (!type.isConnectionOriented()) {
+            throw new IllegalArgumentException("UnixSocket.pair makes STREAM or SEQPACKET pairs; use UnixDatagramSocket.pair for DGRAM");
+        }
+        Fd[] fds = Sockets.pair(type);
+        return new Pair(new UnixSocket(fds[0], type, "socketpair", false), new UnixSocket(fds[1], type, "socketpair", false));
+    }
+
+    /**
+     * Takes ownership of a connected STREAM or SEQPACKET socket descriptor, e.g. one received from
+     * another process. Sets O_NONBLOCK on it (jipc's blocking model): the flag belongs to the open
+     * file description, so a process sharing the same socket sees it too.
+     *
+     * @throws IllegalArgumentException if the descriptor is not a UNIX stream or seqpacket socket
+     */
+    public static UnixSocket adopt(Fd fd) throws IpcException {
+        SocketType type = Sockets.checkUnixSocket(fd);
+        if (!type.isConnectionOriented()) {
+            throw new IllegalArgumentException(fd + " is a DGRAM socket: use UnixDatagramSocket.adopt");
+        }
+        fd.setNonBlocking(true);
+        boolean pass = Sockets.getInt(fd, fd.label(), Socket.SO_PASSCRED, "getsockopt(SO_PASSCRED)") != 0;
+        return new UnixSocket(fd, type, fd.label(), pass);
+    }
+
+    @Override
+    void passCredentialsChanged(boolean on) {
+        io.passCredentials = on;
+    }
+
+    // ------------------------------------------------------------------ who is on the other end
+
+    /**
+     * The credentials of the process that made the connection (for a pair: that created it),
+     * SO_PEERCRED, taken when it connected. A server refuses a peer by checking them right after
+     * accept.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7), SO_PEERCRED</a>
+     */
+    public PeerCredentials peerCredentials() throws IpcException {
+        return peerCredentialsOf();
+    }
+
+    /** The peer's address ({@code getpeername(2)}); unnamed for a client that never bound. */
+    public UnixAddress remoteAddress() throws IpcException {
+        return Sockets.name(fd, label, true);
+    }
+
+    // ------------------------------------------------------------------ send
+
+    /**
+     * Sends the buffer's remaining bytes, advancing its position ({@code send(2)}, MSG_NOSIGNAL: a
+     * closed peer gives EPIPE, never SIGPIPE). STREAM: every byte, waiting for room; SEQPACKET: one
+     * record.
+     *
+     * @return the bytes sent
+     * @throws io.jipc.MessageTooLargeException for a record larger than the socket's send buffer allows
+     * @see <a href="https://man7.org/linux/man-pages/man2/send.2.html">send(2)</a>
+     */
+    public int send(ByteBuffer src) throws IpcException {
+        return io.send(src, null, Deadline.FOREVER);
+    }
+
+    /**
+     * Sends, waiting at most {@code timeout} for room ({@link Duration#ZERO}: not at all).
+     *
+     * @return the bytes sent (on a STREAM possibly fewer than remaining), or {@link #WOULD_BLOCK}
+     */
+    public int send(ByteBuffer src, Duration timeout) throws IpcException {
+        return io.send(src, null, Deadline.after(timeout));
+    }
+
+    /** Sends the whole array (a record on SEQPACKET). */
+    public int send(byte[] src) throws IpcException {
+        return io.send(src, 0, src.length, null, Deadline.FOREVER);
+    }
+
+    /** Sends {@code length} bytes of {@code src} from {@code offset}. */
+    public int send(byte[] src, int offset, int length) throws IpcException {
+        return io.send(src, offset, length, null, Deadline.FOREVER);
+    }
+
+    /** Sends {@code length} bytes of {@code src} from {@code offset}, waiting at most {@code timeout}. */
+    public int send(byte[] src, int offset, int length, Duration timeout) throws IpcException {
+        return io.send(src, offset, length, null, Deadline.after(timeout));
+    }
+
+    /** Sends the segment's bytes; a native segment goes to the kernel without a copy. */
+    public long send(MemorySegment src) throws IpcException {
+        return io.send(src, null, Deadline.FOREVER);
+    }
+
+    /** Sends the segment's bytes, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if none went. */
+    public long send(MemorySegment src, Duration timeout) throws IpcException {
+        return io.send(src, null, Deadline.after(timeout));
+    }
+
+    /**
+     * Sends data with descriptors (sendmsg with one SCM_RIGHTS control message): the receiver gets
+     * its own descriptors for the same open files. The descriptors are pinned for the call, so one
+     * closed meanwhile by another thread is still passed (or the call fails with {@link
+     * io.jipc.ObjectClosedException} if it was already closed); the caller keeps its own.
+     *
+     * <p>A STREAM socket needs at least one data byte to carry them (the descriptors travel with
+     * the first byte); a SEQPACKET record may be empty.
+     *
+     * @param fds 1 to 253 (SCM_MAX_FD) descriptors
+     * @return the bytes sent
+     * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7), SCM_RIGHTS</a>
+     */
+    public int sendFds(ByteBuffer data, Fd... fds) throws IpcException {
+        return io.sendFds(data, fds.clone(), null, Deadline.FOREVER);
+    }
+
+    /** Sends data with the descriptors of jipc objects (pipes, sockets, queues...). */
+    public int sendFds(ByteBuffer data, FdBacked... objects) throws IpcException {
+        return io.sendFds(data, fdsOf(objects), null, Deadline.FOREVER);
+    }
+
+    /** Sends data with descriptors, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing went. */
+    public int sendFds(ByteBuffer data, List<Fd> fds, Duration timeout) throws IpcException {
+        return io.sendFds(data, fds.toArray(new Fd[0]), null, Deadline.after(timeout));
+    }
+
+    static Fd[] fdsOf(FdBacked[] objects) {
+        Fd[] fds = new Fd[objects.length];
+        for (int i = 0; i < objects.length; i++) {
+            fds[i] = Objects.requireNonNull(objects[i], "a jipc object to pass is null").fd();
+        }
+        return fds;
+    }
+
+    // ------------------------------------------------------------------ receive
+
+    /**
+     * Receives into the buffer, advancing its position ({@code recv(2)}). Descriptors a peer sent
+     * along are discarded by the kernel (closed, never installed here): use {@link
+     * #receiveMessage(ByteBuffer, int)} to get them.
+     *
+     * @return STREAM: the bytes received (at least 1 when the buffer has room), or {@link #EOF}.
+     *         SEQPACKET: the record's length, larger than the bytes stored when the record was cut
+     *         short; 0 for an empty record; {@link #EOF} once the peer has closed
+     * @see <a href="https://man7.org/linux/man-pages/man2/recv.2.html">recv(2)</a>
+     */
+    public int receive(ByteBuffer dst) throws IpcException {
+        return io.receive(dst, 0, Deadline.FOREVER);
+    }
+
+    /** Receives, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing arrived. */
+    public int receive(ByteBuffer dst, Duration timeout) throws IpcException {
+        return io.receive(dst, 0, Deadline.after(timeout));
+    }
+
+    /** Receives into the array; see {@link #receive(ByteBuffer)}. */
+    public int receive(byte[] dst) throws IpcException {
+        return io.receive(dst, 0, dst.length, 0, Deadline.FOREVER);
+    }
+
+    /** Receives into {@code length} bytes of the array from {@code offset}. */
+    public int receive(byte[] dst, int offset, int length) throws IpcException {
+        return io.receive(dst, offset, length, 0, Deadline.FOREVER);
+    }
+
+    /** Receives into the array, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing arrived. */
+    public int receive(byte[] dst, int offset, int length, Duration timeout) throws IpcException {
+        return io.receive(dst, offset, length, 0, Deadline.after(timeout));
+    }
+
+    /** Receives into the segment; a native segment is filled by the kernel directly. */
+    public long receive(MemorySegment dst) throws IpcException {
+        return io.receive(dst, 0, Deadline.FOREVER);
+    }
+
+    /** Receives into the segment, waiting at most {@code timeout}. */
+    public long receive(MemorySegment dst, Duration timeout) throws IpcException {
+        return io.receive(dst, 0, Deadline.after(timeout));
+    }
+
+    /**
+     * Copies what would be received next without consuming it (MSG_PEEK), waiting for data.
+     *
+     * @return as {@link #receive(ByteBuffer)}
+     */
+    public int peek(ByteBuffer dst) throws IpcException {
+        return io.receive(dst, Socket.MSG_PEEK, Deadline.FOREVER);
+    }
+
+    /** Peeks, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing arrived. */
+    public int peek(ByteBuffer dst, Duration timeout) throws IpcException {
+        return io.receive(dst, Socket.MSG_PEEK, Deadline.after(timeout));
+    }
+
+    /**
+     * Receives data with whatever came along (recvmsg): up to {@code maxFds} passed descriptors,
+     * owned by the returned message and close-on-exec (MSG_CMSG_CLOEXEC), and the sender's
+     * credentials when SO_PASSCRED is on. If the peer sent more descriptors than {@code maxFds},
+     * those that fit arrive, the kernel closes the rest, and {@link
+     * ReceivedMessage#controlTruncated()} says so (MSG_CTRUNC).
+     *
+     * <p>On a STREAM socket Linux ends a receive with the bytes that carried descriptors: bytes
+     * sent after them come with the next receive, bytes sent before them may come with this one.
+     *
+     * @param maxFds 0 to 253
+     * @see <a href="https://man7.org/linux/man-pages/man2/recvmsg.2.html">recvmsg(2)</a>
+     */
+    public ReceivedMessage receiveMessage(ByteBuffer dst, int maxFds) throws IpcException {
+        return io.receiveMessage(dst, maxFds, Deadline.FOREVER, false);
+    }
+
+    /** As {@link #receiveMessage(ByteBuffer, int)}, waiting at most {@code timeout}; empty if nothing arrived. */
+    public Optional<ReceivedMessage> receiveMessage(ByteBuffer dst, int maxFds, Duration timeout) throws IpcException {
+        return Optional.ofNullable(io.receiveMessage(dst, maxFds, Deadline.after(timeout), false));
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Shuts down the sending side ({@code shutdown(SHUT_WR)}): the peer reads end of stream once it
+     * has read what was sent. The socket stays open for receiving.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/shutdown.2.html">shutdown(2)</a>
+     */
+    public void shutdownOutput() throws IpcException {
+        Sockets.shutdown(fd, label, Socket.SHUT_WR);
+    }
+
+    /** Shuts down the receiving side ({@code shutdown(SHUT_RD)}): receives return {@link #EOF}, the peer's sends fail with EPIPE. */
+    public void shutdownInput() throws IpcException {
+        Sockets.shutdown(fd, label, Socket.SHUT_RD);
+    }
+
+    /** Shuts down both directions ({@code shutdown(SHUT_RDWR)}) without closing the descriptor. */
+    public void shutdown() throws IpcException {
+        Sockets.shutdown(fd, label, Socket.SHUT_RDWR);
+    }
+
+    // ------------------------------------------------------------------ java.io views
+
+    /**
+     * A blocking {@link InputStream} over this socket: {@code read} returns -1 at end of stream.
+     * Closing the stream shuts down the receiving side; it does not close the socket.
+     */
+    public InputStream inputStream() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                int n = io.receive(b, off, len, 0, Deadline.FOREVER);
+                return n == EOF ? -1 : Math.min(n, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (fd.isOpen()) {
+                    shutdownInput();
+                }
+            }
+        };
+    }
+
+    /**
+     * A blocking {@link OutputStream} over this socket (on SEQPACKET each {@code write} is one
+     * record). Closing the stream shuts down the sending side, so the peer reads end of stream; it
+     * does not close the socket.
+     */
+    public OutputStream outputStream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                io.send(b, off, len, null, Deadline.FOREVER);
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (fd.isOpen()) {
+                    shutdownOutput();
+                }
+            }
+        };
+    }
+}

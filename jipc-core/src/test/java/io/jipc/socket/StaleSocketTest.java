@@ -1,0 +1,185 @@
+package io.jipc.socket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jipc.Errno;
+import io.jipc.IpcException;
+import io.jipc.testing.CPeer;
+import io.jipc.testing.Peer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Socket files: a dead server's file is replaced on request, a live one's never; modes; unlink. */
+class StaleSocketTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private final List<Path> created = new ArrayList<>();
+
+    private UnixAddress address(String what) {
+        UnixAddress a = SocketTesting.path(what);
+        created.add(a.path());
+        return a;
+    }
+
+    @AfterEach
+    void removeFiles() throws Exception {
+        for (Path p : created) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    /** A C server killed with SIGKILL leaves its socket file; connect says ECONNREFUSED. */
+    private static void leaveStaleFile(UnixAddress address, String type) {
+        try (Peer dead = CPeer.start("unix_peer", "hold", type, address.toString())) {
+            dead.awaitOutput("ready", WAIT);
+        } // close() kills -9 and reaps
+        assertThat(Files.exists(address.path())).isTrue();
+    }
+
+    private static IpcException errorOf(Throwable t) {
+        return (IpcException) t;
+    }
+
+    @Test
+    void aDeadServersFileIsReplacedOnlyWhenAsked() throws Exception {
+        UnixAddress address = address("stale");
+        leaveStaleFile(address, "stream");
+        assertThatThrownBy(() -> UnixSocket.connect(address)).isInstanceOf(IpcException.class)
+                .satisfies(e -> assertThat(errorOf(e).error()).isEqualTo(Errno.ECONNREFUSED));
+        assertThatThrownBy(() -> UnixServerSocket.bind(address)).isInstanceOf(IpcException.class)
+                .hasMessageContaining("bind with replaceStale")
+                .satisfies(e -> assertThat(errorOf(e).error()).isEqualTo(Errno.EADDRINUSE));
+        try (UnixServerSocket server = UnixServerSocket.builder(address).replaceStale().bind();
+                UnixSocket client = UnixSocket.connect(address);
+                UnixSocket accepted = server.accept(WAIT).orElseThrow()) {
+            client.send(new byte[] {42});
+            assertThat(accepted.receive(new byte[1])).isEqualTo(1);
+            assertThat(server.unlink()).isTrue();
+            assertThat(Files.exists(address.path())).isFalse();
+        }
+    }
+
+    @Test
+    void aStaleDatagramFileIsReplacedToo() throws Exception {
+        UnixAddress address = address("stale-dgram");
+        leaveStaleFile(address, "dgram");
+        try (UnixDatagramSocket s = UnixDatagramSocket.builder(address).replaceStale().unlinkOnClose().bind();
+                UnixDatagramSocket c = UnixDatagramSocket.unbound()) {
+            c.sendTo(new byte[] {1, 2}, address);
+            assertThat(s.receive(new byte[4])).isEqualTo(2);
+        }
+        assertThat(Files.exists(address.path())).as("unlinkOnClose").isFalse();
+    }
+
+    @Test
+    void aLiveServersFileIsNeverTouched() throws Exception {
+        for (String type : List.of("stream", "seqpacket", "dgram")) {
+            UnixAddress address = address("live-" + type);
+            try (Peer live = CPeer.start("unix_peer", "hold", type, address.toString())) {
+                live.awaitOutput("ready", WAIT);
+                long inode = (long) Files.getAttribute(address.path(), "unix:ino");
+                assertThatThrownBy(() -> UnixServerSocket.builder(address).replaceStale().bind())
+                        .isInstanceOf(IpcException.class).hasMessageContaining("live socket")
+                        .satisfies(e -> assertThat(errorOf(e).error()).isEqualTo(Errno.EADDRINUSE));
+                assertThatThrownBy(() -> UnixDatagramSocket.builder(address).replaceStale().bind())
+                        .isInstanceOf(IpcException.class).hasMessageContaining("live socket");
+                assertThat((long) Files.getAttribute(address.path(), "unix:ino")).isEqualTo(inode);
+                if (!type.equals("dgram")) {
+                    // still reachable: the probe made no connection and removed nothing
+                    try (UnixSocket c = UnixSocket.connect(address, SocketType.parse(type))) {
+                        assertThat(c.isOpen()).isTrue();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void somethingElseAtThePathIsNeverReplaced() throws Exception {
+        UnixAddress address = address("regular");
+        Files.writeString(address.path(), "precious");
+        assertThatThrownBy(() -> UnixServerSocket.builder(address).replaceStale().bind())
+                .isInstanceOf(IpcException.class).hasMessageContaining("not a socket");
+        assertThat(Files.readString(address.path())).isEqualTo("precious");
+    }
+
+    /** Two replacers race for one stale file: exactly one binds, the other finds a live server. */
+    @Test
+    void racingReplacersNeverRemoveEachOthersSocket() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            UnixAddress address = address("race");
+            leaveStaleFile(address, "stream");
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<CompletableFuture<Object>> racers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                racers.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                        return UnixServerSocket.builder(address).replaceStale().bind();
+                    } catch (Exception e) {
+                        return e;
+                    }
+                }, r -> Thread.ofPlatform().start(r)));
+            }
+            List<Object> outcomes = new ArrayList<>();
+            for (CompletableFuture<Object> r : racers) {
+                outcomes.add(r.get(30, TimeUnit.SECONDS));
+            }
+            List<UnixServerSocket> winners = outcomes.stream().filter(o -> o instanceof UnixServerSocket)
+                    .map(o -> (UnixServerSocket) o).toList();
+            try {
+                assertThat(winners).as("round " + round + ": " + outcomes).hasSize(1);
+                assertThat(outcomes).filteredOn(o -> o instanceof IpcException).singleElement()
+                        .satisfies(e -> assertThat(((IpcException) e).error()).isEqualTo(Errno.EADDRINUSE));
+                try (UnixSocket c = UnixSocket.connect(address); UnixSocket a = winners.get(0).accept(WAIT).orElseThrow()) {
+                    assertThat(a.isOpen()).as("the winner's socket is the one at the path").isTrue();
+                }
+            } finally {
+                winners.forEach(UnixServerSocket::close);
+                Files.deleteIfExists(address.path());
+            }
+        }
+    }
+
+    @Test
+    void socketFilesGetExactlyTheModeAsked() throws Exception {
+        UnixAddress a = address("mode-default");
+        UnixAddress b = address("mode-group");
+        try (UnixServerSocket s = UnixServerSocket.bind(a);
+                UnixDatagramSocket d = UnixDatagramSocket.builder(b).permissions(PosixFilePermissions.fromString("rw-rw-rw-")).bind()) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(a.path()))).isEqualTo("rw-------");
+            // wider than the usual umask allows: widened after bind
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(b.path()))).isEqualTo("rw-rw-rw-");
+        }
+        assertThat(Files.exists(a.path())).as("close leaves the file; only unlink removes it").isTrue();
+    }
+
+    @Test
+    void unlinkRemovesOnlyTheFileThisSocketCreated() throws Exception {
+        UnixAddress address = address("mine");
+        try (UnixServerSocket first = UnixServerSocket.bind(address)) {
+            Files.delete(address.path());
+            try (UnixServerSocket second = UnixServerSocket.bind(address)) {
+                assertThat(first.unlink()).as("the file at the path is the second server's").isFalse();
+                assertThat(Files.exists(address.path())).isTrue();
+                try (UnixSocket c = UnixSocket.connect(address); UnixSocket s = second.accept(WAIT).orElseThrow()) {
+                    assertThat(s.isOpen()).isTrue();
+                }
+                assertThat(second.unlink()).isTrue();
+                assertThat(second.unlink()).isFalse();
+            }
+        }
+        try (UnixServerSocket abs = UnixServerSocket.bind(SocketTesting.address(SocketTesting.Kind.ABSTRACT, "nofile"))) {
+            assertThat(abs.unlink()).isFalse();
+        }
+    }
+}
