@@ -49,10 +49,23 @@ import java.util.Set;
  * ({@link io.jipc.ObjectClosedException}) and answers {@link Thread#interrupt()} at once ({@link
  * io.jipc.IpcInterruptedException}; the queue stays open).
  *
- * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a poller (jipc's
- * {@code Poller}, or poll/epoll on {@code fd()}) reports it readable when a
- * message is waiting and writable when there is room, alongside sockets, pipes and anything else
- * with a descriptor; {@link #awaitMessage(Duration)} is the one-queue form. jipc deliberately
+ * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a {@link
+ * io.jipc.poll.Poller} reports it readable when a message is waiting and writable when there is
+ * room, alongside sockets, pipes and anything else with a descriptor; {@link
+ * #awaitMessage(Duration)} is the one-queue form.
+ * <pre>{@code
+ * try (Poller poller = Poller.create()) {
+ *     poller.register(jobs, Set.of(Readiness.READ), jobs);
+ *     poller.register(control, Set.of(Readiness.READ), control);
+ *     while (poller.poll() > 0) {
+ *         for (int i = 0; i < poller.readyCount(); i++) {
+ *             if (poller.ready(i).attachment() == jobs) {
+ *                 while (jobs.tryReceive(buffer, got)) { handle(buffer, got); }
+ *             }
+ *         }
+ *     }
+ * }
+ * }</pre> jipc deliberately
  * does not wrap {@code mq_notify}: its notification goes to at most one process per queue, fires
  * only on an empty-to-non-empty transition while nobody is blocked in {@code mq_receive}, must be
  * re-registered after every firing (messages arriving in between are missed), and arrives either

@@ -11,6 +11,8 @@ import io.jipc.MessageTooLargeException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.poll.Poller;
+import io.jipc.poll.Readiness;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.MqueueLeakProbe;
 import io.jipc.testing.Peer;
@@ -26,6 +28,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -292,6 +295,41 @@ class PosixMessageQueueTest {
             assertThat(ready.get(10, TimeUnit.SECONDS)).isTrue();
             assertThat(q.tryReceive()).contains(new Message(3, "ping".getBytes(UTF_8)));
             q.unlink();
+        }
+    }
+
+    @Test
+    void aPollerReportsWhichQueueHasAMessageAndWhichHasRoom() throws Exception {
+        try (PosixMessageQueue quiet = create("poll-quiet", 1, 16); PosixMessageQueue busy = create("poll-busy", 1, 16);
+             Poller poller = Poller.create()) {
+            poller.register(quiet, Set.of(Readiness.READ), quiet);
+            Poller.Registration busyReg = poller.register(busy, Set.of(Readiness.READ), busy);
+            assertThat(poller.poll(Duration.ofMillis(50))).as("both empty").isZero();
+            CompletableFuture<Integer> polled = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return poller.poll(Duration.ofSeconds(20));
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(100);
+            assertThat(polled).isNotDone();
+            try (Peer c = CPeer.start("mq_peer", "send", busy.name(), "6:job")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(polled.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(poller.ready(0).attachment()).isSameAs(busy);
+            assertThat(poller.ready(0).isReadable()).isTrue();
+            // Level-triggered: still readable until received; full, so not writable.
+            busyReg.setInterest(Set.of(Readiness.READ, Readiness.WRITE));
+            assertThat(poller.pollNow()).isEqualTo(1);
+            assertThat(poller.ready(0).isWritable()).isFalse();
+            assertThat(busy.tryReceive()).contains(new Message(6, "job".getBytes(UTF_8)));
+            assertThat(poller.pollNow()).isEqualTo(1);
+            assertThat(poller.ready(0).isReadable()).isFalse();
+            assertThat(poller.ready(0).isWritable()).as("room again").isTrue();
+            quiet.unlink();
+            busy.unlink();
         }
     }
 
