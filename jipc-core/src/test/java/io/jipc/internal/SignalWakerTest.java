@@ -33,8 +33,13 @@ class SignalWakerTest {
 
     @Test
     void theSignalIsHarmlessToAThreadNotWaiting() throws Exception {
-        // Delivered to a thread running Java code, the handler (getpid) runs and returns.
+        // Delivered to a thread running Java code (and making system calls), the handler (getpid)
+        // runs and returns. Sent to that thread only: other threads of the suite are left alone.
+        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<Long> spinner = CompletableFuture.supplyAsync(() -> {
+            tid.set(Unistd.gettid());
+            started.countDown();
             long sum = 0;
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
             while (System.nanoTime() < end) {
@@ -42,10 +47,10 @@ class SignalWakerTest {
             }
             return sum;
         }, r -> Thread.ofPlatform().start(r));
+        started.await();
         int pid = Unistd.getpid();
         for (int i = 0; i < 50; i++) {
-            // Every thread of the process, through the process-directed kill: none may die.
-            Signal.kill(pid, SignalWaker.signal());
+            assertThat(Signal.tgkill(pid, tid.get(), SignalWaker.signal())).isZero();
         }
         assertThat(spinner.get(10, TimeUnit.SECONDS)).isPositive();
     }
