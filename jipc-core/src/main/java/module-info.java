@@ -6,6 +6,7 @@
 module io.jipc {
     exports io.jipc;
     exports io.jipc.mq;
+    exports io.jipc.pipe;
     exports io.jipc.poll;
     exports io.jipc.process;
     exports io.jipc.signal;

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             HelpCommand.class,
             CompletionCommand.class,
+            FifoCommand.class,
             MqCommand.class,
             SockCommand.class,
             SysvMsgCommand.class,

@@ -76,7 +76,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
                     .filter(e -> !e.getValue().equals(before.get(e.getKey())))
                     .filter(e -> !wakers.contains(e.getKey()))
                     .filter(e -> !jvmOwn(e.getValue()))
-                    .map(e -> "fd " + e.getKey() + " -> " + e.getValue())
+                    .map(e -> "fd " + e.getKey() + " -> " + e.getValue() + describe(e.getValue()))
                     .toList();
             if (found.isEmpty()) {
                 return found;
@@ -89,6 +89,31 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             }
         }
         return found;
+    }
+
+    /** For a UNIX socket, its line of /proc/net/unix (type, state, path): what created it shows there. */
+    private static String describe(String target) {
+        if (!target.startsWith("socket:[")) {
+            return "";
+        }
+        String inode = target.substring("socket:[".length(), target.length() - 1);
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 7 && f[6].equals(inode)) {
+                    String type = switch (f[4]) {
+                        case "0001" -> "stream";
+                        case "0002" -> "dgram";
+                        case "0005" -> "seqpacket";
+                        default -> "type " + f[4];
+                    };
+                    return " (unix " + type + ", state " + f[5] + (f.length > 7 ? ", " + f[7] : ", unnamed") + ")";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+        return " (not a UNIX socket)";
     }
 
     private static boolean jvmOwn(String target) {

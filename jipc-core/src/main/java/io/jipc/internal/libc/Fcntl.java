@@ -1,14 +1,16 @@
 package io.jipc.internal.libc;
 
 import static io.jipc.internal.libc.Libc.C_INT;
+import static io.jipc.internal.libc.Libc.C_LONG;
 import static io.jipc.internal.libc.Libc.C_POINTER;
+import static io.jipc.internal.libc.Libc.C_SIZE_T;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** {@code <fcntl.h>}: open and fcntl. Raw results, {@code -errno} on failure. */
+/** {@code <fcntl.h>}: open, fcntl, splice and tee. Raw results, {@code -errno} on failure. */
 public final class Fcntl {
     private Fcntl() {}
 
@@ -19,6 +21,11 @@ public final class Fcntl {
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle OPEN = Libc.downcall("open",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
+
+    private static final MethodHandle SPLICE = Libc.downcall("splice",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_POINTER, C_SIZE_T, C_INT));
+    private static final MethodHandle TEE = Libc.downcall("tee",
+            FunctionDescriptor.of(C_LONG, C_INT, C_INT, C_SIZE_T, C_INT));
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -52,6 +59,11 @@ public final class Fcntl {
     public static final int F_ADD_SEALS = 1033;
     public static final int F_GET_SEALS = 1034;
     public static final int FD_CLOEXEC = 1;
+    public static final int O_ACCMODE = 3;
+
+    public static final int SPLICE_F_MOVE = 1;
+    public static final int SPLICE_F_NONBLOCK = 2;
+    public static final int SPLICE_F_MORE = 4;
 
     /** {@code int fcntl(int fd, int cmd, int arg)}. */
     public static int fcntl(int fd, int cmd, int arg) {
@@ -80,6 +92,31 @@ public final class Fcntl {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) OPEN.invokeExact(state, path, flags, mode);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code ssize_t splice(int fd_in, off64_t *off_in, int fd_out, off64_t *off_out, size_t len,
+     * unsigned int flags)}; pass {@link MemorySegment#NULL} for an offset to use the file position.
+     */
+    public static long splice(int fdIn, MemorySegment offIn, int fdOut, MemorySegment offOut, long len, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) SPLICE.invokeExact(state, fdIn, offIn, fdOut, offOut, len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code ssize_t tee(int fd_in, int fd_out, size_t len, unsigned int flags)}. */
+    public static long tee(int fdIn, int fdOut, long len, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) TEE.invokeExact(state, fdIn, fdOut, len, flags);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

@@ -9,7 +9,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** {@code <sys/stat.h>}: struct stat, fstat, mkfifo, fchmod, umask. Raw results, {@code -errno} on failure. */
+/** {@code <sys/stat.h>}: struct stat, fstat, mkfifo, chmod, fchmod, umask. Raw results, {@code -errno} on failure. */
 public final class Stat {
     private Stat() {}
 
@@ -48,6 +48,7 @@ public final class Stat {
     private static final MethodHandle STAT_CALL = Libc.downcall("stat", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle LSTAT = Libc.downcall("lstat", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle MKFIFO = Libc.downcall("mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final MethodHandle CHMOD = Libc.downcall("chmod", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle FCHMOD = Libc.downcall("fchmod", FunctionDescriptor.of(C_INT, C_INT, C_INT));
 
     /** {@code int fstat(int fd, struct stat *statbuf)} (exported by glibc since 2.33). */
@@ -88,6 +89,17 @@ public final class Stat {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) MKFIFO.invokeExact(state, path, mode);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int chmod(const char *pathname, mode_t mode)}. */
+    public static int chmod(MemorySegment path, int mode) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) CHMOD.invokeExact(state, path, mode);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

@@ -63,6 +63,31 @@ public final class Unistd {
         }
     }
 
+    /**
+     * {@code read(fd, buf + offset, count)}. The slice is made here, next to the call, so that
+     * escape analysis removes it even where this method is not inlined: no allocation per call.
+     */
+    public static long read(int fd, MemorySegment buf, long offset, long count) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) READ.invokeExact(state, fd, buf.asSlice(offset), count);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code write(fd, buf + offset, count)}; allocation-free like {@link #read(int, MemorySegment, long, long)}. */
+    public static long write(int fd, MemorySegment buf, long offset, long count) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) WRITE.invokeExact(state, fd, buf.asSlice(offset), count);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
     /** {@code int pipe2(int pipefd[2], int flags)}; {@code fds} holds two C ints. */
     public static int pipe2(MemorySegment fds, int flags) {
         MemorySegment state = Libc.callState();

@@ -1,0 +1,26 @@
+/**
+ * Pipes and FIFOs: {@link io.jipc.pipe.Pipe} (pipe2, with splice and tee between its ends and
+ * other descriptors) and {@link io.jipc.pipe.Fifo} (mkfifo, and opens that wait for the other side
+ * with a timeout).
+ *
+ * <pre>{@code
+ * try (Pipe pipe = Pipe.open()) {
+ *     Pipe.WriteEnd out = pipe.writeEnd();
+ *     out.write("hello\n".getBytes(StandardCharsets.UTF_8));
+ *     out.close();                                        // the reader now sees end of stream
+ *     byte[] all = pipe.readEnd().inputStream().readAllBytes();
+ * }
+ *
+ * Fifo fifo = Fifo.createOrOpen(Path.of("/tmp/jobs.fifo"));
+ * Optional<Pipe.ReadEnd> in = fifo.openForReading(Duration.ofSeconds(5));   // empty: no writer came
+ * }</pre>
+ *
+ * <p>Both ends of both kinds are {@link io.jipc.pipe.Pipe.ReadEnd} and {@link
+ * io.jipc.pipe.Pipe.WriteEnd}: blocking, non-blocking ({@code try...}) and timed reads and writes
+ * on {@code byte[]}, {@link java.nio.ByteBuffer} and {@link java.lang.foreign.MemorySegment},
+ * stream and channel views, and capacity control. Hand an end to a child process with {@link
+ * io.jipc.process.ChildProcess} (which gives the child a blocking description of its own, as
+ * {@link io.jipc.pipe.Pipe.End#reopenBlocking()} does); a child JVM takes the descriptor it
+ * inherited with {@link io.jipc.pipe.Pipe.ReadEnd#adopt(int)}.
+ */
+package io.jipc.pipe;

@@ -1,0 +1,239 @@
+package io.jipc.pipe;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jipc.AlreadyExistsException;
+import io.jipc.Errno;
+import io.jipc.IpcException;
+import io.jipc.NotFoundException;
+import io.jipc.testing.CPeer;
+import io.jipc.testing.Peer;
+import io.jipc.testing.PeerJvm;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** FIFOs: creation rules, opens that wait (and give up), and interop with C and a second JVM. */
+class FifoTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Duration SHORT = Duration.ofMillis(200);
+
+    private final Path path = TestFifos.path("fifo");
+
+    @AfterEach
+    void removeTheFifo() throws Exception {
+        Files.deleteIfExists(path);
+    }
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void createExclusivelyMakesAFifoWithExactlyTheModeAskedFor() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        assertThat(fifo.path()).isEqualTo(path);
+        assertThat(Files.isRegularFile(path)).isFalse();
+        assertThat(Files.readAttributes(path, "unix:mode").get("mode")).satisfies(
+                m -> assertThat((Integer) m & 0170000).isEqualTo(0010000));
+        assertThat(mode(path)).isEqualTo("rw-------");
+        assertThatThrownBy(() -> Fifo.createExclusively(path)).isInstanceOf(AlreadyExistsException.class)
+                .hasMessage("mkfifo(" + path + "): File exists (EEXIST)");
+        fifo.unlink();
+
+        // The umask (typically 022) does not apply: the mode is set as asked.
+        Fifo.createExclusively(path, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(mode(path)).isEqualTo("rw-rw-rw-");
+    }
+
+    @Test
+    void createOrOpenReusesAFifoAndRefusesAnythingElse() throws Exception {
+        Fifo.createExclusively(path, PosixFilePermissions.fromString("rw-r-----"));
+        Fifo again = Fifo.createOrOpen(path);
+        assertThat(again.path()).isEqualTo(path);
+        assertThat(mode(path)).as("an existing FIFO keeps its mode").isEqualTo("rw-r-----");
+        Files.delete(path);
+
+        Files.writeString(path, "a regular file");
+        assertThatThrownBy(() -> Fifo.createOrOpen(path)).isInstanceOf(IpcException.class)
+                .hasMessage("mkfifo(" + path + "): exists and is a regular file, not a FIFO (EEXIST)");
+        assertThatThrownBy(() -> Fifo.openExisting(path)).isInstanceOf(IpcException.class)
+                .hasMessage("stat(" + path + "): is a regular file, not a FIFO (EINVAL)");
+        assertThatThrownBy(() -> Fifo.openForWriting(path, SHORT)).isInstanceOf(IpcException.class)
+                .hasMessage("open(" + path + "): is a regular file, not a FIFO (EINVAL)");
+        assertThatThrownBy(() -> Fifo.tryOpenForReading(path)).isInstanceOf(IpcException.class)
+                .hasMessage("open(" + path + "): is a regular file, not a FIFO (EINVAL)");
+        assertThat(Files.readString(path)).as("never opened, never touched").isEqualTo("a regular file");
+    }
+
+    @Test
+    void missingPathsAndUnlink() throws Exception {
+        assertThatThrownBy(() -> Fifo.openExisting(path)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> Fifo.openForReading(path, SHORT)).isInstanceOf(NotFoundException.class)
+                .hasMessage("open(" + path + "): No such file or directory (ENOENT)");
+        Fifo fifo = Fifo.createExclusively(path);
+        assertThat(Fifo.openExisting(path).path()).isEqualTo(path);
+        fifo.unlink();
+        assertThat(Files.exists(path, LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThatThrownBy(fifo::unlink).isInstanceOf(NotFoundException.class);
+
+        Files.writeString(path, "replaced");
+        assertThatThrownBy(fifo::unlink).isInstanceOf(IpcException.class)
+                .hasMessage("unlink(" + path + "): is a regular file, not a FIFO: left in place (EINVAL)");
+        assertThat(Files.exists(path)).isTrue();
+        assertThatThrownBy(() -> Fifo.createExclusively(path, null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void aWriterWithNoReaderGivesUpCleanly() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        assertThat(fifo.tryOpenForWriting()).isEmpty();
+        long start = System.nanoTime();
+        assertThat(fifo.openForWriting(SHORT)).isEmpty();
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(SHORT.toNanos());
+    }
+
+    /** The reader sleeps on inotify: it wakes for events only, never to poll. */
+    @Test
+    void aReaderWithNoWriterGivesUpCleanlyWithoutPolling() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        assertThat(fifo.tryOpenForReading()).isEmpty();
+        long wakeUps = Fifo.WAKE_UPS.get();
+        long start = System.nanoTime();
+        assertThat(fifo.openForReading(Duration.ofMillis(500))).isEmpty();
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(500).toNanos());
+        assertThat(Fifo.WAKE_UPS.get() - wakeUps).as("wake-ups in 500 ms").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void aJipcReaderAndWriterMeetWhicheverComesFirst() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        for (boolean readerFirst : new boolean[] {true, false}) {
+            CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
+                try (Pipe.ReadEnd in = fifo.openForReading()) {
+                    return new String(in.inputStream().readAllBytes(), UTF_8);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }, runnable -> Thread.ofPlatform().start(runnable));
+            if (readerFirst) {
+                Thread.sleep(100);
+            }
+            try (Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow()) {
+                out.write("met".getBytes(UTF_8));
+            }
+            assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo("met");
+        }
+    }
+
+    @Test
+    void aReaderSeesACWriterThatOpensAndStaysSilent() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        CompletableFuture<Optional<Pipe.ReadEnd>> reader = CompletableFuture.supplyAsync(() -> {
+            try {
+                return fifo.openForReading(WAIT);
+            } catch (IpcException e) {
+                throw new AssertionError(e);
+            }
+        });
+        try (Peer writer = CPeer.start("pipe_peer", "fifo-hold", path.toString())) {
+            writer.awaitOutput("opened", WAIT);
+            try (Pipe.ReadEnd in = reader.get(60, TimeUnit.SECONDS).orElseThrow()) {
+                assertThat(in.tryRead(new byte[8], 0, 8)).as("open, silent: no EOF").isZero();
+                assertThat(Fifo.tryOpenForReading(path)).as("a writer is there now").hasValueSatisfying(Pipe.ReadEnd::close);
+                writer.stdin().close();
+                assertThat(in.read(new byte[8])).as("the writer closed").isEqualTo(-1);
+            }
+            writer.awaitSuccess(WAIT);
+        }
+    }
+
+    @Test
+    void aReaderGetsWhatACWriterWrites() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        try (Peer writer = CPeer.start("pipe_peer", "fifo-write", path.toString(), "from C ✓", "100");
+                Pipe.ReadEnd in = fifo.openForReading(WAIT).orElseThrow()) {
+            assertThat(new String(in.inputStream().readAllBytes(), UTF_8)).isEqualTo("from C ✓");
+            writer.awaitSuccess(WAIT);
+        }
+    }
+
+    /** A C reader blocked in open(2) has not completed its open, so no inotify event announces it. */
+    @Test
+    void aWriterFindsACReaderBlockedInItsOpen() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        try (Peer reader = CPeer.start("pipe_peer", "fifo-read", path.toString())) {
+            try (Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow()) {
+                out.write("to C".getBytes(UTF_8));
+            }
+            reader.awaitSuccess(WAIT);
+            assertThat(reader.stdout()).isEqualTo("to C");
+        }
+        try (Peer reader = CPeer.start("pipe_peer", "fifo-hold-reader", path.toString());
+                Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow()) {
+            reader.awaitOutput("opened", WAIT);
+            assertThat(fifo.tryOpenForWriting()).as("a reader is there now").hasValueSatisfying(Pipe.WriteEnd::close);
+            reader.stdin().close();
+            reader.awaitSuccess(WAIT);
+            assertThatThrownBy(() -> out.write(new byte[1])).isInstanceOf(IpcException.class)
+                    .satisfies(e -> assertThat(((IpcException) e).error()).isEqualTo(Errno.EPIPE));
+        }
+    }
+
+    @Test
+    void aSecondJvmWritesAndReads() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        try (Peer peer = PeerJvm.start(PipePeer.class, "fifo-write", path.toString(), "from a JVM");
+                Pipe.ReadEnd in = fifo.openForReading(WAIT).orElseThrow()) {
+            assertThat(new String(in.inputStream().readAllBytes(), UTF_8)).isEqualTo("from a JVM");
+            peer.awaitSuccess(WAIT);
+        }
+        try (Peer peer = PeerJvm.start(PipePeer.class, "fifo-read", path.toString())) {
+            try (Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow()) {
+                out.write("to a JVM".getBytes(UTF_8));
+            }
+            peer.awaitSuccess(WAIT);
+            assertThat(peer.stdout()).isEqualTo("to a JVM");
+        }
+    }
+
+    @Test
+    void waitingOpensAnswerInterruptWithin100Ms() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        PipeTest.assertInterruptible(() -> fifo.openForReading().close());
+        PipeTest.assertInterruptible(() -> fifo.openForWriting().close());
+    }
+
+    @Test
+    void fifoEndsAreOrdinaryPipeEndsNamedByThePath() throws Exception {
+        Fifo fifo = Fifo.createExclusively(path);
+        CompletableFuture<Pipe.ReadEnd> reader = CompletableFuture.supplyAsync(() -> {
+            try {
+                return fifo.openForReading();
+            } catch (IpcException e) {
+                throw new AssertionError(e);
+            }
+        });
+        try (Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow();
+                Pipe.ReadEnd in = reader.get(60, TimeUnit.SECONDS)) {
+            assertThat(out.capacity()).isEqualTo(in.capacity()).isPositive();
+            assertThat(in.tryRead(new byte[4], 0, 4)).isZero();
+            try (Pipe.WriteEnd second = out.reopenBlocking()) {
+                second.write("via a reopened end".getBytes(UTF_8));
+            }
+            assertThat(new String(in.inputStream().readNBytes(18), UTF_8)).isEqualTo("via a reopened end");
+            in.close();
+            assertThatThrownBy(() -> out.write(new byte[1])).isInstanceOf(IpcException.class)
+                    .hasMessage("write(" + path + "): Broken pipe (EPIPE)");
+        }
+    }
+}

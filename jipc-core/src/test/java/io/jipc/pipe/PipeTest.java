@@ -1,0 +1,510 @@
+package io.jipc.pipe;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jipc.Errno;
+import io.jipc.Fd;
+import io.jipc.IpcException;
+import io.jipc.IpcInterruptedException;
+import io.jipc.ObjectClosedException;
+import io.jipc.internal.libc.Eventfd;
+import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.Unistd;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** One process, two threads at most: every form of every call, and the errors. */
+class PipeTest {
+    private static final Duration SHORT = Duration.ofMillis(150);
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void bytesFlowThroughEveryBufferKind() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            Pipe.ReadEnd r = pipe.readEnd();
+            Pipe.WriteEnd w = pipe.writeEnd();
+
+            w.write("array".getBytes(UTF_8));
+            byte[] buf = new byte[16];
+            assertThat(r.read(buf, 3, 10)).isEqualTo(5);
+            assertThat(new String(buf, 3, 5, UTF_8)).isEqualTo("array");
+
+            ByteBuffer heap = ByteBuffer.wrap("xxheapxx".getBytes(UTF_8), 2, 4);
+            w.write(heap);
+            assertThat(heap.hasRemaining()).isFalse();
+            ByteBuffer direct = ByteBuffer.allocateDirect(16).position(1);
+            assertThat(r.read(direct)).isEqualTo(4);
+            assertThat(direct.position()).isEqualTo(5);
+            assertThat(UTF_8.decode(direct.flip().position(1)).toString()).isEqualTo("heap");
+
+            ByteBuffer directOut = ByteBuffer.allocateDirect(8).put("direct".getBytes(UTF_8)).flip();
+            w.write(directOut);
+            ByteBuffer heapIn = ByteBuffer.allocate(8);
+            assertThat(r.read(heapIn)).isEqualTo(6);
+            assertThat(new String(heapIn.array(), 0, 6, UTF_8)).isEqualTo("direct");
+
+            w.write(ByteBuffer.wrap("ro".getBytes(UTF_8)).asReadOnlyBuffer());
+            assertThat(r.read(buf, 0, 2)).isEqualTo(2);
+            assertThat(new String(buf, 0, 2, UTF_8)).isEqualTo("ro");
+
+            MemorySegment nativeOut = arena.allocateFrom("segment", UTF_8);
+            w.write(nativeOut.asSlice(0, 7));
+            MemorySegment nativeIn = arena.allocate(32);
+            assertThat(r.read(nativeIn)).isEqualTo(7);
+            assertThat(nativeIn.getString(0, UTF_8)).isEqualTo("segment");
+
+            w.write(MemorySegment.ofArray("heapseg".getBytes(UTF_8)));
+            MemorySegment heapIn2 = MemorySegment.ofArray(new byte[7]);
+            assertThat(r.read(heapIn2)).isEqualTo(7);
+            assertThat(new String(heapIn2.toArray(ValueLayout.JAVA_BYTE), UTF_8)).isEqualTo("heapseg");
+            assertThat(r.available()).isZero();
+        }
+    }
+
+    @Test
+    void largeHeapTransfersGoThroughTheScratchBufferInChunks() throws Exception {
+        byte[] data = bytes(1_000_000, 1);
+        try (Pipe pipe = Pipe.open()) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try (Pipe.WriteEnd w = pipe.writeEnd()) {
+                    w.write(data);
+                } catch (IpcException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            byte[] got = pipe.readEnd().inputStream().readAllBytes();
+            writer.get(30, TimeUnit.SECONDS);
+            assertThat(got).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void readReturnsMinusOneOnceEveryWriterIsClosed() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            Fd second = pipe.writeEnd().fd().duplicate();
+            pipe.writeEnd().write(new byte[] {1, 2});
+            pipe.writeEnd().close();
+            byte[] buf = new byte[8];
+            assertThat(pipe.readEnd().read(buf)).isEqualTo(2);
+            assertThat(pipe.readEnd().tryRead(buf, 0, 8)).as("a writer is still open").isZero();
+            second.close();
+            assertThat(pipe.readEnd().read(buf)).isEqualTo(-1);
+            assertThat(pipe.readEnd().tryRead(buf, 0, 8)).isEqualTo(-1);
+            assertThat(pipe.readEnd().read(buf, 0, 8, SHORT)).isEqualTo(-1);
+            assertThat(pipe.readEnd().read(ByteBuffer.allocateDirect(4))).isEqualTo(-1);
+            assertThat(pipe.readEnd().read(arena.allocate(4))).isEqualTo(-1);
+        }
+    }
+
+    /**
+     * The JVM must not die of SIGPIPE: HotSpot catches it with a handler that ignores it (SigCgt
+     * in /proc/self/status, not SigIgn), so write(2) fails with EPIPE and jipc throws.
+     */
+    @Test
+    void writingWithNoReaderThrowsEpipeAndTheJvmSurvives() throws Exception {
+        String status = "\n" + String.join("\n", Files.readAllLines(Path.of("/proc/self/status"))) + "\n";
+        long sigpipeBit = 1L << (13 - 1);
+        long ignored = Long.parseLong(status.replaceAll("(?s).*\nSigIgn:\\s*(\\p{XDigit}+).*", "$1"), 16);
+        long caught = Long.parseLong(status.replaceAll("(?s).*\nSigCgt:\\s*(\\p{XDigit}+).*", "$1"), 16);
+        assertThat((ignored | caught) & sigpipeBit).as("SIGPIPE is ignored or handled by the JVM").isNotZero();
+
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            pipe.readEnd().close();
+            for (ThrowingWrite call : new ThrowingWrite[] {
+                    () -> pipe.writeEnd().write(new byte[10]),
+                    () -> pipe.writeEnd().tryWrite(new byte[10], 0, 10),
+                    () -> pipe.writeEnd().write(new byte[10], 0, 10, SHORT),
+                    () -> pipe.writeEnd().write(ByteBuffer.allocateDirect(10)),
+                    () -> pipe.writeEnd().write(arena.allocate(10))}) {
+                assertThatThrownBy(call::run).isInstanceOf(IpcException.class)
+                        .hasMessage("write(pipe): Broken pipe (EPIPE)")
+                        .satisfies(e -> assertThat(((IpcException) e).error()).isEqualTo(Errno.EPIPE));
+            }
+        }
+    }
+
+    interface ThrowingWrite {
+        void run() throws Exception;
+    }
+
+    @Test
+    void nonBlockingFormsReturnZeroInsteadOfWaiting() throws Exception {
+        try (Pipe pipe = Pipe.open(); Pipe other = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            Pipe.ReadEnd r = pipe.readEnd();
+            Pipe.WriteEnd w = pipe.writeEnd();
+            assertThat(r.tryRead(new byte[8], 0, 8)).isZero();
+            assertThat(r.tryRead(ByteBuffer.allocate(8))).isZero();
+            assertThat(r.tryRead(arena.allocate(8))).isZero();
+            assertThat(r.transferTo(other.writeEnd(), 8, Duration.ZERO)).isZero();
+            assertThat(r.teeTo(other.writeEnd(), 8, Duration.ZERO)).isZero();
+            assertThatThrownBy(() -> r.transferTo(w, 8, Duration.ZERO)).as("a pipe into itself")
+                    .isInstanceOf(IpcException.class).hasMessage("splice(pipe -> pipe): Invalid argument (EINVAL)");
+
+            int capacity = w.capacity();
+            byte[] chunk = new byte[4096];
+            long written = 0;
+            int n;
+            while ((n = w.tryWrite(chunk, 0, chunk.length)) > 0) {
+                written += n;
+            }
+            assertThat(written).isEqualTo(capacity);
+            assertThat(w.tryWrite(ByteBuffer.allocateDirect(1))).isZero();
+            assertThat(w.tryWrite(arena.allocate(1))).isZero();
+            assertThat(w.tryWrite(new byte[1], 0, 1)).isZero();
+            assertThat(r.available()).isEqualTo(capacity);
+        }
+    }
+
+    @Test
+    void timedFormsGiveUpAfterTheTimeout() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            long start = System.nanoTime();
+            assertThat(pipe.readEnd().read(new byte[8], 0, 8, SHORT)).isZero();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(SHORT.toNanos());
+
+            // A timed write writes what fits, then gives up.
+            byte[] big = new byte[pipe.writeEnd().capacity() + 5000];
+            start = System.nanoTime();
+            assertThat(pipe.writeEnd().write(big, 0, big.length, SHORT)).isEqualTo(pipe.writeEnd().capacity());
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(SHORT.toNanos());
+            assertThatThrownBy(() -> pipe.readEnd().read(new byte[1], 0, 1, Duration.ofMillis(-1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void capacityCanBeReadAndSet() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            assertThat(pipe.capacity()).isEqualTo(65536);
+            assertThat(pipe.setCapacity(100_000)).isEqualTo(131072);
+            assertThat(pipe.readEnd().capacity()).isEqualTo(131072);
+            assertThat(pipe.writeEnd().setCapacity(4096)).isEqualTo(4096);
+            assertThat(pipe.readEnd().capacity()).isEqualTo(4096);
+            assertThatThrownBy(() -> pipe.setCapacity(0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("> 0");
+        }
+    }
+
+    @Test
+    void shrinkingBelowTheDataHeldIsRefusedNamingTheSystemLimit() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            pipe.writeEnd().write(new byte[20_000]);
+            String max = Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).get(0).trim();
+            assertThatThrownBy(() -> pipe.setCapacity(4096)).isInstanceOf(IpcException.class)
+                    .hasMessage("fcntl(F_SETPIPE_SZ)(pipe): cannot set the capacity to 4096 bytes: the pipe holds"
+                            + " more data than that; /proc/sys/fs/pipe-max-size is " + max + " (EBUSY)");
+        }
+    }
+
+    @Test
+    void packetModeKeepsWriteBoundaries() throws Exception {
+        try (Pipe pipe = Pipe.open(Pipe.Option.PACKET)) {
+            pipe.writeEnd().write("one".getBytes(UTF_8));
+            pipe.writeEnd().write("two!".getBytes(UTF_8));
+            byte[] buf = new byte[64];
+            assertThat(pipe.readEnd().read(buf)).isEqualTo(3);
+            assertThat(pipe.readEnd().read(buf)).isEqualTo(4);
+            assertThat(new String(buf, 0, 4, UTF_8)).isEqualTo("two!");
+        }
+        try (Pipe pipe = Pipe.open()) {
+            pipe.writeEnd().write("one".getBytes(UTF_8));
+            pipe.writeEnd().write("two!".getBytes(UTF_8));
+            assertThat(pipe.readEnd().read(new byte[64])).as("a plain pipe is a byte stream").isEqualTo(7);
+        }
+    }
+
+    @Test
+    void closeFromAnotherThreadWakesABlockedReaderAndWriter() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            CompletableFuture<Throwable> reader = blocked(() -> pipe.readEnd().read(new byte[8]));
+            Thread.sleep(100);
+            assertThat(reader).isNotDone();
+            pipe.readEnd().close();
+            assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
+                    .hasMessage("read(pipe): object is closed");
+        }
+        try (Pipe pipe = Pipe.open()) {
+            pipe.writeEnd().write(new byte[pipe.capacity()]);
+            CompletableFuture<Throwable> writer = blocked(() -> pipe.writeEnd().write(new byte[1]));
+            Thread.sleep(100);
+            assertThat(writer).isNotDone();
+            pipe.writeEnd().close();
+            assertThat(writer.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class);
+        }
+    }
+
+    @Test
+    void interruptWakesABlockedReaderAndWriterWithin100Ms() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            assertInterruptible(() -> pipe.readEnd().read(ByteBuffer.allocateDirect(8)));
+            pipe.writeEnd().write(new byte[pipe.capacity()]);
+            assertInterruptible(() -> pipe.writeEnd().write(new byte[10]));
+            assertThat(pipe.readEnd().isOpen()).as("an interrupt leaves the end open").isTrue();
+            assertThat(pipe.readEnd().read(new byte[100])).isEqualTo(100);
+        }
+    }
+
+    /**
+     * Interrupts {@code blockingCall} while it waits and checks it gives up within 100 ms, with
+     * IpcInterruptedException and the interrupt status kept. The first round only warms up: on
+     * this shared two-core machine, loading the exception path's classes for the first time took
+     * up to 70 ms under load, which is the JVM's one-time cost, not the wake-up's.
+     */
+    static void assertInterruptible(ThrowingWrite blockingCall) throws Exception {
+        interruptOnce(blockingCall, TimeUnit.SECONDS.toNanos(5));
+        interruptOnce(blockingCall, TimeUnit.MILLISECONDS.toNanos(100));
+    }
+
+    private static void interruptOnce(ThrowingWrite blockingCall, long limitNanos) throws Exception {
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+        CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
+            thread.set(Thread.currentThread());
+            try {
+                blockingCall.run();
+                return null;
+            } catch (Throwable t) {
+                stillInterrupted.set(Thread.interrupted());
+                return t;
+            }
+        }, runnable -> Thread.ofPlatform().start(runnable));
+        Thread.sleep(150);
+        assertThat(outcome).isNotDone();
+        long start = System.nanoTime();
+        thread.get().interrupt();
+        assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class);
+        assertThat(System.nanoTime() - start).isLessThan(limitNanos);
+        assertThat(stillInterrupted.get()).isTrue();
+    }
+
+    private static CompletableFuture<Throwable> blocked(ThrowingWrite call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                call.run();
+                return new AssertionError("returned");
+            } catch (Throwable t) {
+                return t;
+            }
+        }, runnable -> Thread.ofPlatform().start(runnable));
+    }
+
+    @Test
+    void streamAndChannelViews() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            OutputStream out = pipe.writeEnd().outputStream();
+            InputStream in = pipe.readEnd().inputStream();
+            out.write('A');
+            out.write("BCD".getBytes(UTF_8));
+            out.flush();
+            assertThat(in.available()).isEqualTo(4);
+            assertThat(in.read()).isEqualTo('A');
+            assertThat(in.readNBytes(3)).isEqualTo("BCD".getBytes(UTF_8));
+            out.write(new byte[] {(byte) 0xFF});
+            assertThat(in.read()).as("bytes are unsigned").isEqualTo(255);
+
+            WritableByteChannel wc = pipe.writeEnd().channel();
+            ReadableByteChannel rc = pipe.readEnd().channel();
+            assertThat(wc.write(ByteBuffer.wrap("chan".getBytes(UTF_8)))).isEqualTo(4);
+            ByteBuffer got = ByteBuffer.allocate(10);
+            assertThat(rc.read(got)).isEqualTo(4);
+            wc.close();
+            assertThat(pipe.writeEnd().isOpen()).as("closing the view closes the end").isFalse();
+            assertThat(rc.read(got)).isEqualTo(-1);
+            assertThat(in.read()).isEqualTo(-1);
+            in.close();
+            assertThat(rc.isOpen()).isFalse();
+        }
+    }
+
+    @Test
+    void spliceMovesBytesBetweenAPipeAndAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("data");
+        byte[] data = bytes(200_000, 2);
+        Files.write(file, data);
+        try (Pipe pipe = Pipe.open(); Fd in = openFile(file, Fcntl.O_RDONLY);
+                Fd out = openFile(dir.resolve("copy"), Fcntl.O_WRONLY | Fcntl.O_CREAT)) {
+            long moved = 0;
+            while (true) {
+                long n = pipe.writeEnd().transferFrom(in, 1 << 20, Duration.ZERO);
+                if (n < 0) {
+                    break;
+                }
+                assertThat(n).as("a file is always ready; the pipe is drained below").isPositive();
+                moved += n;
+                long left = n;
+                while (left > 0) {
+                    left -= pipe.readEnd().transferTo(out, left);
+                }
+            }
+            assertThat(moved).isEqualTo(data.length);
+        }
+        assertThat(Files.readAllBytes(dir.resolve("copy"))).isEqualTo(data);
+        assertThatThrownBy(() -> {
+            try (Pipe p = Pipe.open()) {
+                p.readEnd().transferTo(p.writeEnd(), 0);
+            }
+        }).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Fd openFile(Path path, int flags) throws IpcException {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = Fcntl.open(arena.allocateFrom(path.toString()), flags | Fcntl.O_CLOEXEC, 0600);
+            if (fd < 0) {
+                throw IpcException.of("open", path.toString(), -fd);
+            }
+            return Fd.adopt(fd, path.toString());
+        }
+    }
+
+    @Test
+    void spliceWaitsForTheSourceAndReportsEndOfStream() throws Exception {
+        try (Pipe a = Pipe.open(); Pipe b = Pipe.open()) {
+            CompletableFuture<Long> moved = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return a.readEnd().transferTo(b.writeEnd(), 100);
+                } catch (IpcException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Thread.sleep(100);
+            assertThat(moved).isNotDone();
+            a.writeEnd().write("late".getBytes(UTF_8));
+            assertThat(moved.get(5, TimeUnit.SECONDS)).isEqualTo(4);
+            assertThat(b.readEnd().read(new byte[8])).isEqualTo(4);
+            a.writeEnd().close();
+            assertThat(a.readEnd().transferTo(b.writeEnd(), 100)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void teeCopiesWithoutConsuming() throws Exception {
+        try (Pipe a = Pipe.open(); Pipe b = Pipe.open()) {
+            a.writeEnd().write("teed".getBytes(UTF_8));
+            assertThat(a.readEnd().teeTo(b.writeEnd(), 100)).isEqualTo(4);
+            byte[] buf = new byte[8];
+            assertThat(b.readEnd().read(buf)).isEqualTo(4);
+            assertThat(a.readEnd().read(buf, 4, 4)).isEqualTo(4);
+            assertThat(new String(buf, UTF_8)).isEqualTo("teedteed");
+            assertThat(a.readEnd().teeTo(b.writeEnd(), 100, SHORT)).as("empty: timed out").isZero();
+            a.writeEnd().close();
+            assertThat(a.readEnd().teeTo(b.writeEnd(), 100)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void argumentsAreCheckedBeforeAnySystemCall() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            assertThatThrownBy(() -> pipe.readEnd().read(new byte[4], 2, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> pipe.writeEnd().write(new byte[4], -1, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> pipe.readEnd().read(ByteBuffer.allocate(4).asReadOnlyBuffer()))
+                    .isInstanceOf(ReadOnlyBufferException.class);
+            assertThatThrownBy(() -> pipe.readEnd().read(arena.allocate(4).asReadOnly()))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(pipe.readEnd().read(new byte[0])).isZero();
+            pipe.writeEnd().write(new byte[0]);
+            pipe.readEnd().close();
+            assertThatThrownBy(() -> pipe.readEnd().read(new byte[0])).isInstanceOf(ObjectClosedException.class);
+        }
+    }
+
+    @Test
+    void adoptChecksWhatItIsGiven() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            int writeNumber = pipe.writeEnd().fd().acquire("test");
+            pipe.writeEnd().fd().release();
+            assertThatThrownBy(() -> Pipe.ReadEnd.adopt(writeNumber)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("fd " + writeNumber + " is open for writing only: a write end, not a read end");
+            int ev = Eventfd.eventfd(0, Eventfd.EFD_CLOEXEC);
+            try {
+                assertThatThrownBy(() -> Pipe.WriteEnd.adopt(ev)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("not a pipe or FIFO");
+            } finally {
+                Unistd.close(ev);
+            }
+            assertThatThrownBy(() -> Pipe.ReadEnd.adopt(-3)).isInstanceOf(IllegalArgumentException.class);
+
+            // A blocking, inheritable copy (as a child would get it) becomes a jipc end.
+            Fd raw = pipe.readEnd().reopenBlocking().fd();
+            raw.setCloseOnExec(false);
+            try (Pipe.ReadEnd adopted = Pipe.ReadEnd.adopt(raw)) {
+                assertThat(raw.isNonBlocking()).isTrue();
+                assertThat(raw.isCloseOnExec()).isTrue();
+                assertThat(adopted.isBlocking()).isFalse();
+                pipe.writeEnd().write("x".getBytes(UTF_8));
+                assertThat(adopted.tryRead(new byte[4], 0, 4)).isEqualTo(1);
+                assertThat(adopted.tryRead(new byte[4], 0, 4)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void reopenBlockingGivesAChildItsOwnBlockingDescription() throws Exception {
+        try (Pipe pipe = Pipe.open(Pipe.Option.PACKET);
+                Pipe.WriteEnd child = pipe.writeEnd().reopenBlocking()) {
+            assertThat(child.fd().isNonBlocking()).isFalse();
+            assertThat(child.fd().isCloseOnExec()).isTrue();
+            assertThat(child.isBlocking()).isTrue();
+            assertThat(pipe.writeEnd().fd().isNonBlocking()).as("the parent's description is untouched").isTrue();
+            child.write("ab".getBytes(UTF_8));
+            child.write("cd".getBytes(UTF_8));
+            assertThat(pipe.readEnd().read(new byte[8])).as("packet mode is copied").isEqualTo(2);
+            pipe.writeEnd().close();
+            assertThat(pipe.readEnd().read(new byte[8])).isEqualTo(2);
+            assertThat(pipe.readEnd().tryRead(new byte[8], 0, 8)).as("the copy still counts as a writer").isZero();
+            child.close();
+            assertThat(pipe.readEnd().read(new byte[8])).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aBlockingDescriptionStillHonoursEveryForm() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            Pipe.ReadEnd r = pipe.readEnd();
+            r.setBlocking(true);
+            assertThat(r.isBlocking()).isTrue();
+            assertThat(r.fd().isNonBlocking()).isFalse();
+            assertThat(r.tryRead(new byte[4], 0, 4)).isZero();
+            assertThat(r.read(new byte[4], 0, 4, SHORT)).isZero();
+            assertInterruptible(() -> r.read(new byte[4]));
+            pipe.writeEnd().write("abc".getBytes(UTF_8));
+            assertThat(r.read(new byte[4])).isEqualTo(3);
+            r.setBlocking(false);
+            assertThat(r.fd().isNonBlocking()).isTrue();
+        }
+    }
+
+    @Test
+    void useAfterCloseThrowsAndCloseIsIdempotent() throws Exception {
+        Pipe pipe = Pipe.open();
+        pipe.close();
+        pipe.close();
+        assertThatThrownBy(() -> pipe.readEnd().read(new byte[1])).isInstanceOf(ObjectClosedException.class);
+        assertThatThrownBy(() -> pipe.writeEnd().write(new byte[1])).isInstanceOf(ObjectClosedException.class);
+        assertThatThrownBy(pipe::capacity).isInstanceOf(ObjectClosedException.class);
+        assertThat(pipe.toString()).contains("closed");
+        assertThat(Arrays.asList(pipe.readEnd().isOpen(), pipe.writeEnd().isOpen())).containsOnly(false);
+    }
+}
