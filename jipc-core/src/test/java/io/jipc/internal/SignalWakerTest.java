@@ -42,7 +42,7 @@ class SignalWakerTest {
             tid.set(Unistd.gettid());
             started.countDown();
             long sum = 0;
-            while (!stop.get()) {
+            for (int i = 0; i < 10_000 || !stop.get(); i++) {
                 sum += Unistd.getpid();
             }
             return sum;

@@ -415,6 +415,7 @@ class SysVMessageQueueTest {
             ByteBuffer direct = ByteBuffer.allocateDirect(64);
             MemorySegment native64 = a.allocate(64);
             Received got = new Received();
+            Duration second = Duration.ofSeconds(1); // made here: the test must not allocate either
             TypeSelector two = TypeSelector.exactly(2);
             TypeSelector upTo3 = TypeSelector.lowestUpTo(3);
             Runnable round = () -> {
@@ -422,8 +423,8 @@ class SysVMessageQueueTest {
                     q.send(array, 1);
                     q.receive(array, got, TypeSelector.any());
                     q.trySend(heap.clear().limit(32), 2);
-                    q.receive(heap.clear(), got, two, Duration.ofSeconds(1));
-                    q.send(direct.clear().limit(16), 3, Duration.ofSeconds(1));
+                    q.receive(heap.clear(), got, two, second);
+                    q.send(direct.clear().limit(16), 3, second);
                     q.tryReceive(direct.clear(), got, upTo3);
                     q.send(native64, 4);
                     q.receive(native64, got, TypeSelector.any());
