@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             MqCommand.class,
             SockCommand.class,
             SysvMsgCommand.class,
+            BenchCommand.class,
         })
 public final class JipcCommand implements Runnable {
     @Spec

@@ -10,12 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.spi.AbstractSelectableChannel;
-import java.nio.channels.spi.AbstractSelector;
-import java.nio.channels.spi.SelectorProvider;
-import java.util.Set;
 
 /**
  * Gets a thread out of a system call that has no descriptor to poll and no timeout of its own —
@@ -33,8 +27,8 @@ import java.util.Set;
  * <ul>
  *   <li>a <b>deadline</b> arms the timer to fire at the deadline;
  *   <li>a <b>wake</b> ({@link #wake()}: {@code close()} of the object through {@link Waiters},
- *       or {@code Thread.interrupt()} through the same {@link AbstractSelector} hook {@link
- *       ThreadWaker} uses) arms it to fire now.
+ *       or {@code Thread.interrupt()} through the same {@link InterruptHook} {@link ThreadWaker}
+ *       uses) arms it to fire now.
  * </ul>
  * Either way the timer is armed with a short repeat interval ({@value #REPEAT_NANOS} ns) and
  * keeps firing until the thread leaves the blocking region ({@link #exit()} disarms it). That
@@ -93,7 +87,7 @@ import java.util.Set;
  *     system calls and library functions by signal handlers"</a>
  * @see <a href="https://man7.org/linux/man-pages/man2/timer_create.2.html">timer_create(2)</a>
  */
-public final class SignalWaker extends AbstractSelector {
+public final class SignalWaker extends InterruptHook {
     /** How often an armed timer fires again until its thread has left the call. */
     public static final long REPEAT_NANOS = 2_000_000L;
 
@@ -144,7 +138,6 @@ public final class SignalWaker extends AbstractSelector {
     private SignalWaker next;
 
     private SignalWaker() {
-        super(SelectorProvider.provider());
         CLEANER.register(this, handle);
     }
 
@@ -201,12 +194,12 @@ public final class SignalWaker extends AbstractSelector {
             }
             inCall = true;
         }
-        begin();
+        beginInterruptible();
     }
 
     /** Ends the wait {@link #enter} began: unhooks the interrupt and disarms the timer. */
     public void exit() {
-        end();
+        endInterruptible();
         synchronized (this) {
             inCall = false;
             if (armed) {
@@ -347,44 +340,10 @@ public final class SignalWaker extends AbstractSelector {
 
     // ---------------------------------------------------------------- the interrupt hook
 
-    /** Called by {@link Thread#interrupt()} through {@link AbstractSelector#begin()}'s hook. */
+    /** Called by {@link Thread#interrupt()} through {@link InterruptHook}. */
     @Override
-    public Selector wakeup() {
+    protected void onInterrupt() {
         wake();
-        return this;
-    }
-
-    @Override
-    protected void implCloseSelector() {}
-
-    @Override
-    protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Set<SelectionKey> keys() {
-        return Set.of();
-    }
-
-    @Override
-    public Set<SelectionKey> selectedKeys() {
-        return Set.of();
-    }
-
-    @Override
-    public int selectNow() {
-        return 0;
-    }
-
-    @Override
-    public int select(long timeout) {
-        return 0;
-    }
-
-    @Override
-    public int select() {
-        return 0;
     }
 
     static {

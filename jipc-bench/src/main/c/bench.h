@@ -1,0 +1,277 @@
+/*
+ * The C side of `jipc bench`: the same exchange as io.jipc.bench.Exchange, between two real
+ * processes (this one and a fork of it), so every jipc figure has a C figure beside it.
+ *
+ * A mechanism is one C file that includes this header and defines five static functions:
+ *
+ *   mech_prepare(arg)       before fork: create the objects (pipes, FIFOs, queues...)
+ *   mech_open(role)         after fork, in each process: ROLE_PARENT or ROLE_CHILD
+ *   mech_send(buf, n)       send n bytes (one message) to the other process
+ *   mech_recv(buf, n)       receive exactly n bytes (one message) from the other process
+ *   mech_cleanup()          in the parent once the child has exited: unlink what was created
+ *
+ * and errors go through die(). For handoff mechanisms (semaphores, mutexes, signals) n is
+ * ignored: a message is one handoff. Descriptor mechanisms send and receive with write_fully()
+ * and read_fully(), which a build with -DJIPC_BLOCKING_MODEL switches to jipc's blocking model.
+ *
+ *   PROGRAM SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]
+ *
+ * Ping-pong: the parent sends SIZE bytes, the child sends them back; PING_WARMUP round trips
+ * untimed, then PING_COUNT timed one by one. Streaming: the parent sends STREAM_WARMUP messages,
+ * the child acknowledges with one message, then the parent sends STREAM_COUNT messages timed
+ * until the child's acknowledgement arrives. Each message carries its sequence number in its
+ * first bytes (little-endian, up to 4), and the receiver checks it. The parent prints on stdout:
+ *
+ *   ping PING_COUNT
+ *   <round-trip ns>            (PING_COUNT lines)
+ *   stream STREAM_COUNT <elapsed ns>
+ */
+#ifndef JIPC_BENCH_H
+#define JIPC_BENCH_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROLE_PARENT 0
+#define ROLE_CHILD 1
+
+static void mech_prepare(const char *arg);
+static void mech_open(int role);
+static void mech_send(const void *buf, size_t n);
+static void mech_recv(void *buf, size_t n);
+static void mech_cleanup(void);
+
+static int bench_role = ROLE_PARENT;
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", bench_role == ROLE_PARENT ? "parent" : "child");
+    vfprintf(stderr, fmt, ap);
+    if (errno != 0) {
+        fprintf(stderr, ": %s", strerror(errno));
+    }
+    fputc('\n', stderr);
+    va_end(ap);
+    _exit(3);
+}
+
+static inline int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#ifdef JIPC_BLOCKING_MODEL
+/*
+ * Diagnostic build (`jipc bench --c-model`, impl "c-model"): the same program with jipc's blocking
+ * model instead of blocking descriptors, to tell what that model costs from what Java costs.
+ * Like io.jipc.Fd: descriptors are O_NONBLOCK; a call that says EAGAIN waits in poll(2) on the
+ * descriptor plus two eventfds (jipc's close and interrupt wake-ups), then is tried again.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+
+static int model_close_ev = -1;
+static int model_thread_ev = -1;
+static unsigned char model_nonblocking[4096];
+
+static void model_prepare(int fd) {
+    if (fd < 0 || fd >= (int) sizeof model_nonblocking) die("descriptor %d out of the model's range", fd);
+    if (model_nonblocking[fd]) return;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) die("fcntl O_NONBLOCK");
+    model_nonblocking[fd] = 1;
+    if (model_close_ev < 0) {
+        model_close_ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        model_thread_ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (model_close_ev < 0 || model_thread_ev < 0) die("eventfd");
+    }
+}
+
+static void model_await(int fd, short events) {
+    struct pollfd p[3] = {{fd, events, 0}, {model_close_ev, POLLIN, 0}, {model_thread_ev, POLLIN, 0}};
+    if (poll(p, 3, -1) < 0 && errno != EINTR) die("poll");
+}
+#endif
+
+/* Writes n bytes fully, retrying short writes and EINTR (helper for stream mechanisms). */
+static inline void write_fully(int fd, const void *buf, size_t n) {
+    const char *p = buf;
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+#ifdef JIPC_BLOCKING_MODEL
+            if (errno == EAGAIN) {
+                model_await(fd, POLLOUT);
+                continue;
+            }
+#endif
+            die("write");
+        }
+        p += w;
+        n -= (size_t) w;
+    }
+}
+
+/* Reads exactly n bytes, retrying short reads and EINTR; EOF is an error. */
+static inline void read_fully(int fd, void *buf, size_t n) {
+    char *p = buf;
+#ifdef JIPC_BLOCKING_MODEL
+    model_prepare(fd);
+#endif
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+#ifdef JIPC_BLOCKING_MODEL
+            if (errno == EAGAIN) {
+                model_await(fd, POLLIN);
+                continue;
+            }
+#endif
+            die("read");
+        }
+        if (r == 0) {
+            errno = 0;
+            die("read: unexpected end of file");
+        }
+        p += r;
+        n -= (size_t) r;
+    }
+}
+
+static inline void stamp(char *buf, size_t size, uint32_t seq) {
+    size_t k = size < 4 ? size : 4;
+    for (size_t i = 0; i < k; i++) buf[i] = (char) (seq >> (8 * i));
+}
+
+static inline void check(const char *buf, size_t size, uint32_t seq) {
+    size_t k = size < 4 ? size : 4;
+    for (size_t i = 0; i < k; i++) {
+        if (buf[i] != (char) (seq >> (8 * i))) {
+            errno = 0;
+            die("message %u arrived out of order or corrupted", seq);
+        }
+    }
+}
+
+static long parse_count(const char *s, const char *what, long min) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min) {
+        errno = 0;
+        die("bad %s: %s", what, s);
+    }
+    return v;
+}
+
+static void run_child(char *buf, size_t size, long ping_total, long stream_warmup, long stream_count) {
+    for (long i = 0; i < ping_total; i++) {
+        mech_recv(buf, size);
+        check(buf, size, (uint32_t) i);
+        mech_send(buf, size);
+    }
+    for (long i = 0; i < stream_warmup; i++) {
+        mech_recv(buf, size);
+        check(buf, size, (uint32_t) i);
+    }
+    mech_send(buf, size);
+    for (long i = 0; i < stream_count; i++) {
+        mech_recv(buf, size);
+        check(buf, size, (uint32_t) i);
+    }
+    mech_send(buf, size);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 6 || argc > 7) {
+        fprintf(stderr, "usage: %s SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]\n", argv[0]);
+        return 2;
+    }
+    size_t size = (size_t) parse_count(argv[1], "size", 1);
+    long ping_warmup = parse_count(argv[2], "ping warm-up", 0);
+    long ping_count = parse_count(argv[3], "ping count", 1);
+    long stream_warmup = parse_count(argv[4], "stream warm-up", 0);
+    long stream_count = parse_count(argv[5], "stream count", 1);
+    const char *arg = argc > 6 ? argv[6] : NULL;
+
+    char *buf = malloc(size);
+    int64_t *samples = malloc((size_t) ping_count * sizeof *samples);
+    if (buf == NULL || samples == NULL) die("malloc");
+    memset(buf, 'x', size);
+
+    mech_prepare(arg);
+    fflush(stdout);
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child == 0) {
+        bench_role = ROLE_CHILD;
+        /* Never outlive the parent (killed by a timeout, say) blocked in an open or a read. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(3);
+        mech_open(ROLE_CHILD);
+        run_child(buf, size, ping_warmup + ping_count, stream_warmup, stream_count);
+        _exit(0);
+    }
+    mech_open(ROLE_PARENT);
+
+    long ping_total = ping_warmup + ping_count;
+    for (long i = 0; i < ping_total; i++) {
+        stamp(buf, size, (uint32_t) i);
+        int64_t t0 = now_ns();
+        mech_send(buf, size);
+        mech_recv(buf, size);
+        int64_t t1 = now_ns();
+        check(buf, size, (uint32_t) i);
+        if (i >= ping_warmup) samples[i - ping_warmup] = t1 - t0;
+    }
+
+    for (long i = 0; i < stream_warmup; i++) {
+        stamp(buf, size, (uint32_t) i);
+        mech_send(buf, size);
+    }
+    mech_recv(buf, size);
+    int64_t s0 = now_ns();
+    for (long i = 0; i < stream_count; i++) {
+        stamp(buf, size, (uint32_t) i);
+        mech_send(buf, size);
+    }
+    mech_recv(buf, size);
+    int64_t s1 = now_ns();
+
+    int status;
+    if (waitpid(child, &status, 0) < 0) die("waitpid");
+    mech_cleanup();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        errno = 0;
+        die("child failed (status 0x%x)", status);
+    }
+
+    printf("ping %ld\n", ping_count);
+    for (long i = 0; i < ping_count; i++) printf("%lld\n", (long long) samples[i]);
+    printf("stream %ld %lld\n", stream_count, (long long) (s1 - s0));
+    fflush(stdout);
+    free(samples);
+    free(buf);
+    return 0;
+}
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * The C side of the binding-cost benchmark (io.jipc.bench.jmh.BindingCost): the same loops as
+ * DowncallBench, timed with clock_gettime(CLOCK_MONOTONIC) over many iterations.
+ *
+ *   downcall [SECONDS_PER_REP [REPS [LOOP...]]]
+ *
+ * Runs the named loops (default: all of labs, getppid, pipe_write_read) and prints one line per loop,
+ * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
+ * count calibrated once per loop).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int pipe_fds[2];
+static char buf[8];
+static volatile int sink;
+
+static void loop_getppid(long n) {
+    int acc = 0;
+    for (long i = 0; i < n; i++) {
+        acc += getppid();
+    }
+    sink = acc;
+}
+
+/* Called through a volatile pointer, so the compiler cannot inline it or hoist it out of the loop. */
+static long (*volatile labs_ptr)(long) = labs;
+
+static void loop_labs(long n) {
+    long acc = 0;
+    for (long i = 0; i < n; i++) {
+        acc += labs_ptr(-i);
+    }
+    sink = (int) acc;
+}
+
+static void loop_pipe_write_read(long n) {
+    for (long i = 0; i < n; i++) {
+        if (write(pipe_fds[1], buf, 8) != 8 || read(pipe_fds[0], buf, 8) != 8) {
+            perror("pipe write/read");
+            exit(3);
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static void run(const char *name, void (*loop)(long), double seconds, int reps) {
+    /* Calibrate: grow n until one pass takes ~50 ms, then scale to the wanted rep length. */
+    long n = 1000;
+    long long t;
+    for (;;) {
+        t = now_ns();
+        loop(n);
+        t = now_ns() - t;
+        if (t > 50000000LL) break;
+        n *= 2;
+    }
+    n = (long) (n * (seconds * 1e9 / (double) t));
+    if (n < 1) n = 1;
+    double results[64];
+    if (reps > 64) reps = 64;
+    for (int r = 0; r < reps; r++) {
+        t = now_ns();
+        loop(n);
+        t = now_ns() - t;
+        results[r] = (double) t / (double) n;
+    }
+    qsort(results, reps, sizeof results[0], cmp_double);
+    printf("%s %.3f\n", name, results[reps / 2]);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    if (seconds <= 0 || reps <= 0) {
+        fprintf(stderr, "usage: downcall [SECONDS_PER_REP [REPS [LOOP...]]]\n");
+        return 2;
+    }
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        perror("pipe2");
+        return 3;
+    }
+    memset(buf, 'x', sizeof buf);
+    static const struct { const char *name; void (*loop)(long); } loops[] = {
+        {"labs", loop_labs},
+        {"getppid", loop_getppid},
+        {"pipe_write_read", loop_pipe_write_read},
+    };
+    int nloops = (int) (sizeof loops / sizeof loops[0]);
+    for (int a = 3; a < argc; a++) {
+        int known = 0;
+        for (int i = 0; i < nloops; i++) known |= strcmp(argv[a], loops[i].name) == 0;
+        if (!known) {
+            fprintf(stderr, "downcall: unknown loop %s\n", argv[a]);
+            return 2;
+        }
+    }
+    for (int i = 0; i < nloops; i++) {
+        int wanted = argc <= 3;
+        for (int a = 3; a < argc; a++) wanted |= strcmp(argv[a], loops[i].name) == 0;
+        if (wanted) run(loops[i].name, loops[i].loop, seconds, reps);
+    }
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return 0;
+}

@@ -1,0 +1,97 @@
+package io.jipc.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything measured for one mechanism at one message size: each implementation's figures,
+ * round by round. Implementations ran alternately ({@code jipc}, {@code c}, {@code jipc}, ...),
+ * so round {@code i} of each ran under about the same machine load; a ratio is taken within each
+ * round and the median over rounds is reported, which holds when absolute times drift.
+ */
+public final class Comparison {
+    /** The implementation every other one is compared with. */
+    public static final String BASELINE = "c";
+
+    private final String mechanism;
+    private final int size;
+    private final Map<String, List<Figures>> rounds = new LinkedHashMap<>();
+
+    public Comparison(String mechanism, int size) {
+        this.mechanism = mechanism;
+        this.size = size;
+    }
+
+    public String mechanism() {
+        return mechanism;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Adds one round's figures of {@code impl} ({@code jipc}, {@code c}, ...). */
+    public void add(String impl, Figures figures) {
+        rounds.computeIfAbsent(impl, k -> new ArrayList<>()).add(figures);
+    }
+
+    /** The implementations measured, in the order they first ran. */
+    public List<String> implementations() {
+        return List.copyOf(rounds.keySet());
+    }
+
+    /** The rounds of one implementation. */
+    public List<Figures> rounds(String impl) {
+        return List.copyOf(rounds.getOrDefault(impl, List.of()));
+    }
+
+    /** The median over rounds of {@code impl}'s figure. */
+    public double median(String impl, Metric metric) {
+        List<Figures> r = rounds.getOrDefault(impl, List.of());
+        double[] v = new double[r.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.get(i).get(metric);
+        }
+        return median(v);
+    }
+
+    /** The median figures of {@code impl}, metric by metric. */
+    public Figures medians(String impl) {
+        return new Figures(Math.round(median(impl, Metric.P50)), Math.round(median(impl, Metric.P99)),
+                Math.round(median(impl, Metric.P999)), Math.round(median(impl, Metric.MAX)),
+                median(impl, Metric.MSGS_PER_S), median(impl, Metric.MB_PER_S));
+    }
+
+    /**
+     * The median over rounds of {@code impl}/{@link #BASELINE} for {@code metric}, each ratio
+     * taken within one round; NaN when either has no rounds.
+     */
+    public double ratio(String impl, Metric metric) {
+        return median(roundRatios(impl, metric));
+    }
+
+    /** The ratios of every round, for the report. */
+    public double[] roundRatios(String impl, Metric metric) {
+        List<Figures> a = rounds.getOrDefault(impl, List.of());
+        List<Figures> b = rounds.getOrDefault(BASELINE, List.of());
+        int n = Math.min(a.size(), b.size());
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = a.get(i).get(metric) / b.get(i).get(metric);
+        }
+        return v;
+    }
+
+    static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+}

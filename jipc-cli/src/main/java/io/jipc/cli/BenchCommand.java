@@ -1,0 +1,182 @@
+package io.jipc.cli;
+
+import io.jipc.bench.CPrograms;
+import io.jipc.bench.Comparison;
+import io.jipc.bench.Figures;
+import io.jipc.bench.Harness;
+import io.jipc.bench.Mechanism;
+import io.jipc.bench.Mechanisms;
+import io.jipc.bench.Report;
+import io.jipc.bench.Table;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.core.JsonGenerator;
+
+/**
+ * {@code jipc bench}: latency and throughput of each mechanism between two processes, side by
+ * side with the same exchange written in C. Thin over {@link Harness} in jipc-bench.
+ */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Round-trip latency (ping-pong) and one-way streaming throughput between two processes,"
+                + " per mechanism, side by side with the same exchange written in C (compiled with gcc on first use)."
+                + " Implementations alternate in rounds (jipc, C, jipc, C, ...) and each jipc/C ratio is the median"
+                + " of the per-round ratios.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--mechanisms", split = ",", paramLabel = "LIST",
+            description = "Mechanisms to measure, comma-separated (default: all of them: ${COMPLETION-CANDIDATES}).",
+            completionCandidates = MechanismNames.class)
+    List<String> mechanisms;
+
+    @Option(names = "--size", split = ",", paramLabel = "BYTES",
+            description = "Message size(s) in bytes, comma-separated; k/K, KiB, m/M, MiB suffixes allowed (default: 64,64KiB).")
+    List<String> sizes;
+
+    @Option(names = "--messages", paramLabel = "N",
+            description = "Round trips and streamed messages per round (default: 20000 round trips and up to 100000"
+                    + " messages, fewer for large sizes).")
+    Integer messages;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+            description = "Measured rounds per implementation (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--json", description = "One JSON line per (mechanism, size, implementation).")
+    boolean json;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Also write a chart: HTML when FILE ends in .html, else SVG.")
+    Path report;
+
+    @Option(names = "--c-model",
+            description = "Also run each C program built with jipc's blocking model (non-blocking descriptors, poll(2) on"
+                    + " EAGAIN) as impl c-model: what the model costs, apart from what Java costs.")
+    boolean cModel;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
+            description = "Where the compiled C baselines are kept (default: $JIPC_BENCH_CACHE, else ~/.cache/jipc/bench).")
+    Path cacheDir;
+
+    @Override
+    public Integer call() throws IOException {
+        Io io = Io.of(spec);
+        List<Mechanism> chosen = new ArrayList<>();
+        if (mechanisms == null || mechanisms.isEmpty()) {
+            chosen.addAll(Mechanisms.all());
+        } else {
+            for (String name : mechanisms) {
+                chosen.add(Mechanisms.byName(name.trim()));
+            }
+        }
+        List<Integer> sizeList = new ArrayList<>();
+        for (String s : sizes == null ? List.of("64", "64KiB") : sizes) {
+            sizeList.add(parseSize(s));
+        }
+        if (messages != null && messages < 1) {
+            throw new IllegalArgumentException("--messages must be at least 1, got " + messages);
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+        }
+        Harness.Options options = new Harness.Options(chosen, sizeList, messages == null ? 0 : messages, rounds,
+                cacheDir != null ? cacheDir : CPrograms.defaultCacheDir(), cModel);
+        Harness.Listener progress = io.errIsTerminal() ? new TerminalProgress(io.err()) : (step, steps, what) -> { };
+        List<Comparison> results;
+        try {
+            results = Harness.run(options, progress);
+        } finally {
+            if (progress instanceof TerminalProgress t) {
+                t.clear();
+            }
+        }
+        if (json) {
+            JsonLines lines = new JsonLines(io.out());
+            for (Comparison c : results) {
+                for (String impl : c.implementations()) {
+                    Figures f = c.medians(impl);
+                    JsonGenerator g = lines.begin();
+                    g.writeStringProperty("mechanism", c.mechanism());
+                    g.writeNumberProperty("size", c.size());
+                    g.writeStringProperty("impl", impl);
+                    g.writeNumberProperty("p50_ns", f.p50Ns());
+                    g.writeNumberProperty("p99_ns", f.p99Ns());
+                    g.writeNumberProperty("p999_ns", f.p999Ns());
+                    g.writeNumberProperty("max_ns", f.maxNs());
+                    g.writeNumberProperty("msgs_per_s", Math.round(f.msgsPerS()));
+                    g.writeNumberProperty("mb_per_s", Math.round(f.mbPerS() * 1000) / 1000.0);
+                    lines.end();
+                }
+            }
+        } else {
+            io.println(Table.format(results, rounds).stripTrailing());
+        }
+        if (report != null) {
+            Report.write(report, results, rounds);
+        }
+        return ExitCodes.OK;
+    }
+
+    /** {@code 64}, {@code 4k}, {@code 64KiB}, {@code 1M}, {@code 1MiB}: a positive byte count. */
+    static int parseSize(String text) {
+        String t = text.trim();
+        long unit = 1;
+        String lower = t.toLowerCase(Locale.ROOT);
+        for (String[] suffix : new String[][] {{"kib", "1024"}, {"mib", "1048576"}, {"k", "1024"}, {"m", "1048576"}}) {
+            if (lower.endsWith(suffix[0])) {
+                unit = Long.parseLong(suffix[1]);
+                t = t.substring(0, t.length() - suffix[0].length());
+                break;
+            }
+        }
+        long n;
+        try {
+            n = Long.parseLong(t) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid size '" + text + "': a byte count such as 64, 4k or 64KiB");
+        }
+        if (n < 1 || n > io.jipc.bench.RoundSpec.MAX_SIZE) {
+            throw new IllegalArgumentException("invalid size '" + text + "': from 1 byte to 64 MiB");
+        }
+        return (int) n;
+    }
+
+    /** The mechanism names for help and completion. */
+    static final class MechanismNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Mechanisms.names().iterator();
+        }
+    }
+
+    /** One line of progress on a terminal, redrawn in place. */
+    private static final class TerminalProgress implements Harness.Listener {
+        private final PrintStream err;
+
+        TerminalProgress(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void step(int step, int steps, String what) {
+            err.printf(Locale.ROOT, "\r\033[Kjipc bench [%d/%d] %s", step, steps, what);
+            err.flush();
+        }
+
+        void clear() {
+            err.print("\r\033[K");
+            err.flush();
+        }
+    }
+}

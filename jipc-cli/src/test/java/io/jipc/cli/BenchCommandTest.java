@@ -1,0 +1,80 @@
+package io.jipc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jipc bench} run in-process on a few hundred messages: the exchange between real
+ * processes works for every mechanism, and the output keeps cli.md's shape. No timing is asserted.
+ */
+class BenchCommandTest {
+    static final String CACHE = Path.of(System.getProperty("basedir", "."), "target", "bench-cache").toString();
+
+    /** cli.md's line, key for key and in this order. */
+    static final Pattern JSON_LINE = Pattern.compile("\\{\"mechanism\":\"([a-z-]+)\",\"size\":(\\d+),\"impl\":\"(jipc|c)\","
+            + "\"p50_ns\":(\\d+),\"p99_ns\":(\\d+),\"p999_ns\":(\\d+),\"max_ns\":(\\d+),"
+            + "\"msgs_per_s\":(\\d+),\"mb_per_s\":([0-9.]+(?:E-?\\d+)?)}");
+
+    @Test
+    void jsonHasOneLinePerMechanismSizeAndImplementation(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("bench.svg");
+        CliRun r = CliRun.run("bench", "--mechanisms", "pipe,fifo", "--size", "64,1k", "--messages", "200",
+                "--rounds", "1", "--json", "--report", report.toString(), "--cache-dir", CACHE);
+        assertThat(r.stderr()).isEmpty();
+        assertThat(r.status()).isEqualTo(ExitCodes.OK);
+        List<String> keys = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            Matcher m = JSON_LINE.matcher(line);
+            assertThat(m.matches()).as("cli.md's JSON line: %s", line).isTrue();
+            keys.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
+            long p50 = Long.parseLong(m.group(4));
+            long p99 = Long.parseLong(m.group(5));
+            long p999 = Long.parseLong(m.group(6));
+            long max = Long.parseLong(m.group(7));
+            assertThat(p50).isPositive().isLessThanOrEqualTo(p99);
+            assertThat(p99).isLessThanOrEqualTo(p999);
+            assertThat(p999).isLessThanOrEqualTo(max);
+            assertThat(Long.parseLong(m.group(8))).isPositive();
+            assertThat(Double.parseDouble(m.group(9))).isPositive();
+        }
+        assertThat(keys).containsExactly("pipe 64 jipc", "pipe 64 c", "pipe 1024 jipc", "pipe 1024 c",
+                "fifo 64 jipc", "fifo 64 c", "fifo 1024 jipc", "fifo 1024 c");
+        String svg = Files.readString(report, StandardCharsets.UTF_8);
+        assertThat(svg).startsWith("<?xml").contains("<svg").contains("pipe, 64 B").contains("fifo, 1 KiB");
+    }
+
+    @Test
+    void theTableShowsEachImplementationAndTheRatio(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("bench.html");
+        CliRun r = CliRun.run("bench", "--mechanisms", "pipe", "--size", "64", "--messages", "200", "--rounds", "1",
+                "--report", report.toString(), "--cache-dir", CACHE);
+        assertThat(r.status()).as(r.stderr()).isEqualTo(ExitCodes.OK);
+        assertThat(r.stderr()).as("no progress when stderr is not a terminal").isEmpty();
+        assertThat(r.stdout()).contains("pipe, 64 B").contains("p50").contains("msgs/s");
+        assertThat(r.stdout().lines().filter(l -> l.trim().startsWith("jipc ")).count()).isEqualTo(1);
+        assertThat(r.stdout().lines().filter(l -> l.trim().startsWith("c ")).count()).isEqualTo(1);
+        assertThat(r.stdout().lines().filter(l -> l.trim().startsWith("jipc/c ")).count()).isEqualTo(1);
+        assertThat(Files.readString(report)).startsWith("<!DOCTYPE html>").contains("<svg").contains("jipc/c");
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        CliRun unknown = CliRun.run("bench", "--mechanisms", "carrier-pigeon");
+        assertThat(unknown.status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknown.stderr()).startsWith("jipc: ").contains("carrier-pigeon").contains("pipe");
+        for (String[] args : new String[][] {{"--size", "0"}, {"--size", "lots"}, {"--messages", "0"}, {"--rounds", "0"}}) {
+            CliRun r = CliRun.run("bench", args[0], args[1]);
+            assertThat(r.status()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.stderr()).startsWith("jipc: ");
+        }
+    }
+}
