@@ -9,7 +9,9 @@ public final class Mechanisms {
 
     private static final List<Mechanism> ALL = List.of(
             new PipeMechanism(),
-            new FifoMechanism());
+            new FifoMechanism(),
+            new MqMechanism(),
+            new SysVMsgMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {
