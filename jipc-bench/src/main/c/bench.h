@@ -56,6 +56,42 @@ static void mech_cleanup(void);
 
 static int bench_role = ROLE_PARENT;
 
+/*
+ * Set (in mech_prepare) by a mechanism whose objects have no end-of-file and may outlive both
+ * processes (message queues). It breaks them, so that a process waiting on them fails instead of
+ * waiting forever, and removes what would otherwise stay behind. It is called by die() in either
+ * process, on SIGINT, SIGTERM or SIGHUP (Ctrl-C on `jipc bench`) in either process, and in the
+ * parent when the child has failed (exited other than 0, or killed). It must be
+ * async-signal-safe.
+ */
+static void (*bench_on_failure)(void);
+
+static void bench_on_stop(int sig) {
+    bench_on_failure();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static pid_t bench_child;
+static volatile sig_atomic_t bench_child_reaped;
+static int bench_child_status;
+
+/*
+ * SIGCHLD in the parent: reaps the child; if it failed, breaks the mechanism's objects. A child
+ * that exits 0 has sent everything, so whatever the parent still waits for is already queued.
+ */
+static void bench_on_sigchld(int sig) {
+    (void) sig;
+    int saved = errno;
+    int status;
+    if (waitpid(bench_child, &status, WNOHANG) == bench_child) {
+        bench_child_status = status;
+        bench_child_reaped = 1;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) bench_on_failure();
+    }
+    errno = saved;
+}
+
 __attribute__((noreturn, format(printf, 1, 2)))
 static void die(const char *fmt, ...) {
     va_list ap;
@@ -67,6 +103,7 @@ static void die(const char *fmt, ...) {
     }
     fputc('\n', stderr);
     va_end(ap);
+    if (bench_on_failure != NULL) bench_on_failure();
     _exit(3);
 }
 
@@ -314,6 +351,16 @@ int main(int argc, char **argv) {
     memset(buf, 'x', size);
 
     mech_prepare(arg);
+    if (bench_on_failure != NULL) {
+        struct sigaction stop;
+        memset(&stop, 0, sizeof stop);
+        stop.sa_handler = bench_on_stop;
+        sigemptyset(&stop.sa_mask);
+        if (sigaction(SIGINT, &stop, NULL) != 0 || sigaction(SIGTERM, &stop, NULL) != 0
+                || sigaction(SIGHUP, &stop, NULL) != 0) {
+            die("sigaction");
+        }
+    }
     fflush(stdout);
     pid_t parent = getpid();
     pid_t child = fork();
@@ -326,6 +373,16 @@ int main(int argc, char **argv) {
         mech_open(ROLE_CHILD);
         run_child(buf, size, ping_warmup + ping_count, stream_warmup, stream_count);
         _exit(0);
+    }
+    bench_child = child;
+    if (bench_on_failure != NULL) {
+        struct sigaction chld;
+        memset(&chld, 0, sizeof chld);
+        chld.sa_handler = bench_on_sigchld;
+        sigemptyset(&chld.sa_mask);
+        if (sigaction(SIGCHLD, &chld, NULL) != 0) die("sigaction SIGCHLD");
+        /* The child may have failed before the handler was there. */
+        raise(SIGCHLD);
     }
     mech_open(ROLE_PARENT);
 
@@ -353,8 +410,16 @@ int main(int argc, char **argv) {
     mech_recv(buf, size);
     int64_t s1 = now_ns();
 
-    int status;
-    if (waitpid(child, &status, 0) < 0) die("waitpid");
+    sigset_t chld_only;
+    sigemptyset(&chld_only);
+    sigaddset(&chld_only, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld_only, NULL);
+    int status = bench_child_status;
+    if (!bench_child_reaped) {
+        while (waitpid(child, &status, 0) < 0) {
+            if (errno != EINTR) die("waitpid");
+        }
+    }
     mech_cleanup();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         errno = 0;

@@ -7,4 +7,9 @@ public class MessageTooLargeException extends IpcException {
     public MessageTooLargeException(String call, String object) {
         super(call, object, 90);
     }
+
+    /** With a text saying what did not fit into what, e.g. {@code message of 65 bytes exceeds the queue's message size 64}. */
+    public MessageTooLargeException(String call, String object, String detail) {
+        super(call, object, 90, detail + " (EMSGSIZE)");
+    }
 }

@@ -5,15 +5,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Everything measured for one mechanism at one message size: each implementation's figures,
  * round by round. Implementations ran alternately ({@code jipc}, {@code jdk}, {@code c}, {@code
  * jipc}, ...), so round {@code i} of each ran under about the same machine load; a ratio is taken
  * within each round and the median over rounds is reported, which holds when absolute times drift.
- * A size the mechanism cannot carry has no implementations and says why ({@link #notMeasured()}).
  */
 public final class Comparison {
     /** The implementation every other one is compared with. */
@@ -22,26 +19,10 @@ public final class Comparison {
     private final String mechanism;
     private final int size;
     private final Map<String, List<Figures>> rounds = new LinkedHashMap<>();
-    private final String notMeasured;
 
     public Comparison(String mechanism, int size) {
-        this(mechanism, size, null);
-    }
-
-    private Comparison(String mechanism, int size, String notMeasured) {
         this.mechanism = mechanism;
         this.size = size;
-        this.notMeasured = notMeasured;
-    }
-
-    /** A size the mechanism cannot carry, and why (a kernel limit and its value). */
-    public static Comparison notMeasured(String mechanism, int size, String reason) {
-        return new Comparison(mechanism, size, Objects.requireNonNull(reason, "reason"));
-    }
-
-    /** Why this size was not measured, or empty when it was. */
-    public Optional<String> notMeasured() {
-        return Optional.ofNullable(notMeasured);
     }
 
     public String mechanism() {
@@ -54,9 +35,6 @@ public final class Comparison {
 
     /** Adds one round's figures of {@code impl} ({@code jipc}, {@code c}, ...). */
     public void add(String impl, Figures figures) {
-        if (notMeasured != null) {
-            throw new IllegalStateException(mechanism + " at " + size + " B is not measured: " + notMeasured);
-        }
         rounds.computeIfAbsent(impl, k -> new ArrayList<>()).add(figures);
     }
 

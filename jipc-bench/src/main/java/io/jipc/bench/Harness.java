@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -25,8 +24,7 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Per mechanism: the C program is compiled (cached), one peer JVM per Java implementation
  * started and connected once, and for each size one untimed round per Java implementation warms
- * up its two JVMs before the measured rounds {@code jipc, jdk, c, jipc, jdk, c, ...}. A size the
- * mechanism cannot carry ({@link Mechanism#cannotCarry}) is left out, with the reason.
+ * up its two JVMs before the measured rounds {@code jipc, jdk, c, jipc, jdk, c, ...}.
  */
 public final class Harness {
     private Harness() {}
@@ -94,16 +92,7 @@ public final class Harness {
         int cImpls = options.cModel() ? 2 : 1;
         for (Mechanism m : options.mechanisms()) {
             int javaImpls = m.javaImpls().size();
-            int sizes = 0;
-            for (int size : options.sizes()) {
-                if (m.cannotCarry(size).isEmpty()) {
-                    sizes++;
-                }
-            }
-            if (sizes == 0) {
-                continue;
-            }
-            steps += sizes * (javaImpls + (javaImpls + cImpls) * options.rounds());
+            steps += options.sizes().size() * (javaImpls + (javaImpls + cImpls) * options.rounds());
             Map<String, Path> impls = new LinkedHashMap<>();
             impls.put(Comparison.BASELINE, CPrograms.binary(m.name(), options.cacheDir()));
             if (options.cModel()) {
@@ -122,18 +111,9 @@ public final class Harness {
     private static List<Comparison> runMechanism(Mechanism mechanism, Map<String, Path> binaries, Options options,
             Listener listener, int[] step, int steps, Path scratchParent) throws IOException {
         List<Comparison> results = new ArrayList<>();
-        if (binaries == null) {
-            for (int size : options.sizes()) {
-                results.add(Comparison.notMeasured(mechanism.name(), size, mechanism.cannotCarry(size).orElseThrow()));
-            }
-            return results;
-        }
         List<RoundSpec> peerRounds = new ArrayList<>();
         int maxSize = 1;
         for (int size : options.sizes()) {
-            if (mechanism.cannotCarry(size).isPresent()) {
-                continue;
-            }
             maxSize = Math.max(maxSize, size);
             for (int r = 0; r <= options.rounds(); r++) {
                 peerRounds.add(options.spec(size));
@@ -149,15 +129,11 @@ public final class Harness {
                 peers.add(peer);
                 Link link = connect(mechanism, impl, peer, Files.createDirectory(scratch.resolve(impl.name())));
                 links.add(link);
+                ExitCleanup.register(link);
                 peer.guard(link);
             }
             MemorySegment buf = arena.allocate(maxSize, 64);
             for (int size : options.sizes()) {
-                Optional<String> cannot = mechanism.cannotCarry(size);
-                if (cannot.isPresent()) {
-                    results.add(Comparison.notMeasured(mechanism.name(), size, cannot.get()));
-                    continue;
-                }
                 RoundSpec spec = options.spec(size);
                 Comparison c = new Comparison(mechanism.name(), size);
                 for (int i = 0; i < javaImpls.size(); i++) {
@@ -198,6 +174,7 @@ public final class Harness {
     private static void closeAll(List<Link> links) throws IOException {
         IOException failure = null;
         for (Link link : links) {
+            ExitCleanup.done(link);
             try {
                 link.close();
             } catch (IOException e) {

@@ -2,7 +2,6 @@ package io.jipc.bench;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A mechanism {@code jipc bench} can measure: its Java implementations (jipc's, and the JDK's where
@@ -31,15 +30,6 @@ public interface Mechanism {
     /** The arguments after the counts for the C program ({@code bench.h}'s ARG), e.g. {@code scratch}. */
     default List<String> cArguments(Path scratch) {
         return List.of();
-    }
-
-    /**
-     * Why messages of {@code size} bytes cannot go through this mechanism on this machine (a kernel
-     * limit: which, and its value), or empty when they can. The harness leaves such a size out for
-     * this mechanism and the table says why.
-     */
-    default Optional<String> cannotCarry(int size) {
-        return Optional.empty();
     }
 
     /** The Java implementation called {@code impl}. */

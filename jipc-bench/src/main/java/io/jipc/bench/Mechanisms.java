@@ -13,7 +13,9 @@ public final class Mechanisms {
             new UnixStreamMechanism(),
             new UnixSeqpacketMechanism(),
             new UnixDgramMechanism(),
-            new TcpMechanism());
+            new TcpMechanism(),
+            new MqMechanism(),
+            new SysVMsgMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

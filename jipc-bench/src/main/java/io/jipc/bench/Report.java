@@ -53,16 +53,14 @@ public final class Report {
     /**
      * The chart: one block per comparison, one bar per implementation and metric, longest bar =
      * the largest value; beside each metric the ratio of jipc (or the only Java implementation) to
-     * C, and jipc/jdk where both ran. Sizes not measured get one line saying why.
+     * C, and jipc/jdk where both ran.
      */
     static String svg(List<Comparison> results, int rounds) {
         Set<String> legend = new LinkedHashSet<>();
         int height = 50;
         for (Comparison c : results) {
             legend.addAll(c.implementations());
-            height += c.notMeasured().isPresent()
-                    ? BLOCK_TITLE
-                    : BLOCK_TITLE + SHOWN.length * row(c.implementations().size()) + 10;
+            height += BLOCK_TITLE + SHOWN.length * row(c.implementations().size()) + 10;
         }
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -79,12 +77,6 @@ public final class Report {
         int y = 50;
         for (Comparison c : results) {
             String title = c.mechanism() + ", " + Table.sizeLabel(c.size());
-            if (c.notMeasured().isPresent()) {
-                s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-size=\"14\"><tspan font-weight=\"bold\">"
-                        + "%s</tspan>: not measured (%s)</text>%n", y + 22, escape(title), escape(c.notMeasured().get())));
-                y += BLOCK_TITLE;
-                continue;
-            }
             s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">%s</text>%n",
                     y + 22, escape(title)));
             y += BLOCK_TITLE;

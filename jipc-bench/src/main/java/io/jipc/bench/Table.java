@@ -29,11 +29,6 @@ public final class Table {
         String header = String.format(Locale.ROOT, "  %-9s %9s %9s %9s %9s %12s %10s%n",
                 "impl", "p50", "p99", "p99.9", "max", "msgs/s", "MB/s");
         for (Comparison c : results) {
-            if (c.notMeasured().isPresent()) {
-                out.append(String.format(Locale.ROOT, "%n%s, %s: not measured: %s%n", c.mechanism(), sizeLabel(c.size()),
-                        c.notMeasured().get()));
-                continue;
-            }
             out.append(String.format(Locale.ROOT, "%n%s, %s%n", c.mechanism(), sizeLabel(c.size())));
             out.append(header);
             List<String> impls = c.implementations();

@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
             HelpCommand.class,
             CompletionCommand.class,
             FifoCommand.class,
+            MqCommand.class,
             SockCommand.class,
+            SysvMsgCommand.class,
             BenchCommand.class,
         })
 public final class JipcCommand implements Runnable {

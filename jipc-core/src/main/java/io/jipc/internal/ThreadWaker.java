@@ -8,11 +8,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.spi.AbstractSelectableChannel;
-import java.nio.channels.spi.AbstractSelector;
-import java.nio.channels.spi.SelectorProvider;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,11 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * to be drained by someone, and a drain by thread A can swallow the wake meant for thread B. Here
  * only the owner drains its own eventfd.
  *
- * <p>Why a Selector: {@link AbstractSelector#begin()} is the JDK's public hook that runs code on
- * {@link Thread#interrupt()} of a thread blocked in native code, and it runs {@link #wakeup()},
- * allocation-free. Nothing here selects.
+ * <p>The interrupt reaches the eventfd through {@link InterruptHook}.
  */
-public final class ThreadWaker extends AbstractSelector {
+public final class ThreadWaker extends InterruptHook {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final Set<Integer> LIVE = ConcurrentHashMap.newKeySet();
     private static final ThreadLocal<ThreadWaker> CURRENT = new ThreadLocal<>();
@@ -41,7 +34,6 @@ public final class ThreadWaker extends AbstractSelector {
     private final MemorySegment pollFds = Arena.ofAuto().allocate(io.jipc.internal.libc.Poll.POLLFD_SIZE * 3, 8);
 
     private ThreadWaker(int eventFd) {
-        super(SelectorProvider.provider());
         this.eventFd = eventFd;
         LIVE.add(eventFd);
         CLEANER.register(this, () -> {
@@ -83,12 +75,12 @@ public final class ThreadWaker extends AbstractSelector {
 
     /** Marks the start of an interruptible wait; an interrupt already pending writes at once. */
     public void enter() {
-        begin();
+        beginInterruptible();
     }
 
     /** Marks the end of the wait and drains what an interrupt wrote, so the next wait sleeps. */
     public void exit() {
-        end();
+        endInterruptible();
         drain();
     }
 
@@ -100,50 +92,16 @@ public final class ThreadWaker extends AbstractSelector {
     }
 
     @Override
-    public Selector wakeup() {
+    protected void onInterrupt() {
         if (posted.compareAndSet(false, true)) {
             // Runs on the interrupting thread: writes a shared constant, reads nothing.
             Unistd.write(eventFd, ONE, 8);
         }
-        return this;
     }
 
     private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
 
     static {
         ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
-    }
-
-    @Override
-    protected void implCloseSelector() {}
-
-    @Override
-    protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Set<SelectionKey> keys() {
-        return Set.of();
-    }
-
-    @Override
-    public Set<SelectionKey> selectedKeys() {
-        return Set.of();
-    }
-
-    @Override
-    public int selectNow() {
-        return 0;
-    }
-
-    @Override
-    public int select(long timeout) {
-        return 0;
-    }
-
-    @Override
-    public int select() {
-        return 0;
     }
 }

@@ -7,17 +7,13 @@ import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.Deadline;
+import io.jipc.internal.InterruptHook;
 import io.jipc.internal.libc.Epoll;
 import io.jipc.internal.libc.Eventfd;
 import io.jipc.internal.libc.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.spi.AbstractSelectableChannel;
-import java.nio.channels.spi.AbstractSelector;
-import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.AbstractList;
 import java.util.ArrayList;
@@ -677,64 +673,25 @@ public final class Poller implements AutoCloseable {
 
     // ================================================================== interrupts
 
-    /**
-     * The JDK's public hook for interrupting a thread blocked in native code: {@link
-     * AbstractSelector#begin()} makes {@link Thread#interrupt()} call {@link #wakeup()}, which
-     * writes the poller's wake-up eventfd, so epoll_wait returns at once. Nothing here selects.
-     */
-    private static final class Interruptor extends AbstractSelector {
+    /** On {@link Thread#interrupt()} of a thread in epoll_wait, writes the poller's wake-up eventfd. */
+    private static final class Interruptor extends InterruptHook {
         private final Poller poller;
 
         Interruptor(Poller poller) {
-            super(SelectorProvider.provider());
             this.poller = poller;
         }
 
         void enter() {
-            begin();
+            beginInterruptible();
         }
 
         void exit() {
-            end();
+            endInterruptible();
         }
 
         @Override
-        public Selector wakeup() {
+        protected void onInterrupt() {
             poller.wakeup();
-            return this;
-        }
-
-        @Override
-        protected void implCloseSelector() {}
-
-        @Override
-        protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Set<SelectionKey> keys() {
-            return Set.of();
-        }
-
-        @Override
-        public Set<SelectionKey> selectedKeys() {
-            return Set.of();
-        }
-
-        @Override
-        public int selectNow() {
-            return 0;
-        }
-
-        @Override
-        public int select(long timeout) {
-            return 0;
-        }
-
-        @Override
-        public int select() {
-            return 0;
         }
     }
 }

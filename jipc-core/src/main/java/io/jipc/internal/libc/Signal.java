@@ -9,7 +9,10 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** {@code <signal.h>}: signal sets, sigaction, the thread signal mask, kill. Raw results, {@code -errno} on failure. */
+/**
+ * {@code <signal.h>}: signal sets, sigaction, the thread signal mask, kill and tgkill, the
+ * real-time signal range, and {@code struct sigevent}. Raw results, {@code -errno} on failure.
+ */
 public final class Signal {
     private Signal() {}
 
@@ -34,6 +37,25 @@ public final class Signal {
     public static final long SIG_DFL = 0;
     public static final long SIG_IGN = 1;
     public static final int SA_NOCLDWAIT = 2;
+    public static final int SA_SIGINFO = 4;
+    public static final int SA_RESTART = 0x10000000;
+
+    /**
+     * {@code struct sigevent}: the value, signal number, notification kind, then a union whose
+     * first member is the target thread id for SIGEV_THREAD_ID.
+     */
+    public static final Libc.CStruct SIGEVENT = Libc.struct("signal.h", "struct sigevent",
+            C_LONG.withName("sigev_value"), C_INT.withName("sigev_signo"), C_INT.withName("sigev_notify"),
+            MemoryLayout.sequenceLayout(12, C_INT).withName("_sigev_un"));
+    public static final long SIGEV_SIGNO = SIGEVENT.offset("sigev_signo");
+    public static final long SIGEV_NOTIFY = SIGEVENT.offset("sigev_notify");
+    /** {@code _sigev_un._tid} (glibc's headers lack the {@code sigev_notify_thread_id} name). */
+    public static final long SIGEV_TID = SIGEVENT.offset("_sigev_un");
+
+    public static final int SIGEV_SIGNAL = 0;
+    public static final int SIGEV_NONE = 1;
+    public static final int SIGEV_THREAD = 2;
+    public static final int SIGEV_THREAD_ID = 4;
 
     public static final int SIG_BLOCK = 0;
     public static final int SIG_UNBLOCK = 1;
@@ -52,6 +74,9 @@ public final class Signal {
     private static final MethodHandle PTHREAD_SIGMASK = Libc.plainDowncall("pthread_sigmask",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle KILL = Libc.downcall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final MethodHandle TGKILL = Libc.downcall("tgkill", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    private static final MethodHandle SIGRTMIN = Libc.plainDowncall("__libc_current_sigrtmin", FunctionDescriptor.of(C_INT));
+    private static final MethodHandle SIGRTMAX = Libc.plainDowncall("__libc_current_sigrtmax", FunctionDescriptor.of(C_INT));
 
     /** {@code int sigemptyset(sigset_t *set)}. */
     public static int sigemptyset(MemorySegment set) {
@@ -126,5 +151,42 @@ public final class Signal {
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
+    }
+
+    /** {@code int tgkill(pid_t tgid, pid_t tid, int sig)} (glibc 2.30+). */
+    public static int tgkill(int tgid, int tid, int signal) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) TGKILL.invokeExact(state, tgid, tid, signal);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code SIGRTMIN} as glibc reports it at run time (it keeps the first real-time signals for itself). */
+    public static int sigrtmin() {
+        try {
+            return (int) SIGRTMIN.invokeExact();
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code SIGRTMAX} as glibc reports it at run time. */
+    public static int sigrtmax() {
+        try {
+            return (int) SIGRTMAX.invokeExact();
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * The address of glibc's {@code getpid}, for use as a signal handler that does nothing: it is
+     * async-signal-safe, ignores the signal number it is passed, and touches no errno.
+     */
+    public static MemorySegment doNothingHandler() {
+        return Libc.symbol("getpid");
     }
 }

@@ -41,4 +41,62 @@ public final class Time {
         timespec.set(C_LONG, TV_SEC, nanos / 1_000_000_000L);
         timespec.set(C_LONG, TV_NSEC, nanos % 1_000_000_000L);
     }
+
+    // ---------------------------------------------------------------- POSIX per-process timers
+
+    /** {@code struct itimerspec { struct timespec it_interval; struct timespec it_value; }}. */
+    public static final Libc.CStruct ITIMERSPEC = Libc.struct("time.h", "struct itimerspec",
+            TIMESPEC.layout().withName("it_interval"), TIMESPEC.layout().withName("it_value"));
+    public static final long ITIMERSPEC_SIZE = ITIMERSPEC.layout().byteSize();
+    public static final long IT_INTERVAL = ITIMERSPEC.offset("it_interval");
+    public static final long IT_VALUE = ITIMERSPEC.offset("it_value");
+
+    public static final int TIMER_ABSTIME = 1;
+
+    private static final MethodHandle TIMER_CREATE = Libc.downcall("timer_create",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    // timer_settime and timer_delete never sleep.
+    private static final MethodHandle TIMER_SETTIME = Libc.criticalDowncall("timer_settime",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER));
+    private static final MethodHandle TIMER_DELETE = Libc.criticalDowncall("timer_delete",
+            FunctionDescriptor.of(C_INT, C_POINTER));
+
+    /**
+     * {@code int timer_create(clockid_t clockid, struct sigevent *sevp, timer_t *timerid)}; the
+     * new {@code timer_t} (a pointer-sized handle) is stored at {@code timerId}.
+     */
+    public static int timer_create(int clock, MemorySegment sigevent, MemorySegment timerId) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) TIMER_CREATE.invokeExact(state, clock, sigevent, timerId);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int timer_settime(timer_t timerid, int flags, const struct itimerspec *new_value,
+     * struct itimerspec *old_value)}; {@code oldValue} may be {@link MemorySegment#NULL}.
+     */
+    public static int timer_settime(MemorySegment timer, int flags, MemorySegment newValue, MemorySegment oldValue) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) TIMER_SETTIME.invokeExact(state, timer, flags, newValue, oldValue);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int timer_delete(timer_t timerid)}. */
+    public static int timer_delete(MemorySegment timer) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) TIMER_DELETE.invokeExact(state, timer);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
 }

@@ -1,0 +1,311 @@
+package io.jipc.cli;
+
+import io.jipc.IpcException;
+import io.jipc.IpcKey;
+import io.jipc.mq.Received;
+import io.jipc.mq.SysVMessageQueue;
+import io.jipc.mq.TypeSelector;
+import io.jipc.mq.TypedMessage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import tools.jackson.core.JsonGenerator;
+
+/** {@code jipc sysv-msg create|send|receive|info|remove}: System V message queues, by id, key or ftok path. */
+@Command(name = "sysv-msg", mixinStandardHelpOptions = true,
+        description = "System V message queues: typed messages, receivers select by type.",
+        synopsisSubcommandLabel = "VERB",
+        subcommands = {SysvMsgCommand.Create.class, SysvMsgCommand.Send.class, SysvMsgCommand.Receive.class,
+                SysvMsgCommand.Info.class, SysvMsgCommand.Remove.class})
+final class SysvMsgCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "a verb is required: create, send, receive, info or remove");
+    }
+
+    /** Which queue: {@code --id ID | --key K | --path P [--project-id N]} (a picocli mixin). */
+    static final class Target {
+        @Option(names = "--id", paramLabel = "ID", description = "The msqid (as ipcs -q shows it).")
+        Integer id;
+
+        @Option(names = "--key", paramLabel = "K", converter = Converters.KeyConverter.class,
+                description = "The key, decimal or 0x hex (0 is IPC_PRIVATE, for create only).")
+        Integer key;
+
+        @Option(names = "--path", paramLabel = "P", description = "Make the key with ftok(P, project id).")
+        Path path;
+
+        @Option(names = "--project-id", paramLabel = "N", description = "ftok's project id, 1..255 (default 1).")
+        Integer projectId;
+
+        private void check(boolean idAllowed) {
+            int given = (id != null ? 1 : 0) + (key != null ? 1 : 0) + (path != null ? 1 : 0);
+            String choices = idAllowed ? "--id, --key or --path" : "--key or --path";
+            if (given == 0) {
+                throw new IllegalArgumentException("which queue? give " + choices);
+            }
+            if (given > 1) {
+                throw new IllegalArgumentException("give only one of " + choices);
+            }
+            if (!idAllowed && id != null) {
+                throw new IllegalArgumentException("create takes --key or --path, not --id");
+            }
+            if (projectId != null && path == null) {
+                throw new IllegalArgumentException("--project-id goes with --path");
+            }
+        }
+
+        /** The key of --key or --path; {@link IpcKey#PRIVATE} for --key 0. */
+        IpcKey key() throws IpcException {
+            if (path != null) {
+                return IpcKey.ftok(path, projectId == null ? 1 : projectId);
+            }
+            return key == 0 ? IpcKey.PRIVATE : IpcKey.of(key);
+        }
+
+        SysVMessageQueue open() throws IpcException {
+            check(true);
+            if (id != null) {
+                return SysVMessageQueue.openId(id);
+            }
+            IpcKey k = key();
+            if (k.isPrivate()) {
+                throw new IllegalArgumentException("key 0 is IPC_PRIVATE, which no key can open: use --id");
+            }
+            return SysVMessageQueue.openExisting(k);
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create a queue (or open it if it exists) and print its msqid.")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Target target;
+
+        @Option(names = "--mode", paramLabel = "M", converter = Converters.ModeConverter.class, defaultValue = "0600",
+                description = "Permissions, octal (default 0600).")
+        int mode;
+
+        @Option(names = "--exclusive", description = "Fail if a queue with this key exists (IPC_EXCL).")
+        boolean exclusive;
+
+        @Override
+        public Integer call() throws IOException {
+            target.check(false);
+            IpcKey key = target.key();
+            try (SysVMessageQueue q = exclusive ? SysVMessageQueue.createExclusively(key, Converters.permissions(mode))
+                    : SysVMessageQueue.createOrOpen(key, Converters.permissions(mode))) {
+                Io.of(spec).printNumber(q.id());
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "send", mixinStandardHelpOptions = true,
+            description = "Send DATA (or standard input) as one message of type T; waits while the queue is full.")
+    static final class Send implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Target target;
+
+        @Option(names = "--type", paramLabel = "T", required = true, description = "The message type, 1 or more.")
+        long type;
+
+        @Parameters(arity = "0..1", paramLabel = "DATA", description = "The message, bytes as given; absent or -: standard input.")
+        String data;
+
+        @Mixin
+        MqCommand.Wait wait;
+
+        @Override
+        public Integer call() throws IOException {
+            if (type < 1) {
+                throw new IllegalArgumentException("--type must be 1 or more, got " + type);
+            }
+            wait.check();
+            byte[] message = Io.of(spec).data(data);
+            try (SysVMessageQueue q = target.open()) {
+                boolean sent;
+                if (wait.nonblock) {
+                    sent = q.trySend(message, type);
+                } else if (wait.timeout != null) {
+                    sent = q.send(message, type, wait.timeout);
+                } else {
+                    q.send(message, type);
+                    sent = true;
+                }
+                return sent ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
+            }
+        }
+    }
+
+    @Command(name = "receive", mixinStandardHelpOptions = true,
+            description = {"Receive one message; its bytes go to standard output.",
+                "T = 0: the first message; T > 0: the first of type T (with --except: the first not of type T);",
+                "T < 0: the first of the lowest type <= |T|."})
+    static final class Receive implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Target target;
+
+        @Option(names = "--type", paramLabel = "T", defaultValue = "0", description = "The selector (default 0: any).")
+        long type;
+
+        @Option(names = "--except", description = "The first message whose type is not T (MSG_EXCEPT; T > 0).")
+        boolean except;
+
+        @Option(names = "--max-size", paramLabel = "BYTES",
+                description = "Receive at most BYTES (default: msgmax); a longer message fails with E2BIG and stays queued.")
+        Integer maxSize;
+
+        @Option(names = "--truncate", description = "Cut a message longer than --max-size instead (MSG_NOERROR).")
+        boolean truncate;
+
+        @Mixin
+        MqCommand.Wait wait;
+
+        @Option(names = "--json", description = "Print {\"type\":T,\"data\":...} instead of the raw bytes.")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            wait.check();
+            TypeSelector selector = TypeSelector.of(type, except);
+            if (truncate) {
+                selector = selector.truncating();
+            }
+            if (maxSize != null && maxSize < 0) {
+                throw new IllegalArgumentException("--max-size must be 0 or more, got " + maxSize);
+            }
+            Optional<TypedMessage> got;
+            try (SysVMessageQueue q = target.open()) {
+                got = maxSize == null ? receive(q, selector) : receiveAtMost(q, selector, maxSize);
+            }
+            if (got.isEmpty()) {
+                return ExitCodes.WOULD_BLOCK;
+            }
+            Io io = Io.of(spec);
+            if (json) {
+                JsonLines lines = new JsonLines(io.out());
+                JsonGenerator g = lines.begin();
+                g.writeNumberProperty("type", got.get().type());
+                JsonLines.data(g, got.get().data());
+                lines.end();
+            } else {
+                io.out().write(got.get().data());
+            }
+            return ExitCodes.OK;
+        }
+
+        private Optional<TypedMessage> receive(SysVMessageQueue q, TypeSelector selector) throws IOException {
+            if (wait.nonblock) {
+                return q.tryReceive(selector);
+            } else if (wait.timeout != null) {
+                return q.receive(selector, wait.timeout);
+            }
+            return Optional.of(q.receive(selector));
+        }
+
+        private Optional<TypedMessage> receiveAtMost(SysVMessageQueue q, TypeSelector selector, int size)
+                throws IOException {
+            byte[] buffer = new byte[size];
+            Received got = new Received();
+            boolean received;
+            if (wait.nonblock) {
+                received = q.tryReceive(buffer, got, selector);
+            } else if (wait.timeout != null) {
+                received = q.receive(buffer, got, selector, wait.timeout);
+            } else {
+                q.receive(buffer, got, selector);
+                received = true;
+            }
+            return received ? Optional.of(new TypedMessage(got.type(), Arrays.copyOf(buffer, got.size())))
+                    : Optional.empty();
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a queue's state (msgctl IPC_STAT).")
+    static final class Info implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Target target;
+
+        @Option(names = "--json", description = "One JSON object: id, key, messages, bytes, max_bytes, last_send_pid,"
+                + " last_receive_pid, mode.")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            SysVMessageQueue.Status s;
+            int id;
+            try (SysVMessageQueue q = target.open()) {
+                s = q.stat();
+                id = q.id();
+            }
+            Io io = Io.of(spec);
+            String key = Converters.formatKey(s.key().value());
+            String mode = Converters.formatMode(s.modeBits());
+            if (json) {
+                JsonLines lines = new JsonLines(io.out());
+                JsonGenerator g = lines.begin();
+                g.writeNumberProperty("id", id);
+                g.writeStringProperty("key", key);
+                g.writeNumberProperty("messages", s.messages());
+                g.writeNumberProperty("bytes", s.bytes());
+                g.writeNumberProperty("max_bytes", s.maxBytes());
+                g.writeNumberProperty("last_send_pid", s.lastSendPid());
+                g.writeNumberProperty("last_receive_pid", s.lastReceivePid());
+                g.writeStringProperty("mode", mode);
+                lines.end();
+            } else {
+                io.println("id " + id);
+                io.println("key " + key);
+                io.println("messages " + s.messages());
+                io.println("bytes " + s.bytes());
+                io.println("max_bytes " + s.maxBytes());
+                io.println("last_send_pid " + s.lastSendPid());
+                io.println("last_receive_pid " + s.lastReceivePid());
+                io.println("mode " + mode);
+                io.println("owner_uid " + s.ownerUid());
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Remove the queue at once (msgctl IPC_RMID): its messages are lost, waiters get EIDRM.")
+    static final class Remove implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Override
+        public Integer call() throws IpcException {
+            try (SysVMessageQueue q = target.open()) {
+                q.remove();
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

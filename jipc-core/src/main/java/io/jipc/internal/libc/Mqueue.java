@@ -1,0 +1,121 @@
+package io.jipc.internal.libc;
+
+import static io.jipc.internal.libc.Libc.C_INT;
+import static io.jipc.internal.libc.Libc.C_LONG;
+import static io.jipc.internal.libc.Libc.C_POINTER;
+import static io.jipc.internal.libc.Libc.C_SIZE_T;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * {@code <mqueue.h>}: POSIX message queues. Raw results, {@code -errno} on failure.
+ *
+ * <p>On Linux an {@code mqd_t} is a file descriptor (pollable, close-on-exec from the kernel),
+ * so these wrappers take and return {@code int}.
+ */
+public final class Mqueue {
+    private Mqueue() {}
+
+    /** {@code struct mq_attr { long mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs; long __pad[4]; }}. */
+    public static final Libc.CStruct MQ_ATTR = Libc.struct("mqueue.h", "struct mq_attr",
+            C_LONG.withName("mq_flags"), C_LONG.withName("mq_maxmsg"), C_LONG.withName("mq_msgsize"),
+            C_LONG.withName("mq_curmsgs"), MemoryLayout.sequenceLayout(4, C_LONG).withName("__pad"));
+    public static final long MQ_ATTR_SIZE = MQ_ATTR.layout().byteSize();
+    public static final long MQ_FLAGS = MQ_ATTR.offset("mq_flags");
+    public static final long MQ_MAXMSG = MQ_ATTR.offset("mq_maxmsg");
+    public static final long MQ_MSGSIZE = MQ_ATTR.offset("mq_msgsize");
+    public static final long MQ_CURMSGS = MQ_ATTR.offset("mq_curmsgs");
+
+    /** Priorities are {@code 0 .. MQ_PRIO_MAX - 1} ({@code sysconf(_SC_MQ_PRIO_MAX)} on Linux). */
+    public static final int MQ_PRIO_MAX = 32768;
+
+    // mq_open is variadic: mode and attr go through the variadic ABI.
+    private static final MethodHandle MQ_OPEN = Libc.downcall("mq_open",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT, C_POINTER), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle MQ_UNLINK = Libc.downcall("mq_unlink", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final MethodHandle MQ_GETATTR = Libc.downcall("mq_getattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    private static final MethodHandle MQ_SETATTR = Libc.downcall("mq_setattr",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    // Normal (not critical) downcalls: jipc keeps its queues O_NONBLOCK, but a descriptor handed
+    // in from elsewhere, or changed through fd(), could block.
+    private static final MethodHandle MQ_SEND = Libc.downcall("mq_send",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT));
+    private static final MethodHandle MQ_RECEIVE = Libc.downcall("mq_receive",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER));
+
+    /**
+     * {@code mqd_t mq_open(const char *name, int oflag, mode_t mode, struct mq_attr *attr)};
+     * {@code attr} may be {@link MemorySegment#NULL} for the system defaults.
+     */
+    public static int mq_open(MemorySegment name, int oflag, int mode, MemorySegment attr) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MQ_OPEN.invokeExact(state, name, oflag, mode, attr);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int mq_unlink(const char *name)}. */
+    public static int mq_unlink(MemorySegment name) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MQ_UNLINK.invokeExact(state, name);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int mq_getattr(mqd_t mqdes, struct mq_attr *attr)}. */
+    public static int mq_getattr(int mqdes, MemorySegment attr) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MQ_GETATTR.invokeExact(state, mqdes, attr);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int mq_setattr(mqd_t mqdes, const struct mq_attr *newattr, struct mq_attr *oldattr)}. */
+    public static int mq_setattr(int mqdes, MemorySegment newAttr, MemorySegment oldAttr) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MQ_SETATTR.invokeExact(state, mqdes, newAttr, oldAttr);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len, unsigned int msg_prio)}. */
+    public static int mq_send(int mqdes, MemorySegment msg, long length, int priority) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MQ_SEND.invokeExact(state, mqdes, msg, length, priority);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code ssize_t mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int *msg_prio)};
+     * {@code priority} may be {@link MemorySegment#NULL}.
+     */
+    public static long mq_receive(int mqdes, MemorySegment msg, long length, MemorySegment priority) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) MQ_RECEIVE.invokeExact(state, mqdes, msg, length, priority);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+}

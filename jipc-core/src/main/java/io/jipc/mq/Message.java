@@ -1,0 +1,39 @@
+package io.jipc.mq;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A POSIX queue message with its priority: the convenience form of {@link PosixMessageQueue}'s
+ * receive (it allocates; the forms taking a buffer and a {@link Received} do not).
+ *
+ * @param priority 0 (lowest) to 32767; higher priorities are received first
+ * @param data     the payload (the record does not copy it)
+ */
+public record Message(int priority, byte[] data) {
+    public Message {
+        Objects.requireNonNull(data, "data");
+        PosixMessageQueue.checkPriority(priority);
+    }
+
+    /** The payload decoded as UTF-8 (malformed input replaced). */
+    public String text() {
+        return new String(data, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Message m && m.priority == priority && Arrays.equals(m.data, data);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * priority + Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+        return "Message[priority=" + priority + ", " + data.length + " bytes]";
+    }
+}

@@ -1,0 +1,56 @@
+package io.jipc.mq;
+
+/**
+ * What one receive delivered: the message's size, and its priority (POSIX queues) or type
+ * (System V queues). A mutable holder the caller creates once and passes to every receive, so
+ * that receiving in a loop allocates nothing:
+ * <pre>{@code
+ * Received got = new Received();
+ * ByteBuffer buf = ByteBuffer.allocateDirect(queue.messageSize());
+ * while (running) {
+ *     queue.receive(buf.clear(), got);
+ *     handle(buf.flip(), got.priority());
+ * }
+ * }</pre>
+ * Not thread-safe: give each receiving thread its own.
+ */
+public final class Received {
+    private int size;
+    private int priority;
+    private long type;
+
+    /** A holder with nothing received yet (size 0). */
+    public Received() {}
+
+    /** The size in bytes of the message last received into this holder. */
+    public int size() {
+        return size;
+    }
+
+    /** The priority of the POSIX message last received into this holder (0 for System V messages). */
+    public int priority() {
+        return priority;
+    }
+
+    /** The type of the System V message last received into this holder (0 for POSIX messages). */
+    public long type() {
+        return type;
+    }
+
+    void setPosix(int size, int priority) {
+        this.size = size;
+        this.priority = priority;
+        this.type = 0;
+    }
+
+    void setSysV(int size, long type) {
+        this.size = size;
+        this.priority = 0;
+        this.type = type;
+    }
+
+    @Override
+    public String toString() {
+        return "Received[size=" + size + ", priority=" + priority + ", type=" + type + "]";
+    }
+}

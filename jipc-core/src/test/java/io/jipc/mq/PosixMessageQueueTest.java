@@ -1,0 +1,528 @@
+package io.jipc.mq;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jipc.AlreadyExistsException;
+import io.jipc.IpcException;
+import io.jipc.IpcInterruptedException;
+import io.jipc.MessageTooLargeException;
+import io.jipc.NotFoundException;
+import io.jipc.ObjectClosedException;
+import io.jipc.internal.libc.Unistd;
+import io.jipc.poll.Poller;
+import io.jipc.poll.Readiness;
+import io.jipc.testing.CPeer;
+import io.jipc.testing.MqueueLeakProbe;
+import io.jipc.testing.Peer;
+import io.jipc.testing.PeerJvm;
+import io.jipc.testing.TestIpc;
+import io.jipc.testing.ThreadMeters;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PosixMessageQueueTest {
+    private static final Duration T = Duration.ofSeconds(30);
+
+    @BeforeAll
+    static void probe() {
+        MqueueLeakProbe.register();
+    }
+
+    private static PosixMessageQueue create(String what, int maxMessages, int messageSize) throws IpcException {
+        return PosixMessageQueue.createExclusively(TestIpc.name(what),
+                PosixMessageQueue.Options.defaults().withMaxMessages(maxMessages).withMessageSize(messageSize));
+    }
+
+    // ---------------------------------------------------------------- names and options
+
+    @Test
+    void namesAreCheckedBeforeAnyCall() {
+        assertThatThrownBy(() -> PosixMessageQueue.checkName("jobs"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not start with a slash")
+                .hasMessageContaining("one leading slash followed by 1 to 255 bytes");
+        assertThatThrownBy(() -> PosixMessageQueue.checkName("/a/b")).hasMessageContaining("slash after the first");
+        assertThatThrownBy(() -> PosixMessageQueue.checkName("/")).hasMessageContaining("empty");
+        assertThatThrownBy(() -> PosixMessageQueue.checkName("/..")).hasMessageContaining("reserved");
+        assertThatThrownBy(() -> PosixMessageQueue.checkName("/a\0b")).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> PosixMessageQueue.checkName("/" + "é".repeat(128)))
+                .hasMessageContaining("256 bytes after the slash, more than NAME_MAX 255");
+        PosixMessageQueue.checkName("/" + "x".repeat(255));
+        assertThatThrownBy(() -> PosixMessageQueue.openExisting("no-slash")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PosixMessageQueue.Options.defaults().withMaxMessages(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 for the system default");
+    }
+
+    @Test
+    void priorityAndTypeArgumentsAreChecked() throws Exception {
+        try (PosixMessageQueue q = create("prio-args", 2, 16)) {
+            assertThatThrownBy(() -> q.send(new byte[1], 32768)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("0..32767");
+            assertThatThrownBy(() -> q.send(new byte[1], -1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> q.receive(new byte[15], new Received()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("room for 15 bytes, less than the queue's message size 16");
+            q.unlink();
+        }
+    }
+
+    @Test
+    void createExclusivelyOpenExistingAndUnlink() throws Exception {
+        String name = TestIpc.name("lifecycle");
+        try (PosixMessageQueue q = PosixMessageQueue.createExclusively(name,
+                PosixMessageQueue.Options.defaults().withMaxMessages(3).withMessageSize(100))) {
+            assertThat(q.maxMessages()).isEqualTo(3);
+            assertThat(q.messageSize()).isEqualTo(100);
+            assertThat(q.fd().isCloseOnExec()).isTrue();
+            assertThat(q.fd().isNonBlocking()).isTrue();
+            assertThatThrownBy(() -> PosixMessageQueue.createExclusively(name)).isInstanceOf(AlreadyExistsException.class)
+                    .hasMessage("mq_open(" + name + "): File exists (EEXIST)");
+            try (PosixMessageQueue again = PosixMessageQueue.createOrOpen(name, PosixMessageQueue.Options.defaults()
+                    .withMaxMessages(7).withMessageSize(7))) {
+                assertThat(again.messageSize()).as("an existing queue keeps its sizes").isEqualTo(100);
+            }
+            try (Peer c = CPeer.start("mq_peer", "attr", name)) {
+                c.awaitSuccess(T);
+                assertThat(c.stdout().strip()).isEqualTo("3 100 0");
+            }
+            q.unlink();
+            assertThatThrownBy(() -> PosixMessageQueue.openExisting(name)).isInstanceOf(NotFoundException.class)
+                    .hasMessage("mq_open(" + name + "): No such file or directory (ENOENT)");
+            q.send("still works".getBytes(UTF_8), 0);
+            assertThat(q.receive().text()).isEqualTo("still works");
+        }
+        assertThatThrownBy(() -> PosixMessageQueue.unlink(name)).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void defaultSizesComeFromTheSystem() throws Exception {
+        try (PosixMessageQueue q = PosixMessageQueue.createExclusively(TestIpc.name("defaults"))) {
+            assertThat((long) q.maxMessages()).isEqualTo(MqueueLimits.defaultMaxMessages());
+            assertThat((long) q.messageSize()).isEqualTo(MqueueLimits.defaultMessageSize());
+            q.unlink();
+        }
+    }
+
+    @Test
+    void modeIsApplied() throws Exception {
+        String name = TestIpc.name("mode");
+        try (PosixMessageQueue q = PosixMessageQueue.createExclusively(name, PosixMessageQueue.Options.defaults()
+                .withMode(PosixFilePermissions.fromString("rw-r-----")))) {
+            Path mounted = Path.of("/dev/mqueue", name.substring(1));
+            if (Files.exists(mounted)) {
+                assertThat((Integer) Files.getAttribute(mounted, "unix:mode") & 0777).isEqualTo(0640);
+            }
+            try (PosixMessageQueue r = PosixMessageQueue.openExisting(name, PosixMessageQueue.Access.READ_ONLY)) {
+                assertThatThrownBy(() -> r.send(new byte[1], 0)).isInstanceOf(IpcException.class)
+                        .hasMessageContaining("queue opened read-only, not for sending (EBADF)");
+            }
+            q.unlink();
+        }
+    }
+
+    @Test
+    void theLeakProbeFindsAndRemovesAForgottenQueueWithoutAMount() throws Exception {
+        String name = TestIpc.name("forgotten");
+        PosixMessageQueue.createExclusively(name).close();
+        assertThat(new MqueueLeakProbe().removeLeftovers()).contains("POSIX queue " + name);
+        assertThatThrownBy(() -> PosixMessageQueue.openExisting(name)).isInstanceOf(NotFoundException.class);
+    }
+
+    // ---------------------------------------------------------------- with C peers
+
+    @Test
+    void cSenderPrioritiesArriveHighestFirstFifoWithinOne() throws Exception {
+        try (PosixMessageQueue q = create("c-to-java", 10, 64)) {
+            try (Peer c = CPeer.start("mq_peer", "send", q.name(), "1:low", "5:high-a", "3:mid", "5:high-b", "0:lowest")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(q.attributes().currentMessages()).isEqualTo(5);
+            List<String> got = new ArrayList<>();
+            Received r = new Received();
+            byte[] buf = new byte[64];
+            while (q.tryReceive(buf, r)) {
+                got.add(r.priority() + " " + new String(buf, 0, r.size(), UTF_8));
+            }
+            assertThat(got).containsExactly("5 high-a", "5 high-b", "3 mid", "1 low", "0 lowest");
+            q.unlink();
+        }
+    }
+
+    @Test
+    void javaSenderPrioritiesReachACReceiverInOrder() throws Exception {
+        try (PosixMessageQueue q = create("java-to-c", 10, 64); Arena a = Arena.ofConfined()) {
+            q.send("two".getBytes(UTF_8), 2);
+            q.send(ByteBuffer.wrap("nine".getBytes(UTF_8)), 9);
+            q.send(a.allocateFrom("zero", UTF_8).asSlice(0, 4), 0);
+            ByteBuffer direct = ByteBuffer.allocateDirect(16).put("nine-b".getBytes(UTF_8)).flip();
+            q.send(direct, 9);
+            assertThat(direct.hasRemaining()).isFalse();
+            q.send(new Message(32767, "max".getBytes(UTF_8)));
+            try (Peer c = CPeer.start("mq_peer", "receive", q.name(), "5")) {
+                c.awaitSuccess(T);
+                assertThat(c.stdout().lines()).containsExactly("32767 max", "9 nine", "9 nine-b", "2 two", "0 zero");
+            }
+            q.unlink();
+        }
+    }
+
+    @Test
+    void blockedReceiverWakesWhenACPeerSends() throws Exception {
+        try (PosixMessageQueue q = create("wake-on-send", 4, 32)) {
+            CompletableFuture<Message> got = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return q.receive();
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(200);
+            assertThat(got).isNotDone();
+            try (Peer c = CPeer.start("mq_peer", "send", q.name(), "7:hello")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo(new Message(7, "hello".getBytes(UTF_8)));
+            q.unlink();
+        }
+    }
+
+    @Test
+    void aCReceiverBlockedOnAnEmptyQueueGetsJavasMessage() throws Exception {
+        try (PosixMessageQueue q = create("c-waits", 4, 32); Peer c = CPeer.start("mq_peer", "wait", q.name())) {
+            c.awaitOutput("ready", T);
+            q.send("for-c".getBytes(UTF_8), 4);
+            c.awaitSuccess(T);
+            assertThat(c.stdout()).contains("4 for-c");
+            q.unlink();
+        }
+    }
+
+    @Test
+    void messageLargerThanTheQueueSizeIsEmsgsizeBothWays() throws Exception {
+        try (PosixMessageQueue q = create("emsgsize", 2, 64)) {
+            assertThatThrownBy(() -> q.send(new byte[65], 0)).isInstanceOf(MessageTooLargeException.class)
+                    .hasMessage("mq_send(" + q.name() + "): message of 65 bytes exceeds the queue's message size 64 (EMSGSIZE)");
+            try (Arena a = Arena.ofConfined()) {
+                assertThatThrownBy(() -> q.send(a.allocate(65), 0)).isInstanceOf(MessageTooLargeException.class);
+            }
+            q.send(new byte[64], 0);
+            try (Peer c = CPeer.start("mq_peer", "sendsize", q.name(), "65")) {
+                c.awaitSuccess(T);
+                assertThat(c.stdout().strip()).isEqualTo("EMSGSIZE");
+            }
+            q.unlink();
+        }
+    }
+
+    @Test
+    void fullQueueRefusesTrySendAndTimesOutTimedSend() throws Exception {
+        try (PosixMessageQueue q = create("full", 2, 16)) {
+            assertThat(q.trySend("1".getBytes(UTF_8), 0)).isTrue();
+            assertThat(q.trySend("2".getBytes(UTF_8), 0)).isTrue();
+            assertThat(q.trySend("3".getBytes(UTF_8), 0)).as("EAGAIN is a plain no").isFalse();
+            assertThat(q.awaitSpace(Duration.ZERO)).isFalse();
+            long start = System.nanoTime();
+            assertThat(q.send("3".getBytes(UTF_8), 0, Duration.ofMillis(300))).isFalse();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+            try (Peer c = CPeer.start("mq_peer", "sendsize", q.name(), "1")) {
+                c.awaitSuccess(T);
+                assertThat(c.stdout().strip()).as("a C sender sees the same full queue").isEqualTo("EAGAIN");
+            }
+            // A blocked sender proceeds once a C receiver makes room.
+            CompletableFuture<Boolean> sent = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return q.send("3".getBytes(UTF_8), 0, Duration.ofSeconds(20));
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(100);
+            try (Peer c = CPeer.start("mq_peer", "receive", q.name(), "1")) {
+                c.awaitSuccess(T);
+                assertThat(c.stdout().strip()).isEqualTo("0 1");
+            }
+            assertThat(sent.get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(q.attributes().currentMessages()).isEqualTo(2);
+            q.unlink();
+        }
+    }
+
+    @Test
+    void emptyQueueTryReceiveIsFalseAndTimedReceiveTimesOut() throws Exception {
+        try (PosixMessageQueue q = create("empty", 2, 16)) {
+            assertThat(q.tryReceive()).isEmpty();
+            assertThat(q.tryReceive(new byte[16], new Received())).isFalse();
+            assertThat(q.awaitMessage(Duration.ZERO)).isFalse();
+            long start = System.nanoTime();
+            assertThat(q.receive(Duration.ofMillis(250))).isEmpty();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
+            q.send("x".getBytes(UTF_8), 1);
+            assertThat(q.awaitMessage(Duration.ZERO)).as("readiness, without consuming").isTrue();
+            assertThat(q.attributes().currentMessages()).isEqualTo(1);
+            q.unlink();
+        }
+    }
+
+    @Test
+    void awaitMessageWakesWhenACPeerSends() throws Exception {
+        try (PosixMessageQueue q = create("await", 2, 16)) {
+            CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return q.awaitMessage(Duration.ofSeconds(20));
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(100);
+            assertThat(ready).isNotDone();
+            try (Peer c = CPeer.start("mq_peer", "send", q.name(), "3:ping")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(ready.get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(q.tryReceive()).contains(new Message(3, "ping".getBytes(UTF_8)));
+            q.unlink();
+        }
+    }
+
+    @Test
+    void aPollerReportsWhichQueueHasAMessageAndWhichHasRoom() throws Exception {
+        try (PosixMessageQueue quiet = create("poll-quiet", 1, 16); PosixMessageQueue busy = create("poll-busy", 1, 16);
+             Poller poller = Poller.create()) {
+            poller.register(quiet, Set.of(Readiness.READ), quiet);
+            Poller.Registration busyReg = poller.register(busy, Set.of(Readiness.READ), busy);
+            assertThat(poller.poll(Duration.ofMillis(50))).as("both empty").isZero();
+            CompletableFuture<Integer> polled = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return poller.poll(Duration.ofSeconds(20));
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(100);
+            assertThat(polled).isNotDone();
+            try (Peer c = CPeer.start("mq_peer", "send", busy.name(), "6:job")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(polled.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(poller.ready(0).attachment()).isSameAs(busy);
+            assertThat(poller.ready(0).isReadable()).isTrue();
+            // Level-triggered: still readable until received; full, so not writable.
+            busyReg.setInterest(Set.of(Readiness.READ, Readiness.WRITE));
+            assertThat(poller.pollNow()).isEqualTo(1);
+            assertThat(poller.ready(0).isWritable()).isFalse();
+            assertThat(busy.tryReceive()).contains(new Message(6, "job".getBytes(UTF_8)));
+            assertThat(poller.pollNow()).isEqualTo(1);
+            assertThat(poller.ready(0).isReadable()).isFalse();
+            assertThat(poller.ready(0).isWritable()).as("room again").isTrue();
+            quiet.unlink();
+            busy.unlink();
+        }
+    }
+
+    @Test
+    void closeWakesABlockedReceiver() throws Exception {
+        PosixMessageQueue q = create("close-wakes", 2, 16);
+        try {
+            CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
+                try {
+                    q.receive();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(100);
+            q.close();
+            assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
+                    .hasMessage("mq_receive(" + q.name() + "): object is closed");
+            assertThatThrownBy(() -> q.trySend(new byte[1], 0)).isInstanceOf(ObjectClosedException.class);
+        } finally {
+            PosixMessageQueue.unlink(q.name());
+        }
+    }
+
+    @Test
+    void interruptWakesABlockedReceiverWithin100ms() throws Exception {
+        try (PosixMessageQueue q = create("interrupt", 2, 16)) {
+            // Best of three: the contract is about jipc, not about a loaded machine's scheduler.
+            long best = Long.MAX_VALUE;
+            for (int i = 0; i < 3 && best >= TimeUnit.MILLISECONDS.toNanos(100); i++) {
+                best = Math.min(best, interruptLatency(() -> q.receive()));
+            }
+            assertThat(best).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+            q.send("after".getBytes(UTF_8), 0);
+            assertThat(q.receive().text()).as("the queue stays usable").isEqualTo("after");
+            q.unlink();
+        }
+    }
+
+    interface Blocking {
+        Object call() throws Exception;
+    }
+
+    /** Nanoseconds from Thread.interrupt() to the blocked call throwing IpcInterruptedException. */
+    static long interruptLatency(Blocking call) throws Exception {
+        AtomicReference<Thread> waiter = new AtomicReference<>();
+        CompletableFuture<Long> thrownAt = CompletableFuture.supplyAsync(() -> {
+            waiter.set(Thread.currentThread());
+            try {
+                call.call();
+                throw new AssertionError("returned");
+            } catch (IpcInterruptedException e) {
+                long at = System.nanoTime();
+                assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+                return at;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, r -> Thread.ofPlatform().start(r));
+        Thread.sleep(150);
+        long start = System.nanoTime();
+        waiter.get().interrupt();
+        return thrownAt.get(10, TimeUnit.SECONDS) - start;
+    }
+
+    // ---------------------------------------------------------------- a second JVM
+
+    @Test
+    void anotherJvmReceivesWithPriorities() throws Exception {
+        try (PosixMessageQueue q = create("jvm", 8, 128)) {
+            try (Peer p = PeerJvm.start(MqueuePeer.class, "receive", q.name(), "3")) {
+                p.awaitOutput("ready", T);
+                q.send("a".getBytes(UTF_8), 1);
+                q.send("b".getBytes(UTF_8), 8);
+                q.send("c".getBytes(UTF_8), 4);
+                p.awaitSuccess(T);
+                // The peer starts receiving at once, so the first may overtake; the rest are in priority order.
+                assertThat(p.stdout().lines().filter(l -> !l.equals("ready"))).hasSize(3)
+                        .containsExactlyInAnyOrder("1 a", "8 b", "4 c");
+            }
+            for (int i = 0; i < 3; i++) {
+                q.send(("m" + i).getBytes(UTF_8), i);
+            }
+            try (Peer p = PeerJvm.start(MqueuePeer.class, "receive", q.name(), "3")) {
+                p.awaitSuccess(T);
+                assertThat(p.stdout().lines().filter(l -> !l.equals("ready"))).containsExactly("2 m2", "1 m1", "0 m0");
+            }
+            q.unlink();
+        }
+    }
+
+    // ---------------------------------------------------------------- limits
+
+    @Test
+    void refusedAttributesNameTheLimitAndItsValue() throws Exception {
+        String name = TestIpc.name("limits");
+        // Beyond the hard limit: EINVAL whatever the process's capabilities.
+        assertThatThrownBy(() -> PosixMessageQueue.createExclusively(name,
+                PosixMessageQueue.Options.defaults().withMaxMessages(100_000).withMessageSize(16)))
+                .isInstanceOf(IpcException.class)
+                .hasMessage("mq_open(" + name + "): max_messages 100000 exceeds the kernel's hard limit 65536 (HARD_MSGMAX)"
+                        + " (EINVAL)");
+        assertThatThrownBy(() -> PosixMessageQueue.openExisting(name)).isInstanceOf(NotFoundException.class);
+    }
+
+    /**
+     * The sysctl and rlimit refusals, from a peer JVM without CAP_SYS_RESOURCE (when this runs
+     * as root) and with a small RLIMIT_MSGQUEUE, so that both limits surely apply.
+     */
+    @Test
+    void sysctlAndRlimitRefusalsFromAnUnprivilegedPeer() throws Exception {
+        MqueueLimits.Snapshot s = MqueueLimits.Snapshot.read();
+        for (String tool : List.of("/usr/bin/setpriv", "/usr/bin/prlimit")) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                org.junit.jupiter.api.Assumptions.abort("needs " + tool + " to drop CAP_SYS_RESOURCE and lower RLIMIT_MSGQUEUE");
+            }
+        }
+        long maxmsg = Math.min(s.msgMax(), 10);
+        long msgsize = Math.min(s.msgsizeMax(), 8192);
+        long rlimit = maxmsg * msgsize / 2;
+        String overSysctl = TestIpc.name("unpriv");
+        String overRlimit = TestIpc.name("rlimit");
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/prlimit", "--msgqueue=" + rlimit + ":" + rlimit));
+        if (Unistd.getuid() == 0) {
+            cmd.addAll(List.of("/usr/bin/setpriv", "--inh-caps=-sys_resource", "--bounding-set=-sys_resource"));
+        }
+        cmd.addAll(List.of(PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), MqueuePeer.class.getName(),
+                "create", overSysctl, String.valueOf(s.msgMax() + 1), "16",
+                "create", overRlimit, String.valueOf(maxmsg), String.valueOf(msgsize)));
+        try (Peer p = Peer.start("MqueuePeer", cmd)) {
+            p.awaitSuccess(T);
+            assertThat(p.stdout().lines()).containsExactly(
+                    "mq_open(" + overSysctl + "): max_messages " + (s.msgMax() + 1) + " exceeds msg_max = " + s.msgMax()
+                            + " (/proc/sys/fs/mqueue/msg_max; only CAP_SYS_RESOURCE lifts it, up to 65536) (EINVAL)",
+                    "mq_open(" + overRlimit + "): the queue needs at least " + maxmsg * msgsize + " bytes (max_messages "
+                            + maxmsg + " x message_size " + msgsize + ", plus kernel bookkeeping) and RLIMIT_MSGQUEUE is "
+                            + rlimit + " bytes for all queues of this user together (ulimit -q) (EMFILE)");
+        }
+    }
+
+    @Test
+    void limitTextsForEveryRefusal() {
+        var s = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 20);
+        assertThat(MqueueLimits.explain(22, 11, 9000, s)).isEqualTo(
+                "max_messages 11 exceeds msg_max = 10 (/proc/sys/fs/mqueue/msg_max; only CAP_SYS_RESOURCE lifts it, up to"
+                        + " 65536); message_size 9000 exceeds msgsize_max = 8192 (/proc/sys/fs/mqueue/msgsize_max; only"
+                        + " CAP_SYS_RESOURCE lifts it, up to 16777216)");
+        assertThat(MqueueLimits.explain(22, 0, 9000, s)).as("0 is the default, 10, which is within msg_max")
+                .startsWith("message_size 9000 exceeds msgsize_max = 8192");
+        assertThat(MqueueLimits.explain(22, 10, 20_000_000, s))
+                .isEqualTo("message_size 20000000 exceeds the kernel's hard limit 16777216 (HARD_MSGSIZEMAX)");
+        assertThat(MqueueLimits.explain(28, 10, 10, s)).isEqualTo(
+                "the system already has queues_max = 256 queues (/proc/sys/fs/mqueue/queues_max; processes with"
+                        + " CAP_SYS_RESOURCE are exempt)");
+        assertThat(MqueueLimits.explain(24, 200, 8192, s)).startsWith(
+                "the queue needs at least 1638400 bytes (max_messages 200 x message_size 8192, plus kernel bookkeeping)"
+                        + " and RLIMIT_MSGQUEUE is 819200 bytes");
+        var outOfFds = new MqueueLimits.Snapshot(10, 8192, 10, 8192, 256, 819200, 1024, 1024);
+        assertThat(MqueueLimits.explain(24, 1, 1, outOfFds))
+                .isEqualTo("no free descriptor: the process has 1024 open and RLIMIT_NOFILE is 1024");
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    @Test
+    void sendAndReceiveInALoopAllocateNothing() throws Exception {
+        try (PosixMessageQueue q = create("alloc", 4, 64); Arena a = Arena.ofConfined()) {
+            byte[] array = new byte[64];
+            ByteBuffer heap = ByteBuffer.allocate(64);
+            ByteBuffer direct = ByteBuffer.allocateDirect(64);
+            MemorySegment native64 = a.allocate(64);
+            Received got = new Received();
+            Duration second = Duration.ofSeconds(1); // made here: the test must not allocate either
+            Runnable round = () -> {
+                try {
+                    q.send(array, 1);
+                    q.receive(array, got);
+                    q.trySend(heap.clear().limit(32), 2);
+                    q.receive(heap.clear(), got, second);
+                    q.send(direct.clear().limit(16), 3, second);
+                    q.tryReceive(direct.clear(), got);
+                    q.send(native64, 4);
+                    q.receive(native64, got);
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            };
+            long allocated = ThreadMeters.allocatedBytes(round, 20_000);
+            assertThat(got.priority()).isEqualTo(4);
+            assertThat(allocated).as("bytes allocated by 20000 rounds of 8 calls").isLessThan(20_000);
+            q.unlink();
+        }
+    }
+}

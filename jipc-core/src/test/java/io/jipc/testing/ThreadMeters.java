@@ -1,0 +1,70 @@
+package io.jipc.testing;
+
+import java.lang.reflect.Method;
+
+/**
+ * Per-thread CPU time and allocated bytes, for tests that assert "a waiting thread burns no CPU"
+ * and "a loop allocates nothing" (instead of timing anything).
+ *
+ * <p>Reads the JDK's {@code ThreadMXBean} reflectively: the tests are compiled into module {@code
+ * io.jipc}, which does not (and should not) read {@code java.management}.
+ */
+public final class ThreadMeters {
+    private ThreadMeters() {}
+
+    private static final Object MX;
+    private static final Method CPU_TIME;
+    private static final Method ALLOCATED;
+
+    static {
+        try {
+            Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
+            MX = factory.getMethod("getThreadMXBean").invoke(null);
+            CPU_TIME = Class.forName("java.lang.management.ThreadMXBean").getMethod("getCurrentThreadCpuTime");
+            ALLOCATED = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** CPU time (user + system) the calling thread has used, in nanoseconds. */
+    public static long currentThreadCpuNanos() {
+        try {
+            return (long) CPU_TIME.invoke(MX);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Bytes the calling thread has allocated on the heap so far. */
+    public static long currentThreadAllocatedBytes() {
+        try {
+            return (long) ALLOCATED.invoke(MX, Thread.currentThread().threadId());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Bytes the calling thread allocates running {@code body} {@code n} times once the JIT has
+     * compiled it: after {@code n} warm-up runs, the least of up to five measured windows of
+     * {@code n} runs (stopping at the first that allocates nothing). Until C2 compiles a path,
+     * the interpreter and C1 allocate where compiled code does not, and on a loaded machine the
+     * compiler may lag behind the warm-up; a path that really allocates does so in every window.
+     * The meter itself allocates a little (boxing through reflection); callers allow a small slack.
+     */
+    public static long allocatedBytes(Runnable body, int n) {
+        for (int i = 0; i < n; i++) {
+            body.run();
+        }
+        long least = Long.MAX_VALUE;
+        for (int window = 0; window < 5 && least > 0; window++) {
+            long before = currentThreadAllocatedBytes();
+            for (int i = 0; i < n; i++) {
+                body.run();
+            }
+            least = Math.min(least, currentThreadAllocatedBytes() - before);
+        }
+        return least;
+    }
+}
