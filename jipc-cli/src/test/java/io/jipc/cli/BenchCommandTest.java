@@ -52,6 +52,32 @@ class BenchCommandTest {
         assertThat(svg).startsWith("<?xml").contains("<svg").contains("pipe, 64 B").contains("fifo, 1 KiB");
     }
 
+    /**
+     * The JDK's rows sit beside jipc's and C's where the JDK has the mechanism; tcp, which jipc
+     * does not have, has the JDK's and C's alone.
+     */
+    @Test
+    void theJdksRowsComeBetweenJipcAndC() {
+        CliRun r = CliRun.run("bench", "--mechanisms", "unix-stream,tcp", "--size", "64", "--messages", "200",
+                "--rounds", "1", "--json", "--cache-dir", CACHE);
+        assertThat(r.status()).as(r.stderr()).isEqualTo(ExitCodes.OK);
+        List<String> keys = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            Matcher m = JSON_LINE.matcher(line);
+            assertThat(m.matches()).as("cli.md's JSON line: %s", line).isTrue();
+            keys.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
+        }
+        assertThat(keys).containsExactly("unix-stream 64 jipc", "unix-stream 64 jdk", "unix-stream 64 c",
+                "tcp 64 jdk", "tcp 64 c");
+
+        CliRun table = CliRun.run("bench", "--mechanisms", "unix-stream", "--size", "64", "--messages", "200",
+                "--rounds", "1", "--cache-dir", CACHE);
+        assertThat(table.status()).as(table.stderr()).isEqualTo(ExitCodes.OK);
+        for (String row : List.of("jipc ", "jdk ", "c ", "jipc/c ", "jdk/c ", "jipc/jdk ")) {
+            assertThat(table.stdout().lines().filter(l -> l.trim().startsWith(row)).count()).as(row).isEqualTo(1);
+        }
+    }
+
     @Test
     void theTableShowsEachImplementationAndTheRatio(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("bench.html");
