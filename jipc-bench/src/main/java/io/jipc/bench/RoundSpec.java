@@ -20,15 +20,16 @@ public record RoundSpec(int size, int pingWarmup, int pingCount, int streamWarmu
 
     /**
      * The default round at {@code size}, sized so that {@code jipc bench} of every mechanism takes
-     * about a minute: 5,000 timed ping-pongs up to 4 KiB (2,000 above), enough for a p99.9, and
-     * 30,000 streamed messages (at most 128 MiB, at least 1,000 messages), a tenth of a second or
-     * two of streaming; a tenth of each as warm-up. Ratios stay trustworthy because rounds
-     * alternate: each is a median of per-round ratios.
+     * about a minute: 4,000 timed ping-pongs up to 4 KiB (1,000 above) and 20,000 streamed
+     * messages (at most 64 MiB, at least 500 messages), about a tenth of a second of each on this
+     * kind of machine; a tenth of each as warm-up. Ratios stay trustworthy because rounds
+     * alternate and each ratio is a median of per-round ratios; {@code --messages} buys
+     * steadier tails.
      */
     public static RoundSpec defaults(int size) {
         checkSize(size);
-        int ping = size <= 4096 ? 5_000 : 2_000;
-        int stream = (int) Math.max(1_000, Math.min(30_000, (128L << 20) / size));
+        int ping = size <= 4096 ? 4_000 : 1_000;
+        int stream = (int) Math.max(500, Math.min(20_000, (64L << 20) / size));
         return new RoundSpec(size, ping / 10, ping, stream / 10, stream);
     }
 

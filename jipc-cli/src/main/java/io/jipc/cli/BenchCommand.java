@@ -47,8 +47,8 @@ final class BenchCommand implements Callable<Integer> {
     List<String> sizes;
 
     @Option(names = "--messages", paramLabel = "N",
-            description = "Round trips and streamed messages per round (default: 5000 round trips and up to 30000"
-                    + " messages, fewer for large sizes).")
+            description = "Round trips and streamed messages per round (default: 4000 round trips and up to 20000"
+                    + " messages, fewer above 4 KiB).")
     Integer messages;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
