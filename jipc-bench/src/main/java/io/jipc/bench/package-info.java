@@ -1,6 +1,7 @@
 /**
  * The cross-process benchmark harness behind {@code jipc bench}: each mechanism between this JVM
- * and a peer JVM through jipc, against the same exchange between two C processes.
+ * and a peer JVM through jipc (and through the JDK's channels where the JDK has the mechanism),
+ * against the same exchange between two C processes.
  *
  * <pre>{@code
  * Harness.Options options = new Harness.Options(List.of(Mechanisms.byName("pipe")), List.of(64),
