@@ -316,5 +316,10 @@ public final class Fd implements AutoCloseable {
     static {
         // Touch the libc layer early so a missing symbol fails here, not on a hot path.
         Libc.callState();
+        // The first exception built in a JVM pays for class loading and the string-concatenation
+        // bootstrap, tens of milliseconds under load: pay it now, not when a blocked thread is
+        // interrupted or its object closed, which must be answered within 100 ms.
+        new IpcInterruptedException("poll", "warm-up").getMessage();
+        new ObjectClosedException("poll", "warm-up").getMessage();
     }
 }

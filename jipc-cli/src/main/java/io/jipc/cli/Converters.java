@@ -1,9 +1,9 @@
 package io.jipc.cli;
 
+import io.jipc.Perms;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,23 +60,12 @@ public final class Converters {
 
     /** The rwx bits of a mode as Java permissions (set-id and sticky bits have no Java name). */
     public static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ,
-        };
-        for (int bit = 0; bit < order.length; bit++) {
-            if ((mode & (1 << bit)) != 0) {
-                perms.add(order[bit]);
-            }
-        }
-        return perms;
+        return Perms.fromMode(mode);
     }
 
     /** A mode printed as cli.md's JSON shows it: {@code "0600"}. */
     public static String formatMode(int mode) {
-        return String.format("%04o", mode & 07777);
+        return Perms.octal(mode);
     }
 
     /** A System V key, decimal or {@code 0x} hex, any 32-bit value. */

@@ -22,17 +22,22 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = JipcCommand.Version.class,
         description = "Every classic Linux IPC mechanism, from the shell.",
-        synopsisSubcommandLabel = "COMMAND",
-        subcommands = {
+        synopsisSubcommandLabel = "COMMAND")
+public final class JipcCommand implements Runnable {
+    /**
+     * Every subcommand, in the order help lists them. Registered by {@link #commandLine}, not by
+     * the annotation: picocli reflects over every class it is given, and a command line needs only
+     * its own subtree (this halves the start-up of {@code jipc mq send}).
+     */
+    static final List<Class<?>> COMMANDS = List.of(
             HelpCommand.class,
             CompletionCommand.class,
             FifoCommand.class,
             MqCommand.class,
             SockCommand.class,
             SysvMsgCommand.class,
-            BenchCommand.class,
-        })
-public final class JipcCommand implements Runnable {
+            BenchCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -63,20 +68,35 @@ public final class JipcCommand implements Runnable {
     }
 
     static int execute(Io io, String[] args) {
-        CommandLine cli = commandLine(io);
+        CommandLine cli = commandLine(io, args);
         int status = cli.execute(args);
         io.flush();
         return status;
     }
 
-    /** The command tree with jipc's error handling; subcommands come from the annotation above. */
-    static CommandLine commandLine(Io io) {
+    /**
+     * The command tree with jipc's error handling, holding the subcommand {@code args} names, or
+     * all of them when the line asks for help, completion, or names no known command (so that
+     * help and "did you mean" see them all).
+     */
+    static CommandLine commandLine(Io io, String[] args) {
         CommandLine cli = new CommandLine(new JipcCommand(io));
+        String named = args.length > 0 && !args[0].startsWith("-") ? args[0] : null;
+        boolean versionOnly = args.length == 1 && (args[0].equals("-V") || args[0].equals("--version"));
+        boolean known = named != null && !named.equals("help") && !named.equals("completion")
+                && COMMANDS.stream().anyMatch(c -> nameOf(c).equals(named));
+        if (!versionOnly) {
+            for (Class<?> c : COMMANDS) {
+                if (!known || nameOf(c).equals(named)) {
+                    cli.addSubcommand(c);
+                }
+            }
+        }
         PrintStream err = io.err();
         cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(io.out(), StandardCharsets.UTF_8), true));
         cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
-        cli.setParameterExceptionHandler((ex, args) -> {
+        cli.setParameterExceptionHandler((ex, unmatched) -> {
             err.println("jipc: " + ex.getMessage());
             CommandLine c = ex.getCommandLine();
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
@@ -110,8 +130,7 @@ public final class JipcCommand implements Runnable {
         }
     }
 
-    /** The subcommand names, for tests of the command tree. */
-    static List<String> commandNames(Io io) {
-        return List.copyOf(commandLine(io).getSubcommands().keySet());
+    private static String nameOf(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
     }
 }

@@ -64,7 +64,7 @@ class FifoCommandTest {
 
         r = CliRun.run("fifo", "create", p(), "--mode", "4755");
         assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.stderr()).isEqualTo("jipc: --mode for a FIFO takes permission bits only (0 to 0777), got 4755\n");
+        assertThat(r.stderr()).isEqualTo("jipc: --mode for a FIFO takes permission bits only (0 to 0777), got 04755\n");
         assertThat(CliRun.run("fifo", "create", p(), "--mode", "9").status()).isEqualTo(ExitCodes.USAGE);
 
         Files.writeString(path, "not a fifo");

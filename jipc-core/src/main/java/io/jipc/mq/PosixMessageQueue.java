@@ -6,7 +6,7 @@ import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.MessageTooLargeException;
 import io.jipc.internal.Deadline;
-import io.jipc.internal.Modes;
+import io.jipc.Perms;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
@@ -122,7 +122,7 @@ public final class PosixMessageQueue implements FdBacked {
 
         /** System default sizes, mode 0600, read-write. */
         public static Options defaults() {
-            return new Options(0, 0, Modes.DEFAULT, Access.READ_WRITE);
+            return new Options(0, 0, Perms.DEFAULT, Access.READ_WRITE);
         }
 
         /** At most {@code n} messages queued at once (mq_maxmsg). */
@@ -241,7 +241,7 @@ public final class PosixMessageQueue implements FdBacked {
                 attr.set(ValueLayout.JAVA_LONG, Mqueue.MQ_MSGSIZE, msgsize != 0 ? msgsize : MqueueLimits.defaultMessageSize());
             }
             int flags = o.access().flag | createFlags | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC;
-            int mqd = Mqueue.mq_open(a.allocateFrom(name), flags, Modes.toBits(o.mode()), attr);
+            int mqd = Mqueue.mq_open(a.allocateFrom(name), flags, Perms.toMode(o.mode()), attr);
             if (mqd < 0) {
                 throw MqueueLimits.openError(name, -mqd, creating, maxmsg, msgsize, o.access().text);
             }

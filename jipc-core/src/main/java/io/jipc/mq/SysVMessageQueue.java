@@ -7,7 +7,7 @@ import io.jipc.IpcKey;
 import io.jipc.ObjectClosedException;
 import io.jipc.ObjectRemovedException;
 import io.jipc.internal.Deadline;
-import io.jipc.internal.Modes;
+import io.jipc.Perms;
 import io.jipc.internal.ProcFiles;
 import io.jipc.internal.SignalWaker;
 import io.jipc.internal.libc.Ipc;
@@ -84,7 +84,7 @@ public final class SysVMessageQueue implements AutoCloseable {
                          int ownerUid, int ownerGid, int creatorUid, int creatorGid, Set<PosixFilePermission> mode) {
         /** The permissions as octal bits, e.g. {@code 0600} = 384. */
         public int modeBits() {
-            return Modes.toBits(mode);
+            return Perms.toMode(mode);
         }
     }
 
@@ -136,22 +136,22 @@ public final class SysVMessageQueue implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man2/msgget.2.html">msgget(2)</a>
      */
     public static SysVMessageQueue createExclusively(IpcKey key) throws IpcException {
-        return createExclusively(key, Modes.DEFAULT);
+        return createExclusively(key, Perms.DEFAULT);
     }
 
     /** Creates a new queue with the given permissions, failing if one exists for {@code key}. */
     public static SysVMessageQueue createExclusively(IpcKey key, Set<PosixFilePermission> mode) throws IpcException {
-        return get(key, Ipc.IPC_CREAT | Ipc.IPC_EXCL | Modes.toBits(mode));
+        return get(key, Ipc.IPC_CREAT | Ipc.IPC_EXCL | Perms.toMode(mode));
     }
 
     /** Opens the queue for {@code key}, creating it with mode 0600 if there is none ({@code IPC_CREAT}). */
     public static SysVMessageQueue createOrOpen(IpcKey key) throws IpcException {
-        return createOrOpen(key, Modes.DEFAULT);
+        return createOrOpen(key, Perms.DEFAULT);
     }
 
     /** Opens the queue for {@code key}, creating it with the given permissions if there is none. */
     public static SysVMessageQueue createOrOpen(IpcKey key, Set<PosixFilePermission> mode) throws IpcException {
-        return get(key, Ipc.IPC_CREAT | Modes.toBits(mode));
+        return get(key, Ipc.IPC_CREAT | Perms.toMode(mode));
     }
 
     /**
@@ -244,7 +244,7 @@ public final class SysVMessageQueue implements AutoCloseable {
                     Instant.ofEpochSecond(ds.get(ValueLayout.JAVA_LONG, Msg.MSG_CTIME)),
                     ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_UID), ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_GID),
                     ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_CUID), ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_CGID),
-                    Modes.fromBits(ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_MODE)));
+                    Perms.fromMode(ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_MODE)));
         }
     }
 
@@ -264,7 +264,7 @@ public final class SysVMessageQueue implements AutoCloseable {
 
     /** Sets the queue's permissions ({@code msg_perm.mode} by {@code msgctl(IPC_SET)}); owner or creator only. */
     public void setMode(Set<PosixFilePermission> mode) throws IpcException {
-        set(-1, Modes.toBits(mode));
+        set(-1, Perms.toMode(mode));
     }
 
     private void set(long maxBytes, int mode) throws IpcException {

@@ -3,6 +3,7 @@ package io.jipc.pipe;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
+import io.jipc.Perms;
 import io.jipc.IpcInterruptedException;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.libc.Fcntl;
@@ -102,7 +103,7 @@ public final class Fifo {
      * @throws io.jipc.AlreadyExistsException if the path exists (EEXIST)
      */
     public static Fifo createExclusively(Path path, Set<PosixFilePermission> permissions) throws IpcException {
-        return create(path, mode(permissions), false);
+        return create(path, Perms.toMode(permissions), false);
     }
 
     /**
@@ -122,7 +123,7 @@ public final class Fifo {
      * @throws IpcException EEXIST, saying what it is, if something other than a FIFO is there
      */
     public static Fifo createOrOpen(Path path, Set<PosixFilePermission> permissions) throws IpcException {
-        return create(path, mode(permissions), true);
+        return create(path, Perms.toMode(permissions), true);
     }
 
     /**
@@ -170,16 +171,6 @@ public final class Fifo {
             }
             throw IpcException.of("mkfifo", label, -r);
         }
-    }
-
-    /** The mode bits for a permission set (read/write/execute for owner, group, others). */
-    static int mode(Set<PosixFilePermission> permissions) {
-        Objects.requireNonNull(permissions, "permissions");
-        int m = 0;
-        for (PosixFilePermission p : permissions) {
-            m |= 0400 >> p.ordinal();
-        }
-        return m;
     }
 
     /** Where the FIFO is. */

@@ -6,6 +6,7 @@ import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.Deadline;
+import io.jipc.internal.libc.Ioctl;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
@@ -472,7 +473,7 @@ final class MessageIo {
                     return r;
                 }
                 if (r == 0) {
-                    return stream || (seqpacket && peerClosed(n)) ? EOF : 0;
+                    return stream || (seqpacket && endOfStream(n)) ? EOF : 0;
                 }
                 if (r == -EINTR) {
                     continue;
@@ -490,17 +491,23 @@ final class MessageIo {
     }
 
     /**
-     * After a seqpacket receive of 0 bytes: an empty record, or the end? The peer has closed when
-     * poll reports POLLRDHUP and nothing is left to read.
+     * Whether a zero-length SEQPACKET read was the end of the stream rather than an empty message.
+     * The kernel returns 0 for both, with the same flags; this calls it the end only when the peer
+     * has shut down (POLLRDHUP) and nothing more is queued (FIONREAD 0). An empty message sent
+     * last, just before the peer closed, stays indistinguishable from the end, as it is in C.
      */
-    private boolean peerClosed(int n) {
+    private boolean endOfStream(int n) {
         MemorySegment p = pollFd;
         p.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
         p.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, (short) (Poll.POLLIN | Poll.POLLRDHUP));
         p.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS, (short) 0);
         int r = Poll.poll(p, 1, 0);
         short re = p.get(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS);
-        return r > 0 && (re & Poll.POLLRDHUP) != 0;
+        if (r <= 0 || (re & Poll.POLLRDHUP) == 0) {
+            return false;
+        }
+        // The pollfd's memory is free again: it takes FIONREAD's int.
+        return Ioctl.ioctl(n, Ioctl.FIONREAD, p) == 0 && p.get(ValueLayout.JAVA_INT, 0) == 0;
     }
 
     // =================================================================== recvmsg
@@ -585,7 +592,7 @@ final class MessageIo {
                 UnixAddress sender = wantSender
                         ? UnixAddress.decode(addr, hdr.get(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN))
                         : UnixAddress.unnamed();
-                boolean eof = r == 0 && len > 0 && (stream || (seqpacket && peerClosedNow()));
+                boolean eof = r == 0 && len > 0 && (stream || (seqpacket && endOfStreamNow()));
                 return new ReceivedMessage(stored, r, eof, (msgFlags & Socket.MSG_TRUNC) != 0,
                         (msgFlags & Socket.MSG_CTRUNC) != 0, credentials, sender, fds);
             } catch (RuntimeException | Error e) {
@@ -599,10 +606,10 @@ final class MessageIo {
         }
     }
 
-    private boolean peerClosedNow() throws IpcException {
+    private boolean endOfStreamNow() throws IpcException {
         int n = fd.acquire("poll");
         try {
-            return peerClosed(n);
+            return endOfStream(n);
         } finally {
             fd.release();
         }

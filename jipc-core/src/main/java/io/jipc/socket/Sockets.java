@@ -3,6 +3,7 @@ package io.jipc.socket;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
+import io.jipc.Perms;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
@@ -177,24 +178,6 @@ final class Sockets {
     /** The socket file a bind created: its identity lets {@code unlink()} remove only that file. */
     record BoundFile(Path path, byte[] cPath, long dev, long ino) {}
 
-    static int mode(Set<PosixFilePermission> permissions) {
-        int m = 0;
-        for (PosixFilePermission p : permissions) {
-            m |= switch (p) {
-                case OWNER_READ -> 0400;
-                case OWNER_WRITE -> 0200;
-                case OWNER_EXECUTE -> 0100;
-                case GROUP_READ -> 040;
-                case GROUP_WRITE -> 020;
-                case GROUP_EXECUTE -> 010;
-                case OTHERS_READ -> 04;
-                case OTHERS_WRITE -> 02;
-                case OTHERS_EXECUTE -> 01;
-            };
-        }
-        return m;
-    }
-
     /**
      * bind(2), creating a filesystem socket with exactly {@code permissions}: the mode is set on
      * the socket with fchmod before bind (Linux creates the file with the socket's mode, filtered
@@ -206,7 +189,7 @@ final class Sockets {
      */
     static BoundFile bind(Fd fd, String label, UnixAddress address, Set<PosixFilePermission> permissions,
             boolean replaceStale) throws IpcException {
-        int mode = mode(permissions);
+        int mode = Perms.toMode(permissions);
         int n = fd.acquire("bind");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(Un.SOCKADDR_UN.layout());

@@ -195,6 +195,25 @@ class UnixSocketTest {
         }
     }
 
+    /**
+     * recv returns 0 for an empty SEQPACKET record and for the end alike: an empty record with
+     * more queued behind it is a record, even when the peer has already closed.
+     */
+    @Test
+    void anEmptyRecordBeforeMoreDataIsNotTheEnd() throws Exception {
+        try (UnixSocket.Pair p = UnixSocket.pair(SocketType.SEQPACKET)) {
+            p.first().send(new byte[] {1, 2});
+            p.first().send(new byte[0]);
+            p.first().send(bytes("three"));
+            p.first().close();
+            byte[] buf = new byte[16];
+            assertThat(p.second().receive(buf)).isEqualTo(2);
+            assertThat(p.second().receive(buf)).as("the empty record").isZero();
+            assertThat(p.second().receive(buf)).isEqualTo(5);
+            assertThat(p.second().receive(buf)).isEqualTo(UnixSocket.EOF);
+        }
+    }
+
     @Test
     void aRecordLargerThanTheSendBufferIsEmsgsize() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.SEQPACKET)) {

@@ -1,12 +1,17 @@
-package io.jipc.internal;
+package io.jipc;
 
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
-/** Permission bits: {@link PosixFilePermission} sets to the C {@code mode_t} low nine bits and back. */
-public final class Modes {
-    private Modes() {}
+/**
+ * Permission bits between Java and C: a {@link PosixFilePermission} set and the low nine bits of
+ * a {@code mode_t}, as {@code open(2)}, {@code mq_open(3)}, {@code msgget(2)} and {@code mkfifo(3)}
+ * take them.
+ */
+public final class Perms {
+    private Perms() {}
 
     private static final PosixFilePermission[] BY_BIT = {
         PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
@@ -14,23 +19,24 @@ public final class Modes {
         PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ,
     };
 
-    /** jipc's default for every object it creates: {@code 0600}. */
+    /** jipc's default for every object it creates: {@code 0600}, read and write for the owner alone. */
     public static final Set<PosixFilePermission> DEFAULT = Set.of(PosixFilePermission.OWNER_READ,
             PosixFilePermission.OWNER_WRITE);
 
-    /** The bits of a permission set ({@code rw-------} is {@code 0600}). */
-    public static int toBits(Set<PosixFilePermission> perms) {
+    /** The mode bits of a permission set ({@code rw-------} is {@code 0600}). */
+    public static int toMode(Set<PosixFilePermission> permissions) {
+        Objects.requireNonNull(permissions, "permissions");
         int bits = 0;
         for (int i = 0; i < BY_BIT.length; i++) {
-            if (perms.contains(BY_BIT[i])) {
+            if (permissions.contains(BY_BIT[i])) {
                 bits |= 1 << i;
             }
         }
         return bits;
     }
 
-    /** The permission set of the low nine bits of {@code mode}. */
-    public static Set<PosixFilePermission> fromBits(int mode) {
+    /** The permission set of the low nine bits of {@code mode} (set-id and sticky bits have no Java name). */
+    public static Set<PosixFilePermission> fromMode(int mode) {
         Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
         for (int i = 0; i < BY_BIT.length; i++) {
             if ((mode & (1 << i)) != 0) {
@@ -40,7 +46,7 @@ public final class Modes {
         return s;
     }
 
-    /** Octal with a leading zero, four digits at least: {@code 0600}. */
+    /** A mode the way {@code ls} and {@code ipcs} readers expect it: octal, four digits, {@code 0600}. */
     public static String octal(int mode) {
         return String.format("0%03o", mode & 07777);
     }
