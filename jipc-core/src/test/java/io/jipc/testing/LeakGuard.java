@@ -88,7 +88,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             found = openDescriptors().entrySet().stream()
                     .filter(e -> !e.getValue().equals(before.get(e.getKey())))
                     .filter(e -> !wakers.contains(e.getKey()))
-                    .filter(e -> !jvmOwn(e.getValue()))
+                    .filter(e -> !jvmOwn(e.getValue()) && !attachListener(e.getValue()))
                     .map(e -> "fd " + e.getKey() + " -> " + e.getValue() + describe(e.getValue()))
                     .toList();
             if (found.isEmpty()) {
@@ -127,6 +127,14 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             return "";
         }
         return " (not a UNIX socket)";
+    }
+
+    /**
+     * The JVM's attach listener (/tmp/.java_pid&lt;pid&gt;), opened when a tool such as jstack or jcmd
+     * attaches to the test JVM: not the test's doing.
+     */
+    private static boolean attachListener(String target) {
+        return describe(target).contains("/.java_pid" + ProcessHandle.current().pid());
     }
 
     private static boolean jvmOwn(String target) {
