@@ -2,6 +2,8 @@ package io.jipc.bench;
 
 import io.jipc.Fd;
 import io.jipc.FdBacked;
+import io.jipc.socket.SocketType;
+import io.jipc.socket.UnixSocket;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ServerSocketChannel;
@@ -34,6 +36,26 @@ final class PeerSockets {
         } finally {
             theirs.close();
         }
+    }
+
+    /**
+     * jipc's side of a socketpair mechanism: {@link UnixSocket#pair(SocketType)} made here, this
+     * end kept, the other handed to the peer at {@link #PEER_FD} and adopted there.
+     */
+    static JavaImpl jipcSocketPair(SocketType type) {
+        return new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> {
+            UnixSocket.Pair pair = UnixSocket.pair(type);
+            handOver(launcher, pair.first(), pair.second());
+            return new UnixSocketLink(pair.first());
+        }, args -> {
+            Fd fd = peerEnd();
+            try {
+                return new UnixSocketLink(UnixSocket.adopt(fd));
+            } catch (IOException | RuntimeException e) {
+                fd.close();
+                throw e;
+            }
+        });
     }
 
     /** The peer's end of the socketpair, as the harness handed it over. */

@@ -1,6 +1,5 @@
 package io.jipc.bench;
 
-import io.jipc.Fd;
 import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixSocket;
 import java.io.IOException;
@@ -32,7 +31,7 @@ import java.util.Map;
  */
 final class UnixStreamMechanism implements Mechanism {
     private final List<JavaImpl> impls = List.of(
-            new JavaImpl(JavaImpl.JIPC, UnixStreamMechanism::connectJipc, UnixStreamMechanism::acceptJipc),
+            PeerSockets.jipcSocketPair(SocketType.STREAM),
             new JavaImpl(JavaImpl.JDK, UnixStreamMechanism::connectJdk, UnixStreamMechanism::acceptJdk));
 
     @Override
@@ -48,22 +47,6 @@ final class UnixStreamMechanism implements Mechanism {
     @Override
     public List<JavaImpl> javaImpls() {
         return impls;
-    }
-
-    private static Link connectJipc(PeerLauncher launcher, Path scratch) throws IOException {
-        UnixSocket.Pair pair = UnixSocket.pair(SocketType.STREAM);
-        PeerSockets.handOver(launcher, pair.first(), pair.second());
-        return new UnixSocketLink(pair.first());
-    }
-
-    private static Link acceptJipc(List<String> args) throws IOException {
-        Fd fd = PeerSockets.peerEnd();
-        try {
-            return new UnixSocketLink(UnixSocket.adopt(fd));
-        } catch (IOException | RuntimeException e) {
-            fd.close();
-            throw e;
-        }
     }
 
     private static Link connectJdk(PeerLauncher launcher, Path scratch) throws IOException {
