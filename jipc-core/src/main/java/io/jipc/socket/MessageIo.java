@@ -146,16 +146,29 @@ final class MessageIo {
     }
 
     private long sendArray(byte[] array, int off, int len, UnixAddress to, long deadline) throws IpcException {
+        return sendHeap(array, null, off, len, to, deadline);
+    }
+
+    private long sendHeapSegment(MemorySegment heap, long len, UnixAddress to, long deadline) throws IpcException {
+        return sendHeap(null, heap, 0, len, to, deadline);
+    }
+
+    /**
+     * Sends heap bytes — from {@code array}, or else from {@code heap} — through the native
+     * scratch buffer: a message whole, a stream in chunks of at most CHUNK.
+     */
+    private long sendHeap(byte[] array, MemorySegment heap, long off, long len, UnixAddress to, long deadline)
+            throws IpcException {
         if (!stream) {
             MemorySegment s = sendScratch(len);
-            MemorySegment.copy(array, off, s, ValueLayout.JAVA_BYTE, 0, len);
+            copyIn(array, heap, off, s, len);
             return sendSegment(s, len, to, deadline);
         }
         long total = 0;
         do {
-            int n = (int) Math.min(CHUNK, len - total);
+            long n = Math.min(CHUNK, len - total);
             MemorySegment s = sendScratch(n);
-            MemorySegment.copy(array, off + (int) total, s, ValueLayout.JAVA_BYTE, 0, n);
+            copyIn(array, heap, off + total, s, n);
             long r = sendSegment(s, n, to, deadline);
             if (r == WOULD_BLOCK) {
                 return total > 0 ? total : WOULD_BLOCK;
@@ -168,27 +181,12 @@ final class MessageIo {
         return total;
     }
 
-    private long sendHeapSegment(MemorySegment heap, long len, UnixAddress to, long deadline) throws IpcException {
-        if (!stream) {
-            MemorySegment s = sendScratch(len);
-            MemorySegment.copy(heap, 0, s, 0, len);
-            return sendSegment(s, len, to, deadline);
+    private static void copyIn(byte[] array, MemorySegment heap, long from, MemorySegment dst, long n) {
+        if (array != null) {
+            MemorySegment.copy(array, (int) from, dst, ValueLayout.JAVA_BYTE, 0, (int) n);
+        } else {
+            MemorySegment.copy(heap, from, dst, 0, n);
         }
-        long total = 0;
-        do {
-            long n = Math.min(CHUNK, len - total);
-            MemorySegment s = sendScratch(n);
-            MemorySegment.copy(heap, total, s, 0, n);
-            long r = sendSegment(s, n, to, deadline);
-            if (r == WOULD_BLOCK) {
-                return total > 0 ? total : WOULD_BLOCK;
-            }
-            total += r;
-            if (r < n) {
-                return total;
-            }
-        } while (total < len);
-        return total;
     }
 
     /**
