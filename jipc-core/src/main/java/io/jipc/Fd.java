@@ -1,6 +1,7 @@
 package io.jipc;
 
 import io.jipc.internal.Deadline;
+import io.jipc.internal.SignalWaker;
 import io.jipc.internal.ThreadWaker;
 import io.jipc.internal.libc.Eventfd;
 import io.jipc.internal.libc.Fcntl;
@@ -27,6 +28,36 @@ import java.lang.invoke.VarHandle;
  * in poll(2) on three descriptors: this one, a close eventfd of this object (written once, when
  * it is closed, and never drained) and the calling thread's interrupt eventfd. So a waiting thread
  * burns no CPU, returns when the object is closed, and answers {@link Thread#interrupt()} at once.
+ *
+ * <p><b>Waiting inside the call.</b> That costs a failed call and a poll(2) before the call that
+ * succeeds: three system calls where C makes one. So where the open file description is in
+ * blocking mode and the mechanism has a per-call non-blocking form for its non-blocking and timed
+ * operations ({@code MSG_DONTWAIT} for sockets, {@code RWF_NOWAIT} for pipes, a past timeout for
+ * {@code mq_timedreceive}), an untimed call sleeps inside the kernel instead, as in C. It runs
+ * between {@link #beginKernelWait()} and {@link #endKernelWait()}; {@link #close()} and {@link
+ * Thread#interrupt()} wake it with a thread-directed signal whose handler does nothing and is
+ * installed without {@code SA_RESTART}, so the call fails with EINTR and the caller asks {@link
+ * #checkWake(String)} why ({@code io.jipc.internal.SignalWaker} repeats the signal until the
+ * thread has left the call, which closes the race of a signal landing just before it). Set-up is
+ * lock-free: a few volatile writes and CASes per call, besides the JDK's interrupt hook.
+ * <pre>{@code
+ * int n = fd.acquire("recv");
+ * try {
+ *     if (!fd.beginKernelWait()) ...                 // no wake-up timer: the poll model
+ *     try {
+ *         long r;
+ *         do {
+ *             fd.checkWake("recv");                   // closed? interrupted?
+ *             r = Socket.recv(n, buf, len, 0);        // sleeps in the kernel
+ *         } while (r == -EINTR);
+ *         ...                                        // EAGAIN: someone made the description
+ *     } finally {                                    // non-blocking; end the kernel wait, then
+ *         fd.endKernelWait();                        // await() and retry
+ *     }
+ * } finally {
+ *     fd.release();
+ * }
+ * }</pre>
  *
  * <p>Descriptors jipc creates are close-on-exec.
  */
@@ -59,6 +90,8 @@ public final class Fd implements AutoCloseable {
     /** The close eventfd: -1 until some thread first waits on this descriptor, -2 once closed. */
     @SuppressWarnings("unused")
     private volatile int closeEventFd = -1;
+    /** Threads sleeping inside a system call on this descriptor, woken by close. */
+    private final SignalWaker.Waiters kernelWaiters = new SignalWaker.Waiters();
 
     private Fd(int number, String label) {
         this.number = number;
@@ -135,6 +168,9 @@ public final class Fd implements AutoCloseable {
         if (ev >= 0) {
             Unistd.write(ev, ONE, 8);
         }
+        // A thread in a kernel wait that registered before this point gets the signal; one that
+        // registers later sees CLOSED in checkWake.
+        kernelWaiters.wakeAll();
         if (s == 0) {
             closeNumber();
         }
@@ -197,6 +233,53 @@ public final class Fd implements AutoCloseable {
             }
         } finally {
             waker.exit();
+        }
+    }
+
+    /**
+     * Starts a wait inside a blocking system call on this descriptor (see the class comment):
+     * until {@link #endKernelWait()}, {@link #close()} and {@link Thread#interrupt()} make the
+     * calling thread's blocking calls fail with EINTR. Call between {@link #acquire(String)} and
+     * {@link #release()}; allocation-free after a thread's first wait. Not nestable, and not to
+     * be mixed with {@link #await}: end the kernel wait before awaiting.
+     *
+     * @return true when the wait began; false when this thread cannot have the wake-up timer
+     *         it needs (its creation failed, e.g. RLIMIT_SIGPENDING reached): the caller then
+     *         makes the call in its non-blocking form and waits in {@link #await}, as a timed
+     *         call does
+     */
+    public boolean beginKernelWait() {
+        SignalWaker w = SignalWaker.current();
+        kernelWaiters.add(w);
+        try {
+            w.enter(Deadline.FOREVER);
+            return true;
+        } catch (IpcException e) {
+            kernelWaiters.remove(w);
+            return false;
+        }
+    }
+
+    /** Ends what {@link #beginKernelWait()} began, in a finally block. */
+    public void endKernelWait() {
+        SignalWaker w = SignalWaker.current();
+        w.exit();
+        kernelWaiters.remove(w);
+    }
+
+    /**
+     * Throws if the descriptor was closed or the thread interrupted: call before each blocking
+     * system call made in a kernel wait, and so after each EINTR.
+     *
+     * @throws ObjectClosedException if {@link #close()} has been called
+     * @throws IpcInterruptedException if the thread is interrupted
+     */
+    public void checkWake(String call) throws IpcException {
+        if ((state & CLOSED) != 0) {
+            throw new ObjectClosedException(call, label);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IpcInterruptedException(call, label);
         }
     }
 

@@ -8,6 +8,8 @@ import io.jipc.internal.libc.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 
@@ -53,7 +55,8 @@ import java.nio.ByteBuffer;
  *       may use it for deadlines, but close and interrupt still need this.
  * </ul>
  *
- * <p><b>The calling pattern</b> (allocation-free after a thread's first use):
+ * <p><b>The calling pattern</b> (allocation-free after a thread's first use; lock-free unless a
+ * wake comes or several threads wait on one object):
  * <pre>{@code
  * SignalWaker w = SignalWaker.current();
  * waiters.add(w);                 // the object's Waiters, so close() can wake us
@@ -118,6 +121,22 @@ public final class SignalWaker extends InterruptHook {
         }
     }
 
+    private static final int IDLE = 0;
+    private static final int WAITING = 1;
+    private static final int FIRED = 2;
+    private static final VarHandle WAIT_STATE;
+    private static final VarHandle SINGLE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            WAIT_STATE = l.findVarHandle(SignalWaker.class, "waitState", int.class);
+            SINGLE = l.findVarHandle(Waiters.class, "single", SignalWaker.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final TimerHandle handle = new TimerHandle();
     private final Arena arena = Arena.ofAuto();
     /** Scratch for creating timers and arming deadlines (this thread's only). */
@@ -129,11 +148,22 @@ public final class SignalWaker extends InterruptHook {
     private MemorySegment buffer = MemorySegment.NULL;
     private ByteBuffer bufferView;
 
-    // Guarded by this.
-    private boolean inCall;
-    private boolean armed;
+    /**
+     * IDLE outside a wait, WAITING inside one, FIRED once a wake armed the timer. The owner moves
+     * IDLE to WAITING and back with plain volatile writes and one CAS, so a wait that nobody wakes
+     * takes no lock; a wake moves WAITING to FIRED and arms the timer inside this object's lock,
+     * and an owner that finds FIRED at its exit takes that lock before disarming, so it never
+     * disarms before the wake has armed (which would leave the timer firing forever).
+     */
+    @SuppressWarnings("unused")
+    private volatile int waitState;
+    /** Whether {@link #enter} armed the timer for a deadline (the owner thread's only). */
+    private boolean deadlineArmed;
 
-    // Guarded by the Waiters this waker is on.
+    /** The Waiters this waker is on, so a late wake of an earlier object can be told apart. */
+    private volatile Waiters waitingIn;
+    // Guarded by the Waiters this waker is on (or, for inSingle, owned by this waker's thread).
+    private boolean inSingle;
     private SignalWaker prev;
     private SignalWaker next;
 
@@ -179,43 +209,53 @@ public final class SignalWaker extends InterruptHook {
     /**
      * Starts a wait that {@link #wake()} (or the deadline, or {@link Thread#interrupt()}) ends:
      * call right before the loop around the blocking system call, and {@link #exit()} in a
-     * finally block. A thread already interrupted is woken at once.
+     * finally block. A thread already interrupted is woken at once. Takes no lock: an untimed
+     * wait costs a volatile write here and a CAS in {@link #exit()}, besides the interrupt hook.
      *
      * @param deadline a {@link Deadline} instant; {@link Deadline#FOREVER} for none
      */
     public void enter(long deadline) throws IpcException {
         prepareThread();
-        synchronized (this) {
-            if (deadline != Deadline.FOREVER) {
-                long left = deadline == Deadline.NOW ? 1 : Math.max(1, deadline - System.nanoTime());
-                Time.setTimespec(spec.asSlice(Time.IT_VALUE), left);
-                Time.setTimespec(spec.asSlice(Time.IT_INTERVAL), REPEAT_NANOS);
-                arm(spec);
-            }
-            inCall = true;
+        if (deadline != Deadline.FOREVER) {
+            long left = deadline == Deadline.NOW ? 1 : Math.max(1, deadline - System.nanoTime());
+            Time.setTimespec(spec.asSlice(Time.IT_VALUE), left);
+            Time.setTimespec(spec.asSlice(Time.IT_INTERVAL), REPEAT_NANOS);
+            arm(spec);
+            deadlineArmed = true;
         }
+        waitState = WAITING;
         beginInterruptible();
     }
 
     /** Ends the wait {@link #enter} began: unhooks the interrupt and disarms the timer. */
     public void exit() {
         endInterruptible();
-        synchronized (this) {
-            inCall = false;
-            if (armed) {
-                Time.timer_settime(handle.timer, 0, DISARM, MemorySegment.NULL);
-                armed = false;
+        if (!WAIT_STATE.compareAndSet(this, WAITING, IDLE)) {
+            // FIRED: the wake armed the timer inside the lock; taking it orders the disarm after.
+            synchronized (this) {
+                waitState = IDLE;
+                disarm();
             }
+        } else if (deadlineArmed) {
+            disarm();
         }
+        deadlineArmed = false;
     }
 
     /** Wakes this waker's thread if it is between {@link #enter} and {@link #exit}; any thread may call it. */
     public void wake() {
+        if (waitState != WAITING) {
+            return;
+        }
         synchronized (this) {
-            if (inCall) {
+            if (WAIT_STATE.compareAndSet(this, WAITING, FIRED)) {
                 arm(FIRE_NOW);
             }
         }
+    }
+
+    private void disarm() {
+        Time.timer_settime(handle.timer, 0, DISARM, MemorySegment.NULL);
     }
 
     private void arm(MemorySegment value) {
@@ -224,7 +264,6 @@ public final class SignalWaker extends InterruptHook {
             // Only EINVAL is possible, for a bad timer or spec: a bug here, not a runtime condition.
             throw new IllegalStateException("timer_settime failed: errno " + -r);
         }
-        armed = true;
     }
 
     /** Creates the timer on the first wait, and again when a virtual thread changed carriers. */
@@ -298,43 +337,74 @@ public final class SignalWaker extends InterruptHook {
 
     /**
      * The threads blocked in one object, so that its {@code close()} can wake them. Intrusive:
-     * adding and removing allocate nothing (a thread is in at most one such wait at a time).
+     * adding and removing allocate nothing (a thread is in at most one such wait at a time). The
+     * first waiter takes a lock-free slot, so the usual case of one thread waiting on an object
+     * costs a CAS on each side; further waiters go on a locked list.
      */
     public static final class Waiters {
+        @SuppressWarnings("unused")
+        private volatile SignalWaker single;
         private SignalWaker head;
 
-        public synchronized void add(SignalWaker w) {
-            w.prev = null;
-            w.next = head;
-            if (head != null) {
-                head.prev = w;
+        /** Adds the calling thread's waker; call before {@link SignalWaker#enter}. */
+        public void add(SignalWaker w) {
+            w.waitingIn = this;
+            if (SINGLE.compareAndSet(this, null, w)) {
+                w.inSingle = true;
+                return;
             }
-            head = w;
+            synchronized (this) {
+                w.prev = null;
+                w.next = head;
+                if (head != null) {
+                    head.prev = w;
+                }
+                head = w;
+            }
         }
 
-        public synchronized void remove(SignalWaker w) {
-            if (w.prev != null) {
-                w.prev.next = w.next;
-            } else if (head == w) {
-                head = w.next;
+        /** Removes the calling thread's waker; call after {@link SignalWaker#exit}. */
+        public void remove(SignalWaker w) {
+            w.waitingIn = null;
+            if (w.inSingle) {
+                w.inSingle = false;
+                single = null;
+                return;
             }
-            if (w.next != null) {
-                w.next.prev = w.prev;
+            synchronized (this) {
+                if (w.prev != null) {
+                    w.prev.next = w.next;
+                } else if (head == w) {
+                    head = w.next;
+                }
+                if (w.next != null) {
+                    w.next.prev = w.prev;
+                }
+                w.prev = null;
+                w.next = null;
             }
-            w.prev = null;
-            w.next = null;
         }
 
         /** Wakes every thread waiting on the object; call after marking the object closed. */
-        public synchronized void wakeAll() {
-            for (SignalWaker w = head; w != null; w = w.next) {
-                w.wake();
+        public void wakeAll() {
+            SignalWaker s = single;
+            // The slot may be stale by now (its thread left and waits elsewhere): wake it only if
+            // it still waits here.
+            if (s != null && s.waitingIn == this) {
+                s.wake();
+            }
+            synchronized (this) {
+                for (SignalWaker w = head; w != null; w = w.next) {
+                    w.wake();
+                }
             }
         }
 
         /** Whether any thread is waiting (for tests and diagnostics). */
-        public synchronized boolean isEmpty() {
-            return head == null;
+        public boolean isEmpty() {
+            synchronized (this) {
+                return single == null && head == null;
+            }
         }
     }
 
