@@ -325,14 +325,18 @@ public final class Fifo {
         }
         boolean keep = false;
         try {
+            boolean blocking = false;
             int n = fd.acquire("open");
             try {
                 requireFifo(n, label);
-                keep = awaitWriter(fd, n, label, deadline);
+                if (awaitWriter(fd, n, label, deadline)) {
+                    blocking = PipeIo.blockingWhereFifosTakeNowait(n, label);
+                    keep = true;
+                }
             } finally {
                 fd.release();
             }
-            return keep ? Optional.of(new Pipe.ReadEnd(fd, false)) : Optional.empty();
+            return keep ? Optional.of(new Pipe.ReadEnd(fd, blocking, true)) : Optional.empty();
         } finally {
             if (!keep) {
                 fd.close();
@@ -423,13 +427,15 @@ public final class Fifo {
                 int r = Fcntl.open(p, Fcntl.O_WRONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC, 0);
                 if (r >= 0) {
                     Fd fd = Fd.adopt(r, label);
+                    boolean blocking;
                     try {
                         requireFifo(r, label);
+                        blocking = PipeIo.blockingWhereFifosTakeNowait(r, label);
                     } catch (IpcException e) {
                         fd.close();
                         throw e;
                     }
-                    return Optional.of(new Pipe.WriteEnd(fd, false));
+                    return Optional.of(new Pipe.WriteEnd(fd, blocking, true));
                 }
                 if (r != -ENXIO) {
                     if (r == -EINTR) {

@@ -47,15 +47,28 @@ import java.util.Objects;
  * scratch buffer of the end (64 KiB, allocated on first use), so a read or write moves at most
  * 64 KiB of heap memory per system call. Nothing on these paths allocates.
  *
- * <p><b>Blocking mode.</b> jipc keeps the descriptors it uses non-blocking ({@code O_NONBLOCK})
- * and waits in poll(2), so that close and interrupt can wake a waiting thread. {@code O_NONBLOCK}
- * belongs to the open file description, which is shared by every duplicate of the descriptor, in
- * every process that holds one; a child process expects a blocking descriptor. The rule: a child
- * gets {@link End#reopenBlocking()} — a new open file description of the same pipe, blocking,
- * leaving the parent's untouched — and the parent closes that copy once the child has started.
- * {@link io.jipc.process.ChildProcess} does exactly this for every pipe or FIFO it places in a
- * child. {@link End#setBlocking(boolean)} switches the shared description instead, for the rare
- * case where the very same description must be shared.
+ * <p><b>Blocking mode.</b> A blocking read costs C one system call. So a pipe made by {@link
+ * #open} is left in blocking mode where the kernel's pipes accept {@code RWF_NOWAIT} (Linux 5.x
+ * and later): a blocking read or write sleeps inside read(2) / write(2), as in C, and close and
+ * interrupt wake it with a thread-directed signal that makes the call fail with EINTR (see
+ * {@link Fd#beginKernelWait()}); the non-blocking and timed forms, which must not sleep in the
+ * kernel, use preadv2(2) / pwritev2(2) with {@code RWF_NOWAIT} and wait in poll(2). On older
+ * kernels, for FIFOs (whose descriptions refuse {@code RWF_NOWAIT} up to Linux 6.18 at least),
+ * and for a thread that cannot have its wake-up timer ({@code RLIMIT_SIGPENDING} reached), jipc
+ * uses its poll model instead: the descriptor is non-blocking ({@code O_NONBLOCK}) and a waiting
+ * call sleeps in poll(2), three system calls per wait instead of one. Either way a waiting call
+ * uses no CPU and answers close and interrupt promptly; an interrupt is answered when the call
+ * has to wait (a read that finds data returns it).
+ *
+ * <p>{@code O_NONBLOCK} belongs to the open file description, which is shared by every
+ * duplicate of the descriptor, in every process that holds one; a child process expects a
+ * blocking descriptor. A blocking description is handed to a child as it is (jipc's own calls
+ * never depend on the flag, and a child that sets it only sends this end's blocking calls to
+ * poll(2)); for a non-blocking one the child gets {@link End#reopenBlocking()} — a new open file
+ * description of the same pipe, blocking, leaving the parent's untouched — and the parent closes
+ * that copy once the child has started. {@link io.jipc.process.ChildProcess} does exactly this
+ * for every pipe or FIFO it places in a child. {@link End#setBlocking(boolean)} switches the
+ * shared description instead, for the rare case where the very same description must be shared.
  *
  * <pre>{@code
  * try (Pipe pipe = Pipe.open()) {
@@ -86,13 +99,14 @@ public final class Pipe implements AutoCloseable {
 
     /**
      * Creates a pipe with <a href="https://man7.org/linux/man-pages/man2/pipe.2.html">pipe2(2)</a>:
-     * both ends close-on-exec and (internally) non-blocking.
+     * both ends close-on-exec (blocking or not as the class comment's "Blocking mode" says).
      *
      * @throws IpcException EMFILE/ENFILE when out of descriptors; EINVAL for {@link
      *                      Option#PACKET} on a kernel without packet mode
      */
     public static Pipe open(Option... options) throws IpcException {
-        int flags = Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK;
+        boolean blocking = PipeIo.pipesTakeNowait();
+        int flags = blocking ? Fcntl.O_CLOEXEC : Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK;
         for (Option o : options) {
             if (Objects.requireNonNull(o, "option") == Option.PACKET) {
                 flags |= Fcntl.O_DIRECT;
@@ -110,7 +124,8 @@ public final class Pipe implements AutoCloseable {
         if (r < 0) {
             throw IpcException.of("pipe2", "pipe", -r);
         }
-        return new Pipe(new ReadEnd(Fd.adopt(in, "pipe"), false), new WriteEnd(Fd.adopt(out, "pipe"), false));
+        return new Pipe(new ReadEnd(Fd.adopt(in, "pipe"), blocking, true),
+                new WriteEnd(Fd.adopt(out, "pipe"), blocking, true));
     }
 
     /** The read end. */
@@ -159,8 +174,8 @@ public final class Pipe implements AutoCloseable {
     public abstract static sealed class End implements FdBacked permits ReadEnd, WriteEnd {
         final PipeIo io;
 
-        End(Fd fd, boolean blockingDescription) {
-            this.io = new PipeIo(fd, blockingDescription);
+        End(Fd fd, boolean blockingDescription, boolean modeOwned) {
+            this.io = new PipeIo(fd, blockingDescription, modeOwned);
         }
 
         @Override
@@ -211,19 +226,24 @@ public final class Pipe implements AutoCloseable {
          * <p>Prefer {@link #reopenBlocking()} for a child process: this switch reaches every
          * duplicate of the descriptor, in every process. It exists for the rare case where the
          * very same description must be shared. While the description is blocking, this object's
-         * own calls still honour their forms (they wait in poll(2) first, then make the call), with
-         * two weaknesses a blocking description cannot avoid: if another reader (writer) takes the
-         * bytes (the room) between the poll and the call, the call blocks in the kernel; and a
-         * thread blocked there is no longer woken by close or interrupt. Writes larger than
-         * PIPE_BUF may block until written in full.
+         * own calls still honour their forms: blocking calls sleep in the kernel and are woken by
+         * close and interrupt; the non-blocking and timed forms use {@code RWF_NOWAIT} where the
+         * description takes it (pipes made by pipe2(2)), and otherwise (FIFOs) wait in poll(2)
+         * first, then make the call, with one weakness a blocking description cannot avoid there:
+         * if another reader (writer) takes the bytes (the room) between the poll and the call,
+         * the call blocks in the kernel until data (room) comes, past its deadline. Switching to
+         * non-blocking puts this end in the poll model: a call already asleep in the kernel stays
+         * there until data (room), close or interrupt comes.
          *
          * <p>Change the mode through this method, not through {@code fd().setNonBlocking(...)}:
          * the end remembers the mode to choose how to wait.
          */
         public final void setBlocking(boolean blocking) throws IpcException {
             // The waiting style switches first when going blocking, last when going back: a call
-            // racing with the switch then polls needlessly at worst, never blocks in the kernel.
+            // racing with the switch then takes a needless detour at worst (EAGAIN in a kernel
+            // wait), and a non-blocking or timed one never meets a blocking description unawares.
             if (blocking) {
+                io.modeOwned = false;
                 io.blockingDescription = true;
                 io.fd.setNonBlocking(false);
             } else {
@@ -233,8 +253,11 @@ public final class Pipe implements AutoCloseable {
         }
 
         /**
-         * Whether the open file description is in blocking mode (as {@link #setBlocking(boolean)}
-         * or {@link #reopenBlocking()} left it); false for every end jipc opens itself.
+         * Whether the open file description is in blocking mode, as this end last set or found
+         * it: true for pipes {@link Pipe#open} makes on kernels whose pipes take {@code
+         * RWF_NOWAIT}, for {@link #reopenBlocking()} and after {@link #setBlocking(boolean)
+         * setBlocking(true)}; false for FIFOs jipc opens on kernels whose FIFOs refuse {@code
+         * RWF_NOWAIT}.
          */
         public final boolean isBlocking() {
             return io.blockingDescription;
@@ -267,17 +290,20 @@ public final class Pipe implements AutoCloseable {
      * (before the deadline). A read of 0 bytes returns 0 at once.
      */
     public static final class ReadEnd extends End {
-        ReadEnd(Fd fd, boolean blockingDescription) {
-            super(fd, blockingDescription);
+        ReadEnd(Fd fd, boolean blockingDescription, boolean modeOwned) {
+            super(fd, blockingDescription, modeOwned);
         }
 
         /**
          * Takes ownership of an inherited descriptor number that is the read end of a pipe or
          * FIFO, as a child process given one at fd 3 does: {@code Pipe.ReadEnd.adopt(3)}. It is
-         * checked (fstat: a pipe or FIFO; open for reading), made close-on-exec and switched to
-         * non-blocking mode (on its open file description, which the parent may share: jipc
-         * expects to be its only user). If the checks fail, the number is left open and the caller
-         * keeps it.
+         * checked (fstat: a pipe or FIFO; open for reading) and made close-on-exec. A blocking
+         * description stays blocking where its kind takes {@code RWF_NOWAIT} (see the class
+         * comment); otherwise it is switched to non-blocking mode, at once or, for a pipe
+         * reopened through /proc (which refuses it), at its first non-blocking or timed call. The
+         * switch is made on the open file description, which the parent may share: jipc expects
+         * to be its only user. If the checks fail, the number is left open and the caller keeps
+         * it.
          *
          * @throws IllegalArgumentException if the number is negative, or the descriptor is not a
          *                                  pipe/FIFO open for reading
@@ -287,8 +313,8 @@ public final class Pipe implements AutoCloseable {
             if (number < 0) {
                 throw new IllegalArgumentException("descriptor numbers are >= 0, got " + number);
             }
-            PipeIo.prepareAdopted(number, "fd " + number, true);
-            return new ReadEnd(Fd.adopt(number, "fd " + number), false);
+            boolean blocking = PipeIo.prepareAdopted(number, "fd " + number, true);
+            return new ReadEnd(Fd.adopt(number, "fd " + number), blocking, true);
         }
 
         /**
@@ -297,17 +323,18 @@ public final class Pipe implements AutoCloseable {
          */
         public static ReadEnd adopt(Fd fd) throws IpcException {
             int n = fd.acquire("fstat");
+            boolean blocking;
             try {
-                PipeIo.prepareAdopted(n, fd.label(), true);
+                blocking = PipeIo.prepareAdopted(n, fd.label(), true);
             } finally {
                 fd.release();
             }
-            return new ReadEnd(fd, false);
+            return new ReadEnd(fd, blocking, true);
         }
 
         @Override
         public ReadEnd reopenBlocking() throws IpcException {
-            return new ReadEnd(io.reopenBlocking(true), true);
+            return new ReadEnd(io.reopenBlocking(true), true, false);
         }
 
         /** Blocking read into {@code b}; see the class comment for the result. */
@@ -469,8 +496,8 @@ public final class Pipe implements AutoCloseable {
      * Every form throws {@link IpcException} with EPIPE when no reader is left.
      */
     public static final class WriteEnd extends End {
-        WriteEnd(Fd fd, boolean blockingDescription) {
-            super(fd, blockingDescription);
+        WriteEnd(Fd fd, boolean blockingDescription, boolean modeOwned) {
+            super(fd, blockingDescription, modeOwned);
         }
 
         /**
@@ -481,24 +508,25 @@ public final class Pipe implements AutoCloseable {
             if (number < 0) {
                 throw new IllegalArgumentException("descriptor numbers are >= 0, got " + number);
             }
-            PipeIo.prepareAdopted(number, "fd " + number, false);
-            return new WriteEnd(Fd.adopt(number, "fd " + number), false);
+            boolean blocking = PipeIo.prepareAdopted(number, "fd " + number, false);
+            return new WriteEnd(Fd.adopt(number, "fd " + number), blocking, true);
         }
 
         /** Takes over an owned descriptor that is the write end of a pipe or FIFO. */
         public static WriteEnd adopt(Fd fd) throws IpcException {
             int n = fd.acquire("fstat");
+            boolean blocking;
             try {
-                PipeIo.prepareAdopted(n, fd.label(), false);
+                blocking = PipeIo.prepareAdopted(n, fd.label(), false);
             } finally {
                 fd.release();
             }
-            return new WriteEnd(fd, false);
+            return new WriteEnd(fd, blocking, true);
         }
 
         @Override
         public WriteEnd reopenBlocking() throws IpcException {
-            return new WriteEnd(io.reopenBlocking(false), true);
+            return new WriteEnd(io.reopenBlocking(false), true, false);
         }
 
         /** Blocking write of all of {@code b}. */

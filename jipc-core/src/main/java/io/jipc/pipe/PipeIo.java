@@ -9,6 +9,7 @@ import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Ioctl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Stat;
+import io.jipc.internal.libc.Uio;
 import io.jipc.internal.libc.Unistd;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -22,13 +23,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The I/O engine behind a pipe or FIFO end: the try-then-wait loops of jipc's blocking model,
- * the heap scratch buffer, splice and tee. One per end.
+ * The I/O engine behind a pipe or FIFO end: the read and write loops of jipc's two blocking
+ * models, the heap scratch buffer, splice and tee. One per end.
  *
- * <p>Every loop makes the non-blocking call first and waits in {@link Fd#await} only on EAGAIN;
- * a non-blocking form ({@link Deadline#NOW}) never waits. When the open file description was made
- * blocking ({@link #blockingDescription}), the loops wait first and call second, so that the call
- * does not block in the kernel unless another process takes the data (room) in between.
+ * <p><b>Two ways to wait.</b> A read or write costs C one system call; jipc's poll model (a
+ * non-blocking description: try, poll(2) on EAGAIN, retry) costs three. So where the description
+ * is in blocking mode ({@link #blockingDescription}), an untimed read or write sleeps inside
+ * read(2) / write(2) like C's, between {@link Fd#beginKernelWait()} and {@link
+ * Fd#endKernelWait()}, and close and interrupt wake it with a signal (EINTR). The non-blocking
+ * and timed forms must never sleep in the kernel, so on a blocking description they use
+ * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@link Fd#await} on EAGAIN.
+ *
+ * <p>Which descriptions are blocking: pipes made by pipe2(2) on kernels whose pipes take {@code
+ * RWF_NOWAIT} ({@link #pipesTakeNowait()}), FIFOs where FIFOs take it ({@link
+ * #fifosTakeNowait()}; no kernel up to 6.18 does), adopted blocking descriptors on such kernels,
+ * and whatever the user switches with {@code setBlocking(true)}. A description whose kernel says
+ * EOPNOTSUPP to {@code RWF_NOWAIT} although the probe said yes (a pipe reopened through
+ * /proc, which opens it as a FIFO) is made non-blocking at its first timed or non-blocking call
+ * when jipc chose its mode ({@link #modeOwned}); when the user did, it stays blocking and the
+ * timed loops wait in poll(2) first and call second, so that the call blocks in the kernel only
+ * if another process takes the data (room) in between. Every other description is non-blocking
+ * and every loop makes the call first and waits in {@link Fd#await} only on EAGAIN; the
+ * non-blocking form ({@link Deadline#NOW}) never waits.
+ *
+ * <p>An untimed call answers an interrupt, as the poll model did, only when it would have to
+ * wait: a read that finds data (a write that finds room) completes. So the first call of a
+ * kernel wait checks only for close (which, had it come before the wait registered, would not
+ * send the signal); the interrupt pending then already armed the signal, which ends the call if
+ * it sleeps.
  *
  * <p>Heap memory goes through {@link #scratch}: 64 KiB of native memory, allocated on first use
  * and owned by whichever thread holds {@link #scratchBusy}; a second thread using the same end
@@ -44,6 +66,7 @@ final class PipeIo {
 
     private static final int EAGAIN = Errno.EAGAIN.number();
     private static final int EINTR = Errno.EINTR.number();
+    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
     private static final String PIPE_MAX_SIZE = "/proc/sys/fs/pipe-max-size";
 
     private static final VarHandle SCRATCH_BUSY;
@@ -59,6 +82,20 @@ final class PipeIo {
     final Fd fd;
     /** Whether O_NONBLOCK is clear on the description (set only through the end's own methods). */
     volatile boolean blockingDescription;
+    /**
+     * Whether preadv2/pwritev2 may take RWF_NOWAIT here: assumed until the kernel says EOPNOTSUPP
+     * (pipes made by pipe2(2) accept it; FIFOs, and pipes reopened through /proc, do not).
+     */
+    volatile boolean nowait = true;
+    /**
+     * Whether jipc chose the blocking mode (pipe2 without O_NONBLOCK, or an adopted blocking
+     * descriptor) and may switch it back to non-blocking when RWF_NOWAIT is refused; false when
+     * the user asked for it, or for a child's copy ({@link #reopenBlocking}).
+     */
+    volatile boolean modeOwned;
+    /** This thread's iovec for preadv2/pwritev2 (the buffer's address travels in it, not as an argument). */
+    private static final ThreadLocal<MemorySegment> IOVEC =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Uio.IOVEC_SIZE, 8));
     /** Guarded by {@link #scratchBusy}. */
     private MemorySegment scratch;
     @SuppressWarnings("unused")
@@ -69,9 +106,75 @@ final class PipeIo {
     /** An immutable pair, so that a racing thread never sees one buffer with another's segment. */
     private record Mapped(ByteBuffer buffer, MemorySegment whole) {}
 
-    PipeIo(Fd fd, boolean blockingDescription) {
+    PipeIo(Fd fd, boolean blockingDescription, boolean modeOwned) {
         this.fd = fd;
         this.blockingDescription = blockingDescription;
+        this.modeOwned = modeOwned;
+    }
+
+    /**
+     * Whether pipes made by pipe2(2) accept RWF_NOWAIT on this kernel (Linux 5.x+): then {@link
+     * Pipe#open} leaves them blocking and untimed calls sleep inside read/write. Probed once.
+     */
+    static boolean pipesTakeNowait() {
+        return NowaitProbe.PIPES;
+    }
+
+    /**
+     * Whether descriptions opened as FIFOs (by path, or a pipe reopened through /proc: both
+     * through the kernel's fifo_open) accept RWF_NOWAIT: then {@link Fifo}'s ends are left
+     * blocking too. False up to Linux 6.18 at least.
+     */
+    static boolean fifosTakeNowait() {
+        return NowaitProbe.FIFOS;
+    }
+
+    /**
+     * Probes on a scratch pipe, made non-blocking so that nothing can wait: the kernel checks
+     * RWF_NOWAIT before it looks at the pipe, so EAGAIN from an empty pipe means "accepted" and
+     * EOPNOTSUPP "refused". FIFOs are probed on the pipe's read end reopened through /proc.
+     * {@code -Dio.jipc.pipe.pollOnly=true} keeps every pipe and FIFO in the poll model.
+     */
+    private static final class NowaitProbe {
+        static final boolean PIPES;
+        static final boolean FIFOS;
+        /** st_dev of pipe2(2)'s pipes (pipefs), to tell them from FIFOs in a file system; -1 if unknown. */
+        static final long PIPEFS_DEV;
+
+        static {
+            boolean pipes = false;
+            boolean fifos = false;
+            long dev = -1;
+            if (!Boolean.getBoolean("io.jipc.pipe.pollOnly")) {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+                    if (Unistd.pipe2(fds, Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK) == 0) {
+                        int in = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+                        int out = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+                        MemorySegment iov = arena.allocate(Uio.IOVEC_SIZE, 8);
+                        MemorySegment buf = arena.allocate(1);
+                        pipes = Uio.preadv2(in, iov, buf, 0, 1, Uio.RWF_NOWAIT) == -EAGAIN
+                                && Uio.pwritev2(out, iov, buf, 0, 1, Uio.RWF_NOWAIT) == 1;
+                        MemorySegment st = arena.allocate(Stat.STAT.layout());
+                        if (Stat.fstat(in, st) == 0) {
+                            dev = st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV);
+                        }
+                        Unistd.read(in, buf, 1); // the probe's byte: the reopened end must find the pipe empty
+                        int copy = Fcntl.open(arena.allocateFrom("/proc/self/fd/" + in),
+                                Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC, 0);
+                        if (copy >= 0) {
+                            fifos = pipes && Uio.preadv2(copy, iov, buf, 0, 1, Uio.RWF_NOWAIT) == -EAGAIN;
+                            Unistd.close(copy);
+                        }
+                        Unistd.close(in);
+                        Unistd.close(out);
+                    }
+                }
+            }
+            PIPES = pipes;
+            FIFOS = fifos;
+            PIPEFS_DEV = dev;
+        }
     }
 
     // ------------------------------------------------------------------ scratch
@@ -198,11 +301,45 @@ final class PipeIo {
     long readNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
         int n = fd.acquire("read");
         try {
-            while (true) {
-                if (blockingDescription && !ready(n, Poll.POLLIN, deadline, "read")) {
-                    return 0;
+            if (deadline == Deadline.FOREVER && blockingDescription && fd.beginKernelWait()) {
+                long r;
+                try {
+                    if (!fd.isOpen()) {
+                        fd.checkWake("read"); // closed before the wait registered: no signal will come
+                    }
+                    r = read(n, seg, offset, len);
+                    while (r == -EINTR) {
+                        fd.checkWake("read");
+                        r = read(n, seg, offset, len);
+                    }
+                } finally {
+                    fd.endKernelWait();
                 }
-                long r = offset == 0 ? Unistd.read(n, seg, len) : Unistd.read(n, seg, offset, len);
+                if (r > 0) {
+                    return r;
+                }
+                if (r == 0) {
+                    return -1;
+                }
+                if (r != -EAGAIN) {
+                    throw IpcException.of("read", fd.label(), (int) -r);
+                }
+                // Someone sharing the description made it non-blocking: wait in the loop below.
+            }
+            while (true) {
+                long r;
+                if (blockingDescription && nowait) {
+                    r = Uio.preadv2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
+                    if (r == -EOPNOTSUPP) {
+                        noNowait();
+                        continue;
+                    }
+                } else {
+                    if (blockingDescription && !ready(n, Poll.POLLIN, deadline, "read")) {
+                        return 0;
+                    }
+                    r = read(n, seg, offset, len);
+                }
                 if (r > 0) {
                     return r;
                 }
@@ -222,6 +359,10 @@ final class PipeIo {
         } finally {
             fd.release();
         }
+    }
+
+    private static long read(int n, MemorySegment seg, long offset, long len) {
+        return offset == 0 ? Unistd.read(n, seg, len) : Unistd.read(n, seg, offset, len);
     }
 
     // ------------------------------------------------------------------ writes
@@ -314,19 +455,56 @@ final class PipeIo {
     }
 
     /**
-     * write(2) from {@code len} bytes of native memory at {@code offset} of {@code seg}, as much as the deadline allows: everything for {@link
-     * Deadline#FOREVER}, what fits now for {@link Deadline#NOW}. Returns the bytes written.
+     * write(2) from {@code len} bytes of native memory at {@code offset} of {@code seg}, as much
+     * as the deadline allows: everything for {@link Deadline#FOREVER}, what fits now for {@link
+     * Deadline#NOW}. Returns the bytes written.
      */
     long writeNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
         int n = fd.acquire("write");
         try {
             long done = 0;
-            while (true) {
-                if (blockingDescription && !ready(n, Poll.POLLOUT, deadline, "write")) {
-                    return done;
+            if (deadline == Deadline.FOREVER && blockingDescription && fd.beginKernelWait()) {
+                long r;
+                try {
+                    if (!fd.isOpen()) {
+                        fd.checkWake("write"); // closed before the wait registered: no signal will come
+                    }
+                    while (true) {
+                        r = write(n, seg, offset + done, len - done);
+                        if (r > 0) {
+                            done += r; // a write cut short by the signal says how much it wrote
+                            if (done == len) {
+                                return done;
+                            }
+                        } else if (r == -EINTR) {
+                            fd.checkWake("write");
+                        } else {
+                            break;
+                        }
+                    }
+                } finally {
+                    fd.endKernelWait();
                 }
+                if (r < 0 && r != -EAGAIN) {
+                    throw IpcException.of("write", fd.label(), (int) -r);
+                }
+                // Someone sharing the description made it non-blocking: wait in the loop below.
+            }
+            while (true) {
                 long at = offset + done;
-                long r = at == 0 ? Unistd.write(n, seg, len - done) : Unistd.write(n, seg, at, len - done);
+                long r;
+                if (blockingDescription && nowait) {
+                    r = Uio.pwritev2(n, IOVEC.get(), seg, at, len - done, Uio.RWF_NOWAIT);
+                    if (r == -EOPNOTSUPP) {
+                        noNowait();
+                        continue;
+                    }
+                } else {
+                    if (blockingDescription && !ready(n, Poll.POLLOUT, deadline, "write")) {
+                        return done;
+                    }
+                    r = write(n, seg, at, len - done);
+                }
                 if (r > 0) {
                     done += r;
                     if (done == len) {
@@ -346,6 +524,23 @@ final class PipeIo {
             }
         } finally {
             fd.release();
+        }
+    }
+
+    private static long write(int n, MemorySegment seg, long at, long len) {
+        return at == 0 ? Unistd.write(n, seg, len) : Unistd.write(n, seg, at, len);
+    }
+
+    /**
+     * The description refuses RWF_NOWAIT (a FIFO, or a pipe reopened through /proc): stop asking,
+     * and unless the blocking mode was chosen by the user (or is a child's copy), fall back to
+     * jipc's poll model by making the description non-blocking.
+     */
+    private void noNowait() throws IpcException {
+        nowait = false;
+        if (modeOwned && blockingDescription) {
+            fd.setNonBlocking(true);
+            blockingDescription = false;
         }
     }
 
@@ -498,10 +693,16 @@ final class PipeIo {
 
     /**
      * Checks that {@code number} is a pipe or FIFO open in the right direction, then makes it
-     * non-blocking and close-on-exec.
+     * close-on-exec. Returns whether its description is in blocking mode: a blocking description
+     * stays so where its kind takes RWF_NOWAIT (a pipe, by its pipefs device, where {@link
+     * #pipesTakeNowait()}; a FIFO in a file system where {@link #fifosTakeNowait()}), and is made
+     * non-blocking otherwise. A pipe reopened through /proc cannot be told from one made by
+     * pipe2(2); it refuses RWF_NOWAIT, and {@link #noNowait()} makes it non-blocking at its first
+     * timed or non-blocking call.
      */
-    static void prepareAdopted(int number, String label, boolean forReading) throws IpcException {
+    static boolean prepareAdopted(int number, String label, boolean forReading) throws IpcException {
         int mode;
+        long dev;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(Stat.STAT.layout());
             int r = Stat.fstat(number, st);
@@ -509,6 +710,7 @@ final class PipeIo {
                 throw IpcException.of("fstat", label, -r);
             }
             mode = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE);
+            dev = st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV);
         }
         if ((mode & Stat.S_IFMT) != Stat.S_IFIFO) {
             throw new IllegalArgumentException(label + " is " + fileType(mode) + ", not a pipe or FIFO");
@@ -524,7 +726,9 @@ final class PipeIo {
         if (!forReading && access == Fcntl.O_RDONLY) {
             throw new IllegalArgumentException(label + " is open for reading only: a read end, not a write end");
         }
-        if ((flags & Fcntl.O_NONBLOCK) == 0) {
+        boolean blocking = (flags & Fcntl.O_NONBLOCK) == 0;
+        if (blocking && !(dev == NowaitProbe.PIPEFS_DEV ? pipesTakeNowait() : fifosTakeNowait())) {
+            blocking = false;
             int r = Fcntl.fcntl(number, Fcntl.F_SETFL, flags | Fcntl.O_NONBLOCK);
             if (r < 0) {
                 throw IpcException.of("fcntl(F_SETFL)", label, -r);
@@ -534,6 +738,27 @@ final class PipeIo {
         if (r < 0) {
             throw IpcException.of("fcntl(F_SETFD)", label, -r);
         }
+        return blocking;
+    }
+
+    /**
+     * For a FIFO end just opened (non-blocking, so that the open itself never waited): clears
+     * {@code O_NONBLOCK} where FIFOs take RWF_NOWAIT, so that its untimed calls sleep in the
+     * kernel. Returns whether the description is now blocking.
+     */
+    static boolean blockingWhereFifosTakeNowait(int number, String label) throws IpcException {
+        if (!fifosTakeNowait()) {
+            return false;
+        }
+        int flags = Fcntl.fcntl(number, Fcntl.F_GETFL, 0);
+        if (flags < 0) {
+            throw IpcException.of("fcntl(F_GETFL)", label, -flags);
+        }
+        int r = Fcntl.fcntl(number, Fcntl.F_SETFL, flags & ~Fcntl.O_NONBLOCK);
+        if (r < 0) {
+            throw IpcException.of("fcntl(F_SETFL)", label, -r);
+        }
+        return true;
     }
 
     /** A new, blocking, close-on-exec open file description of the same pipe via /proc/self/fd. */

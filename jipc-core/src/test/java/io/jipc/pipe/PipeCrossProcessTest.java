@@ -85,6 +85,11 @@ class PipeCrossProcessTest {
         }
     }
 
+    /** How PipePeer reports an adopted blocking descriptor: kept blocking where pipes take RWF_NOWAIT. */
+    private static String adoptedMode() {
+        return PipeIo.pipesTakeNowait() ? "blocking=true nonblock-flag=false" : "blocking=false nonblock-flag=true";
+    }
+
     @Test
     void aChildJvmAdoptsTheDescriptorsItInheritedAtFd3And4() throws Exception {
         byte[] data = bytes(300_000);
@@ -95,8 +100,10 @@ class PipeCrossProcessTest {
                     "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
                     PipePeer.class.getName(), "echo-inherited"));
             try (Peer peer = Peer.start("PipePeer", cmd)) {
-                // The child got blocking descriptors (as posix_spawn/exec hand them over); adopting made them jipc's.
-                peer.awaitOutput("ready blocking=false nonblock-flag=true", WAIT);
+                // The child got blocking descriptors (as posix_spawn/exec hand them over); adopting made
+                // them jipc's, blocking where pipes take RWF_NOWAIT (these /proc copies refuse it: the
+                // first timed call would make them non-blocking; the peer makes none).
+                peer.awaitOutput("ready " + adoptedMode(), WAIT);
                 toPeer.readEnd().close();
                 fromPeer.writeEnd().close();
                 CompletableFuture<Void> writer = feed(toPeer.writeEnd(), data);
@@ -127,7 +134,7 @@ class PipeCrossProcessTest {
                 writer.get(60, TimeUnit.SECONDS);
                 assertThat(child.waitFor(WAIT).orElseThrow().success()).isTrue();
                 assertThat(new String(output.readEnd().inputStream().readAllBytes(), UTF_8))
-                        .isEqualTo("ready blocking=false nonblock-flag=true\neof\n");
+                        .isEqualTo("ready " + adoptedMode() + "\neof\n");
             }
         }
     }

@@ -60,12 +60,11 @@ public final class Socket {
 
     // ------------------------------------------------------------------ structs
 
-    /** {@code struct iovec { void *iov_base; size_t iov_len; }}. */
-    public static final Libc.CStruct IOVEC = Libc.struct("sys/uio.h", "struct iovec",
-            C_POINTER.withName("iov_base"), C_SIZE_T.withName("iov_len"));
-    public static final long IOVEC_SIZE = IOVEC.layout().byteSize();
-    public static final long IOV_BASE = IOVEC.offset("iov_base");
-    public static final long IOV_LEN = IOVEC.offset("iov_len");
+    /** {@code struct iovec}, declared once in {@link Uio}. */
+    public static final Libc.CStruct IOVEC = Uio.IOVEC;
+    public static final long IOVEC_SIZE = Uio.IOVEC_SIZE;
+    public static final long IOV_BASE = Uio.IOV_BASE;
+    public static final long IOV_LEN = Uio.IOV_LEN;
 
     /** {@code struct msghdr}: glibc keeps {@code msg_iovlen} and {@code msg_controllen} as size_t. */
     public static final Libc.CStruct MSGHDR = Libc.struct("sys/socket.h", "struct msghdr",
