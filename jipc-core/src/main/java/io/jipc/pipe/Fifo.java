@@ -26,7 +26,11 @@ import java.util.Set;
  * <a href="https://man7.org/linux/man-pages/man3/mkfifo.3.html">mkfifo(3)</a>, that unrelated
  * processes open by path. The name stays until {@link #unlink()}; the data lives only in the ends
  * that are open, which are the same {@link Pipe.ReadEnd} and {@link Pipe.WriteEnd} an anonymous
- * pipe has.
+ * pipe has. One difference: the kernel refuses {@code RWF_NOWAIT} on descriptions opened as
+ * FIFOs (up to Linux 6.18 at least), without which a timed read could not use a blocking
+ * description safely, so FIFO ends stay in jipc's poll model (non-blocking, waiting in poll(2))
+ * where a pipe's blocking calls sleep inside read(2) and write(2); see {@link Pipe}'s "Blocking
+ * mode". On a kernel that accepts it, FIFO ends are opened blocking like pipes.
  *
  * <p><b>Opening waits for the other side</b>, as <a
  * href="https://man7.org/linux/man-pages/man7/fifo.7.html">fifo(7)</a> says: a reader until a

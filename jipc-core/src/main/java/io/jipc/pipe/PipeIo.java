@@ -32,11 +32,13 @@ import java.nio.file.Path;
  * read(2) / write(2) like C's, between {@link Fd#beginKernelWait()} and {@link
  * Fd#endKernelWait()}, and close and interrupt wake it with a signal (EINTR). The non-blocking
  * and timed forms must never sleep in the kernel, so on a blocking description they use
- * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@link Fd#await} on EAGAIN.
+ * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@link Fd#await} on EAGAIN. splice(2)
+ * and tee(2) keep the poll model in every form: {@code SPLICE_F_NONBLOCK} is their per-call
+ * form, for the pipes on both sides whatever their mode.
  *
  * <p>Which descriptions are blocking: pipes made by pipe2(2) on kernels whose pipes take {@code
  * RWF_NOWAIT} ({@link #pipesTakeNowait()}), FIFOs where FIFOs take it ({@link
- * #fifosTakeNowait()}; no kernel up to 6.18 does), adopted blocking descriptors on such kernels,
+ * #fifosTakeNowait()}; Linux 6.18 does not), adopted blocking descriptors on such kernels,
  * and whatever the user switches with {@code setBlocking(true)}. A description whose kernel says
  * EOPNOTSUPP to {@code RWF_NOWAIT} although the probe said yes (a pipe reopened through
  * /proc, which opens it as a FIFO) is made non-blocking at its first timed or non-blocking call
@@ -55,9 +57,10 @@ import java.nio.file.Path;
  * <p>Heap memory goes through {@link #scratch}: 64 KiB of native memory, allocated on first use
  * and owned by whichever thread holds {@link #scratchBusy}; a second thread using the same end
  * meanwhile gets a temporary buffer of its own. A critical downcall with heap access would save
- * the copy, but it is only safe while the call cannot block, and another process sharing the
- * description can clear O_NONBLOCK at any moment: a critical read blocked in the kernel would
- * stall every safepoint of the JVM. Measured here (write+read of 64 KiB in one thread), the copy
+ * the copy, but it is only safe while the call cannot block, and pipe calls do block: untimed
+ * ones on a blocking description by design, and any of them once another process sharing the
+ * description clears O_NONBLOCK. A critical read asleep in the kernel would stall every
+ * safepoint of the JVM. Measured here (write+read of 64 KiB in one thread), the copy
  * costs 10-25 %, and nothing at 64 bytes; direct buffers and native segments avoid it entirely.
  */
 final class PipeIo {
@@ -69,6 +72,12 @@ final class PipeIo {
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
     private static final String PIPE_MAX_SIZE = "/proc/sys/fs/pipe-max-size";
 
+    /**
+     * This thread's iovec for preadv2/pwritev2: per thread, not per end, because several threads
+     * may use one end at once; allocated on a thread's first non-blocking or timed call.
+     */
+    private static final ThreadLocal<MemorySegment> IOVEC =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Uio.IOVEC_SIZE, 8));
     private static final VarHandle SCRATCH_BUSY;
 
     static {
@@ -93,9 +102,6 @@ final class PipeIo {
      * the user asked for it, or for a child's copy ({@link #reopenBlocking}).
      */
     volatile boolean modeOwned;
-    /** This thread's iovec for preadv2/pwritev2 (the buffer's address travels in it, not as an argument). */
-    private static final ThreadLocal<MemorySegment> IOVEC =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Uio.IOVEC_SIZE, 8));
     /** Guarded by {@link #scratchBusy}. */
     private MemorySegment scratch;
     @SuppressWarnings("unused")

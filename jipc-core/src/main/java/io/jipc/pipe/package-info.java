@@ -19,8 +19,9 @@
  * io.jipc.pipe.Pipe.WriteEnd}: blocking, non-blocking ({@code try...}) and timed reads and writes
  * on {@code byte[]}, {@link java.nio.ByteBuffer} and {@link java.lang.foreign.MemorySegment},
  * stream and channel views, and capacity control. Hand an end to a child process with {@link
- * io.jipc.process.ChildProcess} (which gives the child a blocking description of its own, as
- * {@link io.jipc.pipe.Pipe.End#reopenBlocking()} does); a child JVM takes the descriptor it
- * inherited with {@link io.jipc.pipe.Pipe.ReadEnd#adopt(int)}.
+ * io.jipc.process.ChildProcess}, which gives the child a blocking description: the end's own when
+ * it is blocking (a pipe's, where blocking calls sleep inside read(2) and write(2)), else one of
+ * its own, as {@link io.jipc.pipe.Pipe.End#reopenBlocking()} makes; a child JVM takes the
+ * descriptor it inherited with {@link io.jipc.pipe.Pipe.ReadEnd#adopt(int)}.
  */
 package io.jipc.pipe;

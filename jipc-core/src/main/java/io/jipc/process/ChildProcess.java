@@ -54,10 +54,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * every source is first duplicated above the highest target number, then moved into place.
  *
  * <h2>Blocking descriptors in the child</h2>
- * jipc keeps its descriptors non-blocking ({@code O_NONBLOCK}, a flag of the open file
- * description, which a child shares with this process). Programs expect blocking descriptors,
- * so unless {@link Builder#keepNonBlocking()} is set, a non-blocking descriptor handed to a child
- * is made blocking <em>for the child</em>:
+ * Programs expect blocking descriptors, and {@code O_NONBLOCK} is a flag of the open file
+ * description, which a child shares with this process. A descriptor whose description is
+ * already blocking is handed over as it is; so are the pipes {@link io.jipc.pipe.Pipe#open}
+ * makes where the kernel lets jipc wait inside read(2) and write(2) (see its "Blocking mode"),
+ * whose jipc calls never depend on the flag. Other jipc descriptors are non-blocking (jipc's
+ * poll model), so unless {@link Builder#keepNonBlocking()} is set, a non-blocking descriptor handed
+ * to a child is made blocking <em>for the child</em>:
  * <ul>
  * <li>a pipe or FIFO is reopened through {@code /proc/self/fd/N}, which gives the child a new
  *     open file description of the same pipe without {@code O_NONBLOCK}; this process's object

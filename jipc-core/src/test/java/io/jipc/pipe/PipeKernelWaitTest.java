@@ -2,32 +2,43 @@ package io.jipc.pipe;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jipc.Fd;
+import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
+import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.Redirect;
+import io.jipc.testing.Peer;
+import io.jipc.testing.PeerJvm;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The in-kernel wait of pipes made by {@link Pipe#open}: an untimed read or write sleeps inside
  * read(2)/write(2) on a blocking description, and close and interrupt wake it by signal; the
- * non-blocking and timed forms use RWF_NOWAIT on that same description.
+ * non-blocking and timed forms use RWF_NOWAIT on that same description. Also the edges: FIFOs,
+ * adopted descriptors, a child's copy, and a thread without its wake-up timer (poll instead).
  */
 class PipeKernelWaitTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -197,13 +208,227 @@ class PipeKernelWaitTest {
         }
     }
 
+    @Test
+    void aChildIsHandedThePipesOwnBlockingDescriptionNotAReopenedCopy() throws Exception {
+        try (Pipe pipe = Pipe.open();
+                ChildProcess child = ChildProcess.builder("sleep", "60")
+                        .fd(3, Redirect.of(pipe.writeEnd())).start()) {
+            Path fdinfo = Path.of("/proc/" + child.pid() + "/fdinfo/3");
+            assertThat(statusFlags(fdinfo) & Fcntl.O_NONBLOCK).as("blocking, as a child expects").isZero();
+            pipe.writeEnd().setBlocking(false);
+            assertThat(statusFlags(fdinfo) & Fcntl.O_NONBLOCK).as("one description, shared with the child")
+                    .isNotZero();
+        }
+    }
+
+    /** The "flags:" line of a /proc fdinfo file: the description's status flags, in octal. */
+    private static int statusFlags(Path fdinfo) throws IOException {
+        for (String line : Files.readAllLines(fdinfo)) {
+            if (line.startsWith("flags:")) {
+                return Integer.parseInt(line.substring(6).trim(), 8);
+            }
+        }
+        throw new AssertionError("no flags in " + fdinfo);
+    }
+
+    @Test
+    void anInterruptIsAnsweredWhenTheCallMustWaitAsInThePollModel() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            byte[] buf = new byte[8];
+            pipe.writeEnd().write("abc".getBytes(UTF_8));
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(pipe.readEnd().read(buf)).as("data there: no wait, no interrupt").isEqualTo(3);
+                pipe.writeEnd().write("d".getBytes(UTF_8));
+                assertThat(pipe.readEnd().read(buf)).isEqualTo(1);
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> pipe.readEnd().read(buf)).isInstanceOf(IpcInterruptedException.class)
+                        .hasMessage("read(pipe): interrupted");
+                assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+                assertThat(Thread.currentThread().isInterrupted()).as("the status is kept").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(pipe.readEnd().isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void aFifoEndMadeBlockingSleepsInsideReadAndItsTimedFormsKeepTheirDeadline() throws Exception {
+        Path path = TestFifos.path("kwait");
+        Fifo fifo = Fifo.createExclusively(path);
+        try {
+            CompletableFuture<Pipe.ReadEnd> opening = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return fifo.openForReading(WAIT).orElseThrow();
+                } catch (IpcException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, runnable -> Thread.ofPlatform().start(runnable));
+            try (Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow();
+                    Pipe.ReadEnd in = opening.get(30, TimeUnit.SECONDS)) {
+                assertThat(in.isBlocking()).as("FIFOs are blocking only where they take RWF_NOWAIT")
+                        .isEqualTo(PipeIo.fifosTakeNowait());
+                in.setBlocking(true);
+                byte[] buf = new byte[8];
+                // Where the FIFO refuses RWF_NOWAIT these poll first: never asleep in read(2) past the deadline.
+                assertThat(in.tryRead(buf, 0, 8)).isZero();
+                long start = System.nanoTime();
+                assertThat(in.read(buf, 0, 8, Duration.ofMillis(50))).isZero();
+                assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
+                assertThat(in.isBlocking()).as("the user's choice of mode stays").isTrue();
+                assertThat(in.fd().isNonBlocking()).isFalse();
+                out.write("abc".getBytes(UTF_8));
+                assertThat(in.read(buf, 0, 8, WAIT)).isEqualTo(3);
+
+                PipeTest.assertInterruptible(() -> in.read(new byte[8]));
+                AtomicInteger tid = new AtomicInteger();
+                CompletableFuture<Throwable> reader = blocked(() -> {
+                    tid.set(Unistd.gettid());
+                    in.read(new byte[8]);
+                });
+                assertThat(awaitSleepingIn(tid, reader, readSyscallNumber())).as("asleep in read(2)")
+                        .isEqualTo(readSyscallNumber());
+                in.close();
+                assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
+                        .hasMessage("read(" + path + "): object is closed");
+            }
+        } finally {
+            fifo.unlink();
+        }
+    }
+
+    @Test
+    void adoptedBlockingDescriptionsStayBlockingWhereTheirKindTakesRwfNowait() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+            assertThat(Unistd.pipe2(fds, Fcntl.O_CLOEXEC)).isZero();
+            try (Pipe.ReadEnd in = Pipe.ReadEnd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 0));
+                    Pipe.WriteEnd out = Pipe.WriteEnd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 1))) {
+                assertThat(in.isBlocking()).isTrue();
+                assertThat(out.fd().isNonBlocking()).isFalse();
+                assertThat(in.tryRead(new byte[4], 0, 4)).isZero();
+                out.write("x".getBytes(UTF_8));
+                assertThat(in.read(new byte[4], 0, 4, WAIT)).isEqualTo(1);
+                assertThat(in.isBlocking()).as("RWF_NOWAIT taken: the mode never changed").isTrue();
+                assertThat(in.fd().isNonBlocking()).isFalse();
+            }
+
+            // A FIFO in a file system (O_RDWR: an open of a FIFO that waits for nobody, on Linux).
+            Path path = TestFifos.path("adopt");
+            Fifo fifo = Fifo.createExclusively(path);
+            try {
+                int raw = Fcntl.open(arena.allocateFrom(path.toString()), Fcntl.O_RDWR | Fcntl.O_CLOEXEC, 0);
+                assertThat(raw).isNotNegative();
+                try (Pipe.ReadEnd in = Pipe.ReadEnd.adopt(raw)) {
+                    assertThat(in.isBlocking()).isEqualTo(PipeIo.fifosTakeNowait());
+                    assertThat(in.fd().isNonBlocking()).isEqualTo(!PipeIo.fifosTakeNowait());
+                    assertThat(in.tryRead(new byte[4], 0, 4)).isZero();
+                }
+            } finally {
+                fifo.unlink();
+            }
+        }
+    }
+
+    /**
+     * A thread that cannot have its wake-up timer (timer_create fails: here RLIMIT_SIGPENDING is
+     * 0 in a second JVM) waits in poll(2) with RWF_NOWAIT instead, still woken by data, interrupt
+     * and close.
+     */
+    @Test
+    void withoutAWakeUpTimerABlockingPipeWaitsInPollAndStillWakes() throws Exception {
+        Path prlimit = Path.of("/usr/bin/prlimit");
+        assumeTrue(Files.isExecutable(prlimit), "prlimit(1) (util-linux) sets the second JVM's limit");
+        List<String> cmd = new ArrayList<>(List.of(prlimit.toString(), "--sigpending=0", PeerJvm.javaCommand(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-cp", System.getProperty("java.class.path"), PipePeer.class.getName(), "no-wake-timer"));
+        try (Peer peer = Peer.start("PipePeer", cmd)) {
+            peer.awaitSuccess(Duration.ofSeconds(60));
+            assertThat(peer.stdout()).isEqualTo("""
+                    kernel wait false, blocking true
+                    read waits in poll
+                    read 3
+                    read interrupted
+                    read closed
+                    write waits in poll
+                    write interrupted
+                    timed write 0
+                    """);
+        }
+    }
+
+    /** The peer side of {@link #withoutAWakeUpTimerABlockingPipeWaitsInPollAndStillWakes()}. */
+    static void noWakeTimer() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            Pipe.ReadEnd in = pipe.readEnd();
+            Fd fd = in.fd();
+            fd.acquire("test");
+            boolean began;
+            try {
+                began = fd.beginKernelWait();
+                if (began) {
+                    fd.endKernelWait();
+                }
+            } finally {
+                fd.release();
+            }
+            System.out.println("kernel wait " + began + ", blocking " + in.isBlocking());
+
+            AtomicInteger tid = new AtomicInteger();
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            CompletableFuture<Throwable> reader = blocked(() -> {
+                tid.set(Unistd.gettid());
+                thread.set(Thread.currentThread());
+                byte[] buf = new byte[8];
+                System.out.println("read " + in.read(buf));
+                in.read(buf);
+            });
+            awaitSleepingIn(tid, reader, pollSyscallNumbers());
+            System.out.println("read waits in poll");
+            pipe.writeEnd().write("abc".getBytes(UTF_8));
+            awaitSleepingIn(tid, reader, pollSyscallNumbers());
+            thread.get().interrupt();
+            System.out.println("read " + outcome(reader.get(5, TimeUnit.SECONDS)));
+            AtomicInteger secondTid = new AtomicInteger();
+            reader = blocked(() -> {
+                secondTid.set(Unistd.gettid());
+                in.read(new byte[8]);
+            });
+            awaitSleepingIn(secondTid, reader, pollSyscallNumbers());
+            in.close();
+            System.out.println("read " + outcome(reader.get(5, TimeUnit.SECONDS)));
+        }
+        try (Pipe pipe = Pipe.open()) {
+            Pipe.WriteEnd out = pipe.writeEnd();
+            out.write(new byte[pipe.capacity()]);
+            AtomicInteger tid = new AtomicInteger();
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            CompletableFuture<Throwable> writer = blocked(() -> {
+                tid.set(Unistd.gettid());
+                thread.set(Thread.currentThread());
+                out.write(new byte[10]);
+            });
+            awaitSleepingIn(tid, writer, pollSyscallNumbers());
+            System.out.println("write waits in poll");
+            thread.get().interrupt();
+            System.out.println("write " + outcome(writer.get(5, TimeUnit.SECONDS)));
+            System.out.println("timed write " + out.write(new byte[10], 0, 10, Duration.ofMillis(20)));
+        }
+        System.out.flush();
+    }
+
+    private static String outcome(Throwable t) {
+        return t instanceof IpcInterruptedException ? "interrupted" : t instanceof ObjectClosedException ? "closed" : t.toString();
+    }
+
     // ------------------------------------------------------------------ helpers
 
-    private interface Call {
+    interface Call {
         void run() throws Exception;
     }
 
-    private static CompletableFuture<Throwable> blocked(Call call) {
+    static CompletableFuture<Throwable> blocked(Call call) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 call.run();
@@ -214,11 +439,18 @@ class PipeKernelWaitTest {
         }, runnable -> Thread.ofPlatform().start(runnable));
     }
 
-    /**
-     * Waits until thread {@code tid} sleeps (state S) in a system call and returns the call's
-     * number from /proc/self/task/TID/syscall: proof of where it waits, and that it burns no CPU.
-     */
+    /** As {@link #awaitSleepingIn(AtomicInteger, CompletableFuture, String...)} in read(2) or write(2). */
     private static String awaitSleepingIn(AtomicInteger tid, CompletableFuture<Throwable> call) throws Exception {
+        return awaitSleepingIn(tid, call, readSyscallNumber(), writeSyscallNumber());
+    }
+
+    /**
+     * Waits until thread {@code tid} sleeps (state S) in one of the system calls {@code numbers}
+     * and returns the call's number from /proc/self/task/TID/syscall: proof of where it waits,
+     * and that it burns no CPU.
+     */
+    static String awaitSleepingIn(AtomicInteger tid, CompletableFuture<Throwable> call, String... numbers)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -230,13 +462,18 @@ class PipeKernelWaitTest {
                 char state = stat.charAt(stat.lastIndexOf(')') + 2);
                 last = Files.readString(task.resolve("syscall")).trim();
                 String nr = last.split(" ")[0];
-                if (state == 'S' && (nr.equals(readSyscallNumber()) || nr.equals(writeSyscallNumber()))) {
+                if (state == 'S' && List.of(numbers).contains(nr)) {
                     return nr;
                 }
             }
             Thread.sleep(10);
         }
-        throw new AssertionError("thread " + tid.get() + " never slept in read/write: " + last);
+        throw new AssertionError("thread " + tid.get() + " never slept in system call " + List.of(numbers) + ": " + last);
+    }
+
+    /** poll(2) and ppoll(2), either of which glibc's poll may use (aarch64 has only ppoll). */
+    private static String[] pollSyscallNumbers() {
+        return System.getProperty("os.arch").equals("aarch64") ? new String[] {"73"} : new String[] {"7", "271"};
     }
 
     private static String readSyscallNumber() {

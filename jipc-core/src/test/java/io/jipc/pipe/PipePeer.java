@@ -14,6 +14,7 @@ import java.time.Duration;
  *   raise-capacity BYTES    set a pipe's capacity; print "raised" or the exception message
  *   fifo-write PATH DATA    open the FIFO for writing (30 s), write DATA, print "written"
  *   fifo-read PATH          open the FIFO for reading (30 s), print everything read until EOF
+ *   no-wake-timer           run under RLIMIT_SIGPENDING 0: blocking pipe calls wait in poll, and wake
  * </pre>
  */
 public final class PipePeer {
@@ -62,6 +63,7 @@ public final class PipePeer {
                     System.out.print(new String(in.inputStream().readAllBytes(), StandardCharsets.UTF_8));
                 }
             }
+            case "no-wake-timer" -> PipeKernelWaitTest.noWakeTimer();
             default -> throw new IllegalArgumentException(args[0]);
         }
         System.out.flush();
