@@ -245,6 +245,7 @@ public final class Pipe implements AutoCloseable {
             if (blocking) {
                 io.modeOwned = false;
                 io.blockingDescription = true;
+                io.kernelWaits = true;
                 io.fd.setNonBlocking(false);
             } else {
                 io.fd.setNonBlocking(true);

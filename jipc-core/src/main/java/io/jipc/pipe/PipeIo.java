@@ -32,7 +32,9 @@ import java.nio.file.Path;
  * read(2) / write(2) like C's, between {@link Fd#beginKernelWait()} and {@link
  * Fd#endKernelWait()}, and close and interrupt wake it with a signal (EINTR). The non-blocking
  * and timed forms must never sleep in the kernel, so on a blocking description they use
- * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@link Fd#await} on EAGAIN. splice(2)
+ * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@link Fd#await} on EAGAIN; so do the
+ * untimed ones once a kernel wait has met EAGAIN (a process sharing the description made it
+ * non-blocking), and on a thread that cannot have its wake-up timer. splice(2)
  * and tee(2) keep the poll model in every form: {@code SPLICE_F_NONBLOCK} is their per-call
  * form, for the pipes on both sides whatever their mode.
  *
@@ -102,6 +104,12 @@ final class PipeIo {
      * the user asked for it, or for a child's copy ({@link #reopenBlocking}).
      */
     volatile boolean modeOwned;
+    /**
+     * Whether untimed calls on a blocking description sleep in the kernel: until one meets EAGAIN
+     * (a process sharing the description set O_NONBLOCK), after which they take the RWF_NOWAIT
+     * loop, which is right in either mode, instead of failing a call first each time.
+     */
+    volatile boolean kernelWaits = true;
     /** Guarded by {@link #scratchBusy}. */
     private MemorySegment scratch;
     @SuppressWarnings("unused")
@@ -307,7 +315,7 @@ final class PipeIo {
     long readNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
         int n = fd.acquire("read");
         try {
-            if (deadline == Deadline.FOREVER && blockingDescription && fd.beginKernelWait()) {
+            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
                 long r;
                 try {
                     if (!fd.isOpen()) {
@@ -330,7 +338,8 @@ final class PipeIo {
                 if (r != -EAGAIN) {
                     throw IpcException.of("read", fd.label(), (int) -r);
                 }
-                // Someone sharing the description made it non-blocking: wait in the loop below.
+                kernelWaits = false; // someone sharing the description made it non-blocking
+
             }
             while (true) {
                 long r;
@@ -469,7 +478,7 @@ final class PipeIo {
         int n = fd.acquire("write");
         try {
             long done = 0;
-            if (deadline == Deadline.FOREVER && blockingDescription && fd.beginKernelWait()) {
+            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
                 long r;
                 try {
                     if (!fd.isOpen()) {
@@ -494,7 +503,8 @@ final class PipeIo {
                 if (r < 0 && r != -EAGAIN) {
                     throw IpcException.of("write", fd.label(), (int) -r);
                 }
-                // Someone sharing the description made it non-blocking: wait in the loop below.
+                kernelWaits = false; // someone sharing the description made it non-blocking
+
             }
             while (true) {
                 long at = offset + done;

@@ -15,6 +15,7 @@ import io.jipc.process.ChildProcess;
 import io.jipc.process.Redirect;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
+import io.jipc.testing.ThreadSyscalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -61,8 +62,8 @@ class PipeKernelWaitTest {
                 tid.set(Unistd.gettid());
                 pipe.readEnd().read(new byte[8]);
             });
-            String syscall = awaitSleepingIn(tid, reader);
-            assertThat(syscall).as("asleep in read(2), not in poll(2)").isEqualTo(readSyscallNumber());
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, reader, "read", "poll", "ppoll"))
+                    .as("asleep in read(2), not in poll(2)").isEqualTo("read");
             pipe.readEnd().close();
             assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
                     .hasMessage("read(pipe): object is closed");
@@ -79,7 +80,7 @@ class PipeKernelWaitTest {
                 tid.set(Unistd.gettid());
                 pipe.writeEnd().write(new byte[10]);
             });
-            assertThat(awaitSleepingIn(tid, writer)).isEqualTo(writeSyscallNumber());
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, writer, "write", "poll", "ppoll")).isEqualTo("write");
             pipe.writeEnd().close();
             assertThat(writer.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class);
         }
@@ -287,8 +288,8 @@ class PipeKernelWaitTest {
                     tid.set(Unistd.gettid());
                     in.read(new byte[8]);
                 });
-                assertThat(awaitSleepingIn(tid, reader, readSyscallNumber())).as("asleep in read(2)")
-                        .isEqualTo(readSyscallNumber());
+                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, reader, "read", "poll", "ppoll"))
+                        .as("asleep in read(2)").isEqualTo("read");
                 in.close();
                 assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
                         .hasMessage("read(" + path + "): object is closed");
@@ -384,10 +385,10 @@ class PipeKernelWaitTest {
                 System.out.println("read " + in.read(buf));
                 in.read(buf);
             });
-            awaitSleepingIn(tid, reader, pollSyscallNumbers());
+            awaitInPoll(tid, reader);
             System.out.println("read waits in poll");
             pipe.writeEnd().write("abc".getBytes(UTF_8));
-            awaitSleepingIn(tid, reader, pollSyscallNumbers());
+            awaitInPoll(tid, reader);
             thread.get().interrupt();
             System.out.println("read " + outcome(reader.get(5, TimeUnit.SECONDS)));
             AtomicInteger secondTid = new AtomicInteger();
@@ -395,7 +396,7 @@ class PipeKernelWaitTest {
                 secondTid.set(Unistd.gettid());
                 in.read(new byte[8]);
             });
-            awaitSleepingIn(secondTid, reader, pollSyscallNumbers());
+            awaitInPoll(secondTid, reader);
             in.close();
             System.out.println("read " + outcome(reader.get(5, TimeUnit.SECONDS)));
         }
@@ -409,13 +410,21 @@ class PipeKernelWaitTest {
                 thread.set(Thread.currentThread());
                 out.write(new byte[10]);
             });
-            awaitSleepingIn(tid, writer, pollSyscallNumbers());
+            awaitInPoll(tid, writer);
             System.out.println("write waits in poll");
             thread.get().interrupt();
             System.out.println("write " + outcome(writer.get(5, TimeUnit.SECONDS)));
             System.out.println("timed write " + out.write(new byte[10], 0, 10, Duration.ofMillis(20)));
         }
         System.out.flush();
+    }
+
+    /** Waits until the thread sleeps in poll(2) (or ppoll, which glibc may use instead), not in read/write. */
+    private static void awaitInPoll(AtomicInteger tid, CompletableFuture<Throwable> call) throws Exception {
+        String where = ThreadSyscalls.awaitSleepingIn(tid::get, call, "poll", "ppoll", "read", "write");
+        if (!where.endsWith("poll")) {
+            throw new AssertionError("asleep in " + where + ", not in poll");
+        }
     }
 
     private static String outcome(Throwable t) {
@@ -437,50 +446,5 @@ class PipeKernelWaitTest {
                 return t;
             }
         }, runnable -> Thread.ofPlatform().start(runnable));
-    }
-
-    /** As {@link #awaitSleepingIn(AtomicInteger, CompletableFuture, String...)} in read(2) or write(2). */
-    private static String awaitSleepingIn(AtomicInteger tid, CompletableFuture<Throwable> call) throws Exception {
-        return awaitSleepingIn(tid, call, readSyscallNumber(), writeSyscallNumber());
-    }
-
-    /**
-     * Waits until thread {@code tid} sleeps (state S) in one of the system calls {@code numbers}
-     * and returns the call's number from /proc/self/task/TID/syscall: proof of where it waits,
-     * and that it burns no CPU.
-     */
-    static String awaitSleepingIn(AtomicInteger tid, CompletableFuture<Throwable> call, String... numbers)
-            throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            assertThat(call).as("still blocked").isNotDone();
-            int t = tid.get();
-            if (t != 0) {
-                Path task = Path.of("/proc/self/task/" + t);
-                String stat = Files.readString(task.resolve("stat"));
-                char state = stat.charAt(stat.lastIndexOf(')') + 2);
-                last = Files.readString(task.resolve("syscall")).trim();
-                String nr = last.split(" ")[0];
-                if (state == 'S' && List.of(numbers).contains(nr)) {
-                    return nr;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("thread " + tid.get() + " never slept in system call " + List.of(numbers) + ": " + last);
-    }
-
-    /** poll(2) and ppoll(2), either of which glibc's poll may use (aarch64 has only ppoll). */
-    private static String[] pollSyscallNumbers() {
-        return System.getProperty("os.arch").equals("aarch64") ? new String[] {"73"} : new String[] {"7", "271"};
-    }
-
-    private static String readSyscallNumber() {
-        return System.getProperty("os.arch").equals("aarch64") ? "63" : "0";
-    }
-
-    private static String writeSyscallNumber() {
-        return System.getProperty("os.arch").equals("aarch64") ? "64" : "1";
     }
 }
