@@ -46,6 +46,10 @@ public final class Mqueue {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT));
     private static final MethodHandle MQ_RECEIVE = Libc.downcall("mq_receive",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER));
+    private static final MethodHandle MQ_TIMEDSEND = Libc.downcall("mq_timedsend",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER));
+    private static final MethodHandle MQ_TIMEDRECEIVE = Libc.downcall("mq_timedreceive",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER, C_POINTER));
 
     /**
      * {@code mqd_t mq_open(const char *name, int oflag, mode_t mode, struct mq_attr *attr)};
@@ -113,6 +117,39 @@ public final class Mqueue {
         MemorySegment state = Libc.callState();
         try {
             long r = (long) MQ_RECEIVE.invokeExact(state, mqdes, msg, length, priority);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int mq_timedsend(mqd_t mqdes, const char *msg_ptr, size_t msg_len, unsigned int
+     * msg_prio, const struct timespec *abs_timeout)}: {@code abs_timeout} is an absolute {@code
+     * CLOCK_REALTIME} time, used only if the call would sleep (ETIMEDOUT once it has passed, at
+     * once for a time already past); {@link MemorySegment#NULL} for none, as {@code mq_send}.
+     */
+    public static int mq_timedsend(int mqdes, MemorySegment msg, long length, int priority, MemorySegment absTimeout) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MQ_TIMEDSEND.invokeExact(state, mqdes, msg, length, priority, absTimeout);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code ssize_t mq_timedreceive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int
+     * *msg_prio, const struct timespec *abs_timeout)}: the timeout as for {@link #mq_timedsend};
+     * {@link MemorySegment#NULL} for none, as {@code mq_receive}. {@code priority} may be
+     * {@link MemorySegment#NULL}.
+     */
+    public static long mq_timedreceive(int mqdes, MemorySegment msg, long length, MemorySegment priority,
+                                       MemorySegment absTimeout) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) MQ_TIMEDRECEIVE.invokeExact(state, mqdes, msg, length, priority, absTimeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
