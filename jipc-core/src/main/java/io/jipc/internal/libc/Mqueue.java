@@ -15,7 +15,9 @@ import java.lang.invoke.MethodHandle;
  * {@code <mqueue.h>}: POSIX message queues. Raw results, {@code -errno} on failure.
  *
  * <p>On Linux an {@code mqd_t} is a file descriptor (pollable, close-on-exec from the kernel),
- * so these wrappers take and return {@code int}.
+ * so these wrappers take and return {@code int}. Only the timed send and receive are bound: with
+ * a NULL timeout they are {@code mq_send} and {@code mq_receive} (glibc's own are exactly that
+ * call), and a timeout already past makes them non-blocking per call.
  */
 public final class Mqueue {
     private Mqueue() {}
@@ -40,12 +42,7 @@ public final class Mqueue {
     private static final MethodHandle MQ_GETATTR = Libc.downcall("mq_getattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final MethodHandle MQ_SETATTR = Libc.downcall("mq_setattr",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
-    // Normal (not critical) downcalls: jipc keeps its queues O_NONBLOCK, but a descriptor handed
-    // in from elsewhere, or changed through fd(), could block.
-    private static final MethodHandle MQ_SEND = Libc.downcall("mq_send",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT));
-    private static final MethodHandle MQ_RECEIVE = Libc.downcall("mq_receive",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER));
+    // Normal (not critical) downcalls: they sleep in the kernel while the queue is full/empty.
     private static final MethodHandle MQ_TIMEDSEND = Libc.downcall("mq_timedsend",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER));
     private static final MethodHandle MQ_TIMEDRECEIVE = Libc.downcall("mq_timedreceive",
@@ -92,31 +89,6 @@ public final class Mqueue {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) MQ_SETATTR.invokeExact(state, mqdes, newAttr, oldAttr);
-            return r < 0 ? -Libc.errno(state) : r;
-        } catch (Throwable t) {
-            throw Libc.wrongHandle(t);
-        }
-    }
-
-    /** {@code int mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len, unsigned int msg_prio)}. */
-    public static int mq_send(int mqdes, MemorySegment msg, long length, int priority) {
-        MemorySegment state = Libc.callState();
-        try {
-            int r = (int) MQ_SEND.invokeExact(state, mqdes, msg, length, priority);
-            return r < 0 ? -Libc.errno(state) : r;
-        } catch (Throwable t) {
-            throw Libc.wrongHandle(t);
-        }
-    }
-
-    /**
-     * {@code ssize_t mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int *msg_prio)};
-     * {@code priority} may be {@link MemorySegment#NULL}.
-     */
-    public static long mq_receive(int mqdes, MemorySegment msg, long length, MemorySegment priority) {
-        MemorySegment state = Libc.callState();
-        try {
-            long r = (long) MQ_RECEIVE.invokeExact(state, mqdes, msg, length, priority);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
