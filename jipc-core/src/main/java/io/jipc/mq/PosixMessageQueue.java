@@ -50,8 +50,9 @@ import java.util.Set;
  * blocking, as C does. A blocking send or receive is then one system call, as in C: {@code
  * mq_timedsend}/{@code mq_timedreceive} without a timeout (which is what glibc's {@code
  * mq_send}/{@code mq_receive} make), sleeping in the kernel while the queue is full or empty.
- * (jipc used to open queues {@code O_NONBLOCK} and wait in poll(2): a failed call, a poll and the
- * call again, three system calls on every wait.) A waiting thread uses no CPU and returns when
+ * (Waiting in poll(2) on an {@code O_NONBLOCK} descriptor instead costs a failed call, the poll
+ * and the call again: three system calls per wait.) A child process handed the descriptor gets
+ * it blocking, as C programs expect. A waiting thread uses no CPU and returns when
  * another thread {@link #close() closes} the queue ({@link io.jipc.ObjectClosedException}) or
  * {@link Thread#interrupt() interrupts} it ({@link io.jipc.IpcInterruptedException}; the queue
  * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). A thread
@@ -407,7 +408,7 @@ public final class PosixMessageQueue implements FdBacked {
      * @param priority 0 to 32767; higher priorities are received first, FIFO within one priority
      * @throws MessageTooLargeException if the message is longer than {@link #messageSize()} (EMSGSIZE)
      * @throws io.jipc.ObjectClosedException if the queue is closed, before or during the wait
-     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted, before or during the wait
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_send.3.html">mq_send(3)</a>
      */
     public void send(byte[] message, int priority) throws IpcException {
@@ -587,7 +588,7 @@ public final class PosixMessageQueue implements FdBacked {
      * @return the message's size
      * @throws IllegalArgumentException if the buffer is smaller than {@link #messageSize()}
      * @throws io.jipc.ObjectClosedException if the queue is closed, before or during the wait
-     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted, before or during the wait
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_receive.3.html">mq_receive(3)</a>
      */
     public int receive(byte[] buffer, Received into) throws IpcException {
