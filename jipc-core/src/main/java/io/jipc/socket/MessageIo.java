@@ -23,10 +23,16 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The send and receive loops shared by {@link UnixSocket} and {@link UnixDatagramSocket}: the
- * shared blocking model (non-blocking descriptor, try the call, on EAGAIN wait in {@link
- * Fd#await}), per-socket native scratch so that heap buffers need no allocation per call, and the
- * control-message work of fd passing and credentials.
+ * The send and receive loops shared by {@link UnixSocket} and {@link UnixDatagramSocket}: jipc's
+ * blocking model, per-socket native scratch so that heap buffers need no allocation per call, and
+ * the control-message work of fd passing and credentials.
+ *
+ * <p><b>Blocking.</b> Connected and datagram sockets jipc creates are in blocking mode. An untimed
+ * call sleeps inside send/recv as it does in C, one system call, in a kernel wait that close and
+ * interrupt end ({@link Fd#beginKernelWait()}). Non-blocking and timed calls say {@code
+ * MSG_DONTWAIT} and, on EAGAIN, wait in {@link Fd#await}; so does every call once a blocking one
+ * has met EAGAIN (an adopted descriptor, or a process sharing the socket, set O_NONBLOCK), or when
+ * the thread has no wake-up timer.
  *
  * <p>One lock per direction: one thread may send while another receives; two senders (or two
  * receivers) take turns, so a message is never interleaved with another and the scratch buffers
@@ -48,6 +54,8 @@ final class MessageIo {
     private final boolean seqpacket;
     /** Whether SO_PASSCRED is set: the control buffer then makes room for the credentials first. */
     volatile boolean passCredentials;
+    /** Whether untimed calls sleep in the kernel: until the description turns out non-blocking. */
+    private volatile boolean kernelWaits = true;
 
     private final ReentrantLock sendLock = new ReentrantLock();
     /** msghdr, then iovec, then sockaddr_un: the header part of a sendmsg/sendto. */
@@ -201,33 +209,63 @@ final class MessageIo {
             MemorySegment addr = to == null ? MemorySegment.NULL : sendAddr;
             long sent = 0;
             int attempt = 0;
-            while (true) {
-                long r = to == null
-                        ? Socket.send(n, sent == 0 ? seg : seg.asSlice(sent), len - sent, Socket.MSG_NOSIGNAL)
-                        : Socket.sendto(n, seg, len, Socket.MSG_NOSIGNAL, addr, addrLen);
-                if (r >= 0) {
-                    sent += r;
-                    if (!stream || sent >= len) {
-                        return sent;
+            boolean inKernel = beginKernelWait(deadline);
+            try {
+                while (true) {
+                    if (inKernel) {
+                        fd.checkWake(call);
                     }
-                    continue;
+                    int f = Socket.MSG_NOSIGNAL | (inKernel ? 0 : Socket.MSG_DONTWAIT);
+                    long r = to == null
+                            ? Socket.send(n, sent == 0 ? seg : seg.asSlice(sent), len - sent, f)
+                            : Socket.sendto(n, seg, len, f, addr, addrLen);
+                    if (r >= 0) {
+                        sent += r;
+                        if (!stream || sent >= len) {
+                            return sent;
+                        }
+                        continue;
+                    }
+                    if (r == -EINTR) {
+                        continue;
+                    }
+                    if (r != -EAGAIN) {
+                        throw IpcException.of(call, to == null ? label : to.toString(), (int) -r);
+                    }
+                    if (inKernel) {
+                        inKernel = leaveKernelWait();
+                        continue;
+                    }
+                    boolean more = to == null
+                            ? fd.await(Poll.POLLOUT, deadline, call)
+                            : backOff(deadline, attempt++, call);
+                    if (!more) {
+                        return sent > 0 ? sent : WOULD_BLOCK;
+                    }
                 }
-                if (r == -EINTR) {
-                    continue;
-                }
-                if (r != -EAGAIN) {
-                    throw IpcException.of(call, to == null ? label : to.toString(), (int) -r);
-                }
-                boolean more = to == null
-                        ? fd.await(Poll.POLLOUT, deadline, call)
-                        : backOff(deadline, attempt++, call);
-                if (!more) {
-                    return sent > 0 ? sent : WOULD_BLOCK;
+            } finally {
+                if (inKernel) {
+                    fd.endKernelWait();
                 }
             }
         } finally {
             fd.release();
         }
+    }
+
+    /** Begins a kernel wait when the call is untimed and the description blocking (see the class comment). */
+    private boolean beginKernelWait(long deadline) {
+        return deadline == Deadline.FOREVER && kernelWaits && fd.beginKernelWait();
+    }
+
+    /**
+     * A blocking call said EAGAIN: the description is non-blocking after all. Ends the kernel
+     * wait and stops trying it on this socket; returns false, the new in-kernel state.
+     */
+    private boolean leaveKernelWait() {
+        kernelWaits = false;
+        fd.endKernelWait();
+        return false;
     }
 
     /**
@@ -348,22 +386,36 @@ final class MessageIo {
             hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
             hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
             int attempt = 0;
-            while (true) {
-                long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL);
-                if (r >= 0) {
-                    return r;
+            boolean inKernel = beginKernelWait(deadline);
+            try {
+                while (true) {
+                    if (inKernel) {
+                        fd.checkWake("sendmsg");
+                    }
+                    long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL | (inKernel ? 0 : Socket.MSG_DONTWAIT));
+                    if (r >= 0) {
+                        return r;
+                    }
+                    if (r == -EINTR) {
+                        continue;
+                    }
+                    if (r != -EAGAIN) {
+                        throw IpcException.of("sendmsg", to == null ? label : to.toString(), (int) -r);
+                    }
+                    if (inKernel) {
+                        inKernel = leaveKernelWait();
+                        continue;
+                    }
+                    boolean more = to == null
+                            ? fd.await(Poll.POLLOUT, deadline, "sendmsg")
+                            : backOff(deadline, attempt++, "sendmsg");
+                    if (!more) {
+                        return WOULD_BLOCK;
+                    }
                 }
-                if (r == -EINTR) {
-                    continue;
-                }
-                if (r != -EAGAIN) {
-                    throw IpcException.of("sendmsg", to == null ? label : to.toString(), (int) -r);
-                }
-                boolean more = to == null
-                        ? fd.await(Poll.POLLOUT, deadline, "sendmsg")
-                        : backOff(deadline, attempt++, "sendmsg");
-                if (!more) {
-                    return WOULD_BLOCK;
+            } finally {
+                if (inKernel) {
+                    fd.endKernelWait();
                 }
             }
         } finally {
@@ -465,22 +517,36 @@ final class MessageIo {
         int n = fd.acquire("recv");
         try {
             int f = flags | (stream ? 0 : Socket.MSG_TRUNC);
-            while (true) {
-                long r = Socket.recv(n, seg, len, f);
-                if (r > 0) {
-                    return r;
+            boolean inKernel = beginKernelWait(deadline);
+            try {
+                while (true) {
+                    if (inKernel) {
+                        fd.checkWake("recv");
+                    }
+                    long r = Socket.recv(n, seg, len, inKernel ? f : f | Socket.MSG_DONTWAIT);
+                    if (r > 0) {
+                        return r;
+                    }
+                    if (r == 0) {
+                        return stream || (seqpacket && endOfStream(n)) ? EOF : 0;
+                    }
+                    if (r == -EINTR) {
+                        continue;
+                    }
+                    if (r != -EAGAIN) {
+                        throw IpcException.of("recv", label, (int) -r);
+                    }
+                    if (inKernel) {
+                        inKernel = leaveKernelWait();
+                        continue;
+                    }
+                    if (!fd.await(Poll.POLLIN, deadline, "recv")) {
+                        return WOULD_BLOCK;
+                    }
                 }
-                if (r == 0) {
-                    return stream || (seqpacket && endOfStream(n)) ? EOF : 0;
-                }
-                if (r == -EINTR) {
-                    continue;
-                }
-                if (r != -EAGAIN) {
-                    throw IpcException.of("recv", label, (int) -r);
-                }
-                if (!fd.await(Poll.POLLIN, deadline, "recv")) {
-                    return WOULD_BLOCK;
+            } finally {
+                if (inKernel) {
+                    fd.endKernelWait();
                 }
             }
         } finally {
@@ -549,28 +615,42 @@ final class MessageIo {
             long r;
             try {
                 int flags = Socket.MSG_CMSG_CLOEXEC | (stream ? 0 : Socket.MSG_TRUNC);
-                while (true) {
-                    hdr.set(ValueLayout.ADDRESS, Socket.MSG_NAME, wantSender ? addr : MemorySegment.NULL);
-                    hdr.set(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN, wantSender ? (int) Un.SOCKADDR_UN_SIZE : 0);
-                    hdr.set(ValueLayout.ADDRESS, HDR_IOV + Socket.IOV_BASE, seg);
-                    hdr.set(Libc.C_SIZE_T, HDR_IOV + Socket.IOV_LEN, (long) len);
-                    hdr.set(ValueLayout.ADDRESS, Socket.MSG_IOV, receiveIov);
-                    hdr.set(Libc.C_SIZE_T, Socket.MSG_IOVLEN, 1L);
-                    hdr.set(ValueLayout.ADDRESS, Socket.MSG_CONTROL, controlLen == 0 ? MemorySegment.NULL : receiveControl);
-                    hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
-                    hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
-                    r = Socket.recvmsg(n, hdr, flags);
-                    if (r >= 0) {
-                        break;
+                boolean inKernel = beginKernelWait(deadline);
+                try {
+                    while (true) {
+                        if (inKernel) {
+                            fd.checkWake("recvmsg");
+                        }
+                        hdr.set(ValueLayout.ADDRESS, Socket.MSG_NAME, wantSender ? addr : MemorySegment.NULL);
+                        hdr.set(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN, wantSender ? (int) Un.SOCKADDR_UN_SIZE : 0);
+                        hdr.set(ValueLayout.ADDRESS, HDR_IOV + Socket.IOV_BASE, seg);
+                        hdr.set(Libc.C_SIZE_T, HDR_IOV + Socket.IOV_LEN, (long) len);
+                        hdr.set(ValueLayout.ADDRESS, Socket.MSG_IOV, receiveIov);
+                        hdr.set(Libc.C_SIZE_T, Socket.MSG_IOVLEN, 1L);
+                        hdr.set(ValueLayout.ADDRESS, Socket.MSG_CONTROL, controlLen == 0 ? MemorySegment.NULL : receiveControl);
+                        hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
+                        hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
+                        r = Socket.recvmsg(n, hdr, inKernel ? flags : flags | Socket.MSG_DONTWAIT);
+                        if (r >= 0) {
+                            break;
+                        }
+                        if (r == -EINTR) {
+                            continue;
+                        }
+                        if (r != -EAGAIN) {
+                            throw IpcException.of("recvmsg", label, (int) -r);
+                        }
+                        if (inKernel) {
+                            inKernel = leaveKernelWait();
+                            continue;
+                        }
+                        if (!fd.await(Poll.POLLIN, deadline, "recvmsg")) {
+                            return null;
+                        }
                     }
-                    if (r == -EINTR) {
-                        continue;
-                    }
-                    if (r != -EAGAIN) {
-                        throw IpcException.of("recvmsg", label, (int) -r);
-                    }
-                    if (!fd.await(Poll.POLLIN, deadline, "recvmsg")) {
-                        return null;
+                } finally {
+                    if (inKernel) {
+                        fd.endKernelWait();
                     }
                 }
             } finally {

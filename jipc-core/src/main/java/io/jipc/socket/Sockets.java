@@ -39,20 +39,24 @@ final class Sockets {
     static final Set<PosixFilePermission> DEFAULT_PERMISSIONS =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
-    /** A new non-blocking, close-on-exec AF_UNIX socket. */
-    static Fd open(SocketType type, String label) throws IpcException {
-        int r = Socket.socket(Socket.AF_UNIX, type.value | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
+    /**
+     * A new close-on-exec AF_UNIX socket. Non-blocking for a socket that will listen (accept4 has
+     * no per-call non-blocking flag) or connect (so that a full backlog says EAGAIN, and the wait
+     * is jipc's); blocking otherwise, for {@link MessageIo}'s kernel waits.
+     */
+    static Fd open(SocketType type, String label, boolean nonBlocking) throws IpcException {
+        int r = Socket.socket(Socket.AF_UNIX, type.value | Socket.SOCK_CLOEXEC | (nonBlocking ? Socket.SOCK_NONBLOCK : 0), 0);
         if (r < 0) {
             throw IpcException.of("socket", label, -r);
         }
         return Fd.adopt(r, label);
     }
 
-    /** {@code socketpair(2)}: two connected, non-blocking, close-on-exec sockets. */
+    /** {@code socketpair(2)}: two connected, close-on-exec sockets in blocking mode (see {@link MessageIo}). */
     static Fd[] pair(SocketType type) throws IpcException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sv = a.allocate(ValueLayout.JAVA_INT, 2);
-            int r = Socket.socketpair(Socket.AF_UNIX, type.value | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0, sv);
+            int r = Socket.socketpair(Socket.AF_UNIX, type.value | Socket.SOCK_CLOEXEC, 0, sv);
             if (r < 0) {
                 throw IpcException.of("socketpair", type.name().toLowerCase(java.util.Locale.ROOT), -r);
             }

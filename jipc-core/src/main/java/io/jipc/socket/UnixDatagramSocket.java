@@ -110,7 +110,7 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         /** Creates and binds the socket ({@code bind(2)}); EADDRINUSE when the address is taken. */
         public UnixDatagramSocket bind() throws IpcException {
             String label = address.toString();
-            Fd fd = Sockets.open(SocketType.DGRAM, label);
+            Fd fd = Sockets.open(SocketType.DGRAM, label, false);
             try {
                 if (passCredentials) {
                     Sockets.setInt(fd, label, Socket.SO_PASSCRED, 1, "setsockopt(SO_PASSCRED)");
@@ -139,7 +139,7 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
      * digits), so that it can receive replies; {@link #localAddress()} tells the name.
      */
     public static UnixDatagramSocket bindAutomatically() throws IpcException {
-        Fd fd = Sockets.open(SocketType.DGRAM, "autobind");
+        Fd fd = Sockets.open(SocketType.DGRAM, "autobind", false);
         try {
             int n = fd.acquire("bind");
             try (Arena a = Arena.ofConfined()) {
@@ -162,7 +162,7 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
 
     /** A datagram socket with no address: it can send, and receive only on a pair or after connect from a peer. */
     public static UnixDatagramSocket unbound() throws IpcException {
-        return new UnixDatagramSocket(Sockets.open(SocketType.DGRAM, "unix dgram"), "unix dgram", null, false, false);
+        return new UnixDatagramSocket(Sockets.open(SocketType.DGRAM, "unix dgram", false), "unix dgram", null, false, false);
     }
 
     /** Two connected datagram sockets ({@code socketpair(2)}). */
@@ -173,8 +173,9 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
     }
 
     /**
-     * Takes ownership of a datagram socket descriptor (received from another process, inherited);
-     * sets O_NONBLOCK on it, which a process sharing the socket sees too.
+     * Takes ownership of a datagram socket descriptor (received from another process, inherited).
+     * Its blocking mode, which a process sharing the socket would see, is left as it is: jipc's
+     * non-blocking and timed forms say so per call ({@code MSG_DONTWAIT}).
      *
      * @throws IllegalArgumentException if it is not a UNIX datagram socket
      */
@@ -182,7 +183,6 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         if (Sockets.checkUnixSocket(fd) != SocketType.DGRAM) {
             throw new IllegalArgumentException(fd + " is not a UNIX datagram socket");
         }
-        fd.setNonBlocking(true);
         boolean pass = Sockets.getInt(fd, fd.label(), Socket.SO_PASSCRED, "getsockopt(SO_PASSCRED)") != 0;
         return new UnixDatagramSocket(fd, fd.label(), null, false, pass);
     }

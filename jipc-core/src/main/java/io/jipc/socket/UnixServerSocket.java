@@ -124,7 +124,7 @@ public final class UnixServerSocket extends AbstractUnixSocket {
          */
         public UnixServerSocket bind() throws IpcException {
             String label = address.toString();
-            Fd fd = Sockets.open(type, label);
+            Fd fd = Sockets.open(type, label, true);
             Sockets.BoundFile bound = null;
             try {
                 if (passCredentials) {
@@ -193,8 +193,8 @@ public final class UnixServerSocket extends AbstractUnixSocket {
     }
 
     /**
-     * Takes the next connection, waiting as long as it takes ({@code accept4(2)}, SOCK_CLOEXEC |
-     * SOCK_NONBLOCK).
+     * Takes the next connection, waiting as long as it takes ({@code accept4(2)}, SOCK_CLOEXEC;
+     * the connection is in blocking mode, as every connected jipc socket).
      *
      * @see <a href="https://man7.org/linux/man-pages/man2/accept.2.html">accept(2)</a>
      */
@@ -243,7 +243,7 @@ public final class UnixServerSocket extends AbstractUnixSocket {
         try {
             while (true) {
                 int r = Socket.accept4(n, java.lang.foreign.MemorySegment.NULL, java.lang.foreign.MemorySegment.NULL,
-                        Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK);
+                        Socket.SOCK_CLOEXEC);
                 if (r >= 0) {
                     return new UnixSocket(Fd.adopt(r, label), type, label, passCredentials);
                 }

@@ -108,12 +108,14 @@ public final class UnixSocket extends AbstractUnixSocket {
             throw new IllegalArgumentException("cannot connect to an unnamed address");
         }
         String label = address.toString();
-        Fd fd = Sockets.open(type, label);
+        Fd fd = Sockets.open(type, label, true);
         try {
             if (!Sockets.connect(fd, label, address, deadline)) {
                 fd.close();
                 return Optional.empty();
             }
+            // Connected: from now on blocking, so that untimed calls can sleep in the kernel.
+            fd.setNonBlocking(false);
             return Optional.of(new UnixSocket(fd, type, label, false));
         } catch (IpcException | RuntimeException | Error e) {
             fd.close();
@@ -137,8 +139,10 @@ public final class UnixSocket extends AbstractUnixSocket {
 
     /**
      * Takes ownership of a connected STREAM or SEQPACKET socket descriptor, e.g. one received from
-     * another process. Sets O_NONBLOCK on it (jipc's blocking model): the flag belongs to the open
-     * file description, so a process sharing the same socket sees it too.
+     * another process. Its blocking mode, which belongs to the open file description and so is
+     * seen by every process sharing the socket, is left as it is: jipc's non-blocking and timed
+     * forms say so per call ({@code MSG_DONTWAIT}); blocking calls sleep in the kernel only on a
+     * blocking description.
      *
      * @throws IllegalArgumentException if the descriptor is not a UNIX stream or seqpacket socket
      */
@@ -147,7 +151,6 @@ public final class UnixSocket extends AbstractUnixSocket {
         if (!type.isConnectionOriented()) {
             throw new IllegalArgumentException(fd + " is a DGRAM socket: use UnixDatagramSocket.adopt");
         }
-        fd.setNonBlocking(true);
         boolean pass = Sockets.getInt(fd, fd.label(), Socket.SO_PASSCRED, "getsockopt(SO_PASSCRED)") != 0;
         return new UnixSocket(fd, type, fd.label(), pass);
     }

@@ -250,7 +250,9 @@ class UnixSocketTest {
                     assertThat(accepted.type()).isEqualTo(SocketType.SEQPACKET);
                     assertThat(accepted.peerCredentials().pid()).isEqualTo((int) ProcessHandle.current().pid());
                     assertThat(accepted.fd().isCloseOnExec()).isTrue();
-                    assertThat(accepted.fd().isNonBlocking()).isTrue();
+                    // Blocking, so that untimed calls sleep inside recv/send as in C (MessageIo's kernel waits).
+                    assertThat(accepted.fd().isNonBlocking()).isFalse();
+                    assertThat(client.fd().isNonBlocking()).isFalse();
                 }
             }
         }
