@@ -23,6 +23,7 @@ import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
 import io.jipc.testing.TestIpc;
 import io.jipc.testing.ThreadMeters;
+import io.jipc.testing.ThreadSyscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -407,13 +408,6 @@ class PosixMessageQueueTest {
 
     // ---------------------------------------------------------------- kernel waits
 
-    private static final boolean X86_64 = System.getProperty("os.arch").matches("amd64|x86_64");
-    /** The system calls behind glibc's mq_send/mq_receive too (they pass a NULL timeout). */
-    private static final String MQ_TIMEDSEND = X86_64 ? "242" : "182";
-    private static final String MQ_TIMEDRECEIVE = X86_64 ? "243" : "183";
-    /** poll(2) on x86_64; aarch64 has only ppoll. */
-    private static final String POLL = X86_64 ? "7" : "73";
-
     /** A call running on its own platform thread: the thread, its kernel id, and what it returned or threw. */
     record Blocked(Thread thread, int tid, CompletableFuture<Object> outcome) {
         Object result() throws Exception {
@@ -442,26 +436,17 @@ class PosixMessageQueueTest {
     }
 
     /**
-     * Waits until the thread sleeps (state S) inside system call {@code nr}, as
-     * /proc/self/task/TID/syscall shows it, and returns that line's fields: the number, six
-     * arguments, stack and instruction pointers.
+     * Waits until the thread sleeps in {@code syscall} (failing at once if it sleeps in poll(2)
+     * instead) and returns that call's six arguments.
      */
-    static String[] awaitSleepingIn(Blocked b, String nr) throws Exception {
-        Path task = Path.of("/proc/self/task/" + b.tid());
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String last = "";
-        while (System.nanoTime() < end) {
-            assertThat(b.outcome()).as("the call returned instead of sleeping").isNotDone();
-            last = Files.readString(task.resolve("syscall")).trim();
-            String stat = Files.readString(task.resolve("stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            String[] fields = last.split(" ");
-            if (fields[0].equals(nr) && state == 'S') {
-                return fields;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("thread " + b.tid() + " never slept in system call " + nr + "; last seen: " + last);
+    static long[] awaitSleepingIn(Blocked b, String syscall) throws Exception {
+        assertThat(ThreadSyscalls.awaitSleepingIn(b::tid, b.outcome(), syscall, "poll", "ppoll")).isEqualTo(syscall);
+        return ThreadSyscalls.arguments(b.tid());
+    }
+
+    /** Waits until the thread sleeps in poll(2) (the wait of a non-blocking description), not in the call. */
+    static void awaitPolling(Blocked b, String syscall) throws Exception {
+        assertThat(ThreadSyscalls.awaitSleepingIn(b::tid, b.outcome(), syscall, "poll", "ppoll")).isIn("poll", "ppoll");
     }
 
     private static long descriptor(PosixMessageQueue q) throws IpcException {
@@ -475,15 +460,15 @@ class PosixMessageQueueTest {
         PosixMessageQueue q = create("kernel-wait", 2, 16);
         try (q; PosixMessageQueue other = PosixMessageQueue.openExisting(q.name())) {
             Blocked receiver = startBlocked(q::receive);
-            String[] call = awaitSleepingIn(receiver, MQ_TIMEDRECEIVE);
-            assertThat(Long.decode(call[1])).as("on the queue's descriptor").isEqualTo(descriptor(q));
-            assertThat(call[5]).as("no timeout: mq_receive as C makes it").isEqualTo("0x0");
+            long[] call = awaitSleepingIn(receiver, "mq_timedreceive");
+            assertThat(call[0]).as("on the queue's descriptor").isEqualTo(descriptor(q));
+            assertThat(call[4]).as("no timeout: mq_receive as C makes it").isZero();
             receiver.thread().interrupt();
             assertThat(receiver.thrown()).isInstanceOf(IpcInterruptedException.class)
                     .hasMessage("mq_receive(" + q.name() + "): interrupted");
 
             Blocked closed = startBlocked(other::receive);
-            awaitSleepingIn(closed, MQ_TIMEDRECEIVE);
+            awaitSleepingIn(closed, "mq_timedreceive");
             other.close();
             assertThat(closed.thrown()).isInstanceOf(ObjectClosedException.class)
                     .hasMessage("mq_receive(" + q.name() + "): object is closed");
@@ -494,8 +479,8 @@ class PosixMessageQueueTest {
                 q.send("3".getBytes(UTF_8), 0);
                 return "sent";
             });
-            call = awaitSleepingIn(sender, MQ_TIMEDSEND);
-            assertThat(call[5]).as("no timeout: mq_send as C makes it").isEqualTo("0x0");
+            call = awaitSleepingIn(sender, "mq_timedsend");
+            assertThat(call[4]).as("no timeout: mq_send as C makes it").isZero();
             sender.thread().interrupt();
             assertThat(sender.result()).isInstanceOf(IpcInterruptedException.class);
             assertThat(q.attributes().currentMessages()).isEqualTo(2);
@@ -504,7 +489,7 @@ class PosixMessageQueueTest {
                 q.send(ByteBuffer.wrap("3".getBytes(UTF_8)), 0);
                 return "sent";
             });
-            awaitSleepingIn(closedSender, MQ_TIMEDSEND);
+            awaitSleepingIn(closedSender, "mq_timedsend");
             q.close();
             assertThat(closedSender.thrown()).isInstanceOf(ObjectClosedException.class)
                     .hasMessage("mq_send(" + q.name() + "): object is closed");
@@ -527,8 +512,8 @@ class PosixMessageQueueTest {
     void aTimedReceiveSleepsInTheKernelUntilItsDeadlineOrACPeersSend() throws Exception {
         try (PosixMessageQueue q = create("timed-wait", 1, 32)) {
             Blocked expiring = startBlocked(timed(() -> q.receive(Duration.ofMillis(400))));
-            String[] call = awaitSleepingIn(expiring, MQ_TIMEDRECEIVE);
-            assertThat(call[5]).as("with its absolute timeout").isNotEqualTo("0x0");
+            long[] call = awaitSleepingIn(expiring, "mq_timedreceive");
+            assertThat(call[4]).as("with its absolute timeout").isNotZero();
             Timed t = (Timed) expiring.result();
             assertThat(t.result()).isEqualTo(Optional.empty());
             assertThat(t.nanos()).as("never before the deadline").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
@@ -536,21 +521,21 @@ class PosixMessageQueueTest {
                     .isLessThan(TimeUnit.MILLISECONDS.toNanos(400) + TimeUnit.SECONDS.toNanos(5));
 
             Blocked woken = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
-            awaitSleepingIn(woken, MQ_TIMEDRECEIVE);
+            awaitSleepingIn(woken, "mq_timedreceive");
             try (Peer c = CPeer.start("mq_peer", "send", q.name(), "6:timed-hello")) {
                 c.awaitSuccess(T);
             }
             assertThat(woken.result()).isEqualTo(Optional.of(new Message(6, "timed-hello".getBytes(UTF_8))));
 
             Blocked interrupted = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
-            awaitSleepingIn(interrupted, MQ_TIMEDRECEIVE);
+            awaitSleepingIn(interrupted, "mq_timedreceive");
             interrupted.thread().interrupt();
             assertThat(interrupted.thrown()).isInstanceOf(IpcInterruptedException.class);
 
             q.send("full".getBytes(UTF_8), 1);
             Blocked sender = startBlocked(() -> q.send("next".getBytes(UTF_8), 2, Duration.ofSeconds(60)));
-            call = awaitSleepingIn(sender, MQ_TIMEDSEND);
-            assertThat(call[5]).isNotEqualTo("0x0");
+            call = awaitSleepingIn(sender, "mq_timedsend");
+            assertThat(call[4]).isNotZero();
             try (Peer c = CPeer.start("mq_peer", "receive", q.name(), "1")) {
                 c.awaitSuccess(T);
                 assertThat(c.stdout().strip()).isEqualTo("1 full");
@@ -559,7 +544,7 @@ class PosixMessageQueueTest {
             assertThat(q.tryReceive()).contains(new Message(2, "next".getBytes(UTF_8)));
 
             Blocked closed = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
-            awaitSleepingIn(closed, MQ_TIMEDRECEIVE);
+            awaitSleepingIn(closed, "mq_timedreceive");
             q.close();
             assertThat(closed.thrown()).isInstanceOf(ObjectClosedException.class);
             q.unlink();
@@ -702,7 +687,7 @@ class PosixMessageQueueTest {
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
 
             Blocked receiver = startBlocked(q::receive);
-            awaitSleepingIn(receiver, POLL);
+            awaitPolling(receiver, "mq_timedreceive");
             try (Peer c = CPeer.start("mq_peer", "send", q.name(), "2:polled")) {
                 c.awaitSuccess(T);
             }
@@ -711,10 +696,10 @@ class PosixMessageQueueTest {
             q.fd().setNonBlocking(false);
             assertThat(q.fd().isNonBlocking()).isFalse();
             Blocked asleep = startBlocked(q::receive);
-            awaitSleepingIn(asleep, MQ_TIMEDRECEIVE);
+            awaitSleepingIn(asleep, "mq_timedreceive");
             q.fd().setNonBlocking(true);
             Blocked polling = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
-            awaitSleepingIn(polling, POLL);
+            awaitPolling(polling, "mq_timedreceive");
             q.close();
             assertThat(asleep.thrown()).as("asleep in the kernel").isInstanceOf(ObjectClosedException.class);
             assertThat(polling.thrown()).as("waiting in poll").isInstanceOf(ObjectClosedException.class);
