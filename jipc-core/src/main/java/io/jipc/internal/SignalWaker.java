@@ -163,8 +163,11 @@ public final class SignalWaker extends InterruptHook {
     /** Whether {@link #enter} armed the timer for a deadline (the owner thread's only). */
     private boolean deadlineArmed;
 
-    /** The Waiters this waker is on, so a late wake of an earlier object can be told apart. */
-    private volatile Waiters waitingIn;
+    /**
+     * The Waiters this waker is on, so that a wake through a stale single slot is told apart.
+     * Plain: a stale read can only cause a spurious wake, which every caller's loop absorbs.
+     */
+    private Waiters waitingIn;
     // Guarded by the Waiters this waker is on (or, for inSingle, owned by this waker's thread).
     private boolean inSingle;
     private SignalWaker prev;
@@ -384,7 +387,8 @@ public final class SignalWaker extends InterruptHook {
             w.waitingIn = null;
             if (w.inSingle) {
                 w.inSingle = false;
-                single = null;
+                // Release suffices: a closer still seeing w here finds it not waiting, or waiting elsewhere.
+                SINGLE.setRelease(this, (SignalWaker) null);
                 return;
             }
             synchronized (this) {
