@@ -55,9 +55,9 @@ import java.util.Set;
  * it blocking, as C programs expect. A waiting thread uses no CPU and returns when
  * another thread {@link #close() closes} the queue ({@link io.jipc.ObjectClosedException}) or
  * {@link Thread#interrupt() interrupts} it ({@link io.jipc.IpcInterruptedException}; the queue
- * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). A thread
- * already interrupted when it calls a blocking or timed form gets the exception without sending
- * or receiving.
+ * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). An
+ * interrupt already pending ends a blocking or timed call the same way once it would wait, and
+ * a receive before it looks (a receiver usually waits, so it goes straight to the kernel wait).
  *
  * <p>The timed forms hand the deadline to the kernel as the absolute {@code CLOCK_REALTIME}
  * timeout of {@code mq_timedsend}/{@code mq_timedreceive} (close and interrupt wake them too;
@@ -519,19 +519,27 @@ public final class PosixMessageQueue implements FdBacked {
      * {@code -errno}.
      *
      * <p>An untimed or timed call sleeps inside the kernel, in a kernel wait of the descriptor
-     * so that close and interrupt get it out. The poll model remains for a thread that cannot
-     * have its wake-up timer and for a description somebody made {@code O_NONBLOCK} (the kernel
-     * then says EAGAIN instead of sleeping): each attempt gets a past timeout, and the wait is
-     * {@link Fd#await}.
+     * so that close and interrupt get it out. A send tries with a past timeout first: a queue
+     * nearly always has room, and then the kernel wait's set-up is saved; a receive, which
+     * usually does wait, goes to the kernel wait at once. The poll model remains for a thread
+     * that cannot have its wake-up timer and for a description somebody made {@code O_NONBLOCK}
+     * (the kernel then says EAGAIN instead of sleeping): each attempt gets a past timeout, and
+     * the wait is {@link Fd#await}.
      */
     private long transfer(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut, SignalWaker w,
                           long deadline, String call) throws IpcException {
-        if (deadline != Deadline.FOREVER && Deadline.expired(deadline)) {
+        boolean expired = deadline != Deadline.FOREVER && Deadline.expired(deadline);
+        if (expired || prioOut == null) {
             long r;
             do {
                 r = mqCall(n, msg, length, priority, prioOut, PAST);
             } while (r == -EINTR);
-            return r == -EAGAIN ? -ETIMEDOUT : r;
+            if (r != -ETIMEDOUT && r != -EAGAIN) {
+                return r;
+            }
+            if (expired) {
+                return -ETIMEDOUT;
+            }
         }
         if (fd.beginKernelWait()) {
             long r;

@@ -498,6 +498,24 @@ class PosixMessageQueueTest {
         }
     }
 
+    @Test
+    void aPendingInterruptEndsAReceiveAndASendThatMustWait() throws Exception {
+        try (PosixMessageQueue q = create("pending-interrupt", 1, 16)) {
+            Thread.currentThread().interrupt();
+            try {
+                q.send("room".getBytes(UTF_8), 1);
+                assertThatThrownBy(() -> q.send("full".getBytes(UTF_8), 1)).isInstanceOf(IpcInterruptedException.class);
+                assertThatThrownBy(() -> q.receive(Duration.ofSeconds(60)))
+                        .as("a receive goes to the kernel wait at once").isInstanceOf(IpcInterruptedException.class);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+                assertThat(q.tryReceive()).as("the try forms never wait").contains(new Message(1, "room".getBytes(UTF_8)));
+            } finally {
+                Thread.interrupted();
+            }
+            q.unlink();
+        }
+    }
+
     record Timed(Object result, long nanos) {}
 
     static Blocking timed(Blocking call) {
