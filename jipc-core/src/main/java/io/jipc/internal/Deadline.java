@@ -1,5 +1,8 @@
 package io.jipc.internal;
 
+import io.jipc.internal.libc.Time;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 
 /**
@@ -46,6 +49,33 @@ public final class Deadline {
         }
         long ms = (left + 999_999) / 1_000_000;
         return ms > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) ms;
+    }
+
+    /**
+     * Writes the deadline into {@code timespec} as an absolute {@code CLOCK_REALTIME} time, the
+     * form {@code mq_timedreceive} and {@code mq_timedsend} take: the realtime clock, read after
+     * the time left was measured, plus that time, so the kernel's timeout does not come before
+     * the deadline. Only a step of the realtime clock (settimeofday, an NTP step) moves it:
+     * forward, an ETIMEDOUT may come early (callers check {@link #expired} and retry); backward,
+     * the wait lasts longer. A deadline already past gives the current time (a timeout that has
+     * passed: the call does not sleep); {@link #FOREVER} gives a time some 292 years ahead.
+     * Allocation-free.
+     *
+     * @return {@code timespec}
+     */
+    public static MemorySegment toRealtime(long deadline, MemorySegment timespec) {
+        long left = deadline == FOREVER ? Long.MAX_VALUE
+                : deadline == NOW ? 0 : Math.max(0, deadline - System.nanoTime());
+        Time.clock_gettime(Time.CLOCK_REALTIME, timespec);
+        long sec = timespec.get(ValueLayout.JAVA_LONG, Time.TV_SEC) + left / 1_000_000_000L;
+        long nsec = timespec.get(ValueLayout.JAVA_LONG, Time.TV_NSEC) + left % 1_000_000_000L;
+        if (nsec >= 1_000_000_000L) {
+            sec++;
+            nsec -= 1_000_000_000L;
+        }
+        timespec.set(ValueLayout.JAVA_LONG, Time.TV_SEC, sec);
+        timespec.set(ValueLayout.JAVA_LONG, Time.TV_NSEC, nsec);
+        return timespec;
     }
 
     /** Whether the deadline has passed (FOREVER never does, NOW always has). */

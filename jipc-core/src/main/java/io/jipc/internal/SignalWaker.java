@@ -143,6 +143,9 @@ public final class SignalWaker extends InterruptHook {
     private final MemorySegment spec = arena.allocate(Time.ITIMERSPEC_SIZE, 8);
     private final MemorySegment timerOut = arena.allocate(ValueLayout.ADDRESS);
     private final MemorySegment sigevent = arena.allocate(Signal.SIGEVENT.layout());
+    /** Small arguments of a call in flight (see {@link #timeout()}, {@link #intOut()}). */
+    private final MemorySegment timeout = arena.allocate(Time.TIMESPEC_SIZE, 8);
+    private final MemorySegment intOut = arena.allocate(ValueLayout.JAVA_LONG);
     /** The thread the timer signals; -1 until the first wait. */
     private int tid = -1;
     private MemorySegment buffer = MemorySegment.NULL;
@@ -207,6 +210,19 @@ public final class SignalWaker extends InterruptHook {
      */
     public ByteBuffer scratchView() {
         return bufferView;
+    }
+
+    /**
+     * This thread's {@code struct timespec} for the timeout argument of a call in flight (e.g.
+     * {@code mq_timedreceive}'s): a call that sleeps holds no lock over its arguments.
+     */
+    public MemorySegment timeout() {
+        return timeout;
+    }
+
+    /** This thread's int out-parameter of a call in flight (e.g. {@code mq_receive}'s priority). */
+    public MemorySegment intOut() {
+        return intOut;
     }
 
     /**

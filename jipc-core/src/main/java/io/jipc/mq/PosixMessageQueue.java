@@ -7,9 +7,11 @@ import io.jipc.IpcException;
 import io.jipc.MessageTooLargeException;
 import io.jipc.internal.Deadline;
 import io.jipc.Perms;
+import io.jipc.internal.SignalWaker;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
+import io.jipc.internal.libc.Time;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -39,15 +41,32 @@ import java.util.Set;
  * trySend}, {@code tryReceive}: false at once when the queue is full/empty). The forms taking a
  * {@code byte[]}, {@link ByteBuffer} or {@link MemorySegment} and a {@link Received} holder
  * allocate nothing: a native segment goes to the kernel as is, heap memory is copied through a
- * scratch buffer of this object. The forms returning {@link Message} allocate the payload.
+ * native buffer of the calling thread (its own, so no lock is held while a call sleeps). The
+ * forms returning {@link Message} allocate the payload.
  * A receive buffer must hold at least {@link #messageSize()} bytes (mq_receive refuses smaller
  * ones even for a short message, and jipc says so before the call).
  *
- * <p><b>Blocking model.</b> On Linux a queue descriptor is a file descriptor. jipc opens it
- * {@code O_NONBLOCK} and waits in poll(2) when the queue is full or empty ({@link Fd#await}), so a
- * waiting thread uses no CPU, returns when another thread {@link #close() closes} the queue
- * ({@link io.jipc.ObjectClosedException}) and answers {@link Thread#interrupt()} at once ({@link
- * io.jipc.IpcInterruptedException}; the queue stays open).
+ * <p><b>Blocking model.</b> On Linux a queue descriptor is a file descriptor, and jipc opens it
+ * blocking, as C does. A blocking send or receive is then one system call, as in C: {@code
+ * mq_timedsend}/{@code mq_timedreceive} without a timeout (which is what glibc's {@code
+ * mq_send}/{@code mq_receive} make), sleeping in the kernel while the queue is full or empty.
+ * (Waiting in poll(2) on an {@code O_NONBLOCK} descriptor instead costs a failed call, the poll
+ * and the call again: three system calls per wait.) A child process handed the descriptor gets
+ * it blocking, as C programs expect. A waiting thread uses no CPU and returns when
+ * another thread {@link #close() closes} the queue ({@link io.jipc.ObjectClosedException}) or
+ * {@link Thread#interrupt() interrupts} it ({@link io.jipc.IpcInterruptedException}; the queue
+ * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). An
+ * interrupt already pending ends a blocking or timed call the same way once it would wait, and
+ * a receive before it looks (a receiver usually waits, so it goes straight to the kernel wait).
+ *
+ * <p>The timed forms hand the deadline to the kernel as the absolute {@code CLOCK_REALTIME}
+ * timeout of {@code mq_timedsend}/{@code mq_timedreceive} (close and interrupt wake them too;
+ * a step of the system clock moves their end). The non-blocking forms pass a timeout already
+ * past, which the kernel answers at once with ETIMEDOUT instead of sleeping, so they need no
+ * {@code O_NONBLOCK}. Should {@code O_NONBLOCK} be set on the open file description all the
+ * same ({@code fd().setNonBlocking(true)}, or another process sharing the description), every
+ * form keeps its meaning: the blocking and timed forms then wait in poll(2) ({@link Fd#await}),
+ * as they do on a thread that cannot have the per-thread wake-up timer.
  *
  * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a {@link
  * io.jipc.poll.Poller} reports it readable when a message is waiting and writable when there is
@@ -75,8 +94,11 @@ import java.util.Set;
  * other descriptor.
  *
  * <p><b>Attributes.</b> A queue's capacity and message size are fixed at creation; {@code
- * mq_setattr} can only change {@code O_NONBLOCK}, which jipc manages itself (hence {@link
- * #attributes()} and no setter). When the kernel refuses a creation because of a limit
+ * mq_setattr} can only change {@code O_NONBLOCK}, a flag of the open file description that
+ * {@code mq_getattr} reports as {@code mq_flags}. jipc needs it for nothing (its non-blocking
+ * forms are non-blocking per call), hence {@link #attributes()} and no setter; {@link
+ * Fd#isNonBlocking() fd().isNonBlocking()} reads the flag (false as jipc opens queues, unless
+ * somebody set it). When the kernel refuses a creation because of a limit
  * ({@code /proc/sys/fs/mqueue/*}, {@code RLIMIT_MSGQUEUE}), the exception names the limit and its
  * current value.
  *
@@ -147,7 +169,8 @@ public final class PosixMessageQueue implements FdBacked {
     }
 
     /**
-     * A queue's {@code struct mq_attr}.
+     * A queue's {@code struct mq_attr}. Its {@code mq_flags} ({@code O_NONBLOCK} or 0) belongs
+     * to the descriptor, not the queue: {@link Fd#isNonBlocking()} reports it.
      *
      * @param maxMessages     capacity (mq_maxmsg)
      * @param messageSize     largest message in bytes (mq_msgsize)
@@ -157,6 +180,7 @@ public final class PosixMessageQueue implements FdBacked {
 
     private static final int EAGAIN = Errno.EAGAIN.number();
     private static final int EINTR = Errno.EINTR.number();
+    private static final int ETIMEDOUT = Errno.ETIMEDOUT.number();
     private static final int EBADF = Errno.EBADF.number();
 
     private final Fd fd;
@@ -165,16 +189,12 @@ public final class PosixMessageQueue implements FdBacked {
     private final int maxMessages;
     private final int messageSize;
 
-    private final Arena arena = Arena.ofAuto();
-    /** Guards the send scratch; held only around one non-blocking mq_send, never while waiting. */
-    private final Object txLock = new Object();
-    private MemorySegment txScratch;
-    private ByteBuffer txView;
-    /** Guards the receive scratch and the priority slot, the same way. */
-    private final Object rxLock = new Object();
-    private MemorySegment rxScratch;
-    private ByteBuffer rxView;
-    private final MemorySegment rxPriority = arena.allocate(ValueLayout.JAVA_INT);
+    /**
+     * {@code {0, 0}}: an absolute timeout long past, for the non-blocking forms. The kernel
+     * checks it only when the call would sleep, and then fails at once with ETIMEDOUT (its
+     * sleep timer has already expired); with a message or room there, the call just works.
+     */
+    private static final MemorySegment PAST = Arena.global().allocate(Time.TIMESPEC_SIZE, 8);
 
     private PosixMessageQueue(Fd fd, String name, Access access, long maxMessages, long messageSize) {
         this.fd = fd;
@@ -240,7 +260,8 @@ public final class PosixMessageQueue implements FdBacked {
                 attr.set(ValueLayout.JAVA_LONG, Mqueue.MQ_MAXMSG, maxmsg != 0 ? maxmsg : MqueueLimits.defaultMaxMessages());
                 attr.set(ValueLayout.JAVA_LONG, Mqueue.MQ_MSGSIZE, msgsize != 0 ? msgsize : MqueueLimits.defaultMessageSize());
             }
-            int flags = o.access().flag | createFlags | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC;
+            // Blocking, as in C: the untimed calls sleep in the kernel; see the class comment.
+            int flags = o.access().flag | createFlags | Fcntl.O_CLOEXEC;
             int mqd = Mqueue.mq_open(a.allocateFrom(name), flags, Perms.toMode(o.mode()), attr);
             if (mqd < 0) {
                 throw MqueueLimits.openError(name, -mqd, creating, maxmsg, msgsize, o.access().text);
@@ -387,7 +408,7 @@ public final class PosixMessageQueue implements FdBacked {
      * @param priority 0 to 32767; higher priorities are received first, FIFO within one priority
      * @throws MessageTooLargeException if the message is longer than {@link #messageSize()} (EMSGSIZE)
      * @throws io.jipc.ObjectClosedException if the queue is closed, before or during the wait
-     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted, before or during the wait
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_send.3.html">mq_send(3)</a>
      */
     public void send(byte[] message, int priority) throws IpcException {
@@ -447,40 +468,34 @@ public final class PosixMessageQueue implements FdBacked {
             throw new MessageTooLargeException("mq_send", name,
                     "message of " + length + " bytes exceeds the queue's message size " + messageSize);
         }
+        SignalWaker w = SignalWaker.current();
+        MemorySegment msg;
+        if (segment != null && segment.isNative()) {
+            msg = segment;
+        } else {
+            msg = w.scratch(Math.max(1, length));
+            int len = (int) length;
+            if (array != null) {
+                MemorySegment.copy(array, 0, msg, ValueLayout.JAVA_BYTE, 0, len);
+            } else if (buffer != null) {
+                w.scratchView().put(0, buffer, buffer.position(), len);
+            } else {
+                MemorySegment.copy(segment, 0, msg, 0, len);
+            }
+        }
         int n = fd.acquire("mq_send");
         try {
-            while (true) {
-                int r;
-                if (segment != null && segment.isNative()) {
-                    r = Mqueue.mq_send(n, segment, length, priority);
-                } else {
-                    synchronized (txLock) {
-                        MemorySegment s = txScratch();
-                        int len = (int) length;
-                        if (array != null) {
-                            MemorySegment.copy(array, 0, s, ValueLayout.JAVA_BYTE, 0, len);
-                        } else if (buffer != null) {
-                            txView.put(0, buffer, buffer.position(), len);
-                        } else {
-                            MemorySegment.copy(segment, 0, s, 0, len);
-                        }
-                        r = Mqueue.mq_send(n, s, length, priority);
-                    }
+            long r = transfer(n, msg, length, priority, null, w, deadline, "mq_send");
+            if (r >= 0) {
+                if (buffer != null) {
+                    buffer.position(buffer.position() + (int) length);
                 }
-                if (r == 0) {
-                    if (buffer != null) {
-                        buffer.position(buffer.position() + (int) length);
-                    }
-                    return true;
-                }
-                if (r == -EAGAIN) {
-                    if (deadline == Deadline.NOW || !fd.await(Poll.POLLOUT, deadline, "mq_send")) {
-                        return false;
-                    }
-                } else if (r != -EINTR) {
-                    throw sendError(-r, length);
-                }
+                return true;
             }
+            if (r == -ETIMEDOUT) {
+                return false;
+            }
+            throw sendError((int) -r, length);
         } finally {
             fd.release();
         }
@@ -497,20 +512,78 @@ public final class PosixMessageQueue implements FdBacked {
         return IpcException.of("mq_send", name, errno);
     }
 
-    private MemorySegment txScratch() {
-        if (txScratch == null) {
-            txScratch = arena.allocate(Math.max(1, messageSize), 16);
-            txView = txScratch.asByteBuffer();
+    /**
+     * One send ({@code prioOut} null) or receive of {@code msg} as the deadline asks, on the
+     * acquired descriptor {@code n}: the call's result (0 or the size received), {@code
+     * -ETIMEDOUT} if the deadline came first (at once for a deadline already past), or another
+     * {@code -errno}.
+     *
+     * <p>An untimed or timed call sleeps inside the kernel, in a kernel wait of the descriptor
+     * so that close and interrupt get it out. A send tries with a past timeout first: a queue
+     * nearly always has room, and then the kernel wait's set-up is saved; a receive, which
+     * usually does wait, goes to the kernel wait at once. The poll model remains for a thread
+     * that cannot have its wake-up timer and for a description somebody made {@code O_NONBLOCK}
+     * (the kernel then says EAGAIN instead of sleeping): each attempt gets a past timeout, and
+     * the wait is {@link Fd#await}.
+     */
+    private long transfer(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut, SignalWaker w,
+                          long deadline, String call) throws IpcException {
+        boolean expired = deadline != Deadline.FOREVER && Deadline.expired(deadline);
+        if (expired || prioOut == null) {
+            long r;
+            do {
+                r = mqCall(n, msg, length, priority, prioOut, PAST);
+            } while (r == -EINTR);
+            if (r != -ETIMEDOUT && r != -EAGAIN) {
+                return r;
+            }
+            if (expired) {
+                return -ETIMEDOUT;
+            }
         }
-        return txScratch;
+        if (fd.beginKernelWait()) {
+            long r;
+            try {
+                MemorySegment timeout = deadline == Deadline.FOREVER ? MemorySegment.NULL
+                        : Deadline.toRealtime(deadline, w.timeout());
+                while (true) {
+                    fd.checkWake(call);
+                    r = mqCall(n, msg, length, priority, prioOut, timeout);
+                    if (r == -EINTR) {
+                        continue;
+                    }
+                    if (r == -ETIMEDOUT && !Deadline.expired(deadline)) {
+                        // The realtime clock was set forward: the deadline (monotonic) is still ahead.
+                        Deadline.toRealtime(deadline, timeout);
+                        continue;
+                    }
+                    break;
+                }
+            } finally {
+                fd.endKernelWait();
+            }
+            if (r != -EAGAIN) {
+                return r;
+            }
+        }
+        short events = prioOut == null ? Poll.POLLOUT : Poll.POLLIN;
+        while (true) {
+            long r = mqCall(n, msg, length, priority, prioOut, PAST);
+            if (r == -EAGAIN || r == -ETIMEDOUT) {
+                if (!fd.await(events, deadline, call)) {
+                    return -ETIMEDOUT;
+                }
+            } else if (r != -EINTR) {
+                return r;
+            }
+        }
     }
 
-    private MemorySegment rxScratch() {
-        if (rxScratch == null) {
-            rxScratch = arena.allocate(Math.max(1, messageSize), 16);
-            rxView = rxScratch.asByteBuffer();
-        }
-        return rxScratch;
+    /** mq_timedsend when {@code prioOut} is null, else mq_timedreceive; {@code NULL} timeout: none. */
+    private static long mqCall(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut,
+                               MemorySegment timeout) {
+        return prioOut == null ? Mqueue.mq_timedsend(n, msg, length, priority, timeout)
+                : Mqueue.mq_timedreceive(n, msg, length, prioOut, timeout);
     }
 
     // ---------------------------------------------------------------- receive
@@ -523,7 +596,7 @@ public final class PosixMessageQueue implements FdBacked {
      * @return the message's size
      * @throws IllegalArgumentException if the buffer is smaller than {@link #messageSize()}
      * @throws io.jipc.ObjectClosedException if the queue is closed, before or during the wait
-     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted, before or during the wait
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_receive.3.html">mq_receive(3)</a>
      */
     public int receive(byte[] buffer, Received into) throws IpcException {
@@ -614,48 +687,34 @@ public final class PosixMessageQueue implements FdBacked {
         }
         int n = fd.acquire("mq_receive");
         try {
-            while (true) {
-                long r;
-                synchronized (rxLock) {
-                    if (segment != null && segment.isNative()) {
-                        r = Mqueue.mq_receive(n, segment, segment.byteSize(), rxPriority);
-                    } else {
-                        MemorySegment s = rxScratch();
-                        r = Mqueue.mq_receive(n, s, messageSize, rxPriority);
-                        if (r >= 0) {
-                            int len = (int) r;
-                            if (array != null) {
-                                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, array, 0, len);
-                            } else if (buffer != null) {
-                                buffer.put(buffer.position(), rxView, 0, len);
-                            } else {
-                                MemorySegment.copy(s, 0, segment, 0, len);
-                            }
-                        }
-                    }
-                    if (r >= 0) {
-                        into.setPosix((int) r, rxPriority.get(ValueLayout.JAVA_INT, 0));
-                    }
+            SignalWaker w = SignalWaker.current();
+            MemorySegment priority = w.intOut();
+            boolean direct = segment != null && segment.isNative();
+            MemorySegment msg = direct ? segment : w.scratch(Math.max(1, messageSize));
+            long r = transfer(n, msg, direct ? segment.byteSize() : messageSize, 0, priority, w, deadline,
+                    "mq_receive");
+            if (r >= 0) {
+                int len = (int) r;
+                if (array != null) {
+                    MemorySegment.copy(msg, ValueLayout.JAVA_BYTE, 0, array, 0, len);
+                } else if (buffer != null) {
+                    buffer.put(buffer.position(), w.scratchView(), 0, len);
+                    buffer.position(buffer.position() + len);
+                } else if (!direct) {
+                    MemorySegment.copy(msg, 0, segment, 0, len);
                 }
-                if (r >= 0) {
-                    if (buffer != null) {
-                        buffer.position(buffer.position() + (int) r);
-                    }
-                    return true;
-                }
-                if (r == -EAGAIN) {
-                    if (deadline == Deadline.NOW || !fd.await(Poll.POLLIN, deadline, "mq_receive")) {
-                        return false;
-                    }
-                } else if (r != -EINTR) {
-                    int errno = (int) -r;
-                    if (errno == EBADF) {
-                        throw IpcException.withDetail("mq_receive", name, errno,
-                                "queue opened " + access.text + ", not for receiving");
-                    }
-                    throw IpcException.of("mq_receive", name, errno);
-                }
+                into.setPosix(len, priority.get(ValueLayout.JAVA_INT, 0));
+                return true;
             }
+            if (r == -ETIMEDOUT) {
+                return false;
+            }
+            int errno = (int) -r;
+            if (errno == EBADF) {
+                throw IpcException.withDetail("mq_receive", name, errno,
+                        "queue opened " + access.text + ", not for receiving");
+            }
+            throw IpcException.of("mq_receive", name, errno);
         } finally {
             fd.release();
         }

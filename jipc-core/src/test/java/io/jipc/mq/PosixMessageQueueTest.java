@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jipc.AlreadyExistsException;
+import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.MessageTooLargeException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
+import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.Mqueue;
+import io.jipc.internal.libc.Time;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.poll.Poller;
 import io.jipc.poll.Readiness;
@@ -19,8 +23,10 @@ import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
 import io.jipc.testing.TestIpc;
 import io.jipc.testing.ThreadMeters;
+import io.jipc.testing.ThreadSyscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +34,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,7 +98,7 @@ class PosixMessageQueueTest {
             assertThat(q.maxMessages()).isEqualTo(3);
             assertThat(q.messageSize()).isEqualTo(100);
             assertThat(q.fd().isCloseOnExec()).isTrue();
-            assertThat(q.fd().isNonBlocking()).isTrue();
+            assertThat(q.fd().isNonBlocking()).as("blocking, as in C: untimed calls sleep in the kernel").isFalse();
             assertThatThrownBy(() -> PosixMessageQueue.createExclusively(name)).isInstanceOf(AlreadyExistsException.class)
                     .hasMessage("mq_open(" + name + "): File exists (EEXIST)");
             try (PosixMessageQueue again = PosixMessageQueue.createOrOpen(name, PosixMessageQueue.Options.defaults()
@@ -394,6 +404,325 @@ class PosixMessageQueueTest {
         long start = System.nanoTime();
         waiter.get().interrupt();
         return thrownAt.get(10, TimeUnit.SECONDS) - start;
+    }
+
+    // ---------------------------------------------------------------- kernel waits
+
+    /** A call running on its own platform thread: the thread, its kernel id, and what it returned or threw. */
+    record Blocked(Thread thread, int tid, CompletableFuture<Object> outcome) {
+        Object result() throws Exception {
+            return outcome.get(10, TimeUnit.SECONDS);
+        }
+
+        Throwable thrown() throws Exception {
+            Object r = result();
+            assertThat(r).as("what the call threw").isInstanceOf(Throwable.class);
+            return (Throwable) r;
+        }
+    }
+
+    static Blocked startBlocked(Blocking call) throws Exception {
+        CompletableFuture<Integer> tid = new CompletableFuture<>();
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().name("mq-waiter").start(() -> {
+            tid.complete(Unistd.gettid());
+            try {
+                outcome.complete(call.call());
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        return new Blocked(t, tid.get(10, TimeUnit.SECONDS), outcome);
+    }
+
+    /**
+     * Waits until the thread sleeps in {@code syscall} (failing at once if it sleeps in poll(2)
+     * instead) and returns that call's six arguments.
+     */
+    static long[] awaitSleepingIn(Blocked b, String syscall) throws Exception {
+        assertThat(ThreadSyscalls.awaitSleepingIn(b::tid, b.outcome(), syscall, "poll", "ppoll")).isEqualTo(syscall);
+        return ThreadSyscalls.arguments(b.tid());
+    }
+
+    /** Waits until the thread sleeps in poll(2) (the wait of a non-blocking description), not in the call. */
+    static void awaitPolling(Blocked b, String syscall) throws Exception {
+        assertThat(ThreadSyscalls.awaitSleepingIn(b::tid, b.outcome(), syscall, "poll", "ppoll")).isIn("poll", "ppoll");
+    }
+
+    private static long descriptor(PosixMessageQueue q) throws IpcException {
+        int n = q.fd().acquire("test");
+        q.fd().release();
+        return n;
+    }
+
+    @Test
+    void aBlockedSendOrReceiveSleepsInsideTheSystemCallAndCloseOrInterruptWakesIt() throws Exception {
+        PosixMessageQueue q = create("kernel-wait", 2, 16);
+        try (q; PosixMessageQueue other = PosixMessageQueue.openExisting(q.name())) {
+            Blocked receiver = startBlocked(q::receive);
+            long[] call = awaitSleepingIn(receiver, "mq_timedreceive");
+            assertThat(call[0]).as("on the queue's descriptor").isEqualTo(descriptor(q));
+            assertThat(call[4]).as("no timeout: mq_receive as C makes it").isZero();
+            receiver.thread().interrupt();
+            assertThat(receiver.thrown()).isInstanceOf(IpcInterruptedException.class)
+                    .hasMessage("mq_receive(" + q.name() + "): interrupted");
+
+            Blocked closed = startBlocked(other::receive);
+            awaitSleepingIn(closed, "mq_timedreceive");
+            other.close();
+            assertThat(closed.thrown()).isInstanceOf(ObjectClosedException.class)
+                    .hasMessage("mq_receive(" + q.name() + "): object is closed");
+
+            q.send("1".getBytes(UTF_8), 0);
+            q.send("2".getBytes(UTF_8), 0);
+            Blocked sender = startBlocked(() -> {
+                q.send("3".getBytes(UTF_8), 0);
+                return "sent";
+            });
+            call = awaitSleepingIn(sender, "mq_timedsend");
+            assertThat(call[4]).as("no timeout: mq_send as C makes it").isZero();
+            sender.thread().interrupt();
+            assertThat(sender.result()).isInstanceOf(IpcInterruptedException.class);
+            assertThat(q.attributes().currentMessages()).isEqualTo(2);
+
+            Blocked closedSender = startBlocked(() -> {
+                q.send(ByteBuffer.wrap("3".getBytes(UTF_8)), 0);
+                return "sent";
+            });
+            awaitSleepingIn(closedSender, "mq_timedsend");
+            q.close();
+            assertThat(closedSender.thrown()).isInstanceOf(ObjectClosedException.class)
+                    .hasMessage("mq_send(" + q.name() + "): object is closed");
+        } finally {
+            PosixMessageQueue.unlink(q.name());
+        }
+    }
+
+    @Test
+    void aPendingInterruptEndsAReceiveAndASendThatMustWait() throws Exception {
+        try (PosixMessageQueue q = create("pending-interrupt", 1, 16)) {
+            Thread.currentThread().interrupt();
+            try {
+                q.send("room".getBytes(UTF_8), 1);
+                assertThatThrownBy(() -> q.send("full".getBytes(UTF_8), 1)).isInstanceOf(IpcInterruptedException.class);
+                assertThatThrownBy(() -> q.receive(Duration.ofSeconds(60)))
+                        .as("a receive goes to the kernel wait at once").isInstanceOf(IpcInterruptedException.class);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+                assertThat(q.tryReceive()).as("the try forms never wait").contains(new Message(1, "room".getBytes(UTF_8)));
+            } finally {
+                Thread.interrupted();
+            }
+            q.unlink();
+        }
+    }
+
+    record Timed(Object result, long nanos) {}
+
+    static Blocking timed(Blocking call) {
+        return () -> {
+            long start = System.nanoTime();
+            Object r = call.call();
+            return new Timed(r, System.nanoTime() - start);
+        };
+    }
+
+    @Test
+    void aTimedReceiveSleepsInTheKernelUntilItsDeadlineOrACPeersSend() throws Exception {
+        try (PosixMessageQueue q = create("timed-wait", 1, 32)) {
+            Blocked expiring = startBlocked(timed(() -> q.receive(Duration.ofMillis(400))));
+            long[] call = awaitSleepingIn(expiring, "mq_timedreceive");
+            assertThat(call[4]).as("with its absolute timeout").isNotZero();
+            Timed t = (Timed) expiring.result();
+            assertThat(t.result()).isEqualTo(Optional.empty());
+            assertThat(t.nanos()).as("never before the deadline").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
+            assertThat(t.nanos()).as("nor long after it (a bound for a loaded machine, not a speed test)")
+                    .isLessThan(TimeUnit.MILLISECONDS.toNanos(400) + TimeUnit.SECONDS.toNanos(5));
+
+            Blocked woken = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
+            awaitSleepingIn(woken, "mq_timedreceive");
+            try (Peer c = CPeer.start("mq_peer", "send", q.name(), "6:timed-hello")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(woken.result()).isEqualTo(Optional.of(new Message(6, "timed-hello".getBytes(UTF_8))));
+
+            Blocked interrupted = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
+            awaitSleepingIn(interrupted, "mq_timedreceive");
+            interrupted.thread().interrupt();
+            assertThat(interrupted.thrown()).isInstanceOf(IpcInterruptedException.class);
+
+            q.send("full".getBytes(UTF_8), 1);
+            Blocked sender = startBlocked(() -> q.send("next".getBytes(UTF_8), 2, Duration.ofSeconds(60)));
+            call = awaitSleepingIn(sender, "mq_timedsend");
+            assertThat(call[4]).isNotZero();
+            try (Peer c = CPeer.start("mq_peer", "receive", q.name(), "1")) {
+                c.awaitSuccess(T);
+                assertThat(c.stdout().strip()).isEqualTo("1 full");
+            }
+            assertThat(sender.result()).isEqualTo(true);
+            assertThat(q.tryReceive()).contains(new Message(2, "next".getBytes(UTF_8)));
+
+            Blocked closed = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
+            awaitSleepingIn(closed, "mq_timedreceive");
+            q.close();
+            assertThat(closed.thrown()).isInstanceOf(ObjectClosedException.class);
+            q.unlink();
+        }
+    }
+
+    /** This thread's voluntary context switches: how often it slept. */
+    private static long voluntarySwitches() throws Exception {
+        return Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
+                .filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).strip())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void tryFormsOnABlockingDescriptorAnswerAtOnceWithoutSleeping() throws Exception {
+        try (PosixMessageQueue q = create("try-at-once", 1, 16); Arena a = Arena.ofConfined()) {
+            // What the try forms rest on: with a timeout already past ({0, 0}), the kernel answers a
+            // blocking description's call on an empty (or full) queue with ETIMEDOUT, not EAGAIN,
+            // and does not sleep.
+            MemorySegment past = a.allocate(Time.TIMESPEC_SIZE, 8);
+            MemorySegment buf = a.allocate(16);
+            int n = q.fd().acquire("test");
+            try {
+                assertThat(Mqueue.mq_timedreceive(n, buf, 16, MemorySegment.NULL, past))
+                        .isEqualTo(-Errno.ETIMEDOUT.number());
+            } finally {
+                q.fd().release();
+            }
+            byte[] array = new byte[16];
+            Received got = new Received();
+            int rounds = 2000;
+            for (int i = 0; i < 100; i++) {
+                q.tryReceive(array, got); // warm-up: class loading, first compilations
+            }
+            long before = voluntarySwitches();
+            int refused = 0;
+            for (int i = 0; i < rounds; i++) {
+                refused += q.tryReceive(array, got) ? 0 : 1;
+            }
+            long slept = voluntarySwitches() - before;
+            assertThat(refused).isEqualTo(rounds);
+            assertThat(slept).as("times the thread slept in %d try-receives on an empty queue", rounds)
+                    .isLessThan(rounds / 10);
+            assertThat(q.receive(array, got, Duration.ZERO)).as("a zero timeout: the same").isFalse();
+
+            assertThat(q.trySend("x".getBytes(UTF_8), 3)).isTrue();
+            q.fd().acquire("test");
+            try {
+                assertThat(Mqueue.mq_timedsend(n, buf, 1, 0, past)).isEqualTo(-Errno.ETIMEDOUT.number());
+            } finally {
+                q.fd().release();
+            }
+            before = voluntarySwitches();
+            refused = 0;
+            for (int i = 0; i < rounds; i++) {
+                refused += q.trySend(array, 0) ? 0 : 1;
+            }
+            slept = voluntarySwitches() - before;
+            assertThat(refused).isEqualTo(rounds);
+            assertThat(slept).as("times the thread slept in %d try-sends on a full queue", rounds).isLessThan(rounds / 10);
+            assertThat(q.tryReceive()).contains(new Message(3, "x".getBytes(UTF_8)));
+            q.unlink();
+        }
+    }
+
+    /**
+     * Close and interrupt land at random moments around a thread's entry into the wait — before
+     * it acquires, between its checks and the system call, while it sleeps — and always wake it.
+     */
+    @Test
+    void closeOrInterruptAtAnyMomentAlwaysWakesTheWaiter() throws Exception {
+        try (PosixMessageQueue empty = create("race-empty", 1, 16); PosixMessageQueue full = create("race-full", 1, 16)) {
+            full.send("x".getBytes(UTF_8), 0);
+            long seed = System.nanoTime();
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int round = 0; round < 200; round++) {
+                boolean close = round % 2 == 0;
+                int kind = (round / 2) % 3;
+                PosixMessageQueue q = PosixMessageQueue.openExisting(kind == 2 ? full.name() : empty.name());
+                try {
+                    CountDownLatch started = new CountDownLatch(1);
+                    Blocked b = startBlocked(() -> {
+                        started.countDown();
+                        return switch (kind) {
+                            case 0 -> q.receive();
+                            case 1 -> q.receive(Duration.ofSeconds(60));
+                            default -> {
+                                q.send(new byte[1], 0);
+                                yield "sent";
+                            }
+                        };
+                    });
+                    started.await();
+                    long until = System.nanoTime() + random.nextLong(300_000);
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    if (close) {
+                        q.close();
+                    } else {
+                        b.thread().interrupt();
+                    }
+                    Object outcome;
+                    try {
+                        outcome = b.result();
+                    } catch (TimeoutException e) {
+                        throw new AssertionError("round " + round + " (seed " + seed + "): the waiter was not woken", e);
+                    }
+                    assertThat(outcome).as("round %d (seed %d)", round, seed)
+                            .isInstanceOf(close ? ObjectClosedException.class : IpcInterruptedException.class);
+                } finally {
+                    q.close();
+                }
+            }
+            assertThat(empty.attributes().currentMessages()).isZero();
+            assertThat(full.attributes().currentMessages()).isEqualTo(1);
+            empty.unlink();
+            full.unlink();
+        }
+    }
+
+    @Test
+    void aDescriptionMadeNonBlockingKeepsEveryFormWorkingThroughPoll() throws Exception {
+        try (PosixMessageQueue q = create("made-nonblocking", 1, 16); Arena a = Arena.ofConfined()) {
+            q.fd().setNonBlocking(true);
+            assertThat(q.fd().isNonBlocking()).isTrue();
+            MemorySegment attr = a.allocate(Mqueue.MQ_ATTR.layout());
+            int n = q.fd().acquire("test");
+            try {
+                assertThat(Mqueue.mq_getattr(n, attr)).isZero();
+            } finally {
+                q.fd().release();
+            }
+            assertThat(attr.get(ValueLayout.JAVA_LONG, Mqueue.MQ_FLAGS)).as("mq_getattr agrees")
+                    .isEqualTo((long) Fcntl.O_NONBLOCK);
+
+            assertThat(q.tryReceive()).isEmpty();
+            long start = System.nanoTime();
+            assertThat(q.receive(Duration.ofMillis(200))).isEmpty();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+
+            Blocked receiver = startBlocked(q::receive);
+            awaitPolling(receiver, "mq_timedreceive");
+            try (Peer c = CPeer.start("mq_peer", "send", q.name(), "2:polled")) {
+                c.awaitSuccess(T);
+            }
+            assertThat(receiver.result()).isEqualTo(new Message(2, "polled".getBytes(UTF_8)));
+
+            q.fd().setNonBlocking(false);
+            assertThat(q.fd().isNonBlocking()).isFalse();
+            Blocked asleep = startBlocked(q::receive);
+            awaitSleepingIn(asleep, "mq_timedreceive");
+            q.fd().setNonBlocking(true);
+            Blocked polling = startBlocked(() -> q.receive(Duration.ofSeconds(60)));
+            awaitPolling(polling, "mq_timedreceive");
+            q.close();
+            assertThat(asleep.thrown()).as("asleep in the kernel").isInstanceOf(ObjectClosedException.class);
+            assertThat(polling.thrown()).as("waiting in poll").isInstanceOf(ObjectClosedException.class);
+            q.unlink();
+        }
     }
 
     // ---------------------------------------------------------------- a second JVM

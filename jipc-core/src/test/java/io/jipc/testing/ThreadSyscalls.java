@@ -83,4 +83,23 @@ public final class ThreadSyscalls {
         }
         throw new AssertionError("thread " + tid.getAsInt() + " never slept in " + Set.of(syscalls) + ": " + last);
     }
+
+    /**
+     * The six arguments of the system call thread {@code tid} is in now, e.g. to tell a NULL
+     * timeout from a real one once {@link #awaitSleepingIn} has found the thread asleep.
+     *
+     * @throws AssertionError if the thread is not in a system call
+     */
+    public static long[] arguments(int tid) throws IOException {
+        String line = Files.readString(Path.of("/proc/self/task/" + tid, "syscall")).trim();
+        String[] fields = line.split(" ");
+        if (fields.length < 7) {
+            throw new AssertionError("thread " + tid + " is not in a system call: " + line);
+        }
+        long[] args = new long[6];
+        for (int i = 0; i < 6; i++) {
+            args[i] = Long.parseUnsignedLong(fields[i + 1].substring(2), 16);
+        }
+        return args;
+    }
 }

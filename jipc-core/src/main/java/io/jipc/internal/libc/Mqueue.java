@@ -15,7 +15,9 @@ import java.lang.invoke.MethodHandle;
  * {@code <mqueue.h>}: POSIX message queues. Raw results, {@code -errno} on failure.
  *
  * <p>On Linux an {@code mqd_t} is a file descriptor (pollable, close-on-exec from the kernel),
- * so these wrappers take and return {@code int}.
+ * so these wrappers take and return {@code int}. Only the timed send and receive are bound: with
+ * a NULL timeout they are {@code mq_send} and {@code mq_receive} (glibc's own are exactly that
+ * call), and a timeout already past makes them non-blocking per call.
  */
 public final class Mqueue {
     private Mqueue() {}
@@ -40,12 +42,11 @@ public final class Mqueue {
     private static final MethodHandle MQ_GETATTR = Libc.downcall("mq_getattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final MethodHandle MQ_SETATTR = Libc.downcall("mq_setattr",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
-    // Normal (not critical) downcalls: jipc keeps its queues O_NONBLOCK, but a descriptor handed
-    // in from elsewhere, or changed through fd(), could block.
-    private static final MethodHandle MQ_SEND = Libc.downcall("mq_send",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT));
-    private static final MethodHandle MQ_RECEIVE = Libc.downcall("mq_receive",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER));
+    // Normal (not critical) downcalls: they sleep in the kernel while the queue is full/empty.
+    private static final MethodHandle MQ_TIMEDSEND = Libc.downcall("mq_timedsend",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER));
+    private static final MethodHandle MQ_TIMEDRECEIVE = Libc.downcall("mq_timedreceive",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER, C_POINTER));
 
     /**
      * {@code mqd_t mq_open(const char *name, int oflag, mode_t mode, struct mq_attr *attr)};
@@ -94,11 +95,16 @@ public final class Mqueue {
         }
     }
 
-    /** {@code int mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len, unsigned int msg_prio)}. */
-    public static int mq_send(int mqdes, MemorySegment msg, long length, int priority) {
+    /**
+     * {@code int mq_timedsend(mqd_t mqdes, const char *msg_ptr, size_t msg_len, unsigned int
+     * msg_prio, const struct timespec *abs_timeout)}: {@code abs_timeout} is an absolute {@code
+     * CLOCK_REALTIME} time, used only if the call would sleep (ETIMEDOUT once it has passed, at
+     * once for a time already past); {@link MemorySegment#NULL} for none, as {@code mq_send}.
+     */
+    public static int mq_timedsend(int mqdes, MemorySegment msg, long length, int priority, MemorySegment absTimeout) {
         MemorySegment state = Libc.callState();
         try {
-            int r = (int) MQ_SEND.invokeExact(state, mqdes, msg, length, priority);
+            int r = (int) MQ_TIMEDSEND.invokeExact(state, mqdes, msg, length, priority, absTimeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
@@ -106,13 +112,16 @@ public final class Mqueue {
     }
 
     /**
-     * {@code ssize_t mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int *msg_prio)};
-     * {@code priority} may be {@link MemorySegment#NULL}.
+     * {@code ssize_t mq_timedreceive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int
+     * *msg_prio, const struct timespec *abs_timeout)}: the timeout as for {@link #mq_timedsend};
+     * {@link MemorySegment#NULL} for none, as {@code mq_receive}. {@code priority} may be
+     * {@link MemorySegment#NULL}.
      */
-    public static long mq_receive(int mqdes, MemorySegment msg, long length, MemorySegment priority) {
+    public static long mq_timedreceive(int mqdes, MemorySegment msg, long length, MemorySegment priority,
+                                       MemorySegment absTimeout) {
         MemorySegment state = Libc.callState();
         try {
-            long r = (long) MQ_RECEIVE.invokeExact(state, mqdes, msg, length, priority);
+            long r = (long) MQ_TIMEDRECEIVE.invokeExact(state, mqdes, msg, length, priority, absTimeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
