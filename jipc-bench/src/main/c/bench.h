@@ -115,10 +115,11 @@ static inline int64_t now_ns(void) {
 
 #ifdef JIPC_BLOCKING_MODEL
 /*
- * Diagnostic build (`jipc bench --c-model`, impl "c-model"): the same program with jipc's blocking
- * model instead of blocking descriptors, to tell what that model costs from what Java costs.
- * Like io.jipc.Fd: descriptors are O_NONBLOCK; a call that says EAGAIN waits in poll(2) on the
- * descriptor plus two eventfds (jipc's close and interrupt wake-ups), then is tried again.
+ * Diagnostic build (`jipc bench --c-model`, impl "c-model"): the same program with the poll model
+ * instead of blocking descriptors, to show what that model costs. Like io.jipc.Fd.await, which jipc
+ * uses for timed calls (untimed ones sleep inside the call, as here without the model):
+ * descriptors are O_NONBLOCK; a call that says EAGAIN waits in poll(2) on the descriptor plus two
+ * eventfds (jipc's close and interrupt wake-ups), then is tried again.
  */
 #include <fcntl.h>
 #include <poll.h>

@@ -20,7 +20,7 @@ import org.HdrHistogram.Histogram;
  * of the exchange (jipc's, and the JDK's where it has the mechanism: this JVM and a peer JVM per
  * implementation) alternating with the same exchange in C (two C processes), and the figures of
  * every round. With {@link Options#cModel()}, one more implementation joins each round: the same C
- * program built with jipc's blocking model.
+ * program built with the poll model jipc keeps for timed calls.
  *
  * <p>Per mechanism: the C program is compiled (cached), one peer JVM per Java implementation
  * started and connected once, and for each size one untimed round per Java implementation warms
@@ -40,8 +40,8 @@ public final class Harness {
      * @param messages   messages per round in each phase, or 0 for {@link RoundSpec#defaults}
      * @param rounds     measured rounds per implementation (the median is over these)
      * @param cacheDir   where compiled C baselines are kept
-     * @param cModel     also run each C program built with jipc's blocking model ({@code c-model}):
-     *                   a diagnostic that tells the model's cost from Java's
+     * @param cModel     also run each C program built with the poll model ({@code c-model}): a
+     *                   diagnostic showing what waiting in poll(2) instead of in the call costs
      */
     public record Options(List<Mechanism> mechanisms, List<Integer> sizes, int messages, int rounds, Path cacheDir,
             boolean cModel) {

@@ -63,8 +63,9 @@ final class BenchCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--c-model",
-            description = "Also run each C program built with jipc's blocking model (non-blocking descriptors, poll(2) on"
-                    + " EAGAIN) as impl c-model: what the model costs, apart from what Java costs.")
+            description = "Also run each C program built with the poll model (non-blocking descriptors, poll(2) on"
+                    + " EAGAIN) as impl c-model: what jipc's waits would cost without its in-kernel sleeps (it keeps"
+                    + " the poll model for timed calls only).")
     boolean cModel;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
