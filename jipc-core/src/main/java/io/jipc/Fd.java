@@ -45,11 +45,12 @@ import java.lang.invoke.VarHandle;
  * try {
  *     if (!fd.beginKernelWait()) ...                 // no wake-up timer: the poll model
  *     try {
- *         long r;
- *         do {
- *             fd.checkWake("recv");                   // closed? interrupted?
- *             r = Socket.recv(n, buf, len, 0);        // sleeps in the kernel
- *         } while (r == -EINTR);
+ *         fd.checkOpen("recv");                       // closed before the wait began?
+ *         long r = Socket.recv(n, buf, len, 0);       // sleeps in the kernel
+ *         while (r == -EINTR) {
+ *             fd.checkWake("recv");                   // woken: closed? interrupted?
+ *             r = Socket.recv(n, buf, len, 0);
+ *         }
  *         ...                                        // EAGAIN: someone made the description
  *     } finally {                                    // non-blocking; end the kernel wait, then
  *         fd.endKernelWait();                        // await() and retry
@@ -90,6 +91,14 @@ public final class Fd implements AutoCloseable {
     /** The close eventfd: -1 until some thread first waits on this descriptor, -2 once closed. */
     @SuppressWarnings("unused")
     private volatile int closeEventFd = -1;
+    /**
+     * Transfers up to this many bytes (PIPE_BUF) try the non-blocking form before a kernel wait
+     * when they send: they nearly always fit, so the wait's set-up is saved, while a failed try
+     * (a system call) is rare. Larger ones often go out in part and then wait, so they sleep in
+     * the kernel at once.
+     */
+    public static final int SMALL_TRANSFER = 4096;
+
     /** Threads sleeping inside a system call on this descriptor, woken by close. */
     private final SignalWaker.Waiters kernelWaiters = new SignalWaker.Waiters();
 
@@ -250,6 +259,9 @@ public final class Fd implements AutoCloseable {
      */
     public boolean beginKernelWait() {
         SignalWaker w = SignalWaker.current();
+        if (!w.timerAvailable()) {
+            return false;
+        }
         kernelWaiters.add(w);
         try {
             w.enter(Deadline.FOREVER);
@@ -268,8 +280,23 @@ public final class Fd implements AutoCloseable {
     }
 
     /**
-     * Throws if the descriptor was closed or the thread interrupted: call before each blocking
-     * system call made in a kernel wait, and so after each EINTR.
+     * Throws if the descriptor was closed: call before the first system call of a kernel wait (a
+     * close that came before the wait began sends no signal). A pending interrupt is left to the
+     * wake-up signal, which {@link #beginKernelWait()} has already sent: so a call that finds data
+     * (or room) returns it, and one that would sleep fails with EINTR and {@link
+     * #checkWake(String)} throws, the rule of jipc's other waits too.
+     *
+     * @throws ObjectClosedException if {@link #close()} has been called
+     */
+    public void checkOpen(String call) throws ObjectClosedException {
+        if ((state & CLOSED) != 0) {
+            throw new ObjectClosedException(call, label);
+        }
+    }
+
+    /**
+     * Throws if the descriptor was closed or the thread interrupted: call after each EINTR of a
+     * system call made in a kernel wait.
      *
      * @throws ObjectClosedException if {@link #close()} has been called
      * @throws IpcInterruptedException if the thread is interrupted

@@ -148,6 +148,9 @@ public final class SignalWaker extends InterruptHook {
     private final MemorySegment intOut = arena.allocate(ValueLayout.JAVA_LONG);
     /** The thread the timer signals; -1 until the first wait. */
     private int tid = -1;
+    /** Whether timer_create failed on the last try, and when (System.nanoTime). */
+    private boolean timerRefused;
+    private long timerRefusedAt;
     private MemorySegment buffer = MemorySegment.NULL;
     private ByteBuffer bufferView;
 
@@ -224,6 +227,20 @@ public final class SignalWaker extends InterruptHook {
     public MemorySegment intOut() {
         return intOut;
     }
+
+    /**
+     * Whether this thread may count on its timer: false for a second after {@code timer_create}
+     * failed, without trying again (a caller with another way to wait, such as poll(2), then
+     * takes it instead of paying for a failing system call and an exception on every call).
+     */
+    public boolean timerAvailable() {
+        if (!timerRefused || (tid >= 0 && !Thread.currentThread().isVirtual())) {
+            return true;
+        }
+        return System.nanoTime() - timerRefusedAt >= TIMER_RETRY_NANOS;
+    }
+
+    private static final long TIMER_RETRY_NANOS = 1_000_000_000L;
 
     /**
      * Starts a wait that {@link #wake()} (or the deadline, or {@link Thread#interrupt()}) ends:
@@ -305,6 +322,8 @@ public final class SignalWaker extends InterruptHook {
         sigevent.set(ValueLayout.JAVA_INT, Signal.SIGEV_TID, now);
         int r = Time.timer_create(Time.CLOCK_MONOTONIC, sigevent, timerOut);
         if (r < 0) {
+            timerRefused = true;
+            timerRefusedAt = System.nanoTime();
             throw IpcException.withDetail("timer_create", "wake-up timer", -r,
                     "cannot create the per-thread wake-up timer (RLIMIT_SIGPENDING reached?)");
         }
@@ -314,6 +333,7 @@ public final class SignalWaker extends InterruptHook {
             Time.timer_delete(old);
         }
         tid = now;
+        timerRefused = false;
     }
 
     /**

@@ -546,10 +546,11 @@ public final class PosixMessageQueue implements FdBacked {
             try {
                 MemorySegment timeout = deadline == Deadline.FOREVER ? MemorySegment.NULL
                         : Deadline.toRealtime(deadline, w.timeout());
+                fd.checkOpen(call);
                 while (true) {
-                    fd.checkWake(call);
                     r = mqCall(n, msg, length, priority, prioOut, timeout);
                     if (r == -EINTR) {
+                        fd.checkWake(call);
                         continue;
                     }
                     if (r == -ETIMEDOUT && !Deadline.expired(deadline)) {

@@ -318,9 +318,7 @@ final class PipeIo {
             if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
                 long r;
                 try {
-                    if (!fd.isOpen()) {
-                        fd.checkWake("read"); // closed before the wait registered: no signal will come
-                    }
+                    fd.checkOpen("read");
                     r = read(n, seg, offset, len);
                     while (r == -EINTR) {
                         fd.checkWake("read");
@@ -478,12 +476,24 @@ final class PipeIo {
         int n = fd.acquire("write");
         try {
             long done = 0;
+            if (len <= Fd.SMALL_TRANSFER && deadline == Deadline.FOREVER && blockingDescription && nowait) {
+                // A small write nearly always fits: try it without setting up a kernel wait (Fd.SMALL_TRANSFER).
+                long r = Uio.pwritev2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
+                if (r == len) {
+                    return r;
+                }
+                if (r > 0) {
+                    done = r;
+                } else if (r == -EOPNOTSUPP) {
+                    noNowait();
+                } else if (r != -EAGAIN && r != -EINTR) {
+                    throw IpcException.of("write", fd.label(), (int) -r);
+                }
+            }
             if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
                 long r;
                 try {
-                    if (!fd.isOpen()) {
-                        fd.checkWake("write"); // closed before the wait registered: no signal will come
-                    }
+                    fd.checkOpen("write");
                     while (true) {
                         r = write(n, seg, offset + done, len - done);
                         if (r > 0) {

@@ -29,10 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Blocking.</b> Connected and datagram sockets jipc creates are in blocking mode. An untimed
  * call sleeps inside send/recv as it does in C, one system call, in a kernel wait that close and
- * interrupt end ({@link Fd#beginKernelWait()}). A send tries {@code MSG_DONTWAIT} first and
- * sets up the kernel wait only when the buffer is full: there is nearly always room, and the
- * set-up (tens of nanoseconds) is then saved; a receive goes to the kernel wait at once, since
- * a receiver usually does wait. Non-blocking and timed calls say {@code
+ * interrupt end ({@link Fd#beginKernelWait()}). A send of up to {@link Fd#SMALL_TRANSFER}
+ * bytes tries {@code MSG_DONTWAIT} first and sets up the kernel wait only when the buffer is
+ * full: there is nearly always room, and the set-up (tens of nanoseconds) is then saved; a
+ * receive goes to the kernel wait at once, since a receiver usually does wait. Non-blocking and timed calls say {@code
  * MSG_DONTWAIT} and, on EAGAIN, wait in {@link Fd#await}; so does every call once a blocking one
  * has met EAGAIN (an adopted descriptor, or a process sharing the socket, set O_NONBLOCK), or when
  * the thread has no wake-up timer.
@@ -212,12 +212,13 @@ final class MessageIo {
             MemorySegment addr = to == null ? MemorySegment.NULL : sendAddr;
             long sent = 0;
             int attempt = 0;
-            // Sends start non-blocking: there is room nearly always, and then no wait is set up.
-            boolean inKernel = false;
+            // A small send starts non-blocking: there is room nearly always, and then no wait is set
+            // up; a large one would often go out in part first, and sleeps in the kernel at once.
+            boolean inKernel = len > Fd.SMALL_TRANSFER && beginKernelWait(deadline);
             try {
                 while (true) {
                     if (inKernel) {
-                        fd.checkWake(call);
+                        fd.checkOpen(call);
                     }
                     int f = Socket.MSG_NOSIGNAL | (inKernel ? 0 : Socket.MSG_DONTWAIT);
                     long r = to == null
@@ -231,6 +232,9 @@ final class MessageIo {
                         continue;
                     }
                     if (r == -EINTR) {
+                        if (inKernel) {
+                            fd.checkWake(call);
+                        }
                         continue;
                     }
                     if (r != -EAGAIN) {
@@ -394,17 +398,20 @@ final class MessageIo {
             hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
             hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
             int attempt = 0;
-            boolean inKernel = false;
+            boolean inKernel = len > Fd.SMALL_TRANSFER && beginKernelWait(deadline);
             try {
                 while (true) {
                     if (inKernel) {
-                        fd.checkWake("sendmsg");
+                        fd.checkOpen("sendmsg");
                     }
                     long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL | (inKernel ? 0 : Socket.MSG_DONTWAIT));
                     if (r >= 0) {
                         return r;
                     }
                     if (r == -EINTR) {
+                        if (inKernel) {
+                            fd.checkWake("sendmsg");
+                        }
                         continue;
                     }
                     if (r != -EAGAIN) {
@@ -533,7 +540,7 @@ final class MessageIo {
             try {
                 while (true) {
                     if (inKernel) {
-                        fd.checkWake("recv");
+                        fd.checkOpen("recv");
                     }
                     long r = Socket.recv(n, seg, len, inKernel ? f : f | Socket.MSG_DONTWAIT);
                     if (r > 0) {
@@ -543,6 +550,9 @@ final class MessageIo {
                         return stream || (seqpacket && endOfStream(n)) ? EOF : 0;
                     }
                     if (r == -EINTR) {
+                        if (inKernel) {
+                            fd.checkWake("recv");
+                        }
                         continue;
                     }
                     if (r != -EAGAIN) {
@@ -631,7 +641,7 @@ final class MessageIo {
                 try {
                     while (true) {
                         if (inKernel) {
-                            fd.checkWake("recvmsg");
+                            fd.checkOpen("recvmsg");
                         }
                         hdr.set(ValueLayout.ADDRESS, Socket.MSG_NAME, wantSender ? addr : MemorySegment.NULL);
                         hdr.set(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN, wantSender ? (int) Un.SOCKADDR_UN_SIZE : 0);
@@ -647,6 +657,9 @@ final class MessageIo {
                             break;
                         }
                         if (r == -EINTR) {
+                            if (inKernel) {
+                                fd.checkWake("recvmsg");
+                            }
                             continue;
                         }
                         if (r != -EAGAIN) {
