@@ -39,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>One lock per direction: one thread may send while another receives; two senders (or two
  * receivers) take turns, so a message is never interleaved with another and the scratch buffers
- * are never shared.
+ * are never shared. Calls on native memory that need neither go without it: a receive into a
+ * native segment (one recv(2)), and a native record or datagram sent without an address.
  */
 final class MessageIo {
     static final int EOF = -1;
@@ -138,6 +139,11 @@ final class MessageIo {
     }
 
     long send(MemorySegment src, UnixAddress to, long deadline) throws IpcException {
+        if (src.isNative() && to == null && !stream) {
+            // One record or datagram from the caller's memory: the kernel keeps it whole, and no
+            // scratch is shared, so there is nothing for the lock to guard.
+            return sendSegment(src, src.byteSize(), null, deadline);
+        }
         sendLock.lock();
         try {
             if (src.isNative()) {
@@ -504,11 +510,12 @@ final class MessageIo {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("cannot receive into a read-only segment");
         }
+        if (dst.isNative()) {
+            // Straight into the caller's memory: one recv(2), which shares no scratch.
+            return receiveSegment(dst, dst.byteSize(), flags, deadline);
+        }
         receiveLock.lock();
         try {
-            if (dst.isNative()) {
-                return receiveSegment(dst, dst.byteSize(), flags, deadline);
-            }
             long size = stream ? Math.min(dst.byteSize(), CHUNK) : dst.byteSize();
             MemorySegment s = receiveScratch(size);
             long r = receiveSegment(s, size, flags, deadline);
@@ -583,7 +590,13 @@ final class MessageIo {
      * last, just before the peer closed, stays indistinguishable from the end, as it is in C.
      */
     private boolean endOfStream(int n) {
-        MemorySegment p = pollFd;
+        // Reached by receives that hold no lock (native memory) as well: the pollfd has its own.
+        synchronized (pollFd) {
+            return endOfStream(n, pollFd);
+        }
+    }
+
+    private static boolean endOfStream(int n, MemorySegment p) {
         p.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
         p.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, (short) (Poll.POLLIN | Poll.POLLRDHUP));
         p.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS, (short) 0);
