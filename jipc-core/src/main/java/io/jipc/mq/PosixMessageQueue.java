@@ -56,8 +56,8 @@ import java.util.Set;
  * another thread {@link #close() closes} the queue ({@link io.jipc.ObjectClosedException}) or
  * {@link Thread#interrupt() interrupts} it ({@link io.jipc.IpcInterruptedException}; the queue
  * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). An
- * interrupt already pending ends a blocking or timed call the same way once it would wait, and
- * a receive before it looks (a receiver usually waits, so it goes straight to the kernel wait).
+ * interrupt already pending ends a blocking or timed call the same way once it would wait; a
+ * message (or room) already there is still received (or sent), as with jipc's other mechanisms.
  *
  * <p>The timed forms hand the deadline to the kernel as the absolute {@code CLOCK_REALTIME}
  * timeout of {@code mq_timedsend}/{@code mq_timedreceive} (close and interrupt wake them too;

@@ -441,14 +441,15 @@ public final class SysVMessageQueue implements AutoCloseable {
         try {
             w.enter(deadline);
             try {
+                checkOpen("msgsnd");
                 while (true) {
-                    checkWait("msgsnd");
-                    if (Deadline.expired(deadline)) {
-                        return false;
-                    }
                     r = Msg.msgsnd(id, msg, length, 0);
                     if (r != -EINTR) {
                         return sent(r, buffer, len);
+                    }
+                    checkWait("msgsnd");
+                    if (Deadline.expired(deadline)) {
+                        return false;
                     }
                 }
             } finally {
@@ -646,17 +647,20 @@ public final class SysVMessageQueue implements AutoCloseable {
         try {
             w.enter(deadline);
             try {
+                // Closed before the wait began? (A pending interrupt is answered only if the call
+                // would sleep: the waker's signal is already on its way.)
+                checkOpen("msgrcv");
                 while (true) {
-                    checkWait("msgrcv");
-                    if (Deadline.expired(deadline)) {
-                        return -1;
-                    }
                     r = Msg.msgrcv(id, msg, room, type, flags);
                     if (r >= 0) {
                         return r;
                     }
                     if (r != -EINTR) {
                         return received(r, room, growing);
+                    }
+                    checkWait("msgrcv");
+                    if (Deadline.expired(deadline)) {
+                        return -1;
                     }
                 }
             } finally {

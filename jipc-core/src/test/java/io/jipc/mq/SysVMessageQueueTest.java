@@ -351,6 +351,23 @@ class SysVMessageQueueTest {
     }
 
     @Test
+    void aPendingInterruptEndsOnlyAReceiveThatMustWait() throws Exception {
+        try (SysVMessageQueue q = create()) {
+            q.send("waiting".getBytes(UTF_8), 3);
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(q.receive(TypeSelector.any()).text()).as("a message already there is still received")
+                        .isEqualTo("waiting");
+                assertThatThrownBy(() -> q.receive(TypeSelector.any())).isInstanceOf(IpcInterruptedException.class);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            q.remove();
+        }
+    }
+
+    @Test
     void aVirtualThreadBlockedInMsgrcvAnswersInterrupt() throws Exception {
         try (SysVMessageQueue q = create()) {
             AtomicReference<Throwable> outcome = new AtomicReference<>();
