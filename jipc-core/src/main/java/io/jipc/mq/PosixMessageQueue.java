@@ -8,6 +8,7 @@ import io.jipc.MessageTooLargeException;
 import io.jipc.internal.Deadline;
 import io.jipc.Perms;
 import io.jipc.internal.SignalWaker;
+import io.jipc.internal.TryFirst;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
@@ -195,6 +196,8 @@ public final class PosixMessageQueue implements FdBacked {
      * sleep timer has already expired); with a message or room there, the call just works.
      */
     private static final MemorySegment PAST = Arena.global().allocate(Time.TIMESPEC_SIZE, 8);
+    /** Whether an untimed or timed receive tries without waiting before its kernel wait. */
+    private final TryFirst receiveTries = new TryFirst();
 
     private PosixMessageQueue(Fd fd, String name, Access access, long maxMessages, long messageSize) {
         this.fd = fd;
@@ -529,12 +532,18 @@ public final class PosixMessageQueue implements FdBacked {
     private long transfer(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut, SignalWaker w,
                           long deadline, String call) throws IpcException {
         boolean expired = deadline != Deadline.FOREVER && Deadline.expired(deadline);
-        if (expired || prioOut == null) {
+        // Sends try first (room is nearly always there); receives while their tries find messages.
+        boolean receiveTry = prioOut != null && !expired && receiveTries.now();
+        if (expired || prioOut == null || receiveTry) {
             long r;
             do {
                 r = mqCall(n, msg, length, priority, prioOut, PAST);
             } while (r == -EINTR);
-            if (r != -ETIMEDOUT && r != -EAGAIN) {
+            boolean none = r == -ETIMEDOUT || r == -EAGAIN;
+            if (receiveTry) {
+                receiveTries.found(!none);
+            }
+            if (!none) {
                 return r;
             }
             if (expired) {

@@ -10,6 +10,7 @@ import io.jipc.internal.Deadline;
 import io.jipc.Perms;
 import io.jipc.internal.ProcFiles;
 import io.jipc.internal.SignalWaker;
+import io.jipc.internal.TryFirst;
 import io.jipc.internal.libc.Ipc;
 import io.jipc.internal.libc.Msg;
 import java.lang.foreign.Arena;
@@ -113,6 +114,8 @@ public final class SysVMessageQueue implements AutoCloseable {
     private final IpcKey key;
     private final String label;
     private final SignalWaker.Waiters waiters = new SignalWaker.Waiters();
+    /** Whether an untimed receive tries IPC_NOWAIT before its wait. */
+    private final TryFirst receiveTries = new TryFirst();
     @SuppressWarnings("unused")
     private volatile boolean closed;
     /** The system's largest message (msgmax), re-read when a message turns out larger. */
@@ -630,9 +633,14 @@ public final class SysVMessageQueue implements AutoCloseable {
         long type = selector.msgtyp();
         int flags = selector.flags();
         long r;
-        if (deadline != Deadline.FOREVER) {
-            // A non-blocking attempt first: a waiting message costs no timer set-up, and NOW needs nothing else.
+        boolean untimedTry = deadline == Deadline.FOREVER && receiveTries.now();
+        if (deadline != Deadline.FOREVER || untimedTry) {
+            // A non-blocking attempt first: a waiting message costs no wait set-up, and NOW needs
+            // nothing else. An untimed receive tries while its tries find messages (TryFirst).
             r = Msg.msgrcv(id, msg, room, type, flags | Ipc.IPC_NOWAIT);
+            if (untimedTry) {
+                receiveTries.found(r != -ENOMSG);
+            }
             if (r >= 0) {
                 return r;
             }

@@ -4,6 +4,7 @@ import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.internal.Deadline;
+import io.jipc.internal.TryFirst;
 import io.jipc.internal.ThreadWaker;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Ioctl;
@@ -98,6 +99,8 @@ final class PipeIo {
      * (pipes made by pipe2(2) accept it; FIFOs, and pipes reopened through /proc, do not).
      */
     volatile boolean nowait = true;
+    /** Whether an untimed read tries RWF_NOWAIT before its kernel wait. */
+    private final TryFirst readTries = new TryFirst();
     /**
      * Whether jipc chose the blocking mode (pipe2 without O_NONBLOCK, or an adopted blocking
      * descriptor) and may switch it back to non-blocking when RWF_NOWAIT is refused; false when
@@ -315,6 +318,22 @@ final class PipeIo {
     long readNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
         int n = fd.acquire("read");
         try {
+            if (deadline == Deadline.FOREVER && blockingDescription && nowait && kernelWaits && readTries.now()) {
+                // Data is usually there for a reader behind a fast writer: no wait to set up (TryFirst).
+                long r = Uio.preadv2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
+                readTries.found(r != -EAGAIN);
+                if (r > 0) {
+                    return r;
+                }
+                if (r == 0) {
+                    return -1;
+                }
+                if (r == -EOPNOTSUPP) {
+                    noNowait();
+                } else if (r != -EAGAIN && r != -EINTR) {
+                    throw IpcException.of("read", fd.label(), (int) -r);
+                }
+            }
             if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
                 long r;
                 try {

@@ -6,6 +6,7 @@ import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.Deadline;
+import io.jipc.internal.TryFirst;
 import io.jipc.internal.libc.Ioctl;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Poll;
@@ -31,8 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * call sleeps inside send/recv as it does in C, one system call, in a kernel wait that close and
  * interrupt end ({@link Fd#beginKernelWait()}). A send of up to {@link Fd#SMALL_TRANSFER}
  * bytes tries {@code MSG_DONTWAIT} first and sets up the kernel wait only when the buffer is
- * full: there is nearly always room, and the set-up (tens of nanoseconds) is then saved; a
- * receive goes to the kernel wait at once, since a receiver usually does wait. Non-blocking and timed calls say {@code
+ * full: there is nearly always room, and the set-up (tens of nanoseconds) is then saved. A
+ * receive tries first only while its tries find data ({@link TryFirst}): a receiver behind a fast
+ * sender sets up no wait, one that waits for each message goes to the kernel wait at once. Non-blocking and timed calls say {@code
  * MSG_DONTWAIT} and, on EAGAIN, wait in {@link Fd#await}; so does every call once a blocking one
  * has met EAGAIN (an adopted descriptor, or a process sharing the socket, set O_NONBLOCK), or when
  * the thread has no wake-up timer.
@@ -60,6 +62,8 @@ final class MessageIo {
     volatile boolean passCredentials;
     /** Whether untimed calls sleep in the kernel: until the description turns out non-blocking. */
     private volatile boolean kernelWaits = true;
+    /** Whether an untimed receive tries MSG_DONTWAIT before its kernel wait. */
+    private final TryFirst receiveTries = new TryFirst();
 
     private final ReentrantLock sendLock = new ReentrantLock();
     /** msghdr, then iovec, then sockaddr_un: the header part of a sendmsg/sendto. */
@@ -269,6 +273,11 @@ final class MessageIo {
         } finally {
             fd.release();
         }
+    }
+
+    /** Whether an untimed receive should try MSG_DONTWAIT before its kernel wait ({@link TryFirst}). */
+    private boolean tryFirst(long deadline) {
+        return deadline == Deadline.FOREVER && kernelWaits && receiveTries.now();
     }
 
     /** Begins a kernel wait when the call is untimed and the description blocking (see the class comment). */
@@ -543,13 +552,24 @@ final class MessageIo {
         int n = fd.acquire("recv");
         try {
             int f = flags | (stream ? 0 : Socket.MSG_TRUNC);
-            boolean inKernel = beginKernelWait(deadline);
+            boolean trying = tryFirst(deadline);
+            boolean inKernel = !trying && beginKernelWait(deadline);
             try {
                 while (true) {
                     if (inKernel) {
                         fd.checkOpen("recv");
                     }
                     long r = Socket.recv(n, seg, len, inKernel ? f : f | Socket.MSG_DONTWAIT);
+                    if (trying) {
+                        trying = false;
+                        receiveTries.found(r != -EAGAIN);
+                        if (r == -EAGAIN) {
+                            inKernel = beginKernelWait(deadline);
+                            if (inKernel) {
+                                continue;
+                            }
+                        }
+                    }
                     if (r > 0) {
                         return r;
                     }
@@ -650,7 +670,8 @@ final class MessageIo {
             long r;
             try {
                 int flags = Socket.MSG_CMSG_CLOEXEC | (stream ? 0 : Socket.MSG_TRUNC);
-                boolean inKernel = beginKernelWait(deadline);
+                boolean trying = tryFirst(deadline);
+                boolean inKernel = !trying && beginKernelWait(deadline);
                 try {
                     while (true) {
                         if (inKernel) {
@@ -666,6 +687,16 @@ final class MessageIo {
                         hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
                         hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
                         r = Socket.recvmsg(n, hdr, inKernel ? flags : flags | Socket.MSG_DONTWAIT);
+                        if (trying) {
+                            trying = false;
+                            receiveTries.found(r != -EAGAIN);
+                            if (r == -EAGAIN) {
+                                inKernel = beginKernelWait(deadline);
+                                if (inKernel) {
+                                    continue;
+                                }
+                            }
+                        }
                         if (r >= 0) {
                             break;
                         }
