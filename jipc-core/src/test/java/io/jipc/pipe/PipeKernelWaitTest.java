@@ -13,6 +13,7 @@ import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.Redirect;
+import io.jipc.testing.BlockedCalls;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
 import io.jipc.testing.ThreadSyscalls;
@@ -25,10 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,7 +56,7 @@ class PipeKernelWaitTest {
             assertThat(pipe.readEnd().isBlocking()).isTrue();
             assertThat(pipe.readEnd().fd().isNonBlocking()).isFalse();
             AtomicInteger tid = new AtomicInteger();
-            CompletableFuture<Throwable> reader = blocked(() -> {
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                 tid.set(Unistd.gettid());
                 pipe.readEnd().read(new byte[8]);
             });
@@ -76,7 +74,7 @@ class PipeKernelWaitTest {
             pipe.writeEnd().write(new byte[pipe.capacity()]);
             PipeTest.assertInterruptible(() -> pipe.writeEnd().write(new byte[100]));
             AtomicInteger tid = new AtomicInteger();
-            CompletableFuture<Throwable> writer = blocked(() -> {
+            CompletableFuture<Throwable> writer = BlockedCalls.blocked(() -> {
                 tid.set(Unistd.gettid());
                 pipe.writeEnd().write(new byte[10]);
             });
@@ -93,59 +91,25 @@ class PipeKernelWaitTest {
      */
     @Test
     void closeAndInterruptRacingTheEntryIntoReadAlwaysWake() throws Exception {
-        int rounds = 400;
-        BlockingQueue<Pipe.ReadEnd> work = new ArrayBlockingQueue<>(1);
-        BlockingQueue<Throwable> outcomes = new ArrayBlockingQueue<>(1);
-        AtomicInteger taken = new AtomicInteger(-1);
-        Thread reader = Thread.ofPlatform().start(() -> {
-            byte[] buf = new byte[8];
-            for (int i = 0; i < rounds; i++) {
-                Pipe.ReadEnd end;
-                try {
-                    end = work.take();
-                } catch (InterruptedException e) {
-                    return;
+        BlockedCalls.closeAndInterruptRacingTheEntryAlwaysWake(400, () -> {
+            Pipe pipe = Pipe.open();
+            return new BlockedCalls.WaitTarget() {
+                @Override
+                public void block() throws Exception {
+                    pipe.readEnd().read(new byte[8]);
                 }
-                taken.set(i);
-                Throwable t;
-                try {
-                    end.read(buf);
-                    t = new AssertionError("read returned");
-                } catch (Throwable e) {
-                    t = e;
+
+                @Override
+                public void closeObject() {
+                    pipe.readEnd().close();
                 }
-                Thread.interrupted();
-                outcomes.add(t);
-            }
+
+                @Override
+                public void close() {
+                    pipe.close();
+                }
+            };
         });
-        try {
-            for (int i = 0; i < rounds; i++) {
-                try (Pipe pipe = Pipe.open()) {
-                    boolean close = (i & 1) == 0;
-                    work.put(pipe.readEnd());
-                    while (taken.get() != i) {
-                        Thread.onSpinWait();
-                    }
-                    // From at once (before the read began) to well after it went to sleep.
-                    int spins = ThreadLocalRandom.current().nextInt(i % 10 == 0 ? 200_000 : 5_000);
-                    for (int s = 0; s < spins; s++) {
-                        Thread.onSpinWait();
-                    }
-                    if (close) {
-                        pipe.readEnd().close();
-                    } else {
-                        reader.interrupt();
-                    }
-                    Throwable t = outcomes.poll(10, TimeUnit.SECONDS);
-                    assertThat(t).as("round %d (%s): the read ended", i, close ? "close" : "interrupt").isNotNull();
-                    assertThat(t).isInstanceOf(close ? ObjectClosedException.class : IpcInterruptedException.class);
-                }
-            }
-        } finally {
-            reader.interrupt();
-            reader.join(10_000);
-        }
-        assertThat(reader.isAlive()).isFalse();
     }
 
     @Test
@@ -188,7 +152,7 @@ class PipeKernelWaitTest {
         // and waits in poll(2) instead, still woken by data, close and interrupt.
         try (Pipe pipe = Pipe.open()) {
             pipe.readEnd().fd().setNonBlocking(true);
-            CompletableFuture<Throwable> reader = blocked(() -> {
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                 byte[] buf = new byte[8];
                 if (pipe.readEnd().read(buf) != 3) {
                     throw new AssertionError("short");
@@ -284,7 +248,7 @@ class PipeKernelWaitTest {
 
                 PipeTest.assertInterruptible(() -> in.read(new byte[8]));
                 AtomicInteger tid = new AtomicInteger();
-                CompletableFuture<Throwable> reader = blocked(() -> {
+                CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                     tid.set(Unistd.gettid());
                     in.read(new byte[8]);
                 });
@@ -378,7 +342,7 @@ class PipeKernelWaitTest {
 
             AtomicInteger tid = new AtomicInteger();
             AtomicReference<Thread> thread = new AtomicReference<>();
-            CompletableFuture<Throwable> reader = blocked(() -> {
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                 tid.set(Unistd.gettid());
                 thread.set(Thread.currentThread());
                 byte[] buf = new byte[8];
@@ -392,7 +356,7 @@ class PipeKernelWaitTest {
             thread.get().interrupt();
             System.out.println("read " + outcome(reader.get(5, TimeUnit.SECONDS)));
             AtomicInteger secondTid = new AtomicInteger();
-            reader = blocked(() -> {
+            reader = BlockedCalls.blocked(() -> {
                 secondTid.set(Unistd.gettid());
                 in.read(new byte[8]);
             });
@@ -405,7 +369,7 @@ class PipeKernelWaitTest {
             out.write(new byte[pipe.capacity()]);
             AtomicInteger tid = new AtomicInteger();
             AtomicReference<Thread> thread = new AtomicReference<>();
-            CompletableFuture<Throwable> writer = blocked(() -> {
+            CompletableFuture<Throwable> writer = BlockedCalls.blocked(() -> {
                 tid.set(Unistd.gettid());
                 thread.set(Thread.currentThread());
                 out.write(new byte[10]);
@@ -429,22 +393,5 @@ class PipeKernelWaitTest {
 
     private static String outcome(Throwable t) {
         return t instanceof IpcInterruptedException ? "interrupted" : t instanceof ObjectClosedException ? "closed" : t.toString();
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    interface Call {
-        void run() throws Exception;
-    }
-
-    static CompletableFuture<Throwable> blocked(Call call) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                call.run();
-                return new AssertionError("returned");
-            } catch (Throwable t) {
-                return t;
-            }
-        }, runnable -> Thread.ofPlatform().start(runnable));
     }
 }

@@ -12,6 +12,7 @@ import io.jipc.ObjectClosedException;
 import io.jipc.internal.libc.Eventfd;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.testing.BlockedCalls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
@@ -239,7 +240,7 @@ class PipeTest {
     @Test
     void closeFromAnotherThreadWakesABlockedReaderAndWriter() throws Exception {
         try (Pipe pipe = Pipe.open()) {
-            CompletableFuture<Throwable> reader = blocked(() -> pipe.readEnd().read(new byte[8]));
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> pipe.readEnd().read(new byte[8]));
             Thread.sleep(100);
             assertThat(reader).isNotDone();
             pipe.readEnd().close();
@@ -248,7 +249,7 @@ class PipeTest {
         }
         try (Pipe pipe = Pipe.open()) {
             pipe.writeEnd().write(new byte[pipe.capacity()]);
-            CompletableFuture<Throwable> writer = blocked(() -> pipe.writeEnd().write(new byte[1]));
+            CompletableFuture<Throwable> writer = BlockedCalls.blocked(() -> pipe.writeEnd().write(new byte[1]));
             Thread.sleep(100);
             assertThat(writer).isNotDone();
             pipe.writeEnd().close();
@@ -300,16 +301,7 @@ class PipeTest {
         assertThat(stillInterrupted.get()).isTrue();
     }
 
-    private static CompletableFuture<Throwable> blocked(ThrowingWrite call) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                call.run();
-                return new AssertionError("returned");
-            } catch (Throwable t) {
-                return t;
-            }
-        }, runnable -> Thread.ofPlatform().start(runnable));
-    }
+    
 
     @Test
     void streamAndChannelViews() throws Exception {

@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.testing.BlockedCalls;
 import io.jipc.testing.ThreadSyscalls;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,7 +30,7 @@ class SocketKernelWaitTest {
             try (UnixSocket.Pair p = UnixSocket.pair(type)) {
                 assertThat(p.first().fd().isNonBlocking()).isFalse();
                 AtomicInteger tid = new AtomicInteger();
-                CompletableFuture<Throwable> reader = blocked(() -> {
+                CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                     tid.set(Unistd.gettid());
                     p.first().receive(new byte[8]);
                 });
@@ -50,7 +48,7 @@ class SocketKernelWaitTest {
         try (UnixDatagramSocket.Pair d = UnixDatagramSocket.pair()) {
             AtomicInteger tid = new AtomicInteger();
             AtomicReference<Thread> thread = new AtomicReference<>();
-            CompletableFuture<Throwable> reader = blocked(() -> {
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                 thread.set(Thread.currentThread());
                 tid.set(Unistd.gettid());
                 d.second().receiveMessage(ByteBuffer.allocate(8), 4);
@@ -72,7 +70,7 @@ class SocketKernelWaitTest {
                 // fill the send and receive buffers
             }
             AtomicInteger tid = new AtomicInteger();
-            CompletableFuture<Throwable> writer = blocked(() -> {
+            CompletableFuture<Throwable> writer = BlockedCalls.blocked(() -> {
                 tid.set(Unistd.gettid());
                 p.first().send(chunk);
             });
@@ -89,58 +87,25 @@ class SocketKernelWaitTest {
      */
     @Test
     void closeAndInterruptRacingTheEntryIntoRecvAlwaysWake() throws Exception {
-        int rounds = 300;
-        BlockingQueue<UnixSocket> work = new ArrayBlockingQueue<>(1);
-        BlockingQueue<Throwable> outcomes = new ArrayBlockingQueue<>(1);
-        AtomicInteger taken = new AtomicInteger(-1);
-        Thread reader = Thread.ofPlatform().start(() -> {
-            byte[] buf = new byte[8];
-            for (int i = 0; i < rounds; i++) {
-                UnixSocket s;
-                try {
-                    s = work.take();
-                } catch (InterruptedException e) {
-                    return;
+        BlockedCalls.closeAndInterruptRacingTheEntryAlwaysWake(300, () -> {
+            UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM);
+            return new BlockedCalls.WaitTarget() {
+                @Override
+                public void block() throws Exception {
+                    p.first().receive(new byte[8]);
                 }
-                taken.set(i);
-                Throwable t;
-                try {
-                    s.receive(buf);
-                    t = new AssertionError("receive returned");
-                } catch (Throwable e) {
-                    t = e;
+
+                @Override
+                public void closeObject() {
+                    p.first().close();
                 }
-                Thread.interrupted();
-                outcomes.add(t);
-            }
+
+                @Override
+                public void close() {
+                    p.close();
+                }
+            };
         });
-        try {
-            for (int i = 0; i < rounds; i++) {
-                try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
-                    boolean close = (i & 1) == 0;
-                    work.put(p.first());
-                    while (taken.get() != i) {
-                        Thread.onSpinWait();
-                    }
-                    int spins = ThreadLocalRandom.current().nextInt(i % 10 == 0 ? 200_000 : 5_000);
-                    for (int s = 0; s < spins; s++) {
-                        Thread.onSpinWait();
-                    }
-                    if (close) {
-                        p.first().close();
-                    } else {
-                        reader.interrupt();
-                    }
-                    Throwable t = outcomes.poll(10, TimeUnit.SECONDS);
-                    assertThat(t).as("round %d (%s): the receive ended", i, close ? "close" : "interrupt").isNotNull();
-                    assertThat(t).isInstanceOf(close ? ObjectClosedException.class : IpcInterruptedException.class);
-                }
-            }
-        } finally {
-            reader.interrupt();
-            reader.join(10_000);
-        }
-        assertThat(reader.isAlive()).isFalse();
     }
 
     @Test
@@ -176,7 +141,7 @@ class SocketKernelWaitTest {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
             p.first().fd().setNonBlocking(true);
             AtomicInteger tid = new AtomicInteger();
-            CompletableFuture<Throwable> reader = blocked(() -> {
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
                 tid.set(Unistd.gettid());
                 byte[] buf = new byte[8];
                 if (p.first().receive(buf) != 3) {
@@ -191,22 +156,5 @@ class SocketKernelWaitTest {
             p.first().close();
             assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class);
         }
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private interface Call {
-        void run() throws Exception;
-    }
-
-    private static CompletableFuture<Throwable> blocked(Call call) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                call.run();
-                return new AssertionError("returned");
-            } catch (Throwable t) {
-                return t;
-            }
-        }, runnable -> Thread.ofPlatform().start(runnable));
     }
 }
