@@ -109,6 +109,33 @@ class SocketKernelWaitTest {
     }
 
     @Test
+    void aVirtualThreadSleepingInRecvAnswersInterruptAndClose() throws Exception {
+        try (UnixSocket.Pair p = UnixSocket.pair(SocketType.SEQPACKET)) {
+            for (boolean close : new boolean[] {false, true}) {
+                CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+                Thread vt = Thread.ofVirtual().start(() -> {
+                    try {
+                        p.first().receive(new byte[8]);
+                        outcome.complete(new AssertionError("returned"));
+                    } catch (Throwable t) {
+                        outcome.complete(t);
+                    }
+                });
+                Thread.sleep(100);
+                assertThat(outcome).isNotDone();
+                if (close) {
+                    p.first().close();
+                } else {
+                    vt.interrupt();
+                }
+                assertThat(outcome.get(5, TimeUnit.SECONDS))
+                        .isInstanceOf(close ? ObjectClosedException.class : IpcInterruptedException.class);
+                vt.join(5_000);
+            }
+        }
+    }
+
+    @Test
     void timedAndNonBlockingFormsNeverSleepInTheKernelOnTheBlockingDescription() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.SEQPACKET);
                 UnixDatagramSocket.Pair d = UnixDatagramSocket.pair()) {
