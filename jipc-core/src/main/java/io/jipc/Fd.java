@@ -92,10 +92,9 @@ public final class Fd implements AutoCloseable {
     @SuppressWarnings("unused")
     private volatile int closeEventFd = -1;
     /**
-     * Transfers up to this many bytes (PIPE_BUF) try the non-blocking form before a kernel wait
-     * when they send: they nearly always fit, so the wait's set-up is saved, while a failed try
-     * (a system call) is rare. Larger ones often go out in part and then wait, so they sleep in
-     * the kernel at once.
+     * Sends of up to this many bytes (PIPE_BUF) may try the non-blocking form before a kernel
+     * wait ({@code io.jipc.internal.TryFirst} decides): they usually fit, so the wait's set-up is
+     * saved. Larger ones often go out in part and then wait, so they sleep in the kernel at once.
      */
     public static final int SMALL_TRANSFER = 4096;
 

@@ -196,7 +196,8 @@ public final class PosixMessageQueue implements FdBacked {
      * sleep timer has already expired); with a message or room there, the call just works.
      */
     private static final MemorySegment PAST = Arena.global().allocate(Time.TIMESPEC_SIZE, 8);
-    /** Whether an untimed or timed receive tries without waiting before its kernel wait. */
+    /** Whether a send or receive tries without waiting before its kernel wait. */
+    private final TryFirst sendTries = new TryFirst();
     private final TryFirst receiveTries = new TryFirst();
 
     private PosixMessageQueue(Fd fd, String name, Access access, long maxMessages, long messageSize) {
@@ -532,16 +533,17 @@ public final class PosixMessageQueue implements FdBacked {
     private long transfer(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut, SignalWaker w,
                           long deadline, String call) throws IpcException {
         boolean expired = deadline != Deadline.FOREVER && Deadline.expired(deadline);
-        // Sends try first (room is nearly always there); receives while their tries find messages.
-        boolean receiveTry = prioOut != null && !expired && receiveTries.now();
-        if (expired || prioOut == null || receiveTry) {
+        // Try without waiting while such tries succeed (TryFirst): no wait set-up then.
+        TryFirst tries = prioOut == null ? sendTries : receiveTries;
+        boolean trying = !expired && tries.now();
+        if (expired || trying) {
             long r;
             do {
                 r = mqCall(n, msg, length, priority, prioOut, PAST);
             } while (r == -EINTR);
             boolean none = r == -ETIMEDOUT || r == -EAGAIN;
-            if (receiveTry) {
-                receiveTries.found(!none);
+            if (trying) {
+                tries.found(!none);
             }
             if (!none) {
                 return r;

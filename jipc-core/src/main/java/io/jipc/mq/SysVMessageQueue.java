@@ -114,7 +114,8 @@ public final class SysVMessageQueue implements AutoCloseable {
     private final IpcKey key;
     private final String label;
     private final SignalWaker.Waiters waiters = new SignalWaker.Waiters();
-    /** Whether an untimed receive tries IPC_NOWAIT before its wait. */
+    /** Whether an untimed send or receive tries IPC_NOWAIT before its wait. */
+    private final TryFirst sendTries = new TryFirst();
     private final TryFirst receiveTries = new TryFirst();
     @SuppressWarnings("unused")
     private volatile boolean closed;
@@ -431,14 +432,21 @@ public final class SysVMessageQueue implements AutoCloseable {
         } else {
             MemorySegment.copy(segment, 0, msg, Msg.MTEXT, len);
         }
-        // A non-blocking attempt first, whatever the deadline: a queue is rarely full, and room now
-        // costs no wake-up set-up (a receiver, which usually waits, goes straight to the wait instead).
-        int r = Msg.msgsnd(id, msg, length, Ipc.IPC_NOWAIT);
-        if (r == 0 || (r != -EAGAIN && r != -EINTR)) {
-            return sent(r, buffer, len);
-        }
-        if (Deadline.expired(deadline)) {
-            return false;
+        // A non-blocking attempt first: for a timed or non-blocking send always (no timer to arm
+        // when there is room), for an untimed one while such tries find room (TryFirst).
+        boolean untimedTry = deadline == Deadline.FOREVER && sendTries.now();
+        int r;
+        if (deadline != Deadline.FOREVER || untimedTry) {
+            r = Msg.msgsnd(id, msg, length, Ipc.IPC_NOWAIT);
+            if (untimedTry) {
+                sendTries.found(r != -EAGAIN);
+            }
+            if (r == 0 || (r != -EAGAIN && r != -EINTR)) {
+                return sent(r, buffer, len);
+            }
+            if (Deadline.expired(deadline)) {
+                return false;
+            }
         }
         waiters.add(w);
         try {

@@ -99,8 +99,9 @@ final class PipeIo {
      * (pipes made by pipe2(2) accept it; FIFOs, and pipes reopened through /proc, do not).
      */
     volatile boolean nowait = true;
-    /** Whether an untimed read tries RWF_NOWAIT before its kernel wait. */
+    /** Whether an untimed read, or a small untimed write, tries RWF_NOWAIT before its kernel wait. */
     private final TryFirst readTries = new TryFirst();
+    private final TryFirst writeTries = new TryFirst();
     /**
      * Whether jipc chose the blocking mode (pipe2 without O_NONBLOCK, or an adopted blocking
      * descriptor) and may switch it back to non-blocking when RWF_NOWAIT is refused; false when
@@ -495,9 +496,11 @@ final class PipeIo {
         int n = fd.acquire("write");
         try {
             long done = 0;
-            if (len <= Fd.SMALL_TRANSFER && deadline == Deadline.FOREVER && blockingDescription && nowait) {
-                // A small write nearly always fits: try it without setting up a kernel wait (Fd.SMALL_TRANSFER).
+            if (len <= Fd.SMALL_TRANSFER && deadline == Deadline.FOREVER && blockingDescription && nowait
+                    && writeTries.now()) {
+                // A small write usually fits: try it without setting up a kernel wait (TryFirst).
                 long r = Uio.pwritev2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
+                writeTries.found(r != -EAGAIN);
                 if (r == len) {
                     return r;
                 }

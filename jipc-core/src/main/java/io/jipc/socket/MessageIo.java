@@ -30,11 +30,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Blocking.</b> Connected and datagram sockets jipc creates are in blocking mode. An untimed
  * call sleeps inside send/recv as it does in C, one system call, in a kernel wait that close and
- * interrupt end ({@link Fd#beginKernelWait()}). A send of up to {@link Fd#SMALL_TRANSFER}
- * bytes tries {@code MSG_DONTWAIT} first and sets up the kernel wait only when the buffer is
- * full: there is nearly always room, and the set-up (tens of nanoseconds) is then saved. A
- * receive tries first only while its tries find data ({@link TryFirst}): a receiver behind a fast
- * sender sets up no wait, one that waits for each message goes to the kernel wait at once. Non-blocking and timed calls say {@code
+ * interrupt end ({@link Fd#beginKernelWait()}). A receive, and a send of up to {@link
+ * Fd#SMALL_TRANSFER} bytes, try {@code MSG_DONTWAIT} first while such tries succeed ({@link
+ * TryFirst}): a receiver behind a fast sender, or a sender with room, then sets up no wait (tens
+ * of nanoseconds saved per call), while one that waits for each message goes to the kernel wait
+ * at once instead of paying a failed call each time. Non-blocking and timed calls say {@code
  * MSG_DONTWAIT} and, on EAGAIN, wait in {@link Fd#await}; so does every call once a blocking one
  * has met EAGAIN (an adopted descriptor, or a process sharing the socket, set O_NONBLOCK), or when
  * the thread has no wake-up timer.
@@ -62,8 +62,9 @@ final class MessageIo {
     volatile boolean passCredentials;
     /** Whether untimed calls sleep in the kernel: until the description turns out non-blocking. */
     private volatile boolean kernelWaits = true;
-    /** Whether an untimed receive tries MSG_DONTWAIT before its kernel wait. */
+    /** Whether an untimed receive, or a small untimed send, tries MSG_DONTWAIT before its kernel wait. */
     private final TryFirst receiveTries = new TryFirst();
+    private final TryFirst sendTries = new TryFirst();
 
     private final ReentrantLock sendLock = new ReentrantLock();
     /** msghdr, then iovec, then sockaddr_un: the header part of a sendmsg/sendto. */
@@ -222,9 +223,10 @@ final class MessageIo {
             MemorySegment addr = to == null ? MemorySegment.NULL : sendAddr;
             long sent = 0;
             int attempt = 0;
-            // A small send starts non-blocking: there is room nearly always, and then no wait is set
-            // up; a large one would often go out in part first, and sleeps in the kernel at once.
-            boolean inKernel = len > Fd.SMALL_TRANSFER && beginKernelWait(deadline);
+            // A small send tries MSG_DONTWAIT while such tries find room (TryFirst); a large one
+            // would often go out in part first, and sleeps in the kernel at once.
+            boolean trying = len <= Fd.SMALL_TRANSFER && deadline == Deadline.FOREVER && sendTries.now();
+            boolean inKernel = !trying && beginKernelWait(deadline);
             try {
                 while (true) {
                     if (inKernel) {
@@ -234,6 +236,10 @@ final class MessageIo {
                     long r = to == null
                             ? Socket.send(n, sent == 0 ? seg : seg.asSlice(sent), len - sent, f)
                             : Socket.sendto(n, seg, len, f, addr, addrLen);
+                    if (trying) {
+                        trying = false;
+                        sendTries.found(r != -EAGAIN);
+                    }
                     if (r >= 0) {
                         sent += r;
                         if (!stream || sent >= len) {
