@@ -357,7 +357,6 @@ final class PipeIo {
                     throw IpcException.of("read", fd.label(), (int) -r);
                 }
                 kernelWaits = false; // someone sharing the description made it non-blocking
-
             }
             while (true) {
                 long r;
@@ -536,7 +535,6 @@ final class PipeIo {
                     throw IpcException.of("write", fd.label(), (int) -r);
                 }
                 kernelWaits = false; // someone sharing the description made it non-blocking
-
             }
             while (true) {
                 long at = offset + done;
