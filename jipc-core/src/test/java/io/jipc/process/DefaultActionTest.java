@@ -20,8 +20,11 @@ class DefaultActionTest {
     void eachSignalDoesWhatItsDefaultActionSays(@TempDir Path dir) throws Exception {
         String probe = CPeer.compile("child_probe").toString();
         for (Signal s : Signal.values()) {
+            // A group of its own, whose parent (this JVM) is in another group of the same session,
+            // is never orphaned: the kernel discards SIGTSTP/SIGTTIN/SIGTTOU in an orphaned group,
+            // which this JVM's own group can be (e.g. run from a job whose shell has gone).
             try (ChildProcess child = ChildProcess.builder(probe, "raise", Integer.toString(s.number()), "exit", "0")
-                    .directory(dir).stdout(Redirect.nullDevice()).start()) {
+                    .directory(dir).stdout(Redirect.nullDevice()).newProcessGroup().start()) {
                 switch (s.defaultAction()) {
                     case TERMINATE, CORE -> assertThat(child.waitFor(Duration.ofSeconds(30)))
                             .as("%s kills", s).hasValueSatisfying(st -> assertThat(st.killedBy(s)).isTrue());
