@@ -225,19 +225,14 @@ final class MessageIo {
             int attempt = 0;
             // A small send tries MSG_DONTWAIT while such tries find room (TryFirst); a large one
             // would often go out in part first, and sleeps in the kernel at once.
-            boolean trying = len <= Fd.SMALL_TRANSFER && deadline == Deadline.FOREVER && sendTries.now();
-            boolean inKernel = !trying && beginKernelWait(deadline);
+            int state = firstState(deadline, len <= Fd.SMALL_TRANSFER, sendTries, call);
             try {
                 while (true) {
-                    if (inKernel) {
-                        fd.checkOpen(call);
-                    }
-                    int f = Socket.MSG_NOSIGNAL | (inKernel ? 0 : Socket.MSG_DONTWAIT);
+                    int f = Socket.MSG_NOSIGNAL | (state == KERNEL ? 0 : Socket.MSG_DONTWAIT);
                     long r = to == null
                             ? Socket.send(n, sent == 0 ? seg : seg.asSlice(sent), len - sent, f)
                             : Socket.sendto(n, seg, len, f, addr, addrLen);
-                    if (trying) {
-                        trying = false;
+                    if (state == TRYING) {
                         sendTries.found(r != -EAGAIN);
                     }
                     if (r >= 0) {
@@ -247,32 +242,19 @@ final class MessageIo {
                         }
                         continue;
                     }
-                    if (r == -EINTR) {
-                        if (inKernel) {
-                            fd.checkWake(call);
+                    state = afterFailure(r, state, call, to == null ? label : to);
+                    if (state == WAIT) {
+                        boolean more = to == null
+                                ? fd.await(Poll.POLLOUT, deadline, call)
+                                : backOff(deadline, attempt++, call);
+                        if (!more) {
+                            return sent > 0 ? sent : WOULD_BLOCK;
                         }
-                        continue;
-                    }
-                    if (r != -EAGAIN) {
-                        throw IpcException.of(call, to == null ? label : to.toString(), (int) -r);
-                    }
-                    if (inKernel) {
-                        inKernel = leaveKernelWait();
-                        continue;
-                    }
-                    inKernel = beginKernelWait(deadline);
-                    if (inKernel) {
-                        continue;
-                    }
-                    boolean more = to == null
-                            ? fd.await(Poll.POLLOUT, deadline, call)
-                            : backOff(deadline, attempt++, call);
-                    if (!more) {
-                        return sent > 0 ? sent : WOULD_BLOCK;
+                        state = NONBLOCKING;
                     }
                 }
             } finally {
-                if (inKernel) {
+                if (state == KERNEL) {
                     fd.endKernelWait();
                 }
             }
@@ -281,24 +263,71 @@ final class MessageIo {
         }
     }
 
-    /** Whether an untimed receive should try MSG_DONTWAIT before its kernel wait ({@link TryFirst}). */
-    private boolean tryFirst(long deadline) {
-        return deadline == Deadline.FOREVER && kernelWaits && receiveTries.now();
+    // How the next call of a send or receive loop is made (see the class comment).
+    /** With MSG_DONTWAIT; on EAGAIN the caller waits (poll or back-off), then calls again. */
+    private static final int NONBLOCKING = 0;
+    /** Blocking, asleep in the kernel if need be, inside a kernel wait. */
+    private static final int KERNEL = 1;
+    /** Once with MSG_DONTWAIT, then (on EAGAIN) inside a kernel wait: {@link TryFirst}. */
+    private static final int TRYING = 2;
+    /** From {@link #afterFailure} only: wait for readiness, then call again NONBLOCKING. */
+    private static final int WAIT = 3;
+
+    /**
+     * A loop's first state: TRYING if {@code mayTry} and {@code tries} say so for an untimed
+     * call, else KERNEL if the call is untimed, the description blocking and the kernel wait
+     * begins, else NONBLOCKING.
+     */
+    private int firstState(long deadline, boolean mayTry, TryFirst tries, String call) throws IpcException {
+        if (deadline != Deadline.FOREVER || !kernelWaits) {
+            return NONBLOCKING;
+        }
+        if (mayTry && tries.now()) {
+            return TRYING;
+        }
+        return beginKernelWait(call) ? KERNEL : NONBLOCKING;
     }
 
-    /** Begins a kernel wait when the call is untimed and the description blocking (see the class comment). */
-    private boolean beginKernelWait(long deadline) {
-        return deadline == Deadline.FOREVER && kernelWaits && fd.beginKernelWait();
+    /** Begins a kernel wait, checking for a close that came before it (which sends no signal). */
+    private boolean beginKernelWait(String call) throws IpcException {
+        if (!fd.beginKernelWait()) {
+            return false;
+        }
+        try {
+            fd.checkOpen(call);
+        } catch (IpcException e) {
+            fd.endKernelWait();
+            throw e;
+        }
+        return true;
     }
 
     /**
-     * A blocking call said EAGAIN: the description is non-blocking after all. Ends the kernel
-     * wait and stops trying it on this socket; returns false, the new in-kernel state.
+     * The next state after a call in {@code state} failed with {@code r} (a negative errno).
+     * EINTR calls again (a kernel wait woken by close or interrupt throws here instead). EAGAIN
+     * takes a try on to the kernel wait; ends a kernel wait (the description is non-blocking after
+     * all: kernel waits stop on this socket) to call again at once; and otherwise says WAIT. Any
+     * other errno is thrown, naming {@code object} (the socket's label, or the address sent to).
      */
-    private boolean leaveKernelWait() {
-        kernelWaits = false;
-        fd.endKernelWait();
-        return false;
+    private int afterFailure(long r, int state, String call, Object object) throws IpcException {
+        if (r == -EINTR) {
+            if (state == KERNEL) {
+                fd.checkWake(call);
+            }
+            return state;
+        }
+        if (r != -EAGAIN) {
+            throw IpcException.of(call, object.toString(), (int) -r);
+        }
+        if (state == KERNEL) {
+            kernelWaits = false;
+            fd.endKernelWait();
+            return NONBLOCKING;
+        }
+        if (state == TRYING && beginKernelWait(call)) {
+            return KERNEL;
+        }
+        return WAIT;
     }
 
     /**
@@ -419,42 +448,29 @@ final class MessageIo {
             hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
             hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
             int attempt = 0;
-            boolean inKernel = len > Fd.SMALL_TRANSFER && beginKernelWait(deadline);
+            int state = firstState(deadline, len <= Fd.SMALL_TRANSFER, sendTries, "sendmsg");
             try {
                 while (true) {
-                    if (inKernel) {
-                        fd.checkOpen("sendmsg");
+                    long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL | (state == KERNEL ? 0 : Socket.MSG_DONTWAIT));
+                    if (state == TRYING) {
+                        sendTries.found(r != -EAGAIN);
                     }
-                    long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL | (inKernel ? 0 : Socket.MSG_DONTWAIT));
                     if (r >= 0) {
                         return r;
                     }
-                    if (r == -EINTR) {
-                        if (inKernel) {
-                            fd.checkWake("sendmsg");
+                    state = afterFailure(r, state, "sendmsg", to == null ? label : to);
+                    if (state == WAIT) {
+                        boolean more = to == null
+                                ? fd.await(Poll.POLLOUT, deadline, "sendmsg")
+                                : backOff(deadline, attempt++, "sendmsg");
+                        if (!more) {
+                            return WOULD_BLOCK;
                         }
-                        continue;
-                    }
-                    if (r != -EAGAIN) {
-                        throw IpcException.of("sendmsg", to == null ? label : to.toString(), (int) -r);
-                    }
-                    if (inKernel) {
-                        inKernel = leaveKernelWait();
-                        continue;
-                    }
-                    inKernel = beginKernelWait(deadline);
-                    if (inKernel) {
-                        continue;
-                    }
-                    boolean more = to == null
-                            ? fd.await(Poll.POLLOUT, deadline, "sendmsg")
-                            : backOff(deadline, attempt++, "sendmsg");
-                    if (!more) {
-                        return WOULD_BLOCK;
+                        state = NONBLOCKING;
                     }
                 }
             } finally {
-                if (inKernel) {
+                if (state == KERNEL) {
                     fd.endKernelWait();
                 }
             }
@@ -558,23 +574,12 @@ final class MessageIo {
         int n = fd.acquire("recv");
         try {
             int f = flags | (stream ? 0 : Socket.MSG_TRUNC);
-            boolean trying = tryFirst(deadline);
-            boolean inKernel = !trying && beginKernelWait(deadline);
+            int state = firstState(deadline, true, receiveTries, "recv");
             try {
                 while (true) {
-                    if (inKernel) {
-                        fd.checkOpen("recv");
-                    }
-                    long r = Socket.recv(n, seg, len, inKernel ? f : f | Socket.MSG_DONTWAIT);
-                    if (trying) {
-                        trying = false;
+                    long r = Socket.recv(n, seg, len, state == KERNEL ? f : f | Socket.MSG_DONTWAIT);
+                    if (state == TRYING) {
                         receiveTries.found(r != -EAGAIN);
-                        if (r == -EAGAIN) {
-                            inKernel = beginKernelWait(deadline);
-                            if (inKernel) {
-                                continue;
-                            }
-                        }
                     }
                     if (r > 0) {
                         return r;
@@ -582,25 +587,16 @@ final class MessageIo {
                     if (r == 0) {
                         return stream || (seqpacket && endOfStream(n)) ? EOF : 0;
                     }
-                    if (r == -EINTR) {
-                        if (inKernel) {
-                            fd.checkWake("recv");
+                    state = afterFailure(r, state, "recv", label);
+                    if (state == WAIT) {
+                        if (!fd.await(Poll.POLLIN, deadline, "recv")) {
+                            return WOULD_BLOCK;
                         }
-                        continue;
-                    }
-                    if (r != -EAGAIN) {
-                        throw IpcException.of("recv", label, (int) -r);
-                    }
-                    if (inKernel) {
-                        inKernel = leaveKernelWait();
-                        continue;
-                    }
-                    if (!fd.await(Poll.POLLIN, deadline, "recv")) {
-                        return WOULD_BLOCK;
+                        state = NONBLOCKING;
                     }
                 }
             } finally {
-                if (inKernel) {
+                if (state == KERNEL) {
                     fd.endKernelWait();
                 }
             }
@@ -676,13 +672,9 @@ final class MessageIo {
             long r;
             try {
                 int flags = Socket.MSG_CMSG_CLOEXEC | (stream ? 0 : Socket.MSG_TRUNC);
-                boolean trying = tryFirst(deadline);
-                boolean inKernel = !trying && beginKernelWait(deadline);
+                int state = firstState(deadline, true, receiveTries, "recvmsg");
                 try {
                     while (true) {
-                        if (inKernel) {
-                            fd.checkOpen("recvmsg");
-                        }
                         hdr.set(ValueLayout.ADDRESS, Socket.MSG_NAME, wantSender ? addr : MemorySegment.NULL);
                         hdr.set(ValueLayout.JAVA_INT, Socket.MSG_NAMELEN, wantSender ? (int) Un.SOCKADDR_UN_SIZE : 0);
                         hdr.set(ValueLayout.ADDRESS, HDR_IOV + Socket.IOV_BASE, seg);
@@ -692,39 +684,23 @@ final class MessageIo {
                         hdr.set(ValueLayout.ADDRESS, Socket.MSG_CONTROL, controlLen == 0 ? MemorySegment.NULL : receiveControl);
                         hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
                         hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
-                        r = Socket.recvmsg(n, hdr, inKernel ? flags : flags | Socket.MSG_DONTWAIT);
-                        if (trying) {
-                            trying = false;
+                        r = Socket.recvmsg(n, hdr, state == KERNEL ? flags : flags | Socket.MSG_DONTWAIT);
+                        if (state == TRYING) {
                             receiveTries.found(r != -EAGAIN);
-                            if (r == -EAGAIN) {
-                                inKernel = beginKernelWait(deadline);
-                                if (inKernel) {
-                                    continue;
-                                }
-                            }
                         }
                         if (r >= 0) {
                             break;
                         }
-                        if (r == -EINTR) {
-                            if (inKernel) {
-                                fd.checkWake("recvmsg");
+                        state = afterFailure(r, state, "recvmsg", label);
+                        if (state == WAIT) {
+                            if (!fd.await(Poll.POLLIN, deadline, "recvmsg")) {
+                                return null;
                             }
-                            continue;
-                        }
-                        if (r != -EAGAIN) {
-                            throw IpcException.of("recvmsg", label, (int) -r);
-                        }
-                        if (inKernel) {
-                            inKernel = leaveKernelWait();
-                            continue;
-                        }
-                        if (!fd.await(Poll.POLLIN, deadline, "recvmsg")) {
-                            return null;
+                            state = NONBLOCKING;
                         }
                     }
                 } finally {
-                    if (inKernel) {
+                    if (state == KERNEL) {
                         fd.endKernelWait();
                     }
                 }

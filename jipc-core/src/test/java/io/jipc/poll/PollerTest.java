@@ -371,11 +371,16 @@ class PollerTest {
             for (int i = 0; i < 30_000; i++) {
                 spin(poller);
             }
-            long before = Allocations.currentThread();
-            for (int i = 0; i < 10_000; i++) {
-                spin(poller);
+            // The best of a few batches: on a loaded machine the compiler may still be at work on the
+            // first one; an allocation in the loop itself shows in every batch.
+            long allocated = Long.MAX_VALUE;
+            for (int batch = 0; batch < 5 && allocated >= 10_000; batch++) {
+                long before = Allocations.currentThread();
+                for (int i = 0; i < 10_000; i++) {
+                    spin(poller);
+                }
+                allocated = Math.min(allocated, Allocations.currentThread() - before);
             }
-            long allocated = Allocations.currentThread() - before;
             assertThat(allocated).as("bytes allocated by 10,000 polls").isLessThan(10_000);
         }
     }
