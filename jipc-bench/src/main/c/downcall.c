@@ -4,7 +4,7 @@
  *
  *   downcall [SECONDS_PER_REP [REPS [LOOP...]]]
  *
- * Runs the named loops (default: all of labs, getppid, pipe_write_read) and prints one line per loop,
+ * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 static long long now_ns(void) {
     struct timespec ts;
@@ -22,7 +23,9 @@ static long long now_ns(void) {
 }
 
 static int pipe_fds[2];
+static int socket_fds[2];
 static char buf[8];
+static char message[64];
 static volatile int sink;
 
 static void loop_getppid(long n) {
@@ -48,6 +51,17 @@ static void loop_pipe_write_read(long n) {
     for (long i = 0; i < n; i++) {
         if (write(pipe_fds[1], buf, 8) != 8 || read(pipe_fds[0], buf, 8) != 8) {
             perror("pipe write/read");
+            exit(3);
+        }
+    }
+}
+
+/* SocketApiBench's loop: 64 bytes through a connected stream socket pair, never waiting. */
+static void loop_socket_send_recv(long n) {
+    for (long i = 0; i < n; i++) {
+        if (send(socket_fds[0], message, sizeof message, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof message
+                || recv(socket_fds[1], message, sizeof message, MSG_DONTWAIT) != sizeof message) {
+            perror("socket send/recv");
             exit(3);
         }
     }
@@ -95,11 +109,17 @@ int main(int argc, char **argv) {
         perror("pipe2");
         return 3;
     }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socket_fds) != 0) {
+        perror("socketpair");
+        return 3;
+    }
     memset(buf, 'x', sizeof buf);
+    memset(message, 'x', sizeof message);
     static const struct { const char *name; void (*loop)(long); } loops[] = {
         {"labs", loop_labs},
         {"getppid", loop_getppid},
         {"pipe_write_read", loop_pipe_write_read},
+        {"socket_send_recv", loop_socket_send_recv},
     };
     int nloops = (int) (sizeof loops / sizeof loops[0]);
     for (int a = 3; a < argc; a++) {
@@ -117,5 +137,7 @@ int main(int argc, char **argv) {
     }
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    close(socket_fds[0]);
+    close(socket_fds[1]);
     return 0;
 }

@@ -24,6 +24,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs {@link DowncallBench} (and {@link PipeApiBench}, the same pipe loop through the public
+ * API, and {@link SocketApiBench}, a socket pair's send and receive raw and through the public
  * API) with JMH next to the same loops in C ({@code downcall.c}) and prints jipc, C and jipc/C
  * per call.
  *
@@ -35,7 +36,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <pre>
  * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]
  * </pre>
- * Defaults (about two and a half minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
+ * Defaults (about three and a half minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
  * iterations of 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
  */
@@ -53,7 +54,9 @@ public final class BindingCost {
             new Row("pipe write+read 8 B", DowncallBench.class, "pipeWriteRead", "pipe_write_read"),
             new Row("pipe write+read 8 B, critical", DowncallBench.class, "pipeWriteReadCritical", "pipe_write_read"),
             new Row("  same via Pipe API, segment", PipeApiBench.class, "segmentWriteRead", "pipe_write_read"),
-            new Row("  same via Pipe API, byte[]", PipeApiBench.class, "arrayWriteRead", "pipe_write_read"));
+            new Row("  same via Pipe API, byte[]", PipeApiBench.class, "arrayWriteRead", "pipe_write_read"),
+            new Row("unix stream send+recv 64 B", SocketApiBench.class, "streamRaw", "socket_send_recv"),
+            new Row("  same via UnixSocket API", SocketApiBench.class, "streamApi", "socket_send_recv"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;
