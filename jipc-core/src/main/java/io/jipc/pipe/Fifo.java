@@ -334,7 +334,8 @@ public final class Fifo {
             try {
                 requireFifo(n, label);
                 if (awaitWriter(fd, n, label, deadline)) {
-                    blocking = PipeIo.blockingWhereFifosTakeNowait(n, label);
+                    PipeIo.makeBlocking(n, label);
+                    blocking = true;
                     keep = true;
                 }
             } finally {
@@ -434,7 +435,8 @@ public final class Fifo {
                     boolean blocking;
                     try {
                         requireFifo(r, label);
-                        blocking = PipeIo.blockingWhereFifosTakeNowait(r, label);
+                        PipeIo.makeBlocking(r, label);
+                        blocking = true;
                     } catch (IpcException e) {
                         fd.close();
                         throw e;

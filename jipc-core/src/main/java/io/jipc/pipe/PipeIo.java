@@ -40,14 +40,14 @@ import java.nio.file.Path;
  * form, for the pipes on both sides whatever their mode.
  *
  * <p>Which descriptions are blocking: pipes made by pipe2(2) on kernels whose pipes take {@code
- * RWF_NOWAIT} ({@link #pipesTakeNowait()}), FIFOs where FIFOs take it ({@link
- * #fifosTakeNowait()}; Linux 6.18 does not), adopted blocking descriptors on such kernels,
- * and whatever the user switches with {@code setBlocking(true)}. A description whose kernel says
- * EOPNOTSUPP to {@code RWF_NOWAIT} although the probe said yes (a pipe reopened through
- * /proc, which opens it as a FIFO) is made non-blocking at its first timed or non-blocking call
- * when jipc chose its mode ({@link #modeOwned}); when the user did, it stays blocking and the
- * timed loops wait in poll(2) first and call second, so that the call blocks in the kernel only
- * if another process takes the data (room) in between. Every other description is non-blocking
+ * RWF_NOWAIT} ({@link #pipesTakeNowait()}), FIFO ends {@link Fifo} opens, adopted blocking
+ * descriptors where their kind takes it, and whatever the user switches with {@code
+ * setBlocking(true)}. A description whose kernel says EOPNOTSUPP to {@code RWF_NOWAIT} (a FIFO,
+ * on Linux up to 6.18 at least ({@link #fifosTakeNowait()}), or a pipe reopened through /proc,
+ * which opens it as a FIFO) keeps its untimed calls in the kernel, and is made non-blocking at
+ * its first timed or non-blocking call when jipc chose its mode ({@link #modeOwned}); when the
+ * user did, it stays blocking and the timed loops wait in poll(2) first and call second, so that
+ * the call blocks in the kernel only if another process takes the data (room) in between. Every other description is non-blocking
  * and every loop makes the call first and waits in {@link Fd#await} only on EAGAIN; the
  * non-blocking form ({@link Deadline#NOW}) never waits.
  *
@@ -330,7 +330,7 @@ final class PipeIo {
                     return -1;
                 }
                 if (r == -EOPNOTSUPP) {
-                    noNowait();
+                    nowait = false; // untimed calls need no per-call form: the mode stays
                 } else if (r != -EAGAIN && r != -EINTR) {
                     throw IpcException.of("read", fd.label(), (int) -r);
                 }
@@ -360,6 +360,9 @@ final class PipeIo {
             }
             while (true) {
                 long r;
+                if (!nowait && modeOwned && blockingDescription) {
+                    noNowait(); // no per-call form: jipc's own description goes to the poll model
+                }
                 if (blockingDescription && nowait) {
                     r = Uio.preadv2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
                     if (r == -EOPNOTSUPP) {
@@ -506,7 +509,7 @@ final class PipeIo {
                 if (r > 0) {
                     done = r;
                 } else if (r == -EOPNOTSUPP) {
-                    noNowait();
+                    nowait = false; // untimed calls need no per-call form: the mode stays
                 } else if (r != -EAGAIN && r != -EINTR) {
                     throw IpcException.of("write", fd.label(), (int) -r);
                 }
@@ -539,6 +542,9 @@ final class PipeIo {
             while (true) {
                 long at = offset + done;
                 long r;
+                if (!nowait && modeOwned && blockingDescription) {
+                    noNowait(); // no per-call form: jipc's own description goes to the poll model
+                }
                 if (blockingDescription && nowait) {
                     r = Uio.pwritev2(n, IOVEC.get(), seg, at, len - done, Uio.RWF_NOWAIT);
                     if (r == -EOPNOTSUPP) {
@@ -578,9 +584,11 @@ final class PipeIo {
     }
 
     /**
-     * The description refuses RWF_NOWAIT (a FIFO, or a pipe reopened through /proc): stop asking,
-     * and unless the blocking mode was chosen by the user (or is a child's copy), fall back to
-     * jipc's poll model by making the description non-blocking.
+     * The description refuses RWF_NOWAIT (a FIFO, or a pipe reopened through /proc) and a timed
+     * or non-blocking call needs a form that cannot sleep: stop asking, and unless the blocking
+     * mode was chosen by the user (or is a child's copy), fall back to jipc's poll model by
+     * making the description non-blocking. Untimed calls alone never get here: they sleep in the
+     * kernel on the blocking description, as in C.
      */
     private void noNowait() throws IpcException {
         nowait = false;
@@ -789,13 +797,11 @@ final class PipeIo {
 
     /**
      * For a FIFO end just opened (non-blocking, so that the open itself never waited): clears
-     * {@code O_NONBLOCK} where FIFOs take RWF_NOWAIT, so that its untimed calls sleep in the
-     * kernel. Returns whether the description is now blocking.
+     * {@code O_NONBLOCK}, so that its untimed calls sleep in the kernel. Where FIFOs refuse
+     * RWF_NOWAIT, the end's first timed or non-blocking call makes it non-blocking again ({@link
+     * #noNowait()}): an end used only untimed, as most are, keeps C's one system call per call.
      */
-    static boolean blockingWhereFifosTakeNowait(int number, String label) throws IpcException {
-        if (!fifosTakeNowait()) {
-            return false;
-        }
+    static void makeBlocking(int number, String label) throws IpcException {
         int flags = Fcntl.fcntl(number, Fcntl.F_GETFL, 0);
         if (flags < 0) {
             throw IpcException.of("fcntl(F_GETFL)", label, -flags);
@@ -804,7 +810,6 @@ final class PipeIo {
         if (r < 0) {
             throw IpcException.of("fcntl(F_SETFL)", label, -r);
         }
-        return true;
     }
 
     /** A new, blocking, close-on-exec open file description of the same pipe via /proc/self/fd. */

@@ -218,48 +218,117 @@ class PipeKernelWaitTest {
         }
     }
 
-    @Test
-    void aFifoEndMadeBlockingSleepsInsideReadAndItsTimedFormsKeepTheirDeadline() throws Exception {
-        Path path = TestFifos.path("kwait");
-        Fifo fifo = Fifo.createExclusively(path);
-        try {
-            CompletableFuture<Pipe.ReadEnd> opening = CompletableFuture.supplyAsync(() -> {
+    /**
+     * A new FIFO with both ends as {@link Fifo} opens them (the reader on a thread of its own, as
+     * it waits for the writer); closing closes both and unlinks the FIFO.
+     */
+    private record FifoEnds(Fifo fifo, Path path, Pipe.WriteEnd out, Pipe.ReadEnd in) implements AutoCloseable {
+        static FifoEnds create(String name) throws Exception {
+            Path path = TestFifos.path(name);
+            Fifo fifo = Fifo.createExclusively(path);
+            try {
+                CompletableFuture<Pipe.ReadEnd> opening = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return fifo.openForReading(WAIT).orElseThrow();
+                    } catch (IpcException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, runnable -> Thread.ofPlatform().start(runnable));
+                Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow();
                 try {
-                    return fifo.openForReading(WAIT).orElseThrow();
+                    return new FifoEnds(fifo, path, out, opening.get(30, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    out.close();
+                    throw e;
+                }
+            } catch (Exception e) {
+                fifo.unlink();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IpcException {
+            in.close();
+            out.close();
+            fifo.unlink();
+        }
+    }
+
+    @Test
+    void aFifoEndSleepsInsideReadUntilItsFirstTimedCallThenWaitsInPoll() throws Exception {
+        try (FifoEnds ends = FifoEnds.create("kwait-owned")) {
+            Path path = ends.path();
+            Pipe.WriteEnd out = ends.out();
+            Pipe.ReadEnd in = ends.in();
+            assertThat(out.isBlocking()).isTrue();
+            AtomicInteger tid = new AtomicInteger();
+            CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
+                tid.set(Unistd.gettid());
+                try {
+                    return in.read(new byte[8]);
                 } catch (IpcException e) {
                     throw new IllegalStateException(e);
                 }
             }, runnable -> Thread.ofPlatform().start(runnable));
-            try (Pipe.WriteEnd out = fifo.openForWriting(WAIT).orElseThrow();
-                    Pipe.ReadEnd in = opening.get(30, TimeUnit.SECONDS)) {
-                assertThat(in.isBlocking()).as("FIFOs are blocking only where they take RWF_NOWAIT")
-                        .isEqualTo(PipeIo.fifosTakeNowait());
-                in.setBlocking(true);
-                byte[] buf = new byte[8];
-                // Where the FIFO refuses RWF_NOWAIT these poll first: never asleep in read(2) past the deadline.
-                assertThat(in.tryRead(buf, 0, 8)).isZero();
-                long start = System.nanoTime();
-                assertThat(in.read(buf, 0, 8, Duration.ofMillis(50))).isZero();
-                assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
-                assertThat(in.isBlocking()).as("the user's choice of mode stays").isTrue();
-                assertThat(in.fd().isNonBlocking()).isFalse();
-                out.write("abc".getBytes(UTF_8));
-                assertThat(in.read(buf, 0, 8, WAIT)).isEqualTo(3);
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, reader, "read", "poll", "ppoll"))
+                    .as("an untimed read asleep in read(2), as in C").isEqualTo("read");
+            out.write("abc".getBytes(UTF_8));
+            assertThat(reader.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+            assertThat(in.isBlocking()).as("untimed calls leave the mode alone").isTrue();
 
-                PipeTest.assertInterruptible(() -> in.read(new byte[8]));
-                AtomicInteger tid = new AtomicInteger();
-                CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
-                    tid.set(Unistd.gettid());
-                    in.read(new byte[8]);
-                });
-                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, reader, "read", "poll", "ppoll"))
-                        .as("asleep in read(2)").isEqualTo("read");
-                in.close();
-                assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
-                        .hasMessage("read(" + path + "): object is closed");
-            }
-        } finally {
-            fifo.unlink();
+            byte[] buf = new byte[8];
+            long start = System.nanoTime();
+            assertThat(in.read(buf, 0, 8, Duration.ofMillis(50))).isZero();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
+            assertThat(in.isBlocking()).as("a timed call needs the poll model on a FIFO").isFalse();
+            assertThat(in.fd().isNonBlocking()).isTrue();
+            assertThat(in.tryRead(buf, 0, 8)).isZero();
+
+            tid.set(0);
+            CompletableFuture<Throwable> waiting = BlockedCalls.blocked(() -> {
+                tid.set(Unistd.gettid());
+                in.read(new byte[8]);
+            });
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, waiting, "read", "poll", "ppoll"))
+                    .as("from then on in poll(2)").isIn("poll", "ppoll");
+            in.close();
+            assertThat(waiting.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
+                    .hasMessage("read(" + path + "): object is closed");
+        }
+    }
+
+    @Test
+    void aFifoEndMadeBlockingSleepsInsideReadAndItsTimedFormsKeepTheirDeadline() throws Exception {
+        try (FifoEnds ends = FifoEnds.create("kwait")) {
+            Path path = ends.path();
+            Pipe.WriteEnd out = ends.out();
+            Pipe.ReadEnd in = ends.in();
+            assertThat(in.isBlocking()).as("FIFO ends jipc opens are blocking").isTrue();
+            assertThat(in.fd().isNonBlocking()).isFalse();
+            in.setBlocking(true);
+            byte[] buf = new byte[8];
+            // Where the FIFO refuses RWF_NOWAIT these poll first: never asleep in read(2) past the deadline.
+            assertThat(in.tryRead(buf, 0, 8)).isZero();
+            long start = System.nanoTime();
+            assertThat(in.read(buf, 0, 8, Duration.ofMillis(50))).isZero();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
+            assertThat(in.isBlocking()).as("the user's choice of mode stays").isTrue();
+            assertThat(in.fd().isNonBlocking()).isFalse();
+            out.write("abc".getBytes(UTF_8));
+            assertThat(in.read(buf, 0, 8, WAIT)).isEqualTo(3);
+
+            PipeTest.assertInterruptible(() -> in.read(new byte[8]));
+            AtomicInteger tid = new AtomicInteger();
+            CompletableFuture<Throwable> reader = BlockedCalls.blocked(() -> {
+                tid.set(Unistd.gettid());
+                in.read(new byte[8]);
+            });
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, reader, "read", "poll", "ppoll"))
+                    .as("asleep in read(2)").isEqualTo("read");
+            in.close();
+            assertThat(reader.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
+                    .hasMessage("read(" + path + "): object is closed");
         }
     }
 
