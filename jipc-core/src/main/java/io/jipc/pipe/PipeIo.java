@@ -47,9 +47,9 @@ import java.nio.file.Path;
  * which opens it as a FIFO) keeps its untimed calls in the kernel, and is made non-blocking at
  * its first timed or non-blocking call when jipc chose its mode ({@link #modeOwned}); when the
  * user did, it stays blocking and the timed loops wait in poll(2) first and call second, so that
- * the call blocks in the kernel only if another process takes the data (room) in between. Every other description is non-blocking
- * and every loop makes the call first and waits in {@link Fd#await} only on EAGAIN; the
- * non-blocking form ({@link Deadline#NOW}) never waits.
+ * the call blocks in the kernel only if another process takes the data (room) in between. Every
+ * other description is non-blocking and every loop makes the call first and waits in {@link
+ * Fd#await} only on EAGAIN; the non-blocking form ({@link Deadline#NOW}) never waits.
  *
  * <p>An untimed call answers an interrupt, as the poll model did, only when it would have to
  * wait: a read that finds data (a write that finds room) completes. So the first call of a
@@ -587,8 +587,9 @@ final class PipeIo {
      * The description refuses RWF_NOWAIT (a FIFO, or a pipe reopened through /proc) and a timed
      * or non-blocking call needs a form that cannot sleep: stop asking, and unless the blocking
      * mode was chosen by the user (or is a child's copy), fall back to jipc's poll model by
-     * making the description non-blocking. Untimed calls alone never get here: they sleep in the
-     * kernel on the blocking description, as in C.
+     * making the description non-blocking. An untimed call gets here only when it cannot wait in
+     * the kernel (no wake-up timer); otherwise it sleeps in read/write on the blocking
+     * description, as in C.
      */
     private void noNowait() throws IpcException {
         nowait = false;
