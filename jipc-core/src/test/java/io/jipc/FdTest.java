@@ -3,10 +3,13 @@ package io.jipc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jipc.internal.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,25 +32,24 @@ class FdTest {
         }
     }
 
-    /** The loop every blocking jipc call runs: try, and on EAGAIN wait in Fd.await. */
+    /**
+     * A read through the wait engine on a non-blocking descriptor: try, and on EAGAIN wait in
+     * poll(2) on the descriptor, its close eventfd and the thread's interrupt eventfd.
+     */
     private static long read(Fd fd, MemorySegment buf, long deadline) throws IpcException {
-        int n = fd.acquire("read");
-        try {
-            while (true) {
-                long r = Unistd.read(n, buf, buf.byteSize());
-                if (r >= 0) {
-                    return r;
-                }
-                if (r != -Errno.EAGAIN.number() && r != -Errno.EINTR.number()) {
-                    throw IpcException.of("read", fd.label(), (int) -r);
-                }
-                if (!fd.await(Poll.POLLIN, deadline, "read")) {
-                    return -1;
-                }
-            }
-        } finally {
-            fd.release();
+        Operation op = Operation.on(Handles.of(fd), "read", (w, how) -> Unistd.read(w.target, w.data, w.length))
+                .readiness(Poll.POLLIN).kernelWaits(false).build();
+        Waiter w = Waiter.current();
+        w.data = buf;
+        w.length = buf.byteSize();
+        long r = op.run(w, deadline, false);
+        if (r == Operation.NOTHING) {
+            return -1;
         }
+        if (r < 0) {
+            throw op.failure(r);
+        }
+        return r;
     }
 
     private static void write(Fd fd, String text) throws IpcException {

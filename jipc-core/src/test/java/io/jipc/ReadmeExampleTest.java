@@ -3,7 +3,7 @@ package io.jipc;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jipc.mq.Message;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.pipe.Pipe;
 import io.jipc.process.ChildProcess;
@@ -43,7 +43,7 @@ class ReadmeExampleTest {
         try (var q = PosixMessageQueue.createOrOpen(name, PosixMessageQueue.Options.defaults())) {
             q.send("normal".getBytes(UTF_8), 1);
             q.send("urgent".getBytes(UTF_8), 9);
-            Message m = q.receive();            // m.priority() == 9
+            PosixMessage m = q.receive();           // m.priority() == 9
             assertThat(m.priority()).isEqualTo(9);
             assertThat(new String(m.data(), UTF_8)).isEqualTo("urgent");
             q.unlink();

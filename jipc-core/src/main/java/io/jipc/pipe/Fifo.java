@@ -1,11 +1,12 @@
 package io.jipc.pipe;
 
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.Perms;
 import io.jipc.IpcInterruptedException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Inotify;
 import io.jipc.internal.libc.Poll;
@@ -386,7 +387,7 @@ public final class Fifo {
                 } else {
                     // No inotify: data or a writer's hang-up wake the FIFO itself; a silent writer is
                     // seen at the next probe.
-                    fd.await(Poll.POLLIN, Math.min(deadline, System.nanoTime() + RETRY_NANOS), "open");
+                    Legacy.await(fd, Poll.POLLIN, Math.min(deadline, System.nanoTime() + RETRY_NANOS), "open");
                 }
             }
         } finally {
@@ -497,7 +498,7 @@ public final class Fifo {
     private static boolean await(Fd watcher, long deadline) throws IpcException {
         watcher.acquire("open");
         try {
-            return watcher.await(Poll.POLLIN, deadline, "open");
+            return Legacy.await(watcher, Poll.POLLIN, deadline, "open");
         } finally {
             watcher.release();
         }

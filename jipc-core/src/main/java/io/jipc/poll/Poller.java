@@ -1,13 +1,14 @@
 package io.jipc.poll;
 
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
-import io.jipc.internal.InterruptHook;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.InterruptHook;
 import io.jipc.internal.libc.Epoll;
 import io.jipc.internal.libc.Eventfd;
 import io.jipc.internal.libc.Unistd;
@@ -208,7 +209,7 @@ public final class Poller implements AutoCloseable {
             boolean ok = false;
             int slot = -1;
             try {
-                int closeEv = fd.closeEventFd();
+                int closeEv = Legacy.closeEventFd(fd);
                 slot = allocateSlot();
                 generation = (generation + 1) & 0x3FFF_FFFF;
                 long token = ((long) generation << 32) | ((long) slot << 1);

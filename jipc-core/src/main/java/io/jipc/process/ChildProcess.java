@@ -1,11 +1,12 @@
 package io.jipc.process;
 
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Pidfd;
 import io.jipc.internal.libc.Poll;
@@ -217,7 +218,7 @@ public final class ChildProcess implements FdBacked {
                     if (s != null || deadline == Deadline.NOW) {
                         return s;
                     }
-                    if (!fd.await(Poll.POLLIN, deadline, "waitid")) {
+                    if (!Legacy.await(fd, Poll.POLLIN, deadline, "waitid")) {
                         return reaping.reap(n);
                     }
                 }

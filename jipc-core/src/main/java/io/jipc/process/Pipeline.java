@@ -3,7 +3,7 @@ package io.jipc.process;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.signal.Signal;

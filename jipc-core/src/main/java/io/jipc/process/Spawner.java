@@ -5,7 +5,7 @@ import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Pidfd;
-import io.jipc.internal.libc.Signal;
+import io.jipc.internal.libc.SignalH;
 import io.jipc.internal.libc.Spawn;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Unistd;
@@ -107,10 +107,10 @@ final class Spawner {
                             "posix_spawn_file_actions_addclosefrom_np", program);
 
                     short flags = Spawn.POSIX_SPAWN_SETSIGMASK | Spawn.POSIX_SPAWN_SETSIGDEF;
-                    MemorySegment set = arena.allocate(Signal.SIGSET.layout());
-                    Signal.sigemptyset(set);
+                    MemorySegment set = arena.allocate(SignalH.SIGSET.layout());
+                    SignalH.sigemptyset(set);
                     check(Spawn.posix_spawnattr_setsigmask(attr, set), "posix_spawnattr_setsigmask", program);
-                    Signal.sigfillset(set);
+                    SignalH.sigfillset(set);
                     // sigfillset leaves out glibc's internal signals 32 and 33, and glibc's spawn then
                     // sets them to SIG_IGN in the child, which survives exec. Bits 31 and 32 of the
                     // first word put them back: the child sees SIG_DFL, as after fork and exec.
@@ -191,7 +191,7 @@ final class Spawner {
             throw alreadyReaped(program, Integer.toString(pid), -fd);
         }
         if (fd < 0) {
-            Signal.kill(pid, io.jipc.signal.Signal.SIGKILL.number());
+            SignalH.kill(pid, io.jipc.signal.Signal.SIGKILL.number());
             MemorySegment info = arena.allocate(Wait.SIGINFO.layout());
             int r;
             do {

@@ -1,10 +1,11 @@
 package io.jipc.socket;
 
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.Perms;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
@@ -156,7 +157,7 @@ final class Sockets {
                     continue;
                 }
                 if (r == -EINPROGRESS) {
-                    if (!fd.await(Poll.POLLOUT, deadline, "connect")) {
+                    if (!Legacy.await(fd, Poll.POLLOUT, deadline, "connect")) {
                         return false;
                     }
                     int err = getInt(fd, label, Socket.SO_ERROR, "getsockopt(SO_ERROR)");

@@ -1,9 +1,10 @@
 package io.jipc.socket;
 
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
 import java.nio.file.attribute.PosixFilePermission;
@@ -253,7 +254,7 @@ public final class UnixServerSocket extends AbstractUnixSocket {
                 if (r != -Errno.EAGAIN.number()) {
                     throw IpcException.of("accept4", label, -r);
                 }
-                if (!fd.await(Poll.POLLIN, deadline, "accept4")) {
+                if (!Legacy.await(fd, Poll.POLLIN, deadline, "accept4")) {
                     return null;
                 }
             }

@@ -7,7 +7,8 @@ import io.jipc.Fd;
 import io.jipc.IpcInterruptedException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Legacy;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Spawn;
 import io.jipc.signal.Signal;
@@ -413,9 +414,9 @@ class ChildProcessTest {
             Fd pidfd = child.fd();
             int n = pidfd.acquire("poll");
             try {
-                assertThat(pidfd.await(Poll.POLLIN, Deadline.after(Duration.ofMillis(100)), "poll")).isFalse();
+                assertThat(Legacy.await(pidfd, Poll.POLLIN, Deadline.after(Duration.ofMillis(100)), "poll")).isFalse();
                 in.write("x\n");
-                assertThat(pidfd.await(Poll.POLLIN, Deadline.after(WAIT), "poll")).isTrue();
+                assertThat(Legacy.await(pidfd, Poll.POLLIN, Deadline.after(WAIT), "poll")).isTrue();
             } finally {
                 pidfd.release();
             }

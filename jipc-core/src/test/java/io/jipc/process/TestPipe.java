@@ -6,7 +6,8 @@ import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Legacy;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Unistd;
@@ -68,7 +69,7 @@ final class TestPipe implements AutoCloseable {
                     if (r >= 0) {
                         off += r;
                     } else if (r == -Errno.EAGAIN.number() || r == -Errno.EINTR.number()) {
-                        fd.await(Poll.POLLOUT, Deadline.FOREVER, "write");
+                        Legacy.await(fd, Poll.POLLOUT, Deadline.FOREVER, "write");
                     } else {
                         throw IpcException.of("write", fd.label(), (int) -r);
                     }
@@ -109,7 +110,7 @@ final class TestPipe implements AutoCloseable {
                             return out.toString(StandardCharsets.UTF_8);
                         }
                     } else if (r == -Errno.EAGAIN.number() || r == -Errno.EINTR.number()) {
-                        if (!fd.await(Poll.POLLIN, deadline, "read")) {
+                        if (!Legacy.await(fd, Poll.POLLIN, deadline, "read")) {
                             throw new AssertionError("no EOF within " + timeout + "; read so far: " + out);
                         }
                     } else {

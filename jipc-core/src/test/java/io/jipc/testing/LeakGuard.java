@@ -1,6 +1,6 @@
 package io.jipc.testing;
 
-import io.jipc.internal.ThreadWaker;
+import io.jipc.internal.ServiceDescriptors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -84,7 +84,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         // Give descriptors closed by other threads (pumps of killed peers) a moment to go.
         List<String> found = List.of();
         for (int attempt = 0; attempt < 20; attempt++) {
-            Set<Integer> wakers = ThreadWaker.liveDescriptors();
+            Set<Integer> wakers = ServiceDescriptors.live();
             found = openDescriptors().entrySet().stream()
                     .filter(e -> !e.getValue().equals(before.get(e.getKey())))
                     .filter(e -> !wakers.contains(e.getKey()))
