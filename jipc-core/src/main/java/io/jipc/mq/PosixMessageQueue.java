@@ -1,6 +1,10 @@
 package io.jipc.mq;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EBADF;
+import static io.jipc.internal.libc.Errnos.EMSGSIZE;
+import static io.jipc.internal.libc.Errnos.ETIMEDOUT;
+
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
@@ -185,9 +189,6 @@ public final class PosixMessageQueue implements FdBacked {
      */
     public record Info(long maxMessages, long messageSize, long currentMessages) {}
 
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int ETIMEDOUT = Errno.ETIMEDOUT.number();
-    private static final int EBADF = Errno.EBADF.number();
 
     private final Fd fd;
     private final String name;
@@ -540,7 +541,7 @@ public final class PosixMessageQueue implements FdBacked {
         if (errno == EBADF) {
             return IpcException.withDetail("mq_send", name, errno, "queue opened " + access.text + ", not for sending");
         }
-        if (errno == Errno.EMSGSIZE.number()) {
+        if (errno == EMSGSIZE) {
             return new MessageTooLargeException("mq_send", name,
                     "message of " + length + " bytes exceeds the queue's message size " + messageSize);
         }

@@ -1,6 +1,10 @@
 package io.jipc.mq;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.E2BIG;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENOMSG;
+
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
 import io.jipc.IpcPerm;
@@ -102,10 +106,6 @@ public final class SysVMessageQueue implements AutoCloseable {
     public record Info(IpcPerm perm, long messages, long bytes, long maxBytes, int lastSendPid, int lastReceivePid,
                        Optional<Instant> lastSend, Optional<Instant> lastReceive, Instant lastChange) {}
 
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int ENOMSG = Errno.ENOMSG.number();
-    private static final int EINVAL = Errno.EINVAL.number();
-    private static final int E2BIG = Errno.E2BIG.number();
 
     static final Path MSGMAX = Path.of("/proc/sys/kernel/msgmax");
     static final Path MSGMNB = Path.of("/proc/sys/kernel/msgmnb");

@@ -1,7 +1,12 @@
 package io.jipc.pipe;
 
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EEXIST;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENXIO;
+
 import io.jipc.internal.wait.Legacy;
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.Perms;
@@ -75,11 +80,6 @@ public final class Fifo {
     /** Retry period of a writer waiting for a reader that inotify cannot announce. */
     static final long RETRY_NANOS = 4_000_000;
     private static final int DEFAULT_MODE = 0600;
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int ENXIO = Errno.ENXIO.number();
-    private static final int EEXIST = Errno.EEXIST.number();
-    private static final int EINVAL = Errno.EINVAL.number();
 
     /** Times a waiting open woke up to look again (for the tests: no busy waiting). */
     static final java.util.concurrent.atomic.AtomicLong WAKE_UPS = new java.util.concurrent.atomic.AtomicLong();

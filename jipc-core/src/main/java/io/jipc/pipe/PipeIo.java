@@ -1,5 +1,11 @@
 package io.jipc.pipe;
 
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.EOPNOTSUPP;
+import static io.jipc.internal.libc.Errnos.EPERM;
+
 import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
@@ -69,9 +75,6 @@ final class PipeIo {
     /** Size of the heap scratch buffer: the default capacity of a pipe. */
     static final int SCRATCH_SIZE = 64 * 1024;
 
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
     private static final String PIPE_MAX_SIZE = "/proc/sys/fs/pipe-max-size";
 
     /**

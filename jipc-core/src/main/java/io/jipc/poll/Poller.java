@@ -1,7 +1,8 @@
 package io.jipc.poll;
 
+import static io.jipc.internal.libc.Errnos.EINTR;
+
 import io.jipc.internal.wait.Legacy;
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
@@ -368,7 +369,7 @@ public final class Poller implements AutoCloseable {
                     if (closed) {
                         throw new ObjectClosedException("epoll_wait", "poller");
                     }
-                    if (r < 0 && r != -Errno.EINTR.number()) {
+                    if (r < 0 && r != -EINTR) {
                         throw IpcException.of("epoll_wait", "poller", -r);
                     }
                     boolean woken = r > 0 && dispatch(r);

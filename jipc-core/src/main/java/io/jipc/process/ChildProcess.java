@@ -1,7 +1,10 @@
 package io.jipc.process;
 
+import static io.jipc.internal.libc.Errnos.ECHILD;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ESRCH;
+
 import io.jipc.internal.wait.Legacy;
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
@@ -192,7 +195,7 @@ public final class ChildProcess implements FdBacked {
         int n = fd.acquire("pidfd_send_signal");
         try {
             int r = Pidfd.pidfd_send_signal(n, signal.number(), MemorySegment.NULL, 0);
-            if (r == -Errno.ESRCH.number()) {
+            if (r == -ESRCH) {
                 return false;
             }
             if (r < 0) {
@@ -380,10 +383,10 @@ public final class ChildProcess implements FdBacked {
         while (true) {
             info.set(ValueLayout.JAVA_INT, Wait.SI_PID, 0);
             int r = Wait.waitid(Wait.P_PIDFD, n, info, Wait.WEXITED | Wait.WNOHANG);
-            if (r == -Errno.EINTR.number()) {
+            if (r == -EINTR) {
                 continue;
             }
-            if (r == -Errno.ECHILD.number()) {
+            if (r == -ECHILD) {
                 throw IpcException.withDetail("waitid", label, -r, "No child processes: something else reaped it"
                         + " (SIGCHLD ignored in this process, or a waitpid(-1) elsewhere)");
             }

@@ -1,5 +1,9 @@
 package io.jipc.process;
 
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ENOSYS;
+import static io.jipc.internal.libc.Errnos.ESRCH;
+
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
@@ -132,7 +136,7 @@ final class Spawner {
                     // glibc 2.39+: the pidfd comes from clone3 itself, so it names our child even
                     // if something else (SIGCHLD ignored...) reaps it at once. ENOSYS (no clone3):
                     // nothing was started, posix_spawn follows.
-                    int r = !Spawn.HAS_PIDFD_SPAWN ? -io.jipc.Errno.ENOSYS.number() : search
+                    int r = !Spawn.HAS_PIDFD_SPAWN ? -ENOSYS : search
                             ? Spawn.pidfd_spawnp(out, path, actions, attr, argv, envp)
                             : Spawn.pidfd_spawn(out, path, actions, attr, argv, envp);
                     if (r == 0) {
@@ -143,7 +147,7 @@ final class Spawner {
                             throw alreadyReaped(program, "?", -pid);
                         }
                         pidfd = Fd.adopt(fd, program + "[" + pid + "]");
-                    } else if (r != -io.jipc.Errno.ENOSYS.number()) {
+                    } else if (r != -ENOSYS) {
                         throw IpcException.of(search ? "pidfd_spawnp" : "pidfd_spawn", program, -r);
                     } else {
                         r = search
@@ -187,7 +191,7 @@ final class Spawner {
      */
     private static Fd openPidfd(int pid, String program, Arena arena) throws IpcException {
         int fd = Pidfd.pidfd_open(pid, 0);
-        if (fd == -io.jipc.Errno.ESRCH.number()) {
+        if (fd == -ESRCH) {
             throw alreadyReaped(program, Integer.toString(pid), -fd);
         }
         if (fd < 0) {
@@ -196,7 +200,7 @@ final class Spawner {
             int r;
             do {
                 r = Wait.waitid(Wait.P_PID, pid, info, Wait.WEXITED);
-            } while (r == -io.jipc.Errno.EINTR.number());
+            } while (r == -EINTR);
             throw IpcException.of("pidfd_open", program + "[" + pid + "]", -fd);
         }
         return Fd.adopt(fd, program + "[" + pid + "]");

@@ -1,7 +1,9 @@
 package io.jipc.socket;
 
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINTR;
+
 import io.jipc.internal.wait.Legacy;
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
@@ -50,8 +52,6 @@ final class MessageIo {
 
     /** Heap data goes through native scratch in chunks of this size on stream sockets. */
     private static final int CHUNK = 64 * 1024;
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
     private static final long INT = ValueLayout.JAVA_INT.byteSize();
 
     private final Fd fd;

@@ -1,5 +1,12 @@
 package io.jipc.socket;
 
+import static io.jipc.internal.libc.Errnos.EADDRINUSE;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.ECONNREFUSED;
+import static io.jipc.internal.libc.Errnos.EINPROGRESS;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ENOENT;
+
 import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
@@ -29,12 +36,6 @@ final class Sockets {
     private Sockets() {}
 
     static final int SO_DOMAIN = 39;
-    private static final int EADDRINUSE = Errno.EADDRINUSE.number();
-    private static final int ECONNREFUSED = Errno.ECONNREFUSED.number();
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int EINPROGRESS = Errno.EINPROGRESS.number();
-    private static final int ENOENT = Errno.ENOENT.number();
 
     /** Default permissions of a socket file: 0600. */
     static final Set<PosixFilePermission> DEFAULT_PERMISSIONS =

@@ -1,7 +1,10 @@
 package io.jipc.socket;
 
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.ECONNABORTED;
+import static io.jipc.internal.libc.Errnos.EINTR;
+
 import io.jipc.internal.wait.Legacy;
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.internal.wait.Deadline;
@@ -248,10 +251,10 @@ public final class UnixServerSocket extends AbstractUnixSocket {
                 if (r >= 0) {
                     return new UnixSocket(Fd.adopt(r, label), type, label, passCredentials);
                 }
-                if (r == -Errno.EINTR.number() || r == -Errno.ECONNABORTED.number()) {
+                if (r == -EINTR || r == -ECONNABORTED) {
                     continue;
                 }
-                if (r != -Errno.EAGAIN.number()) {
+                if (r != -EAGAIN) {
                     throw IpcException.of("accept4", label, -r);
                 }
                 if (!Legacy.await(fd, Poll.POLLIN, deadline, "accept4")) {

@@ -1,6 +1,10 @@
 package io.jipc.internal.sysv;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EIDRM;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENOSPC;
+import static io.jipc.internal.libc.Errnos.EPERM;
+
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
 import io.jipc.IpcPerm;
@@ -94,7 +98,7 @@ public final class SysVObject {
 
     /** The refusal of a {@code *get}: ENOSPC names the system's limit on the number of objects. */
     public static IpcException getError(Kind kind, String call, IpcKey key, int errno) {
-        if (errno == Errno.ENOSPC.number()) {
+        if (errno == ENOSPC) {
             return IpcException.withDetail(call, "key " + key, errno, "the system already has the most "
                     + kind.noun + "s it allows (" + kind.countLimit + " = " + ProcFiles.readText(kind.countLimit) + ")");
         }
@@ -144,7 +148,7 @@ public final class SysVObject {
         try {
             int r = ctl.ctl(id, Ipc.IPC_SET, ds);
             if (r < 0) {
-                if (-r == Errno.EPERM.number()) {
+                if (-r == EPERM) {
                     throw IpcException.withDetail(call, label(), -r, whyNotPermitted != null ? whyNotPermitted
                             : "only the " + kind.noun + "'s owner or creator (or a privileged process) may change it");
                 }
@@ -162,7 +166,7 @@ public final class SysVObject {
         try {
             int r = ctl.ctl(id, Ipc.IPC_RMID, MemorySegment.NULL);
             if (r < 0) {
-                if (-r == Errno.EPERM.number()) {
+                if (-r == EPERM) {
                     throw IpcException.withDetail(call, label(), -r,
                             "only the " + kind.noun + "'s owner or creator (or a privileged process) may remove it");
                 }
@@ -179,10 +183,10 @@ public final class SysVObject {
      * the plain one for the errno.
      */
     public IpcException error(String call, int errno) {
-        if (errno == Errno.EIDRM.number()) {
+        if (errno == EIDRM) {
             return new ObjectRemovedException(call, label());
         }
-        if (errno == Errno.EINVAL.number()) {
+        if (errno == EINVAL) {
             return IpcException.withDetail(call, label(), errno,
                     "no " + kind.noun + " has " + kind.idName + " " + id + " (removed?)");
         }

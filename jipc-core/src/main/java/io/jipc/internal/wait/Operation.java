@@ -1,6 +1,9 @@
 package io.jipc.internal.wait;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ETIMEDOUT;
+
 import io.jipc.IpcException;
 import java.lang.foreign.MemorySegment;
 
@@ -50,9 +53,6 @@ public final class Operation {
     /** What {@link #run} answers when nothing could be done by the deadline. */
     public static final long NOTHING = Long.MIN_VALUE;
 
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int ETIMEDOUT = Errno.ETIMEDOUT.number();
 
     /** How the call takes a deadline itself, in its {@link Attempt#KERNEL} form. */
     public enum Timeout {

@@ -1,6 +1,7 @@
 package io.jipc.internal.wait;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EINTR;
+
 import io.jipc.IpcException;
 import io.jipc.internal.ServiceDescriptors;
 import io.jipc.internal.libc.Eventfd;
@@ -67,7 +68,6 @@ public final class Waiter extends InterruptHook {
     /** How often an armed timer fires again until its thread has left the call. */
     public static final long REPEAT_NANOS = 2_000_000L;
     private static final long TIMER_RETRY_NANOS = 1_000_000_000L;
-    private static final int EINTR = Errno.EINTR.number();
 
     private static final int SIGNAL = installHandler();
     private static final Cleaner CLEANER = Cleaner.create();
