@@ -25,7 +25,7 @@ import io.jipc.internal.wait.Handles;
  *
  * <p>Descriptors jipc creates are close-on-exec.
  */
-public final class Fd implements AutoCloseable {
+public final class Fd implements FdBacked {
     /** The descriptor's life: the number, freed by closing it once closed and idle. */
     private static final class Life extends Handle {
         private final int number;
@@ -65,6 +65,12 @@ public final class Fd implements AutoCloseable {
             throw new IllegalArgumentException("descriptor numbers are >= 0, got " + number);
         }
         return new Fd(number, label);
+    }
+
+    /** This descriptor itself: an {@code Fd} goes wherever a descriptor-backed object does. */
+    @Override
+    public Fd fd() {
+        return this;
     }
 
     /** What this descriptor is, as error messages name it. */
