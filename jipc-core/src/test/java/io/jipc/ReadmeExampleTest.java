@@ -30,7 +30,7 @@ class ReadmeExampleTest {
                      .start()) {
             pipe.writeEnd().write("hello\n".getBytes(UTF_8));
             pipe.writeEnd().close();
-            status = child.waitFor(Duration.ofSeconds(5)).orElseThrow();
+            status = child.tryWaitFor(Duration.ofSeconds(5)).orElseThrow();
         }
         assertThat(status.success()).isTrue();
         assertThat(Files.readString(out)).isEqualTo("hello\n");

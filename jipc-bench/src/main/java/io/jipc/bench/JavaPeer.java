@@ -166,7 +166,7 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
         if (process == null) {
             throw new IOException(mechanism.name() + ": the " + impl + " implementation never started its peer");
         }
-        Optional<ExitStatus> status = process.waitFor(timeout);
+        Optional<ExitStatus> status = process.tryWaitFor(timeout);
         if (status.isEmpty()) {
             throw new IOException("the " + impl + " peer of " + mechanism.name() + " did not exit within " + timeout + output());
         }

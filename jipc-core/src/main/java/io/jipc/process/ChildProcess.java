@@ -1,15 +1,19 @@
 package io.jipc.process;
 
+import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.ECHILD;
 import static io.jipc.internal.libc.Errnos.EINTR;
 import static io.jipc.internal.libc.Errnos.ESRCH;
 
-import io.jipc.internal.wait.Legacy;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.ObjectClosedException;
+import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Pidfd;
 import io.jipc.internal.libc.Poll;
@@ -30,7 +34,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A child process started with
@@ -114,7 +117,13 @@ public final class ChildProcess implements FdBacked {
     private final boolean detachOnClose;
     private final Reaping reaping;
     private final Cleaner.Cleanable cleanable;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * The object's life: waits pin it, close settles the child (reap, or kill and reap, or hand
+     * it to the reaper thread) once no wait is in flight, then closes the pidfd.
+     */
+    private final Handle life;
+    /** Waits for the pidfd to turn readable (the child exited), then reaps; never sleeps in waitid. */
+    private final Operation exitOp;
 
     ChildProcess(int pid, Fd pidfd, String program, boolean detachOnClose) {
         this.pid = pid;
@@ -122,6 +131,27 @@ public final class ChildProcess implements FdBacked {
         this.detachOnClose = detachOnClose;
         this.reaping = new Reaping(pid, pidfd);
         this.cleanable = CLEANER.register(this, reaping);
+        this.life = new Handle(pidfd.label(), numberOf(pidfd)) {
+            @Override
+            protected void free() {
+                settle();
+            }
+        };
+        // Reaping is serialised (two blocking waitids would race for one child), so the wait is
+        // for readiness: poll(2) on the pidfd, which turns readable when the child exits.
+        this.exitOp = Operation.on(life, "waitid", (w, how) -> reaping.reapRaw(w.target, true))
+                .readiness(Poll.POLLIN).kernelWaits(false).build();
+    }
+
+    /** The number of a descriptor just made (its waits poll it through {@link #life}). */
+    private static int numberOf(Fd fresh) {
+        try {
+            int n = fresh.acquire("waitid");
+            fresh.release();
+            return n;
+        } catch (ObjectClosedException e) {
+            throw new IllegalStateException("a new pidfd is closed", e);
+        }
     }
 
     /** A builder for {@code program} with arguments; {@code argv[0]} is {@code program}. */
@@ -163,23 +193,23 @@ public final class ChildProcess implements FdBacked {
         return await(Deadline.FOREVER);
     }
 
+    /** The status if the child has exited (reaping it), empty while it runs; never waits. */
+    public Optional<ExitStatus> tryWaitFor() throws IpcException {
+        return Optional.ofNullable(await(Deadline.NOW));
+    }
+
     /**
      * Waits at most {@code timeout} for the child to exit.
      *
      * @return the status, or empty if the child still runs after {@code timeout}
      */
-    public Optional<ExitStatus> waitFor(Duration timeout) throws IpcException {
+    public Optional<ExitStatus> tryWaitFor(Duration timeout) throws IpcException {
         return Optional.ofNullable(await(Deadline.after(timeout)));
     }
 
-    /** The status if the child has exited (reaping it), empty while it runs; never waits. */
-    public Optional<ExitStatus> exitStatus() throws IpcException {
-        return Optional.ofNullable(await(Deadline.NOW));
-    }
-
-    /** Whether the child is still running (a non-blocking {@link #exitStatus()}). */
+    /** Whether the child is still running (a non-blocking {@link #tryWaitFor()}). */
     public boolean isAlive() throws IpcException {
-        return exitStatus().isEmpty();
+        return tryWaitFor().isEmpty();
     }
 
     /**
@@ -212,21 +242,17 @@ public final class ChildProcess implements FdBacked {
         if (s != null) {
             return s;
         }
-        Fd fd = reaping.pidfd;
         try {
-            int n = fd.acquire("waitid");
+            // The pidfd is pinned too: a user may close fd() itself, and the wait polls its number.
+            reaping.pidfd.acquire("waitid");
             try {
-                while (true) {
-                    s = reaping.reap(n);
-                    if (s != null || deadline == Deadline.NOW) {
-                        return s;
-                    }
-                    if (!Legacy.await(fd, Poll.POLLIN, deadline, "waitid")) {
-                        return reaping.reap(n);
-                    }
+                long r = exitOp.run(deadline);
+                if (r < 0 && r != Operation.NOTHING) {
+                    throw waitError(reaping.pidfd.label(), (int) -r);
                 }
+                return reaping.status;
             } finally {
-                fd.release();
+                reaping.pidfd.release();
             }
         } catch (ObjectClosedException e) {
             // Closed meanwhile: a status reaped before (or by) the close is still the answer.
@@ -243,13 +269,16 @@ public final class ChildProcess implements FdBacked {
      * (waiting a few seconds at most, then leaving it to the reaper thread), or, with {@link
      * Builder#detachOnClose()}, leaves it running and lets the reaper thread reap it when it
      * exits. Closes the pidfd. A status already known stays readable through {@link
-     * #exitStatus()}. Idempotent and thread-safe; never throws.
+     * #tryWaitFor()}. Idempotent and thread-safe; never throws.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+        // A wait in flight is woken and returns first; the last one out settles the child.
+        life.close();
+    }
+
+    /** Runs once, after close, when no wait is in flight. */
+    private void settle() {
         reaping.settled = true;
         Fd fd = reaping.pidfd;
         boolean reaperTakesOriginal = false;
@@ -276,35 +305,26 @@ public final class ChildProcess implements FdBacked {
         }
     }
 
-    /** SIGKILL through the pidfd, then a bounded wait and reap. Runs in close(): ignores interrupts. */
+    /**
+     * SIGKILL through the pidfd, then up to a few seconds asleep in waitid for the child to die.
+     * Runs in close(): never throws; a child that outlives the wait (stuck in the kernel), or an
+     * interrupted close, leaves the child to the reaper thread.
+     */
     private boolean killAndReap() {
         Fd fd = reaping.pidfd;
-        int n;
+        // No readiness: the sleep is inside waitid itself, ended by the thread's timer at the deadline.
+        Operation dying = Operation.on(Handles.of(fd), "waitid",
+                (w, how) -> reaping.reapRaw(w.target, how == Attempt.NOW)).build();
         try {
-            n = fd.acquire("pidfd_send_signal");
-        } catch (ObjectClosedException e) {
-            return false;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            Pidfd.pidfd_send_signal(n, Signal.SIGKILL.number(), MemorySegment.NULL, 0);
-            MemorySegment pfd = arena.allocate(Poll.POLLFD.layout());
-            pfd.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
-            pfd.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, Poll.POLLIN);
-            long deadline = System.nanoTime() + KILL_WAIT_NANOS;
-            while (true) {
-                if (reaping.reap(n) != null) {
-                    return true;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                Poll.poll(pfd, 1, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            int n = fd.acquire("pidfd_send_signal");
+            try {
+                Pidfd.pidfd_send_signal(n, Signal.SIGKILL.number(), MemorySegment.NULL, 0);
+            } finally {
+                fd.release();
             }
+            return dying.run(System.nanoTime() + KILL_WAIT_NANOS) >= 0;
         } catch (IpcException e) {
             return false;
-        } finally {
-            fd.release();
         }
     }
 
@@ -312,7 +332,7 @@ public final class ChildProcess implements FdBacked {
     public String toString() {
         ExitStatus s = reaping.status;
         return "ChildProcess[pid " + pid + ", " + program + ", "
-                + (s != null ? s : closed.get() ? "closed" : "running") + "]";
+                + (s != null ? s : life.isOpen() ? "running" : "closed") + "]";
     }
 
     /**
@@ -333,15 +353,37 @@ public final class ChildProcess implements FdBacked {
             this.pidfd = pidfd;
         }
 
-        /** One non-blocking waitid on the acquired pidfd {@code n}: the status, or null while running. */
-        synchronized ExitStatus reap(int n) throws IpcException {
-            ExitStatus s = status;
-            if (s != null) {
-                return s;
+        /**
+         * One waitid on the acquired pidfd {@code n} — without waiting ({@code WNOHANG}) or asleep
+         * until the child exits — recording the status: 0 once reaped, -EAGAIN while the child
+         * runs (WNOHANG), else -errno (EINTR when a sleep was woken).
+         */
+        synchronized long reapRaw(int n, boolean noHang) {
+            if (status != null) {
+                return 0;
             }
-            s = waitNoHang(n, info, pidfd.label());
+            int r = waitid(n, info, noHang);
+            if (r < 0) {
+                return r;
+            }
+            ExitStatus s = decode(info);
+            if (s == null) {
+                return -EAGAIN;
+            }
             status = s;
-            return s;
+            return 0;
+        }
+
+        /** One non-blocking waitid: the status, or null while the child runs. */
+        ExitStatus reap(int n) throws IpcException {
+            long r = reapRaw(n, true);
+            if (r == -EAGAIN) {
+                return null;
+            }
+            if (r < 0) {
+                throw waitError(pidfd.label(), (int) -r);
+            }
+            return status;
         }
 
         boolean reapQuietly() {
@@ -378,33 +420,47 @@ public final class ChildProcess implements FdBacked {
         }
     }
 
+    /** {@code waitid(P_PIDFD, n, info, WEXITED [| WNOHANG])}: 0 or -errno; EINTR retried only with WNOHANG. */
+    private static int waitid(int n, MemorySegment info, boolean noHang) {
+        int r;
+        do {
+            info.set(ValueLayout.JAVA_INT, Wait.SI_PID, 0);
+            r = Wait.waitid(Wait.P_PIDFD, n, info, noHang ? Wait.WEXITED | Wait.WNOHANG : Wait.WEXITED);
+        } while (noHang && r == -EINTR);
+        return r;
+    }
+
+    /** What waitid wrote: the status, or null if no child had exited (WNOHANG). */
+    private static ExitStatus decode(MemorySegment info) {
+        if (info.get(ValueLayout.JAVA_INT, Wait.SI_PID) == 0) {
+            return null;
+        }
+        int code = info.get(ValueLayout.JAVA_INT, Wait.SI_CODE);
+        int value = info.get(ValueLayout.JAVA_INT, Wait.SI_STATUS);
+        return switch (code) {
+            case Wait.CLD_EXITED -> ExitStatus.exited(value & 0xFF);
+            case Wait.CLD_KILLED -> ExitStatus.killed(value, false);
+            case Wait.CLD_DUMPED -> ExitStatus.killed(value, true);
+            default -> throw new IllegalStateException("waitid(WEXITED) reported si_code " + code);
+        };
+    }
+
+    /** A waitid refusal: ECHILD says what usually causes it. */
+    static IpcException waitError(String label, int errno) {
+        if (errno == ECHILD) {
+            return IpcException.withDetail("waitid", label, errno, "No child processes: something else reaped it"
+                    + " (SIGCHLD ignored in this process, or a waitpid(-1) elsewhere)");
+        }
+        return IpcException.of("waitid", label, errno);
+    }
+
     /** {@code waitid(P_PIDFD, n, info, WEXITED | WNOHANG)} decoded; null while the child runs. */
     static ExitStatus waitNoHang(int n, MemorySegment info, String label) throws IpcException {
-        while (true) {
-            info.set(ValueLayout.JAVA_INT, Wait.SI_PID, 0);
-            int r = Wait.waitid(Wait.P_PIDFD, n, info, Wait.WEXITED | Wait.WNOHANG);
-            if (r == -EINTR) {
-                continue;
-            }
-            if (r == -ECHILD) {
-                throw IpcException.withDetail("waitid", label, -r, "No child processes: something else reaped it"
-                        + " (SIGCHLD ignored in this process, or a waitpid(-1) elsewhere)");
-            }
-            if (r < 0) {
-                throw IpcException.of("waitid", label, -r);
-            }
-            if (info.get(ValueLayout.JAVA_INT, Wait.SI_PID) == 0) {
-                return null;
-            }
-            int code = info.get(ValueLayout.JAVA_INT, Wait.SI_CODE);
-            int value = info.get(ValueLayout.JAVA_INT, Wait.SI_STATUS);
-            return switch (code) {
-                case Wait.CLD_EXITED -> ExitStatus.exited(value & 0xFF);
-                case Wait.CLD_KILLED -> ExitStatus.killed(value, false);
-                case Wait.CLD_DUMPED -> ExitStatus.killed(value, true);
-                default -> throw new IllegalStateException("waitid(WEXITED) reported si_code " + code);
-            };
+        int r = waitid(n, info, true);
+        if (r < 0) {
+            throw waitError(label, -r);
         }
+        return decode(info);
     }
 
     /**

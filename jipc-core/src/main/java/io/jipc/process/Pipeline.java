@@ -74,31 +74,31 @@ public final class Pipeline implements AutoCloseable {
         return new Status(all);
     }
 
+    /** Every stage's status if all have exited (reaping those that have), else empty; never waits. */
+    public Optional<Status> tryWaitFor() throws IpcException {
+        List<ExitStatus> all = new ArrayList<>(stages.size());
+        boolean done = true;
+        for (ChildProcess c : stages) {
+            Optional<ExitStatus> s = c.tryWaitFor();
+            done &= s.isPresent();
+            s.ifPresent(all::add);
+        }
+        return done ? Optional.of(new Status(all)) : Optional.empty();
+    }
+
     /** Waits at most {@code timeout} (in all) for every stage; empty if one still runs then. */
-    public Optional<Status> waitFor(Duration timeout) throws IpcException {
+    public Optional<Status> tryWaitFor(Duration timeout) throws IpcException {
         long deadline = Deadline.after(timeout);
         List<ExitStatus> all = new ArrayList<>(stages.size());
         for (ChildProcess c : stages) {
             long left = deadline == Deadline.FOREVER ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
-            Optional<ExitStatus> s = c.waitFor(Duration.ofNanos(left));
+            Optional<ExitStatus> s = c.tryWaitFor(Duration.ofNanos(left));
             if (s.isEmpty()) {
                 return Optional.empty();
             }
             all.add(s.get());
         }
         return Optional.of(new Status(all));
-    }
-
-    /** Every stage's status if all have exited (reaping those that have), else empty; never waits. */
-    public Optional<Status> status() throws IpcException {
-        List<ExitStatus> all = new ArrayList<>(stages.size());
-        boolean done = true;
-        for (ChildProcess c : stages) {
-            Optional<ExitStatus> s = c.exitStatus();
-            done &= s.isPresent();
-            s.ifPresent(all::add);
-        }
-        return done ? Optional.of(new Status(all)) : Optional.empty();
     }
 
     /** Sends {@code signal} to every stage still running (through each pidfd). */

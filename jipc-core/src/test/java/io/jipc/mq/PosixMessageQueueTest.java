@@ -17,6 +17,7 @@ import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Time;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.poll.Poller;
+import io.jipc.poll.Registration;
 import io.jipc.poll.Readiness;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.MqueueLeakProbe;
@@ -290,11 +291,11 @@ class PosixMessageQueueTest {
         try (PosixMessageQueue quiet = create("poll-quiet", 1, 16); PosixMessageQueue busy = create("poll-busy", 1, 16);
              Poller poller = Poller.create()) {
             poller.register(quiet, Set.of(Readiness.READ), quiet);
-            Poller.Registration busyReg = poller.register(busy, Set.of(Readiness.READ), busy);
-            assertThat(poller.poll(Duration.ofMillis(50))).as("both empty").isZero();
+            Registration busyReg = poller.register(busy, Set.of(Readiness.READ), busy);
+            assertThat(poller.tryPoll(Duration.ofMillis(50))).as("both empty").isZero();
             CompletableFuture<Integer> polled = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return poller.poll(Duration.ofSeconds(20));
+                    return poller.tryPoll(Duration.ofSeconds(20));
                 } catch (IpcException e) {
                     throw new RuntimeException(e);
                 }
@@ -309,10 +310,10 @@ class PosixMessageQueueTest {
             assertThat(poller.ready(0).isReadable()).isTrue();
             // Level-triggered: still readable until received; full, so not writable.
             busyReg.setInterest(Set.of(Readiness.READ, Readiness.WRITE));
-            assertThat(poller.pollNow()).isEqualTo(1);
+            assertThat(poller.tryPoll()).isEqualTo(1);
             assertThat(poller.ready(0).isWritable()).isFalse();
             assertThat(busy.tryReceive()).contains(new PosixMessage(6, "job".getBytes(UTF_8)));
-            assertThat(poller.pollNow()).isEqualTo(1);
+            assertThat(poller.tryPoll()).isEqualTo(1);
             assertThat(poller.ready(0).isReadable()).isFalse();
             assertThat(poller.ready(0).isWritable()).as("room again").isTrue();
             quiet.unlink();

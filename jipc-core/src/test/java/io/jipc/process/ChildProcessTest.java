@@ -8,7 +8,6 @@ import io.jipc.IpcInterruptedException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.wait.Deadline;
-import io.jipc.internal.wait.Legacy;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Spawn;
 import io.jipc.signal.Signal;
@@ -185,7 +184,7 @@ class ChildProcessTest {
             try (ChildProcess child = probe("pause").stdout(Redirect.handOver(out.write)).start()) {
                 assertThat(out.readUntil("paused\n", WAIT)).isEqualTo("paused\n");
                 assertThat(child.isAlive()).isTrue();
-                assertThat(child.exitStatus()).isEmpty();
+                assertThat(child.tryWaitFor()).isEmpty();
                 assertThat(child.signal(Signal.SIGTERM)).isTrue();
                 assertThat(child.waitFor()).isEqualTo(ExitStatus.killed(15, false));
                 assertThat(child.isAlive()).isFalse();
@@ -199,16 +198,16 @@ class ChildProcessTest {
     void timedWaitTimesOutThenSucceeds() throws Exception {
         try (ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "read x; exit 4")
                 .stdin(Redirect.nullDevice()).start()) {
-            assertThat(child.waitFor(Duration.ofSeconds(10))).contains(ExitStatus.exited(4));
+            assertThat(child.tryWaitFor(Duration.ofSeconds(10))).contains(ExitStatus.exited(4));
         }
         try (TestPipe in = new TestPipe();
                 ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "read x; exit 5")
                         .stdin(Redirect.handOver(in.read)).start()) {
             long start = System.nanoTime();
-            assertThat(child.waitFor(Duration.ofMillis(200))).isEmpty();
+            assertThat(child.tryWaitFor(Duration.ofMillis(200))).isEmpty();
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
             in.write("line\n");
-            assertThat(child.waitFor(WAIT)).contains(ExitStatus.exited(5));
+            assertThat(child.tryWaitFor(WAIT)).contains(ExitStatus.exited(5));
         }
     }
 
@@ -254,7 +253,7 @@ class ChildProcessTest {
             assertThat(result).isInstanceOf(ObjectClosedException.class);
         }
         assertThat(Path.of("/proc", Long.toString(child.pid()))).as("killed and reaped").doesNotExist();
-        assertThat(child.exitStatus()).as("the status reaped by close stays readable")
+        assertThat(child.tryWaitFor()).as("the status reaped by close stays readable")
                 .hasValueSatisfying(s -> assertThat(s.killedBy(Signal.SIGKILL)).isTrue());
         assertThatThrownBy(() -> child.signal(Signal.SIGTERM)).isInstanceOf(ObjectClosedException.class);
     }
@@ -411,17 +410,13 @@ class ChildProcessTest {
     void thePidfdIsReadableOnceTheChildExits() throws Exception {
         try (TestPipe in = new TestPipe();
                 ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "read x").stdin(Redirect.handOver(in.read)).start()) {
-            Fd pidfd = child.fd();
-            int n = pidfd.acquire("poll");
-            try {
-                assertThat(Legacy.await(pidfd, Poll.POLLIN, Deadline.after(Duration.ofMillis(100)), "poll")).isFalse();
+            try (io.jipc.poll.Poller poller = io.jipc.poll.Poller.create()) {
+                poller.register(child, java.util.Set.of(io.jipc.poll.Readiness.READ));
+                assertThat(poller.tryPoll(Duration.ofMillis(100))).as("running: not readable").isZero();
                 in.write("x\n");
-                assertThat(Legacy.await(pidfd, Poll.POLLIN, Deadline.after(WAIT), "poll")).isTrue();
-            } finally {
-                pidfd.release();
+                assertThat(poller.tryPoll(WAIT)).as("exited: readable").isEqualTo(1);
             }
-            assertThat(n).isNotNegative();
-            assertThat(child.exitStatus()).contains(ExitStatus.exited(0));
+            assertThat(child.tryWaitFor()).contains(ExitStatus.exited(0));
         }
     }
 
@@ -495,7 +490,7 @@ class ChildProcessTest {
                 in.write("from the first jvm\n");
                 in.write.close();
                 assertThat(out.readAll(WAIT)).isEqualTo("nonblock=false\nFROM THE FIRST JVM\n");
-                assertThat(jvm.waitFor(WAIT)).contains(ExitStatus.exited(0));
+                assertThat(jvm.tryWaitFor(WAIT)).contains(ExitStatus.exited(0));
             }
         }
     }
