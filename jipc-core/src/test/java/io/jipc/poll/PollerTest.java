@@ -15,7 +15,7 @@ import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixAddress;
 import io.jipc.socket.UnixServerSocket;
 import io.jipc.socket.UnixSocket;
-import io.jipc.testing.Allocations;
+import io.jipc.testing.ThreadMeters;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.Peer;
 import io.jipc.testing.TestIpc;
@@ -391,20 +391,8 @@ class PollerTest {
         try (Poller poller = Poller.create(); UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
             poller.register(p.second(), READ);
             p.first().send(new byte[] {1});
-            for (int i = 0; i < 30_000; i++) {
-                spin(poller);
-            }
-            // The best of a few batches: on a loaded machine the compiler may still be at work on the
-            // first one; an allocation in the loop itself shows in every batch.
-            long allocated = Long.MAX_VALUE;
-            for (int batch = 0; batch < 5 && allocated >= 10_000; batch++) {
-                long before = Allocations.currentThread();
-                for (int i = 0; i < 10_000; i++) {
-                    spin(poller);
-                }
-                allocated = Math.min(allocated, Allocations.currentThread() - before);
-            }
-            assertThat(allocated).as("bytes allocated by 10,000 polls").isLessThan(10_000);
+            long allocated = ThreadMeters.allocatedBytesOf(() -> spin(poller), 30_000);
+            assertThat(allocated).as("bytes allocated by 30,000 polls").isLessThan(30_000);
         }
     }
 
