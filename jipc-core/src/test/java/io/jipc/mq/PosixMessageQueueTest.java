@@ -19,6 +19,7 @@ import io.jipc.internal.libc.Unistd;
 import io.jipc.poll.Poller;
 import io.jipc.poll.Registration;
 import io.jipc.poll.Readiness;
+import io.jipc.testing.BlockedCalls;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.MqueueLeakProbe;
 import io.jipc.testing.Peer;
@@ -346,12 +347,7 @@ class PosixMessageQueueTest {
     @Test
     void interruptWakesABlockedReceiverWithin100ms() throws Exception {
         try (PosixMessageQueue q = create("interrupt", 2, 16)) {
-            // Best of three: the contract is about jipc, not about a loaded machine's scheduler.
-            long best = Long.MAX_VALUE;
-            for (int i = 0; i < 3 && best >= TimeUnit.MILLISECONDS.toNanos(100); i++) {
-                best = Math.min(best, interruptLatency(() -> q.receive()));
-            }
-            assertThat(best).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), q::receive);
             q.send("after".getBytes(UTF_8), 0);
             assertThat(q.receive().text()).as("the queue stays usable").isEqualTo("after");
             q.unlink();
@@ -360,28 +356,6 @@ class PosixMessageQueueTest {
 
     interface Blocking {
         Object call() throws Exception;
-    }
-
-    /** Nanoseconds from Thread.interrupt() to the blocked call throwing IpcInterruptedException. */
-    static long interruptLatency(Blocking call) throws Exception {
-        AtomicReference<Thread> waiter = new AtomicReference<>();
-        CompletableFuture<Long> thrownAt = CompletableFuture.supplyAsync(() -> {
-            waiter.set(Thread.currentThread());
-            try {
-                call.call();
-                throw new AssertionError("returned");
-            } catch (IpcInterruptedException e) {
-                long at = System.nanoTime();
-                assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
-                return at;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }, r -> Thread.ofPlatform().start(r));
-        Thread.sleep(150);
-        long start = System.nanoTime();
-        waiter.get().interrupt();
-        return thrownAt.get(10, TimeUnit.SECONDS) - start;
     }
 
     // ---------------------------------------------------------------- kernel waits

@@ -42,7 +42,7 @@ class LeakGuardTest {
     }
 
     @Test
-    void aLeakyClassFailsNamingWhatItLeft() {
+    void aLeakyClassFailsNamingWhatItLeft() throws IOException {
         try {
             var results = run(LeakyFixture.class);
             results.testEvents().assertStatistics(s -> s.succeeded(1));
