@@ -11,6 +11,7 @@ import io.jipc.IpcException;
 import io.jipc.MessageTooLargeException;
 import io.jipc.Perms;
 import io.jipc.Transfer;
+import io.jipc.internal.PosixNames;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
@@ -25,7 +26,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Arrays;
@@ -329,36 +329,14 @@ public final class PosixMessageQueue implements FdBacked {
     }
 
     /**
-     * Checks a queue name: a leading slash, then 1 to 255 bytes (NAME_MAX, in UTF-8) with no
-     * further slash and no NUL, and neither {@code .} nor {@code ..}.
+     * Checks a queue name by the rules every POSIX IPC name follows: a leading slash, then 1 to
+     * 255 bytes (NAME_MAX, in UTF-8) with no further slash and no NUL, and neither {@code .} nor
+     * {@code ..}.
      *
      * @throws IllegalArgumentException saying what is wrong and what is allowed
      */
     public static void checkName(String name) {
-        Objects.requireNonNull(name, "name");
-        String rule = " (a POSIX queue name is one leading slash followed by 1 to 255 bytes with no other slash"
-                + " and no NUL, e.g. /jobs)";
-        if (!name.startsWith("/")) {
-            throw new IllegalArgumentException("queue name \"" + name + "\" does not start with a slash" + rule);
-        }
-        String rest = name.substring(1);
-        if (rest.isEmpty()) {
-            throw new IllegalArgumentException("queue name \"/\" is empty after the slash" + rule);
-        }
-        if (rest.indexOf('/') >= 0) {
-            throw new IllegalArgumentException("queue name \"" + name + "\" has a slash after the first" + rule);
-        }
-        if (rest.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("queue name contains a NUL character" + rule);
-        }
-        if (rest.equals(".") || rest.equals("..")) {
-            throw new IllegalArgumentException("queue name \"" + name + "\" is reserved" + rule);
-        }
-        int bytes = rest.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > 255) {
-            throw new IllegalArgumentException("queue name is " + bytes + " bytes after the slash, more than NAME_MAX 255"
-                    + rule);
-        }
+        PosixNames.check(name, "queue", "/jobs");
     }
 
     static void checkPriority(int priority) {
