@@ -57,27 +57,14 @@ import java.util.Set;
  * A receive buffer must hold at least {@link #messageSize()} bytes (mq_receive refuses smaller
  * ones even for a short message, and jipc says so before the call).
  *
- * <p><b>Blocking model.</b> On Linux a queue descriptor is a file descriptor, and jipc opens it
- * blocking, as C does. A blocking send or receive is then one system call, as in C: {@code
- * mq_timedsend}/{@code mq_timedreceive} without a timeout (which is what glibc's {@code
- * mq_send}/{@code mq_receive} make), sleeping in the kernel while the queue is full or empty.
- * (Waiting in poll(2) on an {@code O_NONBLOCK} descriptor instead costs a failed call, the poll
- * and the call again: three system calls per wait.) A child process handed the descriptor gets
- * it blocking, as C programs expect. A waiting thread uses no CPU and returns when
- * another thread {@link #close() closes} the queue ({@link io.jipc.ObjectClosedException}) or
- * {@link Thread#interrupt() interrupts} it ({@link io.jipc.IpcInterruptedException}; the queue
- * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). An
- * interrupt already pending ends a blocking or timed call the same way once it would wait; a
- * message (or room) already there is still received (or sent), as with jipc's other mechanisms.
- *
- * <p>The timed forms hand the deadline to the kernel as the absolute {@code CLOCK_REALTIME}
- * timeout of {@code mq_timedsend}/{@code mq_timedreceive} (close and interrupt wake them too;
- * a step of the system clock moves their end). The non-blocking forms pass a timeout already
- * past, which the kernel answers at once with ETIMEDOUT instead of sleeping, so they need no
- * {@code O_NONBLOCK}. Should {@code O_NONBLOCK} be set on the open file description all the
- * same ({@code fd().setNonBlocking(true)}, or another process sharing the description), every
- * form keeps its meaning: the blocking and timed forms then wait in poll(2), as they do on a
- * thread that cannot have the per-thread wake-up timer.
+ * <p><b>Blocking.</b> jipc opens the descriptor blocking, as C does, so a blocking send or receive
+ * is one {@code mq_timedsend}/{@code mq_timedreceive} asleep in the kernel (no failed call and
+ * poll(2) around it), and a child handed the descriptor gets it as C expects. The timed forms pass
+ * the deadline as the call's own {@code CLOCK_REALTIME} timeout; the try forms pass one already
+ * past, which the kernel answers at once. {@link #close()} from another thread and {@link
+ * Thread#interrupt()} end a wait (see the README's "How a blocked call waits"); a message (or
+ * room) already there is still received (or sent) by an interrupted thread. On a description
+ * someone made {@code O_NONBLOCK}, every form keeps its meaning and waits in poll(2).
  *
  * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a {@link
  * io.jipc.poll.Poller} reports it readable when a message is waiting and writable when there is
@@ -94,23 +81,15 @@ import java.util.Set;
  *         }
  *     }
  * }
- * }</pre> jipc deliberately
- * does not wrap {@code mq_notify}: its notification goes to at most one process per queue, fires
- * only on an empty-to-non-empty transition while nobody is blocked in {@code mq_receive}, must be
- * re-registered after every firing (messages arriving in between are missed), and arrives either
- * as a signal (a process-wide handler, hard to route to one queue) or on a thread glibc creates
- * outside the JVM (a callback that would have to attach to the JVM in C). Readiness is
- * level-triggered, needs no registration, serves any number of waiters and composes with every
- * other descriptor.
+ * }</pre> {@code mq_notify} is not wrapped: it serves one process per queue, fires only on an
+ * empty-to-non-empty transition nobody is blocked for, must be re-armed after each firing, and
+ * arrives as a process-wide signal or on a thread outside the JVM; readiness composes with every
+ * other descriptor and serves any number of waiters.
  *
- * <p><b>Attributes.</b> A queue's capacity and message size are fixed at creation; {@code
- * mq_setattr} can only change {@code O_NONBLOCK}, a flag of the open file description that
- * {@code mq_getattr} reports as {@code mq_flags}. jipc needs it for nothing (its non-blocking
- * forms are non-blocking per call), hence {@link #info()} and no setter; {@link
- * Fd#isNonBlocking() fd().isNonBlocking()} reads the flag (false as jipc opens queues, unless
- * somebody set it). When the kernel refuses a creation because of a limit
- * ({@code /proc/sys/fs/mqueue/*}, {@code RLIMIT_MSGQUEUE}), the exception names the limit and its
- * current value.
+ * <p><b>Attributes.</b> Capacity and message size are fixed at creation ({@link #info()}); {@code
+ * mq_setattr} could only change {@code O_NONBLOCK}, which jipc's per-call forms do not need. A
+ * creation refused for a limit ({@code /proc/sys/fs/mqueue/*}, {@code RLIMIT_MSGQUEUE}) names
+ * the limit and its value.
  *
  * <p>Instances are thread-safe. {@link #close()} closes this process's descriptor; the queue and
  * its messages stay until {@link #unlink()} and the last close.

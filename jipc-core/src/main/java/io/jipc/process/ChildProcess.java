@@ -54,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Descriptors</h2>
  * The child gets 0, 1 and 2 from this process unless told otherwise, each number given to
- * {@link Builder#fd(int, Redirect)}, and nothing else: every other descriptor is closed in the
+ * {@link ChildProcessBuilder#fd(int, Redirect)}, and nothing else: every other descriptor is closed in the
  * child ({@code posix_spawn_file_actions_addclosefrom_np}), whether or not it is close-on-exec
  * here. The wiring is safe for any assignment of numbers, including a descriptor handed at its
  * own number (which must lose close-on-exec) and permutations (A at B's number and B at A's):
@@ -68,7 +68,7 @@ import java.util.concurrent.TimeUnit;
  * "Blocking mode"), connected and datagram sockets, and POSIX message queues. Their blocking
  * calls sleep inside the system call and their non-blocking and timed ones say so per call, so
  * their jipc calls never depend on the flag. The others (FIFOs, listening sockets) are
- * non-blocking, jipc's poll model; unless {@link Builder#keepNonBlocking()} is set, such a
+ * non-blocking, jipc's poll model; unless {@link ChildProcessBuilder#keepNonBlocking()} is set, such a
  * descriptor handed to a child is made blocking <em>for the child</em>:
  * <ul>
  * <li>a pipe or FIFO is reopened through {@code /proc/self/fd/N}, which gives the child a new
@@ -99,11 +99,11 @@ import java.util.concurrent.TimeUnit;
  * takes these children. Code that calls {@code waitpid(-1)}, or a process that ignores SIGCHLD
  * (the kernel then reaps children itself), would: a wait then fails with ECHILD saying so, and
  * before glibc 2.39 a child that ends at once may already be gone when its pidfd is opened,
- * which {@link Builder#start()} reports with ESRCH.
+ * which {@link ChildProcessBuilder#start()} reports with ESRCH.
  *
  * <p><b>No process is left unreaped.</b> {@link #close()} of a child that is still running kills
  * it with SIGKILL and reaps it (the child's lifetime is the object's), unless {@link
- * Builder#detachOnClose()} was set: then it keeps running and a daemon thread reaps it when it
+ * ChildProcessBuilder#detachOnClose()} was set: then it keeps running and a daemon thread reaps it when it
  * exits. A child that is never closed is handed to that thread by a {@link Cleaner} once
  * unreachable — a safety net, not the way to use it.
  */
@@ -155,16 +155,16 @@ public final class ChildProcess implements FdBacked {
     }
 
     /** A builder for {@code program} with arguments; {@code argv[0]} is {@code program}. */
-    public static Builder builder(String program, String... args) {
+    public static ChildProcessBuilder builder(String program, String... args) {
         List<String> command = new ArrayList<>(1 + args.length);
         command.add(program);
         command.addAll(List.of(args));
-        return new Builder(command);
+        return new ChildProcessBuilder(command);
     }
 
     /** A builder for a command line: the program, then its arguments. */
-    public static Builder builder(List<String> command) {
-        return new Builder(new ArrayList<>(command));
+    public static ChildProcessBuilder builder(List<String> command) {
+        return new ChildProcessBuilder(new ArrayList<>(command));
     }
 
     /** The child's process id. Once the child is reaped the number may belong to another process. */
@@ -267,7 +267,7 @@ public final class ChildProcess implements FdBacked {
     /**
      * Releases the child: reaps it if it has exited; otherwise kills it with SIGKILL and reaps it
      * (waiting a few seconds at most, then leaving it to the reaper thread), or, with {@link
-     * Builder#detachOnClose()}, leaves it running and lets the reaper thread reap it when it
+     * ChildProcessBuilder#detachOnClose()}, leaves it running and lets the reaper thread reap it when it
      * exits. Closes the pidfd. A status already known stays readable through {@link
      * #tryWaitFor()}. Idempotent and thread-safe; never throws.
      */
@@ -461,199 +461,6 @@ public final class ChildProcess implements FdBacked {
             throw waitError(label, -r);
         }
         return decode(info);
-    }
-
-    /**
-     * How to start a child: the command, what it finds at each descriptor number, environment,
-     * directory, process group. Not thread-safe; {@link #start()} may be called more than once.
-     */
-    public static final class Builder {
-        /** Linux's default ceiling for descriptor numbers ({@code fs.nr_open}). */
-        static final int MAX_FD = 1 << 20;
-
-        final List<String> command;
-        final TreeMap<Integer, Redirect> fds = new TreeMap<>();
-        Path directory;
-        /** A replacement environment; null inherits this process's. */
-        Map<String, String> environment;
-        /** Variables to set (value) or remove (null) on top of the base environment. */
-        final LinkedHashMap<String, String> environmentChanges = new LinkedHashMap<>();
-        /** -1: this process's group; 0: a new group; > 0: join that group. */
-        int processGroup = -1;
-        boolean newSession;
-        boolean detachOnClose;
-        boolean keepNonBlocking;
-
-        Builder(List<String> command) {
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("a command needs at least the program");
-            }
-            for (String s : command) {
-                checkCString(Objects.requireNonNull(s, "command element"), "command");
-            }
-            if (command.get(0).isEmpty()) {
-                throw new IllegalArgumentException("the program name must not be empty");
-            }
-            this.command = command;
-        }
-
-        /** What the child reads at descriptor 0. */
-        public Builder stdin(Redirect redirect) {
-            return fd(0, redirect);
-        }
-
-        /** The object's descriptor at 0; this process keeps its copy (see {@link Redirect#handOver}). */
-        public Builder stdin(FdBacked object) {
-            return fd(0, Redirect.of(object));
-        }
-
-        /** What the child writes to at descriptor 1. */
-        public Builder stdout(Redirect redirect) {
-            return fd(1, redirect);
-        }
-
-        /** The object's descriptor at 1; this process keeps its copy (see {@link Redirect#handOver}). */
-        public Builder stdout(FdBacked object) {
-            return fd(1, Redirect.of(object));
-        }
-
-        /** What the child writes to at descriptor 2. */
-        public Builder stderr(Redirect redirect) {
-            return fd(2, redirect);
-        }
-
-        /** The object's descriptor at 2; this process keeps its copy (see {@link Redirect#handOver}). */
-        public Builder stderr(FdBacked object) {
-            return fd(2, Redirect.of(object));
-        }
-
-        /**
-         * What the child finds at descriptor {@code number}; setting a number again replaces the
-         * earlier choice.
-         *
-         * @throws IllegalArgumentException if {@code number} is negative or above 2^20 - 1
-         */
-        public Builder fd(int number, Redirect redirect) {
-            if (number < 0 || number >= MAX_FD) {
-                throw new IllegalArgumentException("descriptor numbers run from 0 to " + (MAX_FD - 1) + ", got " + number);
-            }
-            fds.put(number, Objects.requireNonNull(redirect, "redirect"));
-            return this;
-        }
-
-        /** The object's descriptor at {@code number}; this process keeps its copy. */
-        public Builder fd(int number, FdBacked object) {
-            return fd(number, Redirect.of(object));
-        }
-
-        /** The raw descriptor at {@code number}; this process keeps its copy. */
-        public Builder fd(int number, Fd fd) {
-            return fd(number, Redirect.of(fd));
-        }
-
-        /** The child's working directory (default: this process's). */
-        public Builder directory(Path directory) {
-            this.directory = Objects.requireNonNull(directory, "directory");
-            return this;
-        }
-
-        /** Replaces the whole environment (earlier {@link #env}/{@link #unsetEnv} calls are dropped). */
-        public Builder environment(Map<String, String> variables) {
-            Map<String, String> copy = new HashMap<>();
-            variables.forEach((k, v) -> {
-                checkName(k);
-                checkCString(Objects.requireNonNull(v, "value of " + k), "environment value");
-                copy.put(k, v);
-            });
-            environment = copy;
-            environmentChanges.clear();
-            return this;
-        }
-
-        /** Starts the child with no environment variables at all. */
-        public Builder clearEnvironment() {
-            return environment(Map.of());
-        }
-
-        /** Sets one variable on top of the inherited (or replaced) environment. */
-        public Builder env(String name, String value) {
-            checkName(name);
-            checkCString(Objects.requireNonNull(value, "value"), "environment value");
-            environmentChanges.put(name, value);
-            return this;
-        }
-
-        /** Removes one variable from the inherited (or replaced) environment. */
-        public Builder unsetEnv(String name) {
-            checkName(name);
-            environmentChanges.put(name, null);
-            return this;
-        }
-
-        /** Puts the child in a new process group whose id is its pid ({@code POSIX_SPAWN_SETPGROUP}, 0). */
-        public Builder newProcessGroup() {
-            processGroup = 0;
-            newSession = false;
-            return this;
-        }
-
-        /** Puts the child in the existing process group {@code pgid} (of this session). */
-        public Builder processGroup(long pgid) {
-            if (pgid <= 0 || pgid > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("a process group id is a positive pid, got " + pgid);
-            }
-            processGroup = (int) pgid;
-            newSession = false;
-            return this;
-        }
-
-        /** Makes the child the leader of a new session and process group ({@code POSIX_SPAWN_SETSID}): no controlling terminal. */
-        public Builder newSession() {
-            newSession = true;
-            processGroup = -1;
-            return this;
-        }
-
-        /** On {@link ChildProcess#close()} leave a running child running (a daemon thread reaps it later) instead of killing it. */
-        public Builder detachOnClose() {
-            detachOnClose = true;
-            return this;
-        }
-
-        /** Hands non-blocking descriptors over as they are, for children that expect O_NONBLOCK (e.g. another jipc process). */
-        public Builder keepNonBlocking() {
-            keepNonBlocking = true;
-            return this;
-        }
-
-        /**
-         * Starts the child.
-         *
-         * @throws io.jipc.NotFoundException if the program, a redirected file or the directory does not exist
-         * @throws IpcException if posix_spawn or a preparation step fails
-         * @throws ObjectClosedException if a descriptor to hand over is closed
-         */
-        public ChildProcess start() throws IpcException {
-            return Spawner.spawn(this, fds, processGroup);
-        }
-
-        boolean hasRedirect(int number) {
-            return fds.containsKey(number);
-        }
-
-        static void checkCString(String s, String what) {
-            if (s.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException(what + " must not contain NUL characters: " + s.replace('\0', '?'));
-            }
-        }
-
-        static void checkName(String name) {
-            Objects.requireNonNull(name, "name");
-            if (name.isEmpty() || name.indexOf('=') >= 0) {
-                throw new IllegalArgumentException("an environment variable name is non-empty and has no '=': \"" + name + "\"");
-            }
-            checkCString(name, "environment variable name");
-        }
     }
 
     static {

@@ -160,7 +160,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** Stages and the two ends of a pipeline. Not thread-safe. */
     public static final class Builder {
-        private final List<ChildProcess.Builder> stages = new ArrayList<>();
+        private final List<ChildProcessBuilder> stages = new ArrayList<>();
         private Redirect stdin = Redirect.inherit();
         private Redirect stdout = Redirect.inherit();
         private boolean newProcessGroup;
@@ -177,7 +177,7 @@ public final class Pipeline implements AutoCloseable {
          * descriptors). Its standard input (unless first) and output (unless last) are the
          * pipeline's and must not be set on the stage.
          */
-        public Builder add(ChildProcess.Builder stage) {
+        public Builder add(ChildProcessBuilder stage) {
             stages.add(Objects.requireNonNull(stage, "stage"));
             return this;
         }
@@ -221,7 +221,7 @@ public final class Pipeline implements AutoCloseable {
             }
             int last = stages.size() - 1;
             for (int i = 0; i <= last; i++) {
-                ChildProcess.Builder s = stages.get(i);
+                ChildProcessBuilder s = stages.get(i);
                 if (i > 0 && s.hasRedirect(0)) {
                     throw new IllegalArgumentException("stage " + (i + 1) + " (" + s.command.get(0)
                             + ") reads the previous stage's output; do not set its stdin");
@@ -241,7 +241,7 @@ public final class Pipeline implements AutoCloseable {
             try {
                 long group = 0;
                 for (int i = 0; i <= last; i++) {
-                    ChildProcess.Builder s = stages.get(i);
+                    ChildProcessBuilder s = stages.get(i);
                     TreeMap<Integer, Redirect> fds = new TreeMap<>(s.fds);
                     if (i == 0) {
                         fds.putIfAbsent(0, stdin);

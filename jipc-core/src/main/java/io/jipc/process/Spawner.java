@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * The one place that starts processes: turns a {@link ChildProcess.Builder} into file actions and
+ * The one place that starts processes: turns a {@link ChildProcessBuilder} into file actions and
  * attributes for posix_spawn, and the spawned pid into an owned pidfd.
  */
 final class Spawner {
@@ -67,7 +67,7 @@ final class Spawner {
         }
     }
 
-    static ChildProcess spawn(ChildProcess.Builder b, SortedMap<Integer, Redirect> fds, int processGroup)
+    static ChildProcess spawn(ChildProcessBuilder b, SortedMap<Integer, Redirect> fds, int processGroup)
             throws IpcException {
         String program = b.command.get(0);
         boolean search = program.indexOf('/') < 0;
@@ -314,7 +314,7 @@ final class Spawner {
     }
 
     /** {@code environ} itself when nothing changes, else the edited copy as {@code char *[]}. */
-    private static MemorySegment environment(Arena arena, ChildProcess.Builder b) {
+    private static MemorySegment environment(Arena arena, ChildProcessBuilder b) {
         if (b.environment == null && b.environmentChanges.isEmpty()) {
             return Spawn.environ();
         }

@@ -49,7 +49,7 @@ class ChildProcessTest {
     }
 
     /** Runs the probe with a script, stdout captured through a jipc (non-blocking) pipe. */
-    static Result run(ChildProcess.Builder b) throws Exception {
+    static Result run(ChildProcessBuilder b) throws Exception {
         try (TestPipe out = new TestPipe()) {
             try (ChildProcess child = b.stdout(Redirect.handOver(out.write)).start()) {
                 String text = out.readAll(WAIT);
@@ -60,7 +60,7 @@ class ChildProcessTest {
 
     record Result(String out, ExitStatus status) {}
 
-    static ChildProcess.Builder probe(String... script) {
+    static ChildProcessBuilder probe(String... script) {
         return ChildProcess.builder(probe, script);
     }
 
