@@ -7,12 +7,34 @@ import static io.jipc.internal.libc.Libc.C_SIZE_T;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** {@code <fcntl.h>}: open, fcntl, splice and tee. Raw results, {@code -errno} on failure. */
+/** {@code <fcntl.h>}: open, fcntl (struct flock), splice and tee. Raw results, {@code -errno} on failure. */
 public final class Fcntl {
     private Fcntl() {}
+
+    /**
+     * {@code struct flock { short l_type; short l_whence; off_t l_start; off_t l_len; pid_t l_pid; }},
+     * the record lock of F_GETLK/F_SETLK/F_SETLKW and their F_OFD_* forms (64-bit off_t on both
+     * platforms).
+     */
+    public static final Libc.CStruct FLOCK = Libc.struct("fcntl.h", "struct flock",
+            Libc.C_SHORT.withName("l_type"), Libc.C_SHORT.withName("l_whence"), MemoryLayout.paddingLayout(4),
+            C_LONG.withName("l_start"), C_LONG.withName("l_len"), C_INT.withName("l_pid"),
+            MemoryLayout.paddingLayout(4));
+    public static final long FLOCK_SIZE = FLOCK.layout().byteSize();
+    public static final long L_TYPE = FLOCK.offset("l_type");
+    public static final long L_WHENCE = FLOCK.offset("l_whence");
+    public static final long L_START = FLOCK.offset("l_start");
+    public static final long L_LEN = FLOCK.offset("l_len");
+    public static final long L_PID = FLOCK.offset("l_pid");
+
+    /** {@code l_type} values. */
+    public static final short F_RDLCK = 0;
+    public static final short F_WRLCK = 1;
+    public static final short F_UNLCK = 2;
 
     // fcntl and open are variadic: the third argument goes through the variadic ABI.
     private static final MethodHandle FCNTL_INT = Libc.downcall("fcntl",
