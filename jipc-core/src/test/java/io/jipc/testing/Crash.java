@@ -28,6 +28,14 @@ public final class Crash {
     private static final BufferedReader STDIN =
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 
+    /**
+     * In a JVM peer that reads commands of its own from stdin: the one reader of stdin, shared
+     * with {@link #point(String)} (two buffered readers would each take lines meant for the other).
+     */
+    public static BufferedReader stdin() {
+        return STDIN;
+    }
+
     /** In a JVM peer: announces {@code name} and waits until the test lets it go on (or kills it). */
     public static void point(String name) {
         System.out.println(MARK + name);

@@ -41,6 +41,7 @@ public final class ThreadSyscalls {
             Map.entry("waitid", new int[] {247, 95}),
             Map.entry("openat", new int[] {257, 56}),
             Map.entry("flock", new int[] {73, 32}),
+            Map.entry("fcntl", new int[] {72, 25}),
             Map.entry("accept4", new int[] {288, 242}));
 
     private static int number(String name) {
@@ -89,6 +90,38 @@ public final class ThreadSyscalls {
             Thread.sleep(10);
         }
         throw new AssertionError("thread " + tid.getAsInt() + " never slept in " + Set.of(syscalls) + ": " + last);
+    }
+
+    /**
+     * Waits until thread {@code tid} of process {@code pid} (another process: a C peer's main
+     * thread has {@code tid == pid}) sleeps inside one of {@code syscalls}, and returns that
+     * call's name; fails if the process exits first or nothing matches within 10 s.
+     */
+    public static String awaitProcessSleepingIn(long pid, long tid, String... syscalls) throws Exception {
+        Map<Integer, String> wanted = Stream.of(syscalls).collect(Collectors.toMap(ThreadSyscalls::number, s -> s));
+        Path task = Path.of("/proc/" + pid + "/task/" + tid);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                String stat = Files.readString(task.resolve("stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                last = Files.readString(task.resolve("syscall")).trim();
+                String nr = last.split(" ")[0];
+                if (state == 'S' && !nr.equals("running")) {
+                    String name = wanted.get(Integer.parseInt(nr));
+                    if (name != null) {
+                        return name;
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                throw new AssertionError("process " + pid + " (thread " + tid + ") is gone", e);
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("process " + pid + " thread " + tid + " never slept in " + Set.of(syscalls) + ": " + last);
     }
 
     /**
