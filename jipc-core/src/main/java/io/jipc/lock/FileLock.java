@@ -1,0 +1,758 @@
+package io.jipc.lock;
+
+import static io.jipc.internal.libc.Errnos.EACCES;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EBADF;
+import static io.jipc.internal.libc.Errnos.EDEADLK;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENOLCK;
+
+import io.jipc.Errno;
+import io.jipc.Fd;
+import io.jipc.IpcException;
+import io.jipc.ObjectClosedException;
+import io.jipc.Perms;
+import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.Stat;
+import io.jipc.internal.libc.SysFile;
+import io.jipc.internal.libc.Unistd;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A lock on a file — {@code flock(2)}, a POSIX record lock or an open file description (OFD) lock
+ * ({@code fcntl(2)}) — usable by C programs, scripts with {@code flock(1)} and other JVMs alike.
+ *
+ * <pre>{@code
+ * var options = FileLock.Options.defaults().withCreate(true);       // OFD, exclusive, whole file
+ * try (FileLock lock = FileLock.lock(Path.of("/var/lib/app/state.lock"), options)) {
+ *     // ... only one process (or thread with its own FileLock) at a time gets here
+ * }                                                                   // released
+ *
+ * try (FileLock record = FileLock.open(path, options.withRange(4096, 512))) {
+ *     if (!record.tryLock(Duration.ofSeconds(2))) {
+ *         System.err.println("busy: " + record.holder().orElseThrow());   // who, which bytes
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>A {@code FileLock} is one lock of one {@linkplain LockKind kind} on one {@linkplain
+ * LockRange range} of one file, taken and released as often as needed: {@link #lock()} waits
+ * until it has it, {@link #tryLock()} never waits, {@link #tryLock(Duration)} waits at most that
+ * long, and the last two answer {@code false} when another lock is in the way; {@link #unlock()}
+ * releases it and {@link #close()} releases it for good. The factories {@link #lock(Path,
+ * Options)} and {@link #tryLock(Path, Options)} open the file and take the lock in one step.
+ * {@link #lock(LockType)} and its siblings take it shared or exclusive, converting a held lock.
+ * Taking a held lock again with the same type does nothing.
+ *
+ * <p><b>The kinds, and their traps.</b> The default, {@link LockKind#OFD}, is what most programs
+ * want: byte ranges, owned by the open file description, so that threads that each open their
+ * own {@code FileLock} exclude each other, and closing some other descriptor of the file changes
+ * nothing. {@link LockKind#POSIX} locks belong to the process: threads never exclude each other,
+ * and <em>every</em> POSIX lock of the process on a file vanishes as soon as the process closes
+ * <em>any</em> descriptor of that file — another {@code FileLock}'s, or one some library opened
+ * for a moment to read it. Use them only to cooperate with programs that use them ({@code
+ * lockf(3)}, SQLite, Java's {@code FileChannel.lock}; OFD locks conflict with those too, so OFD
+ * suits that as well, unless you need {@link DeadlockException}). {@link LockKind#FLOCK} locks the
+ * whole file, and is what {@code flock(1)} and shell scripts use; flock and fcntl locks do not see
+ * each other. Every kind is advisory: it stops other lockers, not readers and writers.
+ *
+ * <p><b>Waiting.</b> A blocked {@link #lock()} sleeps inside {@code F_SETLKW}, {@code
+ * F_OFD_SETLKW} or {@code flock} as C's does, using no CPU; {@link #close()} from another thread
+ * ends it with {@link ObjectClosedException}, {@link Thread#interrupt()} with {@link
+ * io.jipc.IpcInterruptedException}, and a timed wait ends at its deadline (jipc's per-thread
+ * wake-up signal, see the README's "How a blocked call waits"). The uncontended path makes one
+ * system call and allocates nothing.
+ *
+ * <p><b>Who holds it.</b> {@link #holder()} names the lock in the way — its kind, type, bytes
+ * and the process holding it ({@code F_GETLK}, {@code F_OFD_GETLK}, {@code /proc/locks}) — and
+ * {@link #holders()} every lock on the file ({@link LockTable}).
+ *
+ * <p><b>Lifetime.</b> A {@code FileLock} opened by path owns its descriptor: {@link #close()}
+ * closes it, which releases a flock or OFD lock once no other descriptor shares the open file
+ * description (a child process given {@link #fd()} keeps holding it, as {@code flock(1)}'s
+ * command does), and a POSIX lock at once. One made {@link #on(Fd, Options) on} a caller's
+ * descriptor unlocks on close and leaves the descriptor open. Every kind is released by the
+ * kernel when its holders exit or are killed.
+ *
+ * <p>Thread-safe; but one {@code FileLock} is one owner: threads that must exclude each other
+ * each need their own (an OFD lock each opened by path).
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/flock.2.html">flock(2)</a>
+ */
+public final class FileLock implements AutoCloseable {
+    /**
+     * What to lock and how to open the file. Defaults: an {@linkplain LockKind#OFD OFD} lock,
+     * {@linkplain LockType#EXCLUSIVE exclusive}, on the {@linkplain LockRange#WHOLE_FILE whole
+     * file}; the file must exist (no {@code create}); a file created gets mode 0600 (less the
+     * umask, as open(2) does).
+     *
+     * @param kind   flock, POSIX or OFD
+     * @param type   what {@link #lock()}, {@link #tryLock()} and {@link #tryLock(Duration)} take
+     * @param range  the bytes locked; flock locks always cover the whole file
+     * @param create whether opening by path creates a missing file ({@code O_CREAT})
+     * @param mode   the permissions of a file created
+     */
+    public record Options(LockKind kind, LockType type, LockRange range, boolean create, Set<PosixFilePermission> mode) {
+        /**
+         * @throws IllegalArgumentException for a flock lock on less than the whole file
+         */
+        public Options {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(range, "range");
+            mode = Set.copyOf(Objects.requireNonNull(mode, "mode"));
+            if (!kind.ranges() && !range.isWholeFile()) {
+                throw new IllegalArgumentException("flock locks the whole file, not " + range
+                        + ": use LockKind.OFD (or POSIX) for byte ranges");
+            }
+        }
+
+        /** OFD, exclusive, whole file, no creation, mode 0600. */
+        public static Options defaults() {
+            return new Options(LockKind.OFD, LockType.EXCLUSIVE, LockRange.WHOLE_FILE, false, Perms.DEFAULT);
+        }
+
+        /** The kind of lock. */
+        public Options withKind(LockKind k) {
+            return new Options(k, type, range, create, mode);
+        }
+
+        /** Shared or exclusive, for the forms that take no type. */
+        public Options withType(LockType t) {
+            return new Options(kind, t, range, create, mode);
+        }
+
+        /** The bytes to lock (POSIX and OFD). */
+        public Options withRange(LockRange r) {
+            return new Options(kind, type, r, create, mode);
+        }
+
+        /** {@code length} bytes from {@code start}; length 0 locks to the end of the file. */
+        public Options withRange(long start, long length) {
+            return withRange(new LockRange(start, length));
+        }
+
+        /** Whether opening by path creates the file if it is missing. */
+        public Options withCreate(boolean c) {
+            return new Options(kind, type, range, c, mode);
+        }
+
+        /** Permissions of a file this creates. */
+        public Options withMode(Set<PosixFilePermission> permissions) {
+            return new Options(kind, type, range, create, permissions);
+        }
+    }
+
+    private final Fd fd;
+    private final boolean ownsFd;
+    private final Path path;
+    private final String label;
+    private final LockKind kind;
+    private final LockType type;
+    private final LockRange range;
+    private final Handle life;
+    private final Operation lockOp;
+    private final int setNow;
+    private final int setWait;
+    private final String waitCall;
+    private final String nowCall;
+    /** The type held, as far as this object knows; null when not held. */
+    private volatile LockType held;
+
+    private FileLock(Fd fd, boolean ownsFd, Path path, Options o, int number) {
+        this.fd = fd;
+        this.ownsFd = ownsFd;
+        this.path = path;
+        this.label = path != null ? path.toString() : fd.label();
+        this.kind = o.kind();
+        this.type = o.type();
+        this.range = o.range();
+        this.setNow = kind == LockKind.OFD ? Fcntl.F_OFD_SETLK : Fcntl.F_SETLK;
+        this.setWait = kind == LockKind.OFD ? Fcntl.F_OFD_SETLKW : Fcntl.F_SETLKW;
+        this.waitCall = switch (kind) {
+            case FLOCK -> "flock";
+            case POSIX -> "fcntl(F_SETLKW)";
+            case OFD -> "fcntl(F_OFD_SETLKW)";
+        };
+        this.nowCall = switch (kind) {
+            case FLOCK -> "flock";
+            case POSIX -> "fcntl(F_SETLK)";
+            case OFD -> "fcntl(F_OFD_SETLK)";
+        };
+        this.life = new Handle(label, number) {
+            @Override
+            protected void free() {
+                releaseForGood();
+            }
+        };
+        // Nothing to poll for a lock: timed waits sleep in the call under the thread's timer. An
+        // uncontended lock is the common case, so the call that never waits is tried first
+        // (one system call, as C's F_SETLKW or flock makes) while such tries keep succeeding.
+        // w.flags: flock's LOCK_SH or LOCK_EX; w.data: the struct flock; w.length: set once a
+        // call was made (a flock conversion drops the held lock as it starts).
+        Attempt attempt = kind == LockKind.FLOCK
+                ? (w, how) -> {
+                    w.length = 1;
+                    return SysFile.flock(w.target, how == Attempt.NOW ? w.flags | SysFile.LOCK_NB : w.flags);
+                }
+                : (w, how) -> {
+                    w.length = 1;
+                    int r = Fcntl.fcntl(w.target, how == Attempt.NOW ? setNow : setWait, w.data);
+                    return how == Attempt.NOW && r == -EACCES ? -EAGAIN : r; // POSIX allows either for "held"
+                };
+        this.lockOp = Operation.on(life, waitCall, attempt).tryFirst().build();
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * Opens the file at {@code path} for locking, without locking it yet: read-write for POSIX
+     * and OFD locks (a write lock needs a descriptor open for writing; a file this process may
+     * only read is opened read-only when the options ask for shared locks), read-only for flock,
+     * which needs no access. Creates the file if the options say so. The descriptor is
+     * close-on-exec.
+     *
+     * @throws io.jipc.NotFoundException if the file does not exist and the options do not create it
+     * @throws io.jipc.PermissionDeniedException if it may not be opened so
+     * @throws IpcException EISDIR for a directory, EINVAL for a FIFO or socket: only files (and
+     *                      devices) are locked
+     * @throws IllegalArgumentException for an empty path or one containing NUL
+     */
+    public static FileLock open(Path path, Options options) throws IpcException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        String p = path.toString();
+        if (p.isEmpty() || p.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a path to lock is non-empty and has no NUL character: \""
+                    + p.replace('\0', '?') + "\"");
+        }
+        // O_NONBLOCK: an open of a FIFO must not wait for a writer before it is refused below.
+        int common = Fcntl.O_CLOEXEC | Fcntl.O_NOCTTY | Fcntl.O_NONBLOCK | (options.create() ? Fcntl.O_CREAT : 0);
+        int mode = Perms.toMode(options.mode());
+        int number;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment name = a.allocateFrom(p, StandardCharsets.UTF_8);
+            boolean flock = options.kind() == LockKind.FLOCK;
+            number = Fcntl.open(name, (flock ? Fcntl.O_RDONLY : Fcntl.O_RDWR) | common, mode);
+            if (!flock && options.type() == LockType.SHARED
+                    && (number == -EACCES || number == -Errno.EROFS.number() || number == -Errno.ETXTBSY.number())) {
+                number = Fcntl.open(name, Fcntl.O_RDONLY | common, mode); // read locks need only read access
+            }
+        }
+        if (number < 0) {
+            throw openError(p, -number);
+        }
+        Fd fd = Fd.adopt(number, p);
+        try {
+            checkLockable(number, p);
+            fd.setNonBlocking(false); // as C expects, should the descriptor reach a child
+            return new FileLock(fd, true, path, options, number);
+        } catch (IpcException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A lock on a descriptor the caller opened and keeps: {@link #close()} unlocks and leaves
+     * {@code fd} open. The options' {@code create} and {@code mode} do not apply. An OFD or flock
+     * lock is then shared with every descriptor duplicated from {@code fd}; a POSIX lock is lost
+     * when any descriptor of the file is closed.
+     *
+     * @throws ObjectClosedException if {@code fd} is closed
+     * @throws IpcException EISDIR, EINVAL if it is a directory, FIFO or socket
+     */
+    public static FileLock on(Fd fd, Options options) throws IpcException {
+        Objects.requireNonNull(fd, "fd");
+        Objects.requireNonNull(options, "options");
+        int number = fd.acquire("fstat");
+        try {
+            checkLockable(number, fd.label());
+            return new FileLock(fd, false, null, options, number);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** Opens the file ({@link #open}) and waits until the lock is taken ({@link #lock()}). */
+    public static FileLock lock(Path path, Options options) throws IpcException {
+        FileLock l = open(path, options);
+        try {
+            l.lock();
+            return l;
+        } catch (IpcException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+    }
+
+    /** Opens the file and takes the lock if nothing is in the way now; empty (file closed) otherwise. */
+    public static Optional<FileLock> tryLock(Path path, Options options) throws IpcException {
+        return tryOpenAndLock(path, options, Deadline.NOW);
+    }
+
+    /** Opens the file and waits at most {@code timeout} for the lock; empty (file closed) if it stayed in use. */
+    public static Optional<FileLock> tryLock(Path path, Options options, Duration timeout) throws IpcException {
+        return tryOpenAndLock(path, options, Deadline.after(timeout));
+    }
+
+    private static Optional<FileLock> tryOpenAndLock(Path path, Options options, long deadline) throws IpcException {
+        FileLock l = open(path, options);
+        try {
+            if (l.acquire(l.type, deadline)) {
+                return Optional.of(l);
+            }
+            l.close();
+            return Optional.empty();
+        } catch (IpcException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+    }
+
+    private static IpcException openError(String path, int errno) {
+        if (errno == Errno.EISDIR.number()) {
+            return IpcException.withDetail("open", path, errno, "Is a directory: jipc locks files, not directories");
+        }
+        return IpcException.of("open", path, errno);
+    }
+
+    /** Refuses what cannot be locked as a file: directories, FIFOs, sockets. */
+    private static void checkLockable(int number, String label) throws IpcException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(Stat.STAT.layout());
+            int r = Stat.fstat(number, st);
+            if (r < 0) {
+                throw IpcException.of("fstat", label, -r);
+            }
+            int format = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE) & Stat.S_IFMT;
+            if (format == Stat.S_IFDIR) {
+                throw openError(label, Errno.EISDIR.number());
+            }
+            if (format == Stat.S_IFIFO || format == Stat.S_IFSOCK) {
+                throw IpcException.withDetail("open", label, EINVAL, (format == Stat.S_IFIFO ? "a FIFO" : "a socket")
+                        + ", not a file: jipc locks files");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- properties
+
+    /** The kind of lock. */
+    public LockKind kind() {
+        return kind;
+    }
+
+    /** The type {@link #lock()}, {@link #tryLock()} and {@link #tryLock(Duration)} take. */
+    public LockType type() {
+        return type;
+    }
+
+    /** The bytes locked. */
+    public LockRange range() {
+        return range;
+    }
+
+    /** The path the file was opened by; empty for a lock {@link #on(Fd, Options) on} a descriptor. */
+    public Optional<Path> path() {
+        return Optional.ofNullable(path);
+    }
+
+    /**
+     * The file's descriptor: this object's own when opened by path (closed by {@link #close()}),
+     * else the caller's. Hand it to a child process to share a flock or OFD lock with it.
+     */
+    public Fd fd() {
+        return fd;
+    }
+
+    /** Whether this object holds its lock, as far as it knows (see the class comment for what else releases one). */
+    public boolean isHeld() {
+        return held != null;
+    }
+
+    /** The type held, empty when not held. */
+    public Optional<LockType> held() {
+        return Optional.ofNullable(held);
+    }
+
+    /** Whether {@link #close()} has not been called. */
+    public boolean isOpen() {
+        return life.isOpen();
+    }
+
+    @Override
+    public String toString() {
+        LockType h = held;
+        return "FileLock[" + kind + " " + range + " of " + label + (h != null ? ", held " + h : ", not held")
+                + (life.isOpen() ? "" : ", closed") + "]";
+    }
+
+    // ---------------------------------------------------------------- locking
+
+    /**
+     * Takes the lock with the options' type, waiting as long as another lock is in the way.
+     *
+     * @throws DeadlockException for a POSIX lock whose wait could never end
+     * @throws ObjectClosedException if this object is closed, before or during the wait
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
+     * @throws IpcException EBADF if the descriptor's access mode does not allow the type (an
+     *                      exclusive fcntl lock needs it open for writing)
+     */
+    public void lock() throws IpcException {
+        acquire(type, Deadline.FOREVER);
+    }
+
+    /**
+     * Takes (or converts to) a lock of {@code type}, waiting as long as another lock is in the
+     * way. A POSIX or OFD conversion is atomic: while it waits, the held lock stays. A flock
+     * conversion is not: the kernel drops the held lock first, so while it waits, or once it
+     * fails, nothing is held.
+     */
+    public void lock(LockType type) throws IpcException {
+        acquire(type, Deadline.FOREVER);
+    }
+
+    /**
+     * Takes the lock with the options' type if nothing is in the way now; never waits.
+     *
+     * @return false if another lock is in the way (see {@link #holder()})
+     */
+    public boolean tryLock() throws IpcException {
+        return acquire(type, Deadline.NOW);
+    }
+
+    /** Takes (or converts to) {@code type} if nothing is in the way now; false otherwise (a failed flock conversion holds nothing). */
+    public boolean tryLock(LockType type) throws IpcException {
+        return acquire(type, Deadline.NOW);
+    }
+
+    /** Takes the lock with the options' type, waiting at most {@code timeout}; false if it stayed in use. */
+    public boolean tryLock(Duration timeout) throws IpcException {
+        return acquire(type, Deadline.after(timeout));
+    }
+
+    /** Takes (or converts to) {@code type}, waiting at most {@code timeout}; false if it stayed in use. */
+    public boolean tryLock(LockType type, Duration timeout) throws IpcException {
+        return acquire(type, Deadline.after(timeout));
+    }
+
+    /**
+     * Releases the lock ({@code F_UNLCK} on the range, or {@code LOCK_UN}). For a POSIX or OFD
+     * lock this releases the range for its owner: bytes another {@code FileLock} of the same owner
+     * holds in the range are released too, as the kernel merges them.
+     *
+     * @throws IllegalStateException if this object does not hold its lock
+     * @throws ObjectClosedException if this object is closed
+     */
+    public void unlock() throws IpcException {
+        String call = kind == LockKind.FLOCK ? "flock(LOCK_UN)" : nowCall;
+        life.checkOpen(call);
+        if (held == null) {
+            throw new IllegalStateException("nothing to unlock: " + this);
+        }
+        boolean borrowed = !ownsFd;
+        if (borrowed) {
+            fd.acquire(call);
+        }
+        try {
+            int n = life.acquire(call);
+            try {
+                int r = rawUnlock(n);
+                if (r < 0) {
+                    throw IpcException.of(call, label, -r);
+                }
+                held = null;
+            } finally {
+                life.release();
+            }
+        } finally {
+            if (borrowed) {
+                fd.release();
+            }
+        }
+    }
+
+    /**
+     * Ends this object: releases the lock (see the class comment) and closes the descriptor it
+     * opened; a thread waiting in {@link #lock()} wakes with {@link ObjectClosedException}.
+     * Idempotent and thread-safe; never throws.
+     */
+    @Override
+    public void close() {
+        life.close();
+    }
+
+    private boolean acquire(LockType wanted, long deadline) throws IpcException {
+        Objects.requireNonNull(wanted, "type");
+        if (ownsFd) {
+            // This object's handle keeps the descriptor open while a call is in flight.
+            return acquirePinned(wanted, deadline);
+        }
+        // The caller's descriptor must stay open while its number is used, and this object must
+        // not be freed (unlocking) between a successful call and the record that it succeeded.
+        fd.acquire(waitCall);
+        try {
+            life.acquire(waitCall);
+            try {
+                return acquirePinned(wanted, deadline);
+            } finally {
+                life.release();
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    private boolean acquirePinned(LockType wanted, long deadline) throws IpcException {
+        LockType before = held;
+        boolean converting = kind == LockKind.FLOCK && before != null && before != wanted;
+        Waiter w = Waiter.current();
+        w.length = 0;
+        if (kind == LockKind.FLOCK) {
+            w.flags = wanted == LockType.SHARED ? SysFile.LOCK_SH : SysFile.LOCK_EX;
+        } else {
+            w.data = flock(w, wanted == LockType.SHARED ? Fcntl.F_RDLCK : Fcntl.F_WRLCK);
+        }
+        long r;
+        try {
+            r = lockOp.run(w, deadline, true);
+        } catch (IpcException e) {
+            if (converting && w.length != 0) {
+                held = null; // flock dropped the held lock before it waited
+            }
+            throw e;
+        }
+        if (r >= 0) {
+            held = wanted;
+            return true;
+        }
+        if (converting && w.length != 0) {
+            held = null;
+        }
+        if (r == Operation.NOTHING) {
+            return false;
+        }
+        throw failure((int) -r, wanted, deadline == Deadline.NOW ? nowCall : waitCall);
+    }
+
+    /** This thread's {@code struct flock} for this object's range, of {@code lType}. */
+    private MemorySegment flock(Waiter w, short lType) {
+        MemorySegment s = w.scratch(Fcntl.FLOCK_SIZE);
+        s.set(ValueLayout.JAVA_SHORT, Fcntl.L_TYPE, lType);
+        s.set(ValueLayout.JAVA_SHORT, Fcntl.L_WHENCE, (short) Unistd.SEEK_SET);
+        s.set(ValueLayout.JAVA_LONG, Fcntl.L_START, range.start());
+        s.set(ValueLayout.JAVA_LONG, Fcntl.L_LEN, range.length());
+        s.set(ValueLayout.JAVA_INT, Fcntl.L_PID, 0);
+        return s;
+    }
+
+    private int rawUnlock(int number) {
+        if (kind == LockKind.FLOCK) {
+            return SysFile.flock(number, SysFile.LOCK_UN);
+        }
+        return Fcntl.fcntl(number, setNow, flock(Waiter.current(), Fcntl.F_UNLCK));
+    }
+
+    /** Runs once, after close, when no call is in flight. */
+    private void releaseForGood() {
+        LockType h = held;
+        held = null;
+        if (ownsFd) {
+            fd.close();
+            return;
+        }
+        if (h == null) {
+            return;
+        }
+        try {
+            int n = fd.acquire("unlock");
+            try {
+                rawUnlock(n);
+            } finally {
+                fd.release();
+            }
+        } catch (ObjectClosedException e) {
+            // The caller closed the descriptor: what it held went with it (or stays with its duplicates).
+        }
+    }
+
+    private IpcException failure(int errno, LockType wanted, String call) {
+        if (errno == EDEADLK) {
+            return deadlock(call, wanted);
+        }
+        if (errno == EBADF) {
+            return IpcException.withDetail(call, label, errno, wanted == LockType.EXCLUSIVE
+                    ? "an exclusive " + kind + " lock needs a descriptor open for writing"
+                    : "a shared " + kind + " lock needs a descriptor open for reading");
+        }
+        if (errno == ENOLCK) {
+            return IpcException.withDetail(call, label, errno,
+                    "no lock available: the system's lock table is full, or this file system cannot lock");
+        }
+        if (errno == EINVAL && kind == LockKind.OFD) {
+            return IpcException.withDetail(call, label, errno, "Invalid argument (OFD locks need Linux 3.15 or later)");
+        }
+        return IpcException.of(call, label, errno);
+    }
+
+    /** EDEADLK, with the lock in the way and what its holder waits for, as the kernel shows them now. */
+    private DeadlockException deadlock(String call, LockType wanted) {
+        LockHolder holder = null;
+        LockRange waitsFor = null;
+        String waitsForText = null;
+        try {
+            holder = holder(wanted).orElse(null);
+            if (holder != null && holder.pid().isPresent()) {
+                long pid = holder.pid().getAsLong();
+                long self = ProcessHandle.current().pid();
+                List<ProcLocks.Line> lines = ProcLocks.read();
+                for (ProcLocks.Line l : lines) {
+                    if (!l.waiting() || l.kind() != LockKind.POSIX || l.pid() != pid) {
+                        continue;
+                    }
+                    waitsFor = l.range();
+                    boolean here = l.file().device() == holder.device() && l.file().inode() == holder.inode();
+                    String where = waitsFor + (here ? "" : " of another file (" + l.file() + ")");
+                    String by = null;
+                    for (ProcLocks.Line h : lines) {
+                        if (!h.waiting() && h.file().equals(l.file()) && h.range().overlaps(waitsFor)
+                                && h.type().conflictsWith(l.type()) && h.pid() != pid) {
+                            by = h.pid() == self ? "this process" : "process " + h.pid();
+                            if (h.pid() == self) {
+                                break;
+                            }
+                        }
+                    }
+                    waitsForText = where + (by == null ? "" : ", which " + by + " holds");
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // what could not be read stays unnamed
+        }
+        return new DeadlockException(call, label, range, holder, waitsFor, waitsForText);
+    }
+
+    // ---------------------------------------------------------------- who holds it
+
+    /**
+     * The lock that would stop {@link #tryLock()} now, and a process holding it; empty if the
+     * lock could be taken now. POSIX and OFD locks ask the kernel ({@code F_GETLK}, {@code
+     * F_OFD_GETLK}), which names the first conflicting lock; flock has no such call, so jipc
+     * reads {@code /proc/locks}. A snapshot: the holder may have gone by the time it is read.
+     */
+    public Optional<LockHolder> holder() throws IOException {
+        return holder(type);
+    }
+
+    /** The lock that would stop a lock of {@code type} now, and a process holding it; empty if none. */
+    public Optional<LockHolder> holder(LockType wanted) throws IOException {
+        Objects.requireNonNull(wanted, "type");
+        String call = switch (kind) {
+            case FLOCK -> "fstat";
+            case POSIX -> "fcntl(F_GETLK)";
+            case OFD -> "fcntl(F_OFD_GETLK)";
+        };
+        boolean borrowed = !ownsFd;
+        if (borrowed) {
+            fd.acquire(call);
+        }
+        try {
+            int n = life.acquire(call);
+            try {
+                FileKey key = FileKey.ofDescriptor(n, label);
+                return kind == LockKind.FLOCK ? flockHolder(n, key, wanted) : recordHolder(n, key, wanted, call);
+            } finally {
+                life.release();
+            }
+        } finally {
+            if (borrowed) {
+                fd.release();
+            }
+        }
+    }
+
+    private Optional<LockHolder> recordHolder(int n, FileKey key, LockType wanted, String call) throws IpcException {
+        MemorySegment s = flock(Waiter.current(), wanted == LockType.SHARED ? Fcntl.F_RDLCK : Fcntl.F_WRLCK);
+        int r = Fcntl.fcntl(n, kind == LockKind.OFD ? Fcntl.F_OFD_GETLK : Fcntl.F_GETLK, s);
+        if (r < 0) {
+            throw failure(-r, wanted, call);
+        }
+        short lType = s.get(ValueLayout.JAVA_SHORT, Fcntl.L_TYPE);
+        if (lType == Fcntl.F_UNLCK) {
+            return Optional.empty();
+        }
+        int pid = s.get(ValueLayout.JAVA_INT, Fcntl.L_PID);
+        long start = s.get(ValueLayout.JAVA_LONG, Fcntl.L_START);
+        long len = s.get(ValueLayout.JAVA_LONG, Fcntl.L_LEN);
+        ProcLocks.Line line = new ProcLocks.Line(pid == -1 ? LockKind.OFD : LockKind.POSIX,
+                lType == Fcntl.F_RDLCK ? LockType.SHARED : LockType.EXCLUSIVE, pid, key, start,
+                len == 0 ? -1 : start + len - 1, false);
+        return Optional.of(LockTable.holderOf(line, path, n));
+    }
+
+    /** flock has no F_GETLK: the first other flock lock on the file that conflicts, from /proc/locks. */
+    private Optional<LockHolder> flockHolder(int n, FileKey key, LockType wanted) throws IOException {
+        // This description's own lock is on the list too: leave it out (once).
+        List<ProcLocks.Line> own = ProcLocks.ofFdinfo(ProcLocks.readText(Path.of("/proc/self/fdinfo/" + n)));
+        ProcLocks.Line mine = null;
+        for (ProcLocks.Line l : own) {
+            if (l.kind() == LockKind.FLOCK) {
+                mine = l;
+            }
+        }
+        for (ProcLocks.Line l : ProcLocks.read()) {
+            if (l.waiting() || l.kind() != LockKind.FLOCK || !l.file().equals(key)) {
+                continue;
+            }
+            if (mine != null && l.sameLock(mine)) {
+                mine = null;
+                continue;
+            }
+            if (l.type().conflictsWith(wanted)) {
+                return Optional.of(LockTable.holderOf(l, path, n));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every lock held on this file, by anyone ({@link LockTable#on(Path)}). */
+    public List<LockHolder> holders() throws IOException {
+        boolean borrowed = !ownsFd;
+        if (borrowed) {
+            fd.acquire("fstat");
+        }
+        try {
+            int n = life.acquire("fstat");
+            FileKey key;
+            try {
+                key = FileKey.ofDescriptor(n, label);
+            } finally {
+                life.release();
+            }
+            return LockTable.on(key, path);
+        } finally {
+            if (borrowed) {
+                fd.release();
+            }
+        }
+    }
+}
