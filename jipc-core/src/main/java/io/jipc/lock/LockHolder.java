@@ -38,6 +38,11 @@ public record LockHolder(LockKind kind, LockType type, LockRange range, Optional
         Objects.requireNonNull(path, "path");
     }
 
+    /** The file as {@code /proc/locks} names it: hexadecimal major:minor device, then inode ({@code fe:00:2146882}). */
+    public String deviceAndInode() {
+        return new FileKey(device, inode).toString();
+    }
+
     /** Whether the holding process is this one. */
     public boolean isThisProcess() {
         return pid.isPresent() && pid.getAsLong() == ProcessHandle.current().pid();
