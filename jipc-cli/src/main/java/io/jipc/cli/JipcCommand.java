@@ -33,6 +33,8 @@ public final class JipcCommand implements Runnable {
             HelpCommand.class,
             CompletionCommand.class,
             FifoCommand.class,
+            LockCommand.class,
+            LocksCommand.class,
             MqCommand.class,
             SockCommand.class,
             SysvMsgCommand.class,
