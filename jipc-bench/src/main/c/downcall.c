@@ -4,7 +4,8 @@
  *
  *   downcall [SECONDS_PER_REP [REPS [LOOP...]]]
  *
- * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv) and prints one line per loop,
+ * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv,
+ * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 
 static long long now_ns(void) {
@@ -67,6 +69,38 @@ static void loop_socket_send_recv(long n) {
     }
 }
 
+/* LockBench's loops: an uncontended lock and unlock of a file nobody else locks (bytes 0..99 for
+ * the record locks), with the blocking forms a C program locks with. */
+static int lock_fd = -1;
+
+static void loop_flock_lock_unlock(long n) {
+    for (long i = 0; i < n; i++) {
+        if (flock(lock_fd, LOCK_EX) != 0 || flock(lock_fd, LOCK_UN) != 0) {
+            perror("flock");
+            exit(3);
+        }
+    }
+}
+
+static void record_lock_unlock(long n, int wait_cmd, int unlock_cmd) {
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 100};
+    struct flock unlock = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 100};
+    for (long i = 0; i < n; i++) {
+        if (fcntl(lock_fd, wait_cmd, &lock) != 0 || fcntl(lock_fd, unlock_cmd, &unlock) != 0) {
+            perror("fcntl");
+            exit(3);
+        }
+    }
+}
+
+static void loop_posix_lock_unlock(long n) {
+    record_lock_unlock(n, F_SETLKW, F_SETLK);
+}
+
+static void loop_ofd_lock_unlock(long n) {
+    record_lock_unlock(n, F_OFD_SETLKW, F_OFD_SETLK);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *) a, y = *(const double *) b;
     return x < y ? -1 : x > y;
@@ -113,6 +147,12 @@ int main(int argc, char **argv) {
         perror("socketpair");
         return 3;
     }
+    char lock_path[] = "/tmp/jipc-downcall-XXXXXX";
+    if ((lock_fd = mkostemp(lock_path, O_CLOEXEC)) < 0) {
+        perror("mkostemp");
+        return 3;
+    }
+    unlink(lock_path); /* an unlinked file locks the same; nothing is left behind */
     memset(buf, 'x', sizeof buf);
     memset(message, 'x', sizeof message);
     static const struct { const char *name; void (*loop)(long); } loops[] = {
@@ -120,6 +160,9 @@ int main(int argc, char **argv) {
         {"getppid", loop_getppid},
         {"pipe_write_read", loop_pipe_write_read},
         {"socket_send_recv", loop_socket_send_recv},
+        {"flock_lock_unlock", loop_flock_lock_unlock},
+        {"posix_lock_unlock", loop_posix_lock_unlock},
+        {"ofd_lock_unlock", loop_ofd_lock_unlock},
     };
     int nloops = (int) (sizeof loops / sizeof loops[0]);
     for (int a = 3; a < argc; a++) {
@@ -139,5 +182,6 @@ int main(int argc, char **argv) {
     close(pipe_fds[1]);
     close(socket_fds[0]);
     close(socket_fds[1]);
+    close(lock_fd);
     return 0;
 }

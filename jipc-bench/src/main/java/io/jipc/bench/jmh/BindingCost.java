@@ -34,8 +34,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * median of those ratios is reported, with every round's ratio beside it.
  *
  * <pre>
- * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]
+ * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--only TEXT] [--verbose]
  * </pre>
+ * {@code --only lock} runs the rows whose label contains "lock" (case ignored).
  * Defaults (about three and a half minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
  * iterations of 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
@@ -56,7 +57,10 @@ public final class BindingCost {
             new Row("  same via Pipe API, segment", PipeApiBench.class, "segmentWriteRead", "pipe_write_read"),
             new Row("  same via Pipe API, byte[]", PipeApiBench.class, "arrayWriteRead", "pipe_write_read"),
             new Row("unix stream send+recv 64 B", SocketApiBench.class, "streamRaw", "socket_send_recv"),
-            new Row("  same via UnixSocket API", SocketApiBench.class, "streamApi", "socket_send_recv"));
+            new Row("  same via UnixSocket API", SocketApiBench.class, "streamApi", "socket_send_recv"),
+            new Row("flock lock+unlock", LockBench.class, "flockLockUnlock", "flock_lock_unlock"),
+            new Row("POSIX record lock+unlock", LockBench.class, "posixLockUnlock", "posix_lock_unlock"),
+            new Row("OFD lock+unlock", LockBench.class, "ofdLockUnlock", "ofd_lock_unlock"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;
@@ -65,6 +69,7 @@ public final class BindingCost {
         int seconds = 1;
         boolean gc = false;
         boolean verbose = false;
+        String only = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--gc" -> gc = true;
@@ -73,8 +78,9 @@ public final class BindingCost {
                 case "--warmup" -> warmup = positive(args, ++i);
                 case "--iterations" -> iterations = positive(args, ++i);
                 case "--time" -> seconds = positive(args, ++i);
+                case "--only" -> only = ++i < args.length ? args[i] : "";
                 case "-h", "--help" -> {
-                    System.out.println("usage: jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--verbose]");
+                    System.out.println("usage: jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--only TEXT] [--verbose]");
                     return;
                 }
                 default -> usage("unknown option " + args[i]);
@@ -89,8 +95,13 @@ public final class BindingCost {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%-31s %10s %10s %8s %8s  %sratio per round%n", "call (ns/op)", "jipc",
                 "C", "jipc-C", "jipc/C", gc ? "    B/op  " : ""));
+        String wanted = only.toLowerCase(Locale.ROOT);
+        List<Row> rows = ROWS.stream().filter(r -> r.label().toLowerCase(Locale.ROOT).contains(wanted)).toList();
+        if (rows.isEmpty()) {
+            usage("no row's label contains '" + only + "'");
+        }
         int step = 0;
-        for (Row row : ROWS) {
+        for (Row row : rows) {
             // C, jipc, C, jipc, ..., C: each JMH fork is compared with the mean of the C runs
             // just before and just after it, so slow drift in the machine's load cancels out.
             double[] c = new double[rounds + 1];
@@ -99,7 +110,7 @@ public final class BindingCost {
             double alloc = 0;
             c[0] = runC(downcall, row.cLoop());
             for (int r = 0; r < rounds; r++) {
-                System.err.printf(Locale.ROOT, "binding cost %d/%d: %s, round %d/%d%n", ++step, ROWS.size() * rounds,
+                System.err.printf(Locale.ROOT, "binding cost %d/%d: %s, round %d/%d%n", ++step, rows.size() * rounds,
                         row.label(), r + 1, rounds);
                 ChainedOptionsBuilder options = new OptionsBuilder()
                         .include(row.bench().getName() + "\\." + row.method() + "$")
