@@ -15,7 +15,8 @@ public final class Mechanisms {
             new UnixDgramMechanism(),
             new TcpMechanism(),
             new MqMechanism(),
-            new SysVMsgMechanism());
+            new SysVMsgMechanism(),
+            new LockMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {
