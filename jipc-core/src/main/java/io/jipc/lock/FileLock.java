@@ -7,13 +7,11 @@ import static io.jipc.internal.libc.Errnos.EDEADLK;
 import static io.jipc.internal.libc.Errnos.EINVAL;
 import static io.jipc.internal.libc.Errnos.ENOLCK;
 
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.ObjectClosedException;
 import io.jipc.Perms;
 import io.jipc.internal.libc.Fcntl;
-import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.SysFile;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.wait.Attempt;
@@ -22,10 +20,8 @@ import io.jipc.internal.wait.Handle;
 import io.jipc.internal.wait.Operation;
 import io.jipc.internal.wait.Waiter;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -243,25 +239,9 @@ public final class FileLock implements AutoCloseable {
             throw new IllegalArgumentException("a path to lock is non-empty and has no NUL character: \""
                     + p.replace('\0', '?') + "\"");
         }
-        // O_NONBLOCK: an open of a FIFO must not wait for a writer before it is refused below.
-        int common = Fcntl.O_CLOEXEC | Fcntl.O_NOCTTY | Fcntl.O_NONBLOCK | (options.create() ? Fcntl.O_CREAT : 0);
-        int mode = Perms.toMode(options.mode());
-        int number;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment name = a.allocateFrom(p, StandardCharsets.UTF_8);
-            boolean flock = options.kind() == LockKind.FLOCK;
-            number = Fcntl.open(name, (flock ? Fcntl.O_RDONLY : Fcntl.O_RDWR) | common, mode);
-            if (!flock && options.type() == LockType.SHARED
-                    && (number == -EACCES || number == -Errno.EROFS.number() || number == -Errno.ETXTBSY.number())) {
-                number = Fcntl.open(name, Fcntl.O_RDONLY | common, mode); // read locks need only read access
-            }
-        }
-        if (number < 0) {
-            throw openError(p, -number);
-        }
+        int number = LockFiles.open(p, options);
         Fd fd = Fd.adopt(number, p);
         try {
-            checkLockable(number, p);
             fd.setNonBlocking(false); // as C expects, should the descriptor reach a child
             return new FileLock(fd, true, path, options, number);
         } catch (IpcException | RuntimeException e) {
@@ -284,7 +264,7 @@ public final class FileLock implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         int number = fd.acquire("fstat");
         try {
-            checkLockable(number, fd.label());
+            LockFiles.checkLockable(number, fd.label());
             return new FileLock(fd, false, null, options, number);
         } finally {
             fd.release();
@@ -324,32 +304,6 @@ public final class FileLock implements AutoCloseable {
         } catch (IpcException | RuntimeException e) {
             l.close();
             throw e;
-        }
-    }
-
-    private static IpcException openError(String path, int errno) {
-        if (errno == Errno.EISDIR.number()) {
-            return IpcException.withDetail("open", path, errno, "Is a directory: jipc locks files, not directories");
-        }
-        return IpcException.of("open", path, errno);
-    }
-
-    /** Refuses what cannot be locked as a file: directories, FIFOs, sockets. */
-    private static void checkLockable(int number, String label) throws IpcException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(Stat.STAT.layout());
-            int r = Stat.fstat(number, st);
-            if (r < 0) {
-                throw IpcException.of("fstat", label, -r);
-            }
-            int format = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE) & Stat.S_IFMT;
-            if (format == Stat.S_IFDIR) {
-                throw openError(label, Errno.EISDIR.number());
-            }
-            if (format == Stat.S_IFIFO || format == Stat.S_IFSOCK) {
-                throw IpcException.withDetail("open", label, EINVAL, (format == Stat.S_IFIFO ? "a FIFO" : "a socket")
-                        + ", not a file: jipc locks files");
-            }
         }
     }
 
@@ -555,6 +509,11 @@ public final class FileLock implements AutoCloseable {
 
     /** This thread's {@code struct flock} for this object's range, of {@code lType}. */
     private MemorySegment flock(Waiter w, short lType) {
+        return stage(w, lType, range);
+    }
+
+    /** This thread's {@code struct flock} for {@code range}, of {@code lType} ({@link Waiter#scratch}). */
+    static MemorySegment stage(Waiter w, short lType, LockRange range) {
         MemorySegment s = w.scratch(Fcntl.FLOCK_SIZE);
         s.set(ValueLayout.JAVA_SHORT, Fcntl.L_TYPE, lType);
         s.set(ValueLayout.JAVA_SHORT, Fcntl.L_WHENCE, (short) Unistd.SEEK_SET);
@@ -616,39 +575,12 @@ public final class FileLock implements AutoCloseable {
     /** EDEADLK, with the lock in the way and what its holder waits for, as the kernel shows them now. */
     private DeadlockException deadlock(String call, LockType wanted) {
         LockHolder holder = null;
-        LockRange waitsFor = null;
-        String waitsForText = null;
         try {
             holder = holder(wanted).orElse(null);
-            if (holder != null && holder.pid().isPresent()) {
-                long pid = holder.pid().getAsLong();
-                long self = ProcessHandle.current().pid();
-                List<ProcLocks.Line> lines = ProcLocks.read();
-                for (ProcLocks.Line l : lines) {
-                    if (!l.waiting() || l.kind() != LockKind.POSIX || l.pid() != pid) {
-                        continue;
-                    }
-                    waitsFor = l.range();
-                    boolean here = l.file().device() == holder.device() && l.file().inode() == holder.inode();
-                    String where = waitsFor + (here ? "" : " of another file (" + l.file() + ")");
-                    String by = null;
-                    for (ProcLocks.Line h : lines) {
-                        if (!h.waiting() && h.file().equals(l.file()) && h.range().overlaps(waitsFor)
-                                && h.type().conflictsWith(l.type()) && h.pid() != pid) {
-                            by = h.pid() == self ? "this process" : "process " + h.pid();
-                            if (h.pid() == self) {
-                                break;
-                            }
-                        }
-                    }
-                    waitsForText = where + (by == null ? "" : ", which " + by + " holds");
-                    break;
-                }
-            }
         } catch (IOException | RuntimeException e) {
             // what could not be read stays unnamed
         }
-        return new DeadlockException(call, label, range, holder, waitsFor, waitsForText);
+        return Conflicts.deadlock(call, label, range, holder);
     }
 
     // ---------------------------------------------------------------- who holds it
@@ -679,7 +611,14 @@ public final class FileLock implements AutoCloseable {
             int n = life.acquire(call);
             try {
                 FileKey key = FileKey.ofDescriptor(n, label);
-                return kind == LockKind.FLOCK ? flockHolder(n, key, wanted) : recordHolder(n, key, wanted, call);
+                if (kind == LockKind.FLOCK) {
+                    return Conflicts.flock(n, key, wanted, path);
+                }
+                int r = Conflicts.record(n, kind, wanted, range);
+                if (r < 0) {
+                    throw failure(-r, wanted, call);
+                }
+                return Conflicts.recordHolder(n, key, path);
             } finally {
                 life.release();
             }
@@ -688,50 +627,6 @@ public final class FileLock implements AutoCloseable {
                 fd.release();
             }
         }
-    }
-
-    private Optional<LockHolder> recordHolder(int n, FileKey key, LockType wanted, String call) throws IpcException {
-        MemorySegment s = flock(Waiter.current(), wanted == LockType.SHARED ? Fcntl.F_RDLCK : Fcntl.F_WRLCK);
-        int r = Fcntl.fcntl(n, kind == LockKind.OFD ? Fcntl.F_OFD_GETLK : Fcntl.F_GETLK, s);
-        if (r < 0) {
-            throw failure(-r, wanted, call);
-        }
-        short lType = s.get(ValueLayout.JAVA_SHORT, Fcntl.L_TYPE);
-        if (lType == Fcntl.F_UNLCK) {
-            return Optional.empty();
-        }
-        int pid = s.get(ValueLayout.JAVA_INT, Fcntl.L_PID);
-        long start = s.get(ValueLayout.JAVA_LONG, Fcntl.L_START);
-        long len = s.get(ValueLayout.JAVA_LONG, Fcntl.L_LEN);
-        ProcLocks.Line line = new ProcLocks.Line(pid == -1 ? LockKind.OFD : LockKind.POSIX,
-                lType == Fcntl.F_RDLCK ? LockType.SHARED : LockType.EXCLUSIVE, pid, key, start,
-                len == 0 ? -1 : start + len - 1, false);
-        return Optional.of(LockTable.holderOf(line, path, n));
-    }
-
-    /** flock has no F_GETLK: the first other flock lock on the file that conflicts, from /proc/locks. */
-    private Optional<LockHolder> flockHolder(int n, FileKey key, LockType wanted) throws IOException {
-        // This description's own lock is on the list too: leave it out (once).
-        List<ProcLocks.Line> own = ProcLocks.ofFdinfo(ProcLocks.readText(Path.of("/proc/self/fdinfo/" + n)));
-        ProcLocks.Line mine = null;
-        for (ProcLocks.Line l : own) {
-            if (l.kind() == LockKind.FLOCK) {
-                mine = l;
-            }
-        }
-        for (ProcLocks.Line l : ProcLocks.read()) {
-            if (l.waiting() || l.kind() != LockKind.FLOCK || !l.file().equals(key)) {
-                continue;
-            }
-            if (mine != null && l.sameLock(mine)) {
-                mine = null;
-                continue;
-            }
-            if (l.type().conflictsWith(wanted)) {
-                return Optional.of(LockTable.holderOf(l, path, n));
-            }
-        }
-        return Optional.empty();
     }
 
     /** Every lock held on this file, by anyone ({@link LockTable#on(Path)}). */
