@@ -20,6 +20,7 @@ import io.jipc.internal.wait.Handle;
 import io.jipc.internal.wait.Operation;
 import io.jipc.internal.wait.Waiter;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -169,6 +170,14 @@ public final class FileLock implements AutoCloseable {
     private final int setWait;
     private final String waitCall;
     private final String nowCall;
+    /**
+     * The {@code struct flock} arguments of F_SETLK/F_SETLKW for this range: write, read and
+     * unlock. Filled once and never written again (the kernel only reads them for SETLK), so
+     * every thread may pass them at once and a lock stages nothing per call.
+     */
+    private final MemorySegment writeLock;
+    private final MemorySegment readLock;
+    private final MemorySegment unlockArg;
     /** The type held, as far as this object knows; null when not held. */
     private volatile LockType held;
 
@@ -192,6 +201,14 @@ public final class FileLock implements AutoCloseable {
             case POSIX -> "fcntl(F_SETLK)";
             case OFD -> "fcntl(F_OFD_SETLK)";
         };
+        if (kind.ranges()) {
+            Arena arena = Arena.ofAuto();
+            this.writeLock = fill(arena.allocate(Fcntl.FLOCK.layout()), Fcntl.F_WRLCK, range);
+            this.readLock = fill(arena.allocate(Fcntl.FLOCK.layout()), Fcntl.F_RDLCK, range);
+            this.unlockArg = fill(arena.allocate(Fcntl.FLOCK.layout()), Fcntl.F_UNLCK, range);
+        } else {
+            this.writeLock = this.readLock = this.unlockArg = MemorySegment.NULL;
+        }
         this.life = new Handle(label, number) {
             @Override
             protected void free() {
@@ -201,7 +218,7 @@ public final class FileLock implements AutoCloseable {
         // Nothing to poll for a lock: timed waits sleep in the call under the thread's timer. An
         // uncontended lock is the common case, so the call that never waits is tried first
         // (one system call, as C's F_SETLKW or flock makes) while such tries keep succeeding.
-        // w.flags: flock's LOCK_SH or LOCK_EX; w.data: the struct flock; w.length: set once a
+        // w.flags: flock's LOCK_SH or LOCK_EX; w.data: the struct flock argument; w.length: set once a
         // call was made (a flock conversion drops the held lock as it starts).
         Attempt attempt = kind == LockKind.FLOCK
                 ? (w, how) -> {
@@ -483,7 +500,7 @@ public final class FileLock implements AutoCloseable {
         if (kind == LockKind.FLOCK) {
             w.flags = wanted == LockType.SHARED ? SysFile.LOCK_SH : SysFile.LOCK_EX;
         } else {
-            w.data = flock(w, wanted == LockType.SHARED ? Fcntl.F_RDLCK : Fcntl.F_WRLCK);
+            w.data = wanted == LockType.SHARED ? readLock : writeLock;
         }
         long r;
         try {
@@ -507,14 +524,12 @@ public final class FileLock implements AutoCloseable {
         throw failure((int) -r, wanted, deadline == Deadline.NOW ? nowCall : waitCall);
     }
 
-    /** This thread's {@code struct flock} for this object's range, of {@code lType}. */
-    private MemorySegment flock(Waiter w, short lType) {
-        return stage(w, lType, range);
+    /** This thread's {@code struct flock} for {@code range}, of {@code lType}, for F_GETLK to answer in. */
+    static MemorySegment stage(Waiter w, short lType, LockRange range) {
+        return fill(w.scratch(Fcntl.FLOCK_SIZE), lType, range);
     }
 
-    /** This thread's {@code struct flock} for {@code range}, of {@code lType} ({@link Waiter#scratch}). */
-    static MemorySegment stage(Waiter w, short lType, LockRange range) {
-        MemorySegment s = w.scratch(Fcntl.FLOCK_SIZE);
+    private static MemorySegment fill(MemorySegment s, short lType, LockRange range) {
         s.set(ValueLayout.JAVA_SHORT, Fcntl.L_TYPE, lType);
         s.set(ValueLayout.JAVA_SHORT, Fcntl.L_WHENCE, (short) Unistd.SEEK_SET);
         s.set(ValueLayout.JAVA_LONG, Fcntl.L_START, range.start());
@@ -527,7 +542,7 @@ public final class FileLock implements AutoCloseable {
         if (kind == LockKind.FLOCK) {
             return SysFile.flock(number, SysFile.LOCK_UN);
         }
-        return Fcntl.fcntl(number, setNow, flock(Waiter.current(), Fcntl.F_UNLCK));
+        return Fcntl.fcntl(number, setNow, unlockArg);
     }
 
     /** Runs once, after close, when no call is in flight. */
