@@ -9,6 +9,8 @@
  *   unlock KIND START LEN       "unlocked" or the errno name
  *   getlk KIND TYPE START LEN   F_GETLK / F_OFD_GETLK: "free", or "TYPE PID START LEN" of the lock in the way
  *   close                       close the descriptor ("closed"); reopen opens a new one ("reopened")
+ *   mapclose                    map the file, then close the descriptor ("mapped"): the mapping keeps
+ *                               the open file description, and its flock and OFD locks, alive
  *   point NAME                  a crash point (io.jipc.testing.Crash)
  *   exit                        exit 0
  * KIND: flock, posix or ofd; TYPE: shared or exclusive; LEN 0 = to the end of the file.
@@ -16,6 +18,7 @@
 #include "jipc_test.h"
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static const char *path;
@@ -98,6 +101,15 @@ int main(int argc, char **argv) {
             close(fd);
             fd = -1;
             printf("closed\n");
+        } else if (!strcmp(cmd, "mapclose")) {
+            void *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+            if (m == MAP_FAILED) {
+                printf("%s\n", strerrorname_np(errno));
+            } else {
+                close(fd);
+                fd = -1;
+                printf("mapped\n");
+            }
         } else if (!strcmp(cmd, "reopen")) {
             reopen();
             printf("reopened\n");

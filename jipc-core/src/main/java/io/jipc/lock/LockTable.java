@@ -128,7 +128,10 @@ public final class LockTable {
                 l.file().device(), l.file().inode());
     }
 
-    /** The path of {@code file}: as given, else as {@code pid} opened it, else as anyone did. */
+    /**
+     * The path of {@code file}: as given, else as {@code pid} opened it, else as anyone did, else
+     * as {@code pid} maps it.
+     */
     private static Path pathOf(FileKey file, long pid, List<ProcScan.Opened> opened, Path knownPath) {
         if (knownPath != null) {
             return knownPath;
@@ -144,7 +147,7 @@ public final class LockTable {
                 }
             }
         }
-        return any;
+        return any != null ? any : ProcScan.mappedPath(pid, file);
     }
 
     /**

@@ -57,11 +57,11 @@ final class ProcLocks {
 
     /**
      * A small /proc file's text, read with one large read: seq files answer short reads with
-     * partial records.
+     * partial records. UTF-8, for the paths some of them hold.
      */
     static String readText(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 

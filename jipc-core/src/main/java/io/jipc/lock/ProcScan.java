@@ -114,6 +114,34 @@ final class ProcScan {
         }
     }
 
+    /**
+     * The path of {@code file} as process {@code pid} maps it ({@code /proc/PID/maps}), or null:
+     * a mapping keeps an open file description alive after its last descriptor closed, and with
+     * it the flock and OFD locks on it (the JVM's own {@code hsperfdata} file is such a case).
+     */
+    static Path mappedPath(long pid, FileKey file) {
+        if (pid <= 0) {
+            return null;
+        }
+        try {
+            for (String line : ProcLocks.readText(PROC.resolve(pid + "/maps")).split("\n")) {
+                // address perms offset major:minor inode path
+                String[] f = line.trim().split("\\s+", 6);
+                if (f.length < 6) {
+                    continue;
+                }
+                String[] dev = f[3].split(":");
+                if (dev.length == 2 && Long.parseLong(f[4]) == file.inode()
+                        && FileKey.of(Integer.parseInt(dev[0], 16), Integer.parseInt(dev[1], 16), file.inode()).equals(file)) {
+                    return Path.of(f[5]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not ours to look at
+        }
+        return null;
+    }
+
     /** The name of process {@code pid} ({@code /proc/PID/comm}), if it can be read. */
     static Optional<String> command(long pid) {
         if (pid <= 0) {

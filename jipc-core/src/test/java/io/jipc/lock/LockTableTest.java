@@ -92,6 +92,25 @@ class LockTableTest {
     }
 
     @Test
+    void aLockKeptAliveOnlyByAMappingIsFoundWithItsPath() throws Exception {
+        Path mapped = dir.resolve("mapped-only");
+        Files.writeString(mapped, "");
+        try (LockPeers peer = LockPeers.Side.C.start(mapped)) {
+            assertThat(peer.ask("try flock exclusive 0 0")).isEqualTo("locked");
+            assertThat(peer.ask("mapclose")).isEqualTo("mapped");
+            long inode = (Long) Files.getAttribute(mapped, "unix:ino");
+            assertThat(LockTable.all()).filteredOn(h -> h.inode() == inode).singleElement().satisfies(h -> {
+                assertThat(h.kind()).isEqualTo(LockKind.FLOCK);
+                assertThat(h.pid()).hasValue(peer.pid());
+                assertThat(h.path()).as("from /proc/PID/maps").contains(mapped);
+            });
+            try (FileLock lock = FileLock.open(mapped, FileLock.Options.defaults().withKind(LockKind.FLOCK))) {
+                assertThat(lock.tryLock()).as("the mapping holds the lock").isFalse();
+            }
+        }
+    }
+
+    @Test
     void aMissingFileIsNotFound() {
         Path missing = dir.resolve("missing");
         assertThatThrownBy(() -> LockTable.on(missing)).isInstanceOf(NotFoundException.class)
