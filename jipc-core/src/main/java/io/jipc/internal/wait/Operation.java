@@ -178,6 +178,8 @@ public final class Operation {
                         if (Deadline.expired(deadline)) {
                             return NOTHING; // the timer's deadline
                         }
+                        w.absorbStrayWake();
+                        handle.checkWake(call);
                     }
                     continue;
                 }

@@ -288,10 +288,10 @@ public final class Waiter extends InterruptHook {
         }
         handle.waiters.add(this);
         if (timerDeadline != Deadline.FOREVER) {
-            long left = timerDeadline == Deadline.NOW ? 1 : Math.max(1, timerDeadline - System.nanoTime());
-            Time.setTimespec(spec.asSlice(Time.IT_VALUE), left);
+            // Absolute CLOCK_MONOTONIC (a deadline is one): arming again never moves it.
+            Deadline.toMonotonic(timerDeadline == Deadline.NOW ? 1 : Math.max(1, timerDeadline), spec.asSlice(Time.IT_VALUE));
             Time.setTimespec(spec.asSlice(Time.IT_INTERVAL), REPEAT_NANOS);
-            arm(spec);
+            arm(spec, Time.TIMER_ABSTIME);
             deadlineArmed = true;
         }
         waitState = WAITING;
@@ -322,7 +322,30 @@ public final class Waiter extends InterruptHook {
         }
         synchronized (this) {
             if (WAIT_STATE.compareAndSet(this, WAITING, FIRED)) {
-                arm(FIRE_NOW);
+                arm(FIRE_NOW, 0);
+            }
+        }
+    }
+
+    /**
+     * After a wake-up that was not for this wait — its object is open, the thread not interrupted,
+     * the deadline ahead: a close of an object this thread waited on before, whose wake reached it
+     * just as it left that wait — stops the timer's repeat (it would interrupt the call every 2
+     * ms for as long as this wait lasts) and keeps the deadline. The caller looks at the object
+     * and the interrupt status again after this and before calling: a wake that comes after this
+     * point arms the timer anew.
+     */
+    void absorbStrayWake() {
+        if (waitState != FIRED) {
+            return;
+        }
+        synchronized (this) {
+            if (WAIT_STATE.compareAndSet(this, FIRED, WAITING)) {
+                if (deadlineArmed) {
+                    arm(spec, Time.TIMER_ABSTIME);
+                } else {
+                    disarm();
+                }
             }
         }
     }
@@ -331,8 +354,8 @@ public final class Waiter extends InterruptHook {
         Time.timer_settime(resources.timer, 0, DISARM, MemorySegment.NULL);
     }
 
-    private void arm(MemorySegment value) {
-        int r = Time.timer_settime(resources.timer, 0, value, MemorySegment.NULL);
+    private void arm(MemorySegment value, int flags) {
+        int r = Time.timer_settime(resources.timer, flags, value, MemorySegment.NULL);
         if (r < 0) {
             // Only EINVAL is possible, for a bad timer or spec: a bug here, not a runtime condition.
             throw new IllegalStateException("timer_settime failed: errno " + -r);

@@ -80,6 +80,34 @@ class WaiterTest {
     }
 
     @Test
+    void aStrayWakeIsAbsorbedAndTheDeadlineKept() {
+        Waiter w = Waiter.current();
+        Handle h = new Handle("test", -1);
+        long deadline = Deadline.after(Duration.ofMillis(400));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ms100 = a.allocate(16);
+            io.jipc.internal.libc.Time.setTimespec(ms100, 100_000_000L);
+            MemorySegment s10 = a.allocate(16);
+            io.jipc.internal.libc.Time.setTimespec(s10, 10_000_000_000L);
+            int eintr = -io.jipc.Errno.EINTR.number();
+            assertThat(w.beginKernelWait(h, deadline)).isTrue();
+            try {
+                w.wake(); // as the close of an object this thread waited on before would
+                assertThat(io.jipc.internal.libc.Time.clock_nanosleep(1, 0, ms100, MemorySegment.NULL))
+                        .as("the timer fires").isEqualTo(eintr);
+                w.absorbStrayWake();
+                assertThat(io.jipc.internal.libc.Time.clock_nanosleep(1, 0, ms100, MemorySegment.NULL))
+                        .as("and fires no more").isZero();
+                assertThat(io.jipc.internal.libc.Time.clock_nanosleep(1, 0, s10, MemorySegment.NULL))
+                        .as("but the deadline still does").isEqualTo(eintr);
+                assertThat(Deadline.expired(deadline)).isTrue();
+            } finally {
+                w.endKernelWait(h);
+            }
+        }
+    }
+
+    @Test
     void aDeadlineIsTheMonotonicClock() {
         // toMonotonic takes System.nanoTime() for CLOCK_MONOTONIC without reading the clock.
         try (Arena a = Arena.ofConfined()) {
