@@ -97,8 +97,8 @@ class PipeAllocationTest {
                 r.tryRead(dst, 0, 64); // empty: EAGAIN is not an exception
             }, MEASURED)).as("byte[] non-blocking").isLessThan(MEASURED);
             assertThat(allocatedBy(() -> {
-                w.write(src, 0, 64, TIMEOUT);
-                r.read(dst, 0, 64, TIMEOUT);
+                w.tryWrite(src, 0, 64, TIMEOUT);
+                r.tryRead(dst, 0, 64, TIMEOUT);
             }, MEASURED)).as("byte[] timed").isLessThan(MEASURED);
             assertThat(allocatedBy(() -> {
                 heapOut.clear();
@@ -134,6 +134,27 @@ class PipeAllocationTest {
                     n -= r.read(bigIn);
                 }
             }, 30_000, 10_000)).as("partial writes").isLessThan(10_000);
+        }
+    }
+
+    /**
+     * A description that refuses RWF_NOWAIT (a FIFO; here a pipe reopened through /proc, which
+     * opens it as one): timed calls sleep in the call under the thread's timer, which arming and
+     * disarming must not allocate either.
+     */
+    @Test
+    void timedCallsOnADescriptionWithoutRwfNowaitAreAllocationFree() throws Exception {
+        try (Pipe pipe = Pipe.open();
+                Pipe.ReadEnd r = pipe.readEnd().reopenBlocking();
+                Pipe.WriteEnd w = pipe.writeEnd().reopenBlocking()) {
+            byte[] src = new byte[64];
+            byte[] dst = new byte[64];
+            assertThat(allocatedBy(() -> {
+                w.tryWrite(src, 0, 64, TIMEOUT);
+                r.tryRead(dst, 0, 64, TIMEOUT);
+            }, 50_000, MEASURED)).as("byte[] timed, no RWF_NOWAIT").isLessThan(MEASURED);
+            assertThat(r.isBlocking()).isTrue();
+            assertThat(w.isBlocking()).isTrue();
         }
     }
 
