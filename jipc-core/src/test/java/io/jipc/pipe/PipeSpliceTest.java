@@ -160,12 +160,12 @@ class PipeSpliceTest {
     @Test
     void waitingTransfersAnswerInterruptWithin100Ms() throws Exception {
         try (Pipe a = Pipe.open(); Pipe b = Pipe.open()) {
-            PipeTest.assertInterruptible(() -> a.readEnd().transferTo(b.writeEnd(), 100));
-            PipeTest.assertInterruptible(() -> a.readEnd().teeTo(b.writeEnd(), 100));
-            PipeTest.assertInterruptible(() -> a.readEnd().tryTransferTo(b.writeEnd(), 100, WAIT));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> a.readEnd().transferTo(b.writeEnd(), 100));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> a.readEnd().teeTo(b.writeEnd(), 100));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> a.readEnd().tryTransferTo(b.writeEnd(), 100, WAIT));
             b.writeEnd().write(new byte[b.capacity()]);
             a.writeEnd().write("x".getBytes(UTF_8));
-            PipeTest.assertInterruptible(() -> b.writeEnd().transferFrom(a.readEnd(), 100));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> b.writeEnd().transferFrom(a.readEnd(), 100));
             assertThat(a.readEnd().isOpen()).isTrue();
         }
     }

@@ -7,11 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.Transfer;
 import io.jipc.internal.libc.Eventfd;
-import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.BlockedCalls;
 import java.io.InputStream;
@@ -30,7 +28,6 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** One process, two threads at most: every form of every call, and the errors. */
@@ -273,48 +270,13 @@ class PipeTest {
     @Test
     void interruptWakesABlockedReaderAndWriterWithin100Ms() throws Exception {
         try (Pipe pipe = Pipe.open()) {
-            assertInterruptible(() -> pipe.readEnd().read(ByteBuffer.allocateDirect(8)));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> pipe.readEnd().read(ByteBuffer.allocateDirect(8)));
             pipe.writeEnd().write(new byte[pipe.capacity()]);
-            assertInterruptible(() -> pipe.writeEnd().write(new byte[10]));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> pipe.writeEnd().write(new byte[10]));
             assertThat(pipe.readEnd().isOpen()).as("an interrupt leaves the end open").isTrue();
             assertThat(pipe.readEnd().read(new byte[100])).isEqualTo(100);
         }
     }
-
-    /**
-     * Interrupts {@code blockingCall} while it waits and checks it gives up within 100 ms, with
-     * IpcInterruptedException and the interrupt status kept. The first round only warms up: on
-     * this shared two-core machine, loading the exception path's classes for the first time took
-     * up to 70 ms under load, which is the JVM's one-time cost, not the wake-up's.
-     */
-    static void assertInterruptible(ThrowingWrite blockingCall) throws Exception {
-        interruptOnce(blockingCall, TimeUnit.SECONDS.toNanos(5));
-        interruptOnce(blockingCall, TimeUnit.MILLISECONDS.toNanos(100));
-    }
-
-    private static void interruptOnce(ThrowingWrite blockingCall, long limitNanos) throws Exception {
-        AtomicReference<Thread> thread = new AtomicReference<>();
-        AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
-        CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
-            thread.set(Thread.currentThread());
-            try {
-                blockingCall.run();
-                return null;
-            } catch (Throwable t) {
-                stillInterrupted.set(Thread.interrupted());
-                return t;
-            }
-        }, runnable -> Thread.ofPlatform().start(runnable));
-        Thread.sleep(150);
-        assertThat(outcome).isNotDone();
-        long start = System.nanoTime();
-        thread.get().interrupt();
-        assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class);
-        assertThat(System.nanoTime() - start).isLessThan(limitNanos);
-        assertThat(stillInterrupted.get()).isTrue();
-    }
-
-    
 
     @Test
     void streamAndChannelViews() throws Exception {
@@ -425,7 +387,7 @@ class PipeTest {
             assertThat(r.fd().isNonBlocking()).isFalse();
             assertThat(r.tryRead(new byte[4], 0, 4)).isEqualTo(Transfer.NOTHING);
             assertThat(r.tryRead(new byte[4], 0, 4, SHORT)).isEqualTo(Transfer.NOTHING);
-            assertInterruptible(() -> r.read(new byte[4]));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> r.read(new byte[4]));
             pipe.writeEnd().write("abc".getBytes(UTF_8));
             assertThat(r.read(new byte[4])).isEqualTo(3);
             r.setBlocking(false);
