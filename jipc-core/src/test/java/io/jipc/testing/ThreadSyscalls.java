@@ -41,7 +41,9 @@ public final class ThreadSyscalls {
             Map.entry("waitid", new int[] {247, 95}),
             Map.entry("openat", new int[] {257, 56}),
             Map.entry("flock", new int[] {73, 32}),
-            Map.entry("accept4", new int[] {288, 242}));
+            Map.entry("accept4", new int[] {288, 242}),
+            Map.entry("splice", new int[] {275, 76}),
+            Map.entry("tee", new int[] {276, 77}));
 
     private static int number(String name) {
         int[] n = NUMBERS.get(name);

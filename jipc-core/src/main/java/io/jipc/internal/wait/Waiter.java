@@ -154,6 +154,9 @@ public final class Waiter extends InterruptHook {
     private final Resources resources = new Resources();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment spec = arena.allocate(Time.ITIMERSPEC_SIZE, 8);
+    // Sliced once: a slice per armed deadline allocated 80 bytes per timed kernel wait.
+    private final MemorySegment specValue = spec.asSlice(Time.IT_VALUE, Time.TIMESPEC_SIZE);
+    private final MemorySegment specInterval = spec.asSlice(Time.IT_INTERVAL, Time.TIMESPEC_SIZE);
     private final MemorySegment timerOut = arena.allocate(ValueLayout.ADDRESS);
     private final MemorySegment sigevent = arena.allocate(SignalH.SIGEVENT.layout());
     private final MemorySegment timeout = arena.allocate(Time.TIMESPEC_SIZE, 8);
@@ -289,8 +292,8 @@ public final class Waiter extends InterruptHook {
         handle.waiters.add(this);
         if (timerDeadline != Deadline.FOREVER) {
             // Absolute CLOCK_MONOTONIC (a deadline is one): arming again never moves it.
-            Deadline.toMonotonic(timerDeadline == Deadline.NOW ? 1 : Math.max(1, timerDeadline), spec.asSlice(Time.IT_VALUE));
-            Time.setTimespec(spec.asSlice(Time.IT_INTERVAL), REPEAT_NANOS);
+            Deadline.toMonotonic(timerDeadline == Deadline.NOW ? 1 : Math.max(1, timerDeadline), specValue);
+            Time.setTimespec(specInterval, REPEAT_NANOS);
             arm(spec, Time.TIMER_ABSTIME);
             deadlineArmed = true;
         }
