@@ -109,6 +109,7 @@ public final class SysVMessageQueue implements AutoCloseable {
     static final Path MSGMAX = Path.of("/proc/sys/kernel/msgmax");
     static final Path MSGMNB = Path.of("/proc/sys/kernel/msgmnb");
     static final Path MSGMNI = Path.of("/proc/sys/kernel/msgmni");
+    static final Path SYSVIPC_MSG = Path.of("/proc/sysvipc/msg");
 
     private final int id;
     private final IpcKey key;
@@ -173,10 +174,13 @@ public final class SysVMessageQueue implements AutoCloseable {
 
     /**
      * Uses the queue with this id (as {@code ipcs -q} lists, or another process printed), after
-     * checking it exists ({@code msgctl(IPC_STAT)}).
+     * checking it exists ({@code msgctl(IPC_STAT)}). A queue this process may write but not read
+     * (mode 0622 for a stranger) is found in {@code /proc/sysvipc/msg} instead, as ipcs does, so
+     * that a send needs only the permission msgsnd needs.
      *
      * @throws IllegalArgumentException for a negative id
-     * @throws IpcException EINVAL if no queue has this id, EACCES if it may not be read
+     * @throws IpcException EINVAL if no queue has this id; EACCES if it may not be read and
+     *                      /proc/sysvipc/msg does not list it
      */
     public static SysVMessageQueue openId(int id) throws IpcException {
         if (id < 0) {
@@ -185,12 +189,33 @@ public final class SysVMessageQueue implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ds = a.allocate(Msg.MSQID_DS.layout());
             int r = Msg.msgctl(id, Ipc.IPC_STAT, ds);
+            if (r == -Errno.EACCES.number()) {
+                Integer listed = listedKey(id);
+                if (listed != null) {
+                    return new SysVMessageQueue(id, listed == 0 ? IpcKey.PRIVATE : IpcKey.of(listed));
+                }
+            }
             if (r < 0) {
                 throw ctlError("msgctl(IPC_STAT)", "msqid " + id, -r, id);
             }
             int k = ds.get(ValueLayout.JAVA_INT, Msg.MSG_PERM + Ipc.PERM_KEY);
             return new SysVMessageQueue(id, k == 0 ? IpcKey.PRIVATE : IpcKey.of(k));
         }
+    }
+
+    /** The key of queue {@code id} as /proc/sysvipc/msg lists it (readable by all), null if absent. */
+    private static Integer listedKey(int id) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(SYSVIPC_MSG)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 1 && f[1].equals(Integer.toString(id))) {
+                    return (int) Long.parseLong(f[0]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return null;
+        }
+        return null;
     }
 
     private static SysVMessageQueue get(IpcKey key, int flags) throws IpcException {

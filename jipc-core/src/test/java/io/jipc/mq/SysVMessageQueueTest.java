@@ -93,6 +93,40 @@ class SysVMessageQueueTest {
         }
     }
 
+    /**
+     * A stranger (uid 65534) may write to a 0622 queue but not read it: opening it by id must not
+     * need the read permission msgctl(IPC_STAT) asks for. The peer JVM runs from the build's own
+     * class directories, the part of the class path that user can read.
+     */
+    @Test
+    void aQueueThatMayOnlyBeWrittenIsOpenedByIdForSending() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Unistd.getuid() == 0, "needs root to start a peer as uid 65534");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/setpriv")),
+                "needs setpriv (util-linux) to start a peer as uid 65534");
+        try (SysVMessageQueue q = SysVMessageQueue.createExclusively(IpcKey.of(TestIpc.key()),
+                PosixFilePermissions.fromString("rw--w--w-"))) {
+            try {
+                String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(":"))
+                        .filter(e -> e.endsWith("/classes") || e.endsWith("/test-classes"))
+                        .collect(java.util.stream.Collectors.joining(":"));
+                List<String> cmd = List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        io.jipc.testing.PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1", "-cp", classPath, MqueuePeer.class.getName(),
+                        "sysv-send-id", String.valueOf(q.id()), "5", "from a stranger");
+                try (Peer stranger = Peer.start("stranger", cmd)) {
+                    stranger.awaitSuccess(T);
+                    assertThat(stranger.stdout()).isEqualTo("sent\nmsgrcv(msqid " + q.id()
+                            + "): Permission denied (EACCES)\n");
+                }
+                TypedMessage m = q.tryReceive(TypeSelector.any()).orElseThrow();
+                assertThat(m.type()).isEqualTo(5);
+                assertThat(new String(m.data(), UTF_8)).isEqualTo("from a stranger");
+            } finally {
+                q.remove();
+            }
+        }
+    }
+
     @Test
     void privateQueuesAreReachedById() throws Exception {
         try (SysVMessageQueue a = SysVMessageQueue.createExclusively(IpcKey.PRIVATE);
