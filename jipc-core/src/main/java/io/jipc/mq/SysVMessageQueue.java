@@ -232,6 +232,15 @@ public final class SysVMessageQueue implements AutoCloseable {
         return new SysVMessageQueue(id, key);
     }
 
+    /**
+     * The longest message the system accepts now, msgmax ({@code /proc/sys/kernel/msgmax}; 8192,
+     * its default, if unreadable): msgsnd refuses longer ones, so a receive buffer this large
+     * holds any message. Lets a caller bound a buffer before allocating it.
+     */
+    public static long maxMessageSize() {
+        return readProc(MSGMAX, 8192);
+    }
+
     static void checkType(long type) {
         if (type <= 0) {
             throw new IllegalArgumentException("message type must be positive (1.." + Long.MAX_VALUE + "), got " + type);
