@@ -270,10 +270,16 @@ public final class Io {
 
     /** Flushes standard output at the command's end; the first failure of its life, or null. */
     Failure finish() {
+        // Output a signal's interrupt would otherwise drop (the channel closes on an interrupted write).
+        boolean interrupted = Thread.interrupted();
         try {
             out.flush();
         } catch (Failure f) {
             // kept by Stdout
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         return out.failure();
     }

@@ -21,7 +21,21 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = JipcCommand.Version.class,
         description = "Every classic Linux IPC mechanism, from the shell.",
-        synopsisSubcommandLabel = "COMMAND")
+        synopsisSubcommandLabel = "COMMAND",
+        footerHeading = "%nExit status, standard streams, signals, locale:%n",
+        footer = {
+            "  0 done; 1 would block or timed out; 2 usage error; 3 system error, printed",
+            "  as jipc: <call>(<object>): <strerror text> (<ERRNO>), advice on lines after.",
+            "  DATA absent or -: standard input to its end. A closed standard input (<&-)",
+            "  is jipc: read(stdin): Bad file descriptor (EBADF), exit 3; </dev/null is",
+            "  empty DATA. Standard output that cannot be written is jipc: write(stdout):",
+            "  ..., exit 3; a receive checks it first and takes nothing it could not write",
+            "  (closed, /dev/full, a pipe nobody reads), and says what was lost if a write",
+            "  fails later. SIGINT, SIGTERM, SIGHUP: the command removes what it promised",
+            "  to (the socket file of sock listen) and exits 128+N. Names and paths are",
+            "  UTF-8 bytes in any locale (others are refused, exit 2); DATA may be any",
+            "  bytes. Every command and verb has --help.",
+            ""})
 public final class JipcCommand implements Runnable {
     /**
      * Every subcommand, in the order help lists them. Registered by {@link #commandLine}, not by

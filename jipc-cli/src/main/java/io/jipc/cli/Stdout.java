@@ -151,11 +151,22 @@ final class Stdout extends OutputStream {
      * from a FIFO): if they cannot be written, the failure says what was taken and is now lost.
      */
     void emit(byte[] b, int off, int len, String taken) throws Failure {
+        // A signal that came after the message was taken must not cost it: the interrupt it sent
+        // would close the channel before the write. It is kept for the command's next wait.
+        boolean interrupted = Thread.interrupted();
         try {
             write(b, off, len);
             flush();
         } catch (Failure f) {
-            throw fail(f.addAdvice(taken + " was taken and could not be written: it is lost"));
+            Failure lost = f.addAdvice("taken but not written, so lost: " + taken);
+            if (failure == f) {
+                failure = lost; // the one reported, at once or at the end
+            }
+            throw lost;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
