@@ -86,6 +86,11 @@ final class Failure extends IOException {
         return call;
     }
 
+    /** Whether this is a failure to write standard output (however much advice it carries). */
+    boolean isStdout() {
+        return call.equals("write") && "stdout".equals(object);
+    }
+
     /** Everything printed on standard error: the cli.md line, then the advice, each {@code jipc: }-prefixed. */
     List<String> lines() {
         List<String> lines = new ArrayList<>();

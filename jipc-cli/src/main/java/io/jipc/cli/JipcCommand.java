@@ -117,7 +117,7 @@ public final class JipcCommand implements Runnable {
             status = reporter.report(e);
         }
         Failure output = io.finish();
-        if (output != null && !reporter.reported(output)) {
+        if (output != null && !reporter.reportedStdout()) {
             status = reporter.report(output);
         }
         return status;
@@ -126,14 +126,15 @@ public final class JipcCommand implements Runnable {
     /** Prints an exception as cli.md wants it, once, and maps it to its exit status. */
     static final class Reporter {
         private final PrintStream err;
-        private final java.util.Set<Failure> reported = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private boolean stdoutReported;
 
         Reporter(PrintStream err) {
             this.err = err;
         }
 
-        boolean reported(Failure f) {
-            return reported.contains(f);
+        /** Whether standard output's failure was told already (a command may have added advice to it). */
+        boolean reportedStdout() {
+            return stdoutReported;
         }
 
         int report(Throwable ex) {
@@ -142,7 +143,7 @@ public final class JipcCommand implements Runnable {
                 return ExitCodes.SYSTEM; // a signal ends the run: the JVM exits with 128+N, quietly
             }
             if (t instanceof Failure f) {
-                reported.add(f);
+                stdoutReported |= f.isStdout();
                 f.lines().forEach(err::println);
                 return ExitCodes.SYSTEM;
             }

@@ -158,11 +158,7 @@ final class Stdout extends OutputStream {
             write(b, off, len);
             flush();
         } catch (Failure f) {
-            Failure lost = f.addAdvice("taken but not written, so lost: " + taken);
-            if (failure == f) {
-                failure = lost; // the one reported, at once or at the end
-            }
-            throw lost;
+            throw f.addAdvice("taken but not written, so lost: " + taken);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -48,7 +48,7 @@ class FailureTest {
     }
 
     @Test
-    void aFailedEmitSaysWhatWasLostAndIsReportedOnce() {
+    void aFailedEmitSaysWhatWasLost() {
         Stdout out = new Stdout(failing("Broken pipe"), false, false);
         try {
             out.emit("x".getBytes(StandardCharsets.UTF_8), "the message received from /q (1 bytes, priority 0)");
@@ -56,7 +56,7 @@ class FailureTest {
         } catch (Failure f) {
             assertThat(f.lines()).containsExactly("jipc: write(stdout): Broken pipe (EPIPE)",
                     "jipc: taken but not written, so lost: the message received from /q (1 bytes, priority 0)");
-            assertThat(out.failure()).as("the failure the command's end reports").isSameAs(f);
+            assertThat(out.failure().isStdout()).as("kept for the command's end, which reports stdout once").isTrue();
         }
     }
 
@@ -86,6 +86,19 @@ class FailureTest {
         assertThat(JipcCommand.execute(io, new String[] {"--version"})).isEqualTo(ExitCodes.SYSTEM);
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("jipc: write(stdout): Bad file descriptor (EBADF)\n"
                 + "jipc: standard output is closed\n");
+    }
+
+    /** The msqid is the point of create: if it cannot be printed, the queue this run created is removed again. */
+    @Test
+    void aQueueWhoseIdCannotBePrintedIsRemovedAgain() throws Exception {
+        String key = Converters.formatKey(io.jipc.testing.TestIpc.key());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = JipcCommand.execute(new ByteArrayInputStream(new byte[0]), failing("No space left on device"), err,
+                "sysv-msg", "create", "--key", key);
+        assertThat(status).isEqualTo(ExitCodes.SYSTEM);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("jipc: write(stdout): No space left on device (ENOSPC)\n"
+                + "jipc: the queue it created (msqid ").endsWith(") was removed again\n");
+        assertThat(CliRun.run("sysv-msg", "info", "--key", key).stderr()).contains("(ENOENT)");
     }
 
     @Test
