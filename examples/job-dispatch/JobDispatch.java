@@ -3,7 +3,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.jipc.IpcKey;
 import io.jipc.mq.Message;
 import io.jipc.mq.PosixMessageQueue;
-import io.jipc.mq.Received;
+import io.jipc.mq.Envelope;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -156,7 +156,7 @@ public final class JobDispatch {
         String me = kind.name().toLowerCase() + " worker " + ProcessHandle.current().pid();
         TypeSelector mine = TypeSelector.exactly(kind.type);
         byte[] buffer = new byte[128];
-        Received got = new Received(); // reused: the receive loop allocates nothing
+        Envelope got = new Envelope(); // reused: the receive loop allocates nothing
         try (SysVMessageQueue jobs = SysVMessageQueue.openId(msqid)) {
             while (true) {
                 int n = jobs.receive(buffer, got, mine);

@@ -2,7 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.Errno;
 import io.jipc.IpcException;
-import io.jipc.mq.Message;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.mq.PosixMessageQueue.Access;
 import java.io.IOException;
@@ -127,7 +127,8 @@ final class MqCommand implements Runnable {
             }
             Wait w = wait;
             w.check();
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, Access.WRITE_ONLY)) {
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name,
+                    PosixMessageQueue.Options.defaults().withAccess(Access.WRITE_ONLY))) {
                 // Standard input is read only as far as the queue's message size allows, and only once
                 // the queue is known to exist.
                 byte[] message = Io.of(spec).data(data, q.messageSize());
@@ -139,7 +140,7 @@ final class MqCommand implements Runnable {
                 if (w.nonblock) {
                     sent = q.trySend(message, priority);
                 } else if (w.timeout != null) {
-                    sent = q.send(message, priority, w.timeout);
+                    sent = q.trySend(message, priority, w.timeout);
                 } else {
                     q.send(message, priority);
                     sent = true;
@@ -171,12 +172,13 @@ final class MqCommand implements Runnable {
             w.check();
             Stdout out = Io.of(spec).out();
             out.checkWritable(); // take no message that could not be written
-            Optional<Message> got;
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, Access.READ_ONLY)) {
+            Optional<PosixMessage> got;
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name,
+                    PosixMessageQueue.Options.defaults().withAccess(Access.READ_ONLY))) {
                 if (w.nonblock) {
                     got = q.tryReceive();
                 } else if (w.timeout != null) {
-                    got = q.receive(w.timeout);
+                    got = q.tryReceive(w.timeout);
                 } else {
                     got = Optional.of(q.receive());
                 }
@@ -184,7 +186,7 @@ final class MqCommand implements Runnable {
             if (got.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK;
             }
-            Message m = got.get();
+            PosixMessage m = got.get();
             byte[] bytes = m.data();
             if (json) {
                 java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
@@ -215,9 +217,9 @@ final class MqCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PosixMessageQueue.checkName(name);
-            PosixMessageQueue.Attributes a;
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, Access.READ_ONLY)) {
-                a = q.attributes();
+            PosixMessageQueue.Info a;
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(Access.READ_ONLY))) {
+                a = q.info();
             }
             Io io = Io.of(spec);
             if (json) {

@@ -5,6 +5,7 @@ import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.poll.Poller;
 import io.jipc.poll.Readiness;
+import io.jipc.poll.Registration;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -100,8 +101,8 @@ final class Stdout extends OutputStream {
     private static boolean readerGone() throws IpcException {
         Fd stdout = StdoutFd.FD;
         try (Poller poller = Poller.create(1)) {
-            Poller.Registration r = poller.register(stdout, Set.of(Readiness.WRITE), Poller.Trigger.LEVEL, null);
-            return poller.pollNow() > 0 && (r.isError() || r.isHangup());
+            Registration r = poller.register(stdout, Set.of(Readiness.WRITE), Poller.Trigger.LEVEL, null);
+            return poller.tryPoll() > 0 && (r.isError() || r.isHangup());
         }
     }
 

@@ -3,10 +3,11 @@ package io.jipc.cli;
 import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
-import io.jipc.mq.Received;
+import io.jipc.Transfer;
+import io.jipc.mq.Envelope;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
-import io.jipc.mq.TypedMessage;
+import io.jipc.mq.SysVMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,7 +127,8 @@ final class SysvMsgCommand implements Runnable {
                     }
                 }
                 try {
-                    made = SysVMessageQueue.createExclusively(key, Converters.permissions(mode));
+                    made = SysVMessageQueue.createExclusively(key,
+                            SysVMessageQueue.Options.defaults().withMode(Converters.permissions(mode)));
                     created = true;
                 } catch (io.jipc.AlreadyExistsException e) {
                     if (exclusive) {
@@ -186,7 +188,7 @@ final class SysvMsgCommand implements Runnable {
                 if (wait.nonblock) {
                     sent = q.trySend(message, type);
                 } else if (wait.timeout != null) {
-                    sent = q.send(message, type, wait.timeout);
+                    sent = q.trySend(message, type, wait.timeout);
                 } else {
                     q.send(message, type);
                     sent = true;
@@ -241,7 +243,7 @@ final class SysvMsgCommand implements Runnable {
             Integer size = maxSize == null ? null : (int) Math.min(maxSize, SysVMessageQueue.maxMessageSize());
             Stdout out = Io.of(spec).out();
             out.checkWritable(); // take no message that could not be written
-            Optional<TypedMessage> got;
+            Optional<SysVMessage> got;
             String label;
             try (SysVMessageQueue q = target.open()) {
                 label = "msqid " + q.id();
@@ -256,7 +258,7 @@ final class SysvMsgCommand implements Runnable {
             if (got.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK;
             }
-            TypedMessage m = got.get();
+            SysVMessage m = got.get();
             byte[] bytes = m.data();
             if (json) {
                 java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
@@ -272,29 +274,29 @@ final class SysvMsgCommand implements Runnable {
             return ExitCodes.OK;
         }
 
-        private Optional<TypedMessage> receive(SysVMessageQueue q, TypeSelector selector) throws IOException {
+        private Optional<SysVMessage> receive(SysVMessageQueue q, TypeSelector selector) throws IOException {
             if (wait.nonblock) {
                 return q.tryReceive(selector);
             } else if (wait.timeout != null) {
-                return q.receive(selector, wait.timeout);
+                return q.tryReceive(selector, wait.timeout);
             }
             return Optional.of(q.receive(selector));
         }
 
-        private Optional<TypedMessage> receiveAtMost(SysVMessageQueue q, TypeSelector selector, int size)
+        private Optional<SysVMessage> receiveAtMost(SysVMessageQueue q, TypeSelector selector, int size)
                 throws IOException {
             byte[] buffer = new byte[size];
-            Received got = new Received();
+            Envelope got = new Envelope();
             boolean received;
             if (wait.nonblock) {
-                received = q.tryReceive(buffer, got, selector);
+                received = q.tryReceive(buffer, got, selector) != Transfer.NOTHING;
             } else if (wait.timeout != null) {
-                received = q.receive(buffer, got, selector, wait.timeout);
+                received = q.tryReceive(buffer, got, selector, wait.timeout) != Transfer.NOTHING;
             } else {
                 q.receive(buffer, got, selector);
                 received = true;
             }
-            return received ? Optional.of(new TypedMessage(got.type(), Arrays.copyOf(buffer, got.size())))
+            return received ? Optional.of(new SysVMessage(got.type(), Arrays.copyOf(buffer, got.size())))
                     : Optional.empty();
         }
     }
@@ -313,15 +315,15 @@ final class SysvMsgCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            SysVMessageQueue.Status s;
+            SysVMessageQueue.Info s;
             int id;
             try (SysVMessageQueue q = target.open()) {
-                s = q.stat();
+                s = q.info();
                 id = q.id();
             }
             Io io = Io.of(spec);
-            String key = Converters.formatKey(s.key().value());
-            String mode = Converters.formatMode(s.modeBits());
+            String key = Converters.formatKey(s.perm().key().value());
+            String mode = Converters.formatMode(s.perm().modeBits());
             if (json) {
                 JsonLines lines = new JsonLines(io.out());
                 JsonGenerator g = lines.begin();
@@ -343,7 +345,7 @@ final class SysvMsgCommand implements Runnable {
                 io.println("last_send_pid " + s.lastSendPid());
                 io.println("last_receive_pid " + s.lastReceivePid());
                 io.println("mode " + mode);
-                io.println("owner_uid " + s.ownerUid());
+                io.println("owner_uid " + s.perm().ownerUid());
             }
             return ExitCodes.OK;
         }

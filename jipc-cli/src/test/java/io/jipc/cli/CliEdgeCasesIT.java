@@ -2,8 +2,8 @@ package io.jipc.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jipc.mq.Message;
-import io.jipc.mq.TypedMessage;
+import io.jipc.mq.PosixMessage;
+import io.jipc.mq.SysVMessage;
 import io.jipc.testing.MqueueLeakProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,11 +131,11 @@ class CliEdgeCasesIT {
                     (w, r) -> assertThat(World.mqExists(w.newMq)).isFalse()),
             new Row("mq send DATA", EnumSet.noneOf(Trait.class),
                     w -> a("mq", "send", w.mq, World.DATA, "--priority", "3"), CliEdgeCasesIT::nothing,
-                    (w, r) -> assertThat(w.drainMq()).containsExactly(new Message(3, World.DATA)),
+                    (w, r) -> assertThat(w.drainMq()).containsExactly(new PosixMessage(3, World.DATA)),
                     (w, r) -> assertThat(w.drainMq()).isEmpty()),
             new Row("mq send <stdin", EnumSet.of(Trait.STDIN),
                     w -> a("mq", "send", w.mq), CliEdgeCasesIT::nothing,
-                    (w, r) -> assertThat(w.drainMq()).containsExactly(new Message(0, World.DATA)),
+                    (w, r) -> assertThat(w.drainMq()).containsExactly(new PosixMessage(0, World.DATA)),
                     (w, r) -> assertThat(w.drainMq()).isEmpty()),
             new Row("mq receive", EnumSet.of(Trait.PRINTS),
                     w -> a("mq", "receive", w.mq), w -> {
@@ -146,7 +146,7 @@ class CliEdgeCasesIT {
                         assertThat(r.stdout()).isEqualTo(World.DATA);
                         assertThat(w.drainMq()).isEmpty();
                     },
-                    (w, r) -> assertThat(w.drainMq()).as("the message stays queued").containsExactly(new Message(5, World.DATA))),
+                    (w, r) -> assertThat(w.drainMq()).as("the message stays queued").containsExactly(new PosixMessage(5, World.DATA))),
             new Row("mq info", EnumSet.of(Trait.PRINTS),
                     w -> a("mq", "info", w.mq), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("name " + w.mq + "\n"), NO_CHECK),
@@ -183,11 +183,11 @@ class CliEdgeCasesIT {
                     (w, r) -> assertThat(World.sysvId(w.newKey)).as("no queue left for the key").isEqualTo(-1)),
             new Row("sysv-msg send DATA", EnumSet.noneOf(Trait.class),
                     w -> a("sysv-msg", "send", "--id", w.msqid, "--type", "7", World.DATA), CliEdgeCasesIT::nothing,
-                    (w, r) -> assertThat(w.drainSysv()).containsExactly(new TypedMessage(7, World.DATA)),
+                    (w, r) -> assertThat(w.drainSysv()).containsExactly(new SysVMessage(7, World.DATA)),
                     (w, r) -> assertThat(w.drainSysv()).isEmpty()),
             new Row("sysv-msg send <stdin", EnumSet.of(Trait.STDIN),
                     w -> a("sysv-msg", "send", "--id", w.msqid, "--type", "7"), CliEdgeCasesIT::nothing,
-                    (w, r) -> assertThat(w.drainSysv()).containsExactly(new TypedMessage(7, World.DATA)),
+                    (w, r) -> assertThat(w.drainSysv()).containsExactly(new SysVMessage(7, World.DATA)),
                     (w, r) -> assertThat(w.drainSysv()).isEmpty()),
             new Row("sysv-msg receive", EnumSet.of(Trait.PRINTS),
                     w -> a("sysv-msg", "receive", "--id", w.msqid), w -> {
@@ -199,7 +199,7 @@ class CliEdgeCasesIT {
                         assertThat(w.drainSysv()).isEmpty();
                     },
                     (w, r) -> assertThat(w.drainSysv()).as("the message stays queued")
-                            .containsExactly(new TypedMessage(4, World.DATA))),
+                            .containsExactly(new SysVMessage(4, World.DATA))),
             new Row("sysv-msg info", EnumSet.of(Trait.PRINTS),
                     w -> a("sysv-msg", "info", "--id", w.msqid), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("id " + w.msqid + "\n"), NO_CHECK),
@@ -288,8 +288,8 @@ class CliEdgeCasesIT {
     /** From /dev/null, a send sends empty DATA: an empty message, datagram or write. */
     private static void assertEmptyDataArrived(Row row, World w) throws Exception {
         switch (row.name().split(" ")[0]) {
-            case "mq" -> assertThat(w.drainMq()).containsExactly(new Message(0, new byte[0]));
-            case "sysv-msg" -> assertThat(w.drainSysv()).containsExactly(new TypedMessage(7, new byte[0]));
+            case "mq" -> assertThat(w.drainMq()).containsExactly(new PosixMessage(0, new byte[0]));
+            case "sysv-msg" -> assertThat(w.drainSysv()).containsExactly(new SysVMessage(7, new byte[0]));
             case "sock" -> assertThat(w.serverReceived()).as("one empty datagram").isEqualTo(new byte[0]);
             case "fifo" -> {
                 peer().await(T);
@@ -493,17 +493,17 @@ class CliEdgeCasesIT {
         return Stream.of(
                 new Permission("sysv-msg send --id to a queue it may only write",
                         w -> a("sysv-msg", "send", "--id", w.msqid, "--type", "2", World.DATA), 0,
-                        (w, r) -> assertThat(w.drainSysv()).containsExactly(new TypedMessage(2, World.DATA))),
+                        (w, r) -> assertThat(w.drainSysv()).containsExactly(new SysVMessage(2, World.DATA))),
                 new Permission("sysv-msg send --key to a queue it may only write",
                         w -> a("sysv-msg", "send", "--key", Converters.formatKey(w.key), "--type", "2", World.DATA), 0,
-                        (w, r) -> assertThat(w.drainSysv()).containsExactly(new TypedMessage(2, World.DATA))),
+                        (w, r) -> assertThat(w.drainSysv()).containsExactly(new SysVMessage(2, World.DATA))),
                 new Permission("sysv-msg receive from a queue it may not read",
                         w -> a("sysv-msg", "receive", "--id", w.msqid, "--nonblock"), ExitCodes.SYSTEM,
                         (w, r) -> assertThat(r.errLines().get(0)).isEqualTo("jipc: msgrcv(msqid " + w.msqid
                                 + "): Permission denied (EACCES)")),
                 new Permission("mq send to a queue it may only write",
                         w -> a("mq", "send", w.mq, World.DATA), 0,
-                        (w, r) -> assertThat(w.drainMq()).containsExactly(new Message(0, World.DATA))),
+                        (w, r) -> assertThat(w.drainMq()).containsExactly(new PosixMessage(0, World.DATA))),
                 new Permission("mq receive from a queue it may not read",
                         w -> a("mq", "receive", w.mq), ExitCodes.SYSTEM,
                         (w, r) -> assertThat(r.errLines().get(0)).isEqualTo("jipc: mq_open(" + w.mq

@@ -4,11 +4,11 @@ import io.jipc.IpcException;
 import io.jipc.IpcKey;
 import io.jipc.NotFoundException;
 import io.jipc.Perms;
-import io.jipc.mq.Message;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
-import io.jipc.mq.TypedMessage;
+import io.jipc.mq.SysVMessage;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
 import io.jipc.socket.SocketType;
@@ -67,7 +67,8 @@ final class World implements AutoCloseable {
                 .withMessageSize(64).withMode(Perms.fromMode(mode))).close();
         key = TestIpc.key();
         newKey = TestIpc.key();
-        try (SysVMessageQueue q = SysVMessageQueue.createExclusively(IpcKey.of(key), Perms.fromMode(mode))) {
+        try (SysVMessageQueue q = SysVMessageQueue.createExclusively(IpcKey.of(key),
+                SysVMessageQueue.Options.defaults().withMode(Perms.fromMode(mode)))) {
             msqid = q.id();
         }
         fifo = dir.resolve("fifo" + tag);
@@ -88,16 +89,18 @@ final class World implements AutoCloseable {
     // ---------------------------------------------------------------- POSIX queue
 
     void putMq(byte[] data, int priority) throws IpcException {
-        try (PosixMessageQueue q = PosixMessageQueue.openExisting(mq, PosixMessageQueue.Access.WRITE_ONLY)) {
+        try (PosixMessageQueue q = PosixMessageQueue.openExisting(mq, PosixMessageQueue.Options.defaults()
+                .withAccess(PosixMessageQueue.Access.WRITE_ONLY))) {
             q.send(data, priority);
         }
     }
 
     /** Takes every message of the queue. */
-    List<Message> drainMq() throws IpcException {
-        List<Message> all = new ArrayList<>();
-        try (PosixMessageQueue q = PosixMessageQueue.openExisting(mq, PosixMessageQueue.Access.READ_ONLY)) {
-            Optional<Message> m;
+    List<PosixMessage> drainMq() throws IpcException {
+        List<PosixMessage> all = new ArrayList<>();
+        try (PosixMessageQueue q = PosixMessageQueue.openExisting(mq, PosixMessageQueue.Options.defaults()
+                .withAccess(PosixMessageQueue.Access.READ_ONLY))) {
+            Optional<PosixMessage> m;
             while ((m = q.tryReceive()).isPresent()) {
                 all.add(m.get());
             }
@@ -106,7 +109,8 @@ final class World implements AutoCloseable {
     }
 
     static boolean mqExists(String name) throws IpcException {
-        try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Access.READ_ONLY)) {
+        try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults()
+                .withAccess(PosixMessageQueue.Access.READ_ONLY))) {
             return q != null;
         } catch (NotFoundException e) {
             return false;
@@ -115,7 +119,8 @@ final class World implements AutoCloseable {
 
     /** A queue's mode, by stat of its descriptor through /proc (no mqueue mount needed). */
     static int mqMode(String name) throws IOException {
-        try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Access.READ_ONLY)) {
+        try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults()
+                .withAccess(PosixMessageQueue.Access.READ_ONLY))) {
             int n = q.fd().acquire("stat");
             try {
                 return (Integer) Files.getAttribute(Path.of("/proc/self/fd/" + n), "unix:mode") & 07777;
@@ -133,10 +138,10 @@ final class World implements AutoCloseable {
         }
     }
 
-    List<TypedMessage> drainSysv() throws IpcException {
-        List<TypedMessage> all = new ArrayList<>();
+    List<SysVMessage> drainSysv() throws IpcException {
+        List<SysVMessage> all = new ArrayList<>();
         try (SysVMessageQueue q = SysVMessageQueue.openId(msqid)) {
-            Optional<TypedMessage> m;
+            Optional<SysVMessage> m;
             while ((m = q.tryReceive(TypeSelector.any())).isPresent()) {
                 all.add(m.get());
             }
@@ -170,7 +175,7 @@ final class World implements AutoCloseable {
 
     static int sysvMode(int id) throws IpcException {
         try (SysVMessageQueue q = SysVMessageQueue.openId(id)) {
-            return q.stat().modeBits();
+            return q.info().perm().modeBits();
         }
     }
 

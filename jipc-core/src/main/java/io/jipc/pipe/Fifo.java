@@ -1,11 +1,17 @@
 package io.jipc.pipe;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EEXIST;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENXIO;
+
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.Perms;
 import io.jipc.IpcInterruptedException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Inotify;
 import io.jipc.internal.libc.Poll;
@@ -74,11 +80,6 @@ public final class Fifo {
     /** Retry period of a writer waiting for a reader that inotify cannot announce. */
     static final long RETRY_NANOS = 4_000_000;
     private static final int DEFAULT_MODE = 0600;
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int ENXIO = Errno.ENXIO.number();
-    private static final int EEXIST = Errno.EEXIST.number();
-    private static final int EINVAL = Errno.EINVAL.number();
 
     /** Times a waiting open woke up to look again (for the tests: no busy waiting). */
     static final java.util.concurrent.atomic.AtomicLong WAKE_UPS = new java.util.concurrent.atomic.AtomicLong();
@@ -386,7 +387,7 @@ public final class Fifo {
                 } else {
                     // No inotify: data or a writer's hang-up wake the FIFO itself; a silent writer is
                     // seen at the next probe.
-                    fd.await(Poll.POLLIN, Math.min(deadline, System.nanoTime() + RETRY_NANOS), "open");
+                    Legacy.await(fd, Poll.POLLIN, Math.min(deadline, System.nanoTime() + RETRY_NANOS), "open");
                 }
             }
         } finally {
@@ -497,7 +498,7 @@ public final class Fifo {
     private static boolean await(Fd watcher, long deadline) throws IpcException {
         watcher.acquire("open");
         try {
-            return watcher.await(Poll.POLLIN, deadline, "open");
+            return Legacy.await(watcher, Poll.POLLIN, deadline, "open");
         } finally {
             watcher.release();
         }

@@ -3,7 +3,7 @@ package io.jipc.pipe;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import java.io.InputStream;
@@ -51,7 +51,7 @@ import java.util.Objects;
  * #open} is left in blocking mode where the kernel's pipes accept {@code RWF_NOWAIT} (Linux 5.x
  * and later): a blocking read or write sleeps inside read(2) / write(2), as in C, and close and
  * interrupt wake it with a thread-directed signal that makes the call fail with EINTR (see
- * {@link Fd#beginKernelWait()}); the non-blocking and timed forms, which must not sleep in the
+ * {@code Fd.beginKernelWait}); the non-blocking and timed forms, which must not sleep in the
  * kernel, use preadv2(2) / pwritev2(2) with {@code RWF_NOWAIT} and wait in poll(2). On older
  * kernels, for FIFOs (whose descriptions refuse {@code RWF_NOWAIT} up to Linux 6.18 at least),
  * and for a thread that cannot have its wake-up timer ({@code RLIMIT_SIGPENDING} reached), jipc

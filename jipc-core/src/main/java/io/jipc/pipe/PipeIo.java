@@ -1,11 +1,18 @@
 package io.jipc.pipe;
 
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.EOPNOTSUPP;
+import static io.jipc.internal.libc.Errnos.EPERM;
+
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
-import io.jipc.internal.TryFirst;
-import io.jipc.internal.ThreadWaker;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.TryFirst;
+import io.jipc.internal.wait.Waiter;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Ioctl;
 import io.jipc.internal.libc.Poll;
@@ -30,10 +37,9 @@ import java.nio.file.Path;
  * <p><b>Two ways to wait.</b> A read or write costs C one system call; jipc's poll model (a
  * non-blocking description: try, poll(2) on EAGAIN, retry) costs three. So where the description
  * is in blocking mode ({@link #blockingDescription}), an untimed read or write sleeps inside
- * read(2) / write(2) like C's, between {@link Fd#beginKernelWait()} and {@link
- * Fd#endKernelWait()}, and close and interrupt wake it with a signal (EINTR). The non-blocking
+ * read(2) / write(2) like C's, between {@code Fd.beginKernelWait} and {@code Fd.endKernelWait}, and close and interrupt wake it with a signal (EINTR). The non-blocking
  * and timed forms must never sleep in the kernel, so on a blocking description they use
- * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@link Fd#await} on EAGAIN; so do the
+ * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@code Fd.await} on EAGAIN; so do the
  * untimed ones once a kernel wait has met EAGAIN (a process sharing the description made it
  * non-blocking), and on a thread that cannot have its wake-up timer. splice(2)
  * and tee(2) keep the poll model in every form: {@code SPLICE_F_NONBLOCK} is their per-call
@@ -48,8 +54,7 @@ import java.nio.file.Path;
  * its first timed or non-blocking call when jipc chose its mode ({@link #modeOwned}); when the
  * user did, it stays blocking and the timed loops wait in poll(2) first and call second, so that
  * the call blocks in the kernel only if another process takes the data (room) in between. Every
- * other description is non-blocking and every loop makes the call first and waits in {@link
- * Fd#await} only on EAGAIN; the non-blocking form ({@link Deadline#NOW}) never waits.
+ * other description is non-blocking and every loop makes the call first and waits in {@code Fd.await} only on EAGAIN; the non-blocking form ({@link Deadline#NOW}) never waits.
  *
  * <p>An untimed call answers an interrupt, as the poll model did, only when it would have to
  * wait: a read that finds data (a write that finds room) completes. So the first call of a
@@ -70,9 +75,6 @@ final class PipeIo {
     /** Size of the heap scratch buffer: the default capacity of a pipe. */
     static final int SCRATCH_SIZE = 64 * 1024;
 
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
     private static final String PIPE_MAX_SIZE = "/proc/sys/fs/pipe-max-size";
 
     /**
@@ -335,17 +337,17 @@ final class PipeIo {
                     throw IpcException.of("read", fd.label(), (int) -r);
                 }
             }
-            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
+            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && Legacy.beginKernelWait(fd)) {
                 long r;
                 try {
-                    fd.checkOpen("read");
+                    Legacy.checkOpen(fd, "read");
                     r = read(n, seg, offset, len);
                     while (r == -EINTR) {
-                        fd.checkWake("read");
+                        Legacy.checkWake(fd, "read");
                         r = read(n, seg, offset, len);
                     }
                 } finally {
-                    fd.endKernelWait();
+                    Legacy.endKernelWait(fd);
                 }
                 if (r > 0) {
                     return r;
@@ -387,7 +389,7 @@ final class PipeIo {
                     }
                     throw IpcException.of("read", fd.label(), (int) -r);
                 }
-                if (deadline == Deadline.NOW || !fd.await(Poll.POLLIN, deadline, "read")) {
+                if (deadline == Deadline.NOW || !Legacy.await(fd, Poll.POLLIN, deadline, "read")) {
                     return 0;
                 }
             }
@@ -498,7 +500,7 @@ final class PipeIo {
         int n = fd.acquire("write");
         try {
             long done = 0;
-            if (len <= Fd.SMALL_TRANSFER && deadline == Deadline.FOREVER && blockingDescription && nowait
+            if (len <= Legacy.SMALL_TRANSFER && deadline == Deadline.FOREVER && blockingDescription && nowait
                     && writeTries.now()) {
                 // A small write usually fits: try it without setting up a kernel wait (TryFirst).
                 long r = Uio.pwritev2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
@@ -514,10 +516,10 @@ final class PipeIo {
                     throw IpcException.of("write", fd.label(), (int) -r);
                 }
             }
-            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && fd.beginKernelWait()) {
+            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && Legacy.beginKernelWait(fd)) {
                 long r;
                 try {
-                    fd.checkOpen("write");
+                    Legacy.checkOpen(fd, "write");
                     while (true) {
                         r = write(n, seg, offset + done, len - done);
                         if (r > 0) {
@@ -526,13 +528,13 @@ final class PipeIo {
                                 return done;
                             }
                         } else if (r == -EINTR) {
-                            fd.checkWake("write");
+                            Legacy.checkWake(fd, "write");
                         } else {
                             break;
                         }
                     }
                 } finally {
-                    fd.endKernelWait();
+                    Legacy.endKernelWait(fd);
                 }
                 if (r < 0 && r != -EAGAIN) {
                     throw IpcException.of("write", fd.label(), (int) -r);
@@ -570,7 +572,7 @@ final class PipeIo {
                     }
                     throw IpcException.of("write", fd.label(), (int) -r);
                 }
-                if (deadline == Deadline.NOW || !fd.await(Poll.POLLOUT, deadline, "write")) {
+                if (deadline == Deadline.NOW || !Legacy.await(fd, Poll.POLLOUT, deadline, "write")) {
                     return done;
                 }
             }
@@ -603,16 +605,12 @@ final class PipeIo {
 
     /** Readiness for a blocking description: a zero-timeout poll for NOW, else a wait. */
     private boolean ready(int n, short events, long deadline, String call) throws IpcException {
-        return deadline == Deadline.NOW ? pollNow(n, events) : fd.await(events, deadline, call);
+        return deadline == Deadline.NOW ? pollNow(n, events) : Legacy.await(fd, events, deadline, call);
     }
 
     /** Whether descriptor {@code n} is ready for {@code events} right now (poll with timeout 0). */
-    static boolean pollNow(int n, short events) throws IpcException {
-        MemorySegment fds = ThreadWaker.current().pollFds();
-        fds.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
-        fds.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, events);
-        fds.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS, (short) 0);
-        return Poll.poll(fds, 1, 0) > 0;
+    static boolean pollNow(int n, short events) {
+        return Waiter.current().readyNow(n, events);
     }
 
     // ------------------------------------------------------------------ splice and tee
@@ -663,8 +661,8 @@ final class PipeIo {
                     }
                     // Which side said EAGAIN? An empty source, or else a full target.
                     boolean ok = pollNow(a, Poll.POLLIN)
-                            ? out.await(Poll.POLLOUT, deadline, call)
-                            : in.await(Poll.POLLIN, deadline, call);
+                            ? Legacy.await(out, Poll.POLLOUT, deadline, call)
+                            : Legacy.await(in, Poll.POLLIN, deadline, call);
                     if (!ok) {
                         return 0;
                     }

@@ -132,7 +132,7 @@ class PipeCrossProcessTest {
                 CompletableFuture<Void> writer = feed(toPeer.writeEnd(), data);
                 assertThat(fromPeer.readEnd().inputStream().readAllBytes()).isEqualTo(data);
                 writer.get(60, TimeUnit.SECONDS);
-                assertThat(child.waitFor(WAIT).orElseThrow().success()).isTrue();
+                assertThat(child.tryWaitFor(WAIT).orElseThrow().success()).isTrue();
                 assertThat(new String(output.readEnd().inputStream().readAllBytes(), UTF_8))
                         .isEqualTo("ready " + adoptedMode() + "\neof\n");
             }

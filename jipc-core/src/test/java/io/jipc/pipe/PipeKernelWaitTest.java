@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
@@ -400,9 +401,9 @@ class PipeKernelWaitTest {
             fd.acquire("test");
             boolean began;
             try {
-                began = fd.beginKernelWait();
+                began = Legacy.beginKernelWait(fd);
                 if (began) {
-                    fd.endKernelWait();
+                    Legacy.endKernelWait(fd);
                 }
             } finally {
                 fd.release();

@@ -1,6 +1,6 @@
 package io.jipc.testing;
 
-import io.jipc.internal.ThreadWaker;
+import io.jipc.internal.ServiceDescriptors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +19,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test class that leaves something behind: a descriptor it opened, or an IPC object
  * carrying this run's prefix ({@link TestIpc}) — a {@code /dev/shm} entry (shared memory, named
- * semaphores), a POSIX queue, a System V queue, semaphore set or segment.
+ * semaphores), a POSIX queue, a System V queue, semaphore set or segment — or a private (key 0)
+ * System V object the class made: a segment this JVM created (its cpid), and a queue or semaphore
+ * set that appeared while the class ran (the kernel records no creator pid for those: a queue
+ * some live process other than this one used last is not counted).
  *
  * <p>Registered for every test class by JUnit's extension auto-detection (see {@code
  * junit-platform.properties}). Runs after the class's own {@code @AfterAll}. What it finds it
@@ -62,6 +65,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) {
         context.getStore(NS).put("fds", openDescriptors());
+        context.getStore(NS).put("private", privateSysV());
     }
 
     @Override
@@ -73,6 +77,11 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             leaks.addAll(newDescriptors(before));
         }
         leaks.addAll(removeIpcLeftovers());
+        @SuppressWarnings("unchecked")
+        Set<String> privateBefore = context.getStore(NS).get("private", Set.class);
+        if (privateBefore != null) {
+            leaks.addAll(removePrivateSysV(privateBefore));
+        }
         if (!leaks.isEmpty()) {
             throw new AssertionError("leak guard: " + context.getDisplayName() + " left behind:\n  "
                     + String.join("\n  ", leaks));
@@ -84,7 +93,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         // Give descriptors closed by other threads (pumps of killed peers) a moment to go.
         List<String> found = List.of();
         for (int attempt = 0; attempt < 20; attempt++) {
-            Set<Integer> wakers = ThreadWaker.liveDescriptors();
+            Set<Integer> wakers = ServiceDescriptors.live();
             found = openDescriptors().entrySet().stream()
                     .filter(e -> !e.getValue().equals(before.get(e.getKey())))
                     .filter(e -> !wakers.contains(e.getKey()))
@@ -192,6 +201,47 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             found.addAll(probe.removeLeftovers());
         }
         return found;
+    }
+
+    /** The private System V queues and semaphore sets that exist now, as "msg 123" / "sem 45". */
+    private static Set<String> privateSysV() {
+        Set<String> all = new java.util.HashSet<>();
+        for (String kind : List.of("msg", "sem")) {
+            for (String[] row : sysv(kind)) {
+                if (Long.parseLong(row[0]) == 0) {
+                    all.add(kind + " " + row[1]);
+                }
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Removes the private queues and semaphore sets made since {@code before} that are this
+     * run's: a queue whose last sender and receiver are this JVM, nobody, or processes gone (its
+     * C and JVM peers); every new semaphore set.
+     */
+    private static List<String> removePrivateSysV(Set<String> before) {
+        List<String> found = new ArrayList<>();
+        long pid = ProcessHandle.current().pid();
+        for (String[] kind : new String[][] {{"msg", "-q"}, {"sem", "-s"}}) {
+            for (String[] row : sysv(kind[0])) {
+                if (Long.parseLong(row[0]) != 0 || before.contains(kind[0] + " " + row[1])) {
+                    continue;
+                }
+                if (kind[0].equals("msg") && !(oursOrGone(row[5], pid) && oursOrGone(row[6], pid))) {
+                    continue;
+                }
+                found.add("sysv " + kind[0] + " private id " + row[1]);
+                ipcrm(kind[1], row[1]);
+            }
+        }
+        return found;
+    }
+
+    private static boolean oursOrGone(String pidField, long pid) {
+        long p = Long.parseLong(pidField);
+        return p == 0 || p == pid || ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true);
     }
 
     private static List<String[]> sysv(String kind) {

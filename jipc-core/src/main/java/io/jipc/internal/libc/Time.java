@@ -36,6 +36,22 @@ public final class Time {
         }
     }
 
+    private static final MethodHandle CLOCK_NANOSLEEP = Libc.plainDowncall("clock_nanosleep",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
+
+    /**
+     * {@code int clock_nanosleep(clockid_t clockid, int flags, const struct timespec *request,
+     * struct timespec *remain)}: returns 0 or {@code -error} (it returns the error, and sets no
+     * errno). Sleeps; may be woken by a signal (EINTR).
+     */
+    public static int clock_nanosleep(int clock, int flags, MemorySegment request, MemorySegment remain) {
+        try {
+            return -(int) CLOCK_NANOSLEEP.invokeExact(clock, flags, request, remain);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
     /** Writes an absolute time {@code nanos} (in the clock's own epoch) into a timespec. */
     public static void setTimespec(MemorySegment timespec, long nanos) {
         timespec.set(C_LONG, TV_SEC, nanos / 1_000_000_000L);
