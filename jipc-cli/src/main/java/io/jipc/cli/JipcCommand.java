@@ -71,7 +71,7 @@ public final class JipcCommand implements Runnable {
 
     public static void main(String[] args) {
         Io io = Io.system(args);
-        SignalExit.install(Thread.currentThread());
+        SignalExit.install(Thread.currentThread(), io.err());
         int status;
         try {
             status = execute(io, args);

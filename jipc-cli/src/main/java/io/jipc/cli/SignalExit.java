@@ -28,13 +28,17 @@ final class SignalExit {
     private SignalExit() {}
 
     /** The longest a signal waits for the command to unwind. */
-    static final java.time.Duration CLEANUP = java.time.Duration.ofSeconds(2);
+    static final java.time.Duration CLEANUP = java.time.Duration.ofSeconds(3);
 
     private static final CountDownLatch DONE = new CountDownLatch(1);
     private static volatile boolean stopping;
 
-    /** Installs the hook for the command that runs on {@code command}; once per process, from main. */
-    static void install(Thread command) {
+    /**
+     * Installs the hook for the command that runs on {@code command}; once per process, from main.
+     * If the command does not end within {@link #CLEANUP}, {@code err} says so: what it promised
+     * to remove may still be there.
+     */
+    static void install(Thread command, java.io.PrintStream err) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (DONE.getCount() == 0) {
                 return; // the command ended first: an ordinary exit
@@ -42,7 +46,10 @@ final class SignalExit {
             stopping = true;
             command.interrupt();
             try {
-                DONE.await(CLEANUP.toMillis(), TimeUnit.MILLISECONDS);
+                if (!DONE.await(CLEANUP.toMillis(), TimeUnit.MILLISECONDS)) {
+                    err.println("jipc: warning: the command did not stop within " + CLEANUP.toSeconds()
+                            + " s of the signal; exiting without its cleanup");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

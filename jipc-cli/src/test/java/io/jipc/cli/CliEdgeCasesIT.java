@@ -464,13 +464,11 @@ class CliEdgeCasesIT {
             }
             try (Shell.Started s = Shell.start(run)) {
                 s.awaitIdle(T);
-                long sent = System.nanoTime();
                 s.signal(signal);
                 Shell.Result r = s.await(T);
-                Duration took = Duration.ofNanos(System.nanoTime() - sent);
                 assertThat(r.status()).as(run + "\n" + r.stderr()).isEqualTo(128 + number);
-                assertThat(r.errLines()).as("a signal ends the run quietly").isEmpty();
-                assertThat(took).as("unwound promptly, not by the %s cap", SignalExit.CLEANUP).isLessThan(SignalExit.CLEANUP);
+                // Quiet: no error line, and not the warning of a command that did not unwind in time.
+                assertThat(r.errLines()).as("a signal ends the run quietly, the command unwound").isEmpty();
                 b.after().check(w, r);
             }
         }
