@@ -4,7 +4,6 @@ import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -71,7 +70,7 @@ final class FifoCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a FIFO at PATH (mkfifo); fails if PATH exists, unless --reuse.")
+            description = {"Create a FIFO at PATH (mkfifo), with exactly the mode given; fails if PATH exists, unless --reuse."})
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -88,10 +87,7 @@ final class FifoCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if ((mode & ~0777) != 0) {
-                throw new IllegalArgumentException("--mode for a FIFO takes permission bits only (0 to 0777), got "
-                        + Converters.formatMode(mode));
-            }
+            Converters.checkPermissionBits("a FIFO", mode);
             if (reuse) {
                 Fifo.createOrOpen(path, Fifo.Options.defaults().withMode(Converters.permissions(mode)));
             } else {
@@ -135,6 +131,7 @@ final class FifoCommand implements Runnable {
                     return writeAll(out, bytes, bytes.length, deadline);
                 }
                 // Standard input is streamed, not read to EOF first: `producer | jipc fifo write F` flows.
+                // (A closed standard input was refused before the FIFO was opened: see RawArguments.)
                 InputStream in = io.in();
                 byte[] buf = new byte[64 * 1024];
                 int n;
@@ -172,7 +169,8 @@ final class FifoCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Io io = Io.of(spec);
+            Stdout out = Io.of(spec).out();
+            out.checkWritable(); // before opening: a writer must not see its bytes taken and dropped
             Duration limit = wait.limit();
             Optional<Pipe.ReadEnd> opened = limit == null
                     ? Optional.of(Fifo.openForReading(path))
@@ -180,13 +178,12 @@ final class FifoCommand implements Runnable {
             if (opened.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK; // no writer came in time
             }
-            OutputStream out = io.out();
             try (Pipe.ReadEnd in = opened.get()) {
                 byte[] buf = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    out.flush(); // a FIFO is a stream: pass each piece on as it comes
+                    // A FIFO is a stream: pass each piece on as it comes.
+                    out.emit(buf, 0, n, n + " bytes read from " + path);
                 }
             }
             return ExitCodes.OK;

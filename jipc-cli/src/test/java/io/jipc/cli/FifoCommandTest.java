@@ -70,10 +70,12 @@ class FifoCommandTest {
         Files.writeString(path, "not a fifo");
         r = CliRun.run("fifo", "create", p(), "--reuse");
         assertThat(r.status()).isEqualTo(ExitCodes.SYSTEM);
-        assertThat(r.stderr()).isEqualTo("jipc: mkfifo(" + path + "): exists and is a regular file, not a FIFO (EEXIST)\n");
+        assertThat(r.stderr()).isEqualTo("jipc: mkfifo(" + path + "): File exists (EEXIST)\n"
+                + "jipc: exists and is a regular file, not a FIFO\n");
         r = CliRun.run("fifo", "read", p(), "--timeout", "1s");
         assertThat(r.status()).isEqualTo(ExitCodes.SYSTEM);
-        assertThat(r.stderr()).isEqualTo("jipc: open(" + path + "): is a regular file, not a FIFO (EINVAL)\n");
+        assertThat(r.stderr()).isEqualTo("jipc: open(" + path + "): Invalid argument (EINVAL)\n"
+                + "jipc: is a regular file, not a FIFO\n");
     }
 
     @Test
