@@ -338,7 +338,7 @@ class CliEdgeCasesIT {
                     .getBytes(StandardCharsets.UTF_8)));
             Process p = pb.start();
             try (World.Counterpart writer = w.new Counterpart("fifo-writer", self -> {
-                var end = io.jipc.pipe.Fifo.openForWriting(w.fifo, Duration.ofSeconds(60)).orElseThrow();
+                var end = io.jipc.pipe.Fifo.tryOpenForWriting(w.fifo, Duration.ofSeconds(60)).orElseThrow();
                 try (end) {
                     end.write("a".getBytes(StandardCharsets.UTF_8));
                     while (!self.acted.get()) {

@@ -72,7 +72,7 @@ final class World implements AutoCloseable {
             msqid = q.id();
         }
         fifo = dir.resolve("fifo" + tag);
-        Fifo.createExclusively(fifo, Perms.fromMode(mode & 0666));
+        Fifo.createExclusively(fifo, Fifo.Options.defaults().withMode(Perms.fromMode(mode & 0666)));
         newFifo = dir.resolve("new-fifo" + tag);
         sock = dir.resolve("sock" + tag);
         server = dir.resolve("server" + tag);
@@ -243,7 +243,7 @@ final class World implements AutoCloseable {
     /** Opens the FIFO for reading (waiting for a writer up to 60 s) and reads it to its end. */
     Counterpart fifoReader() {
         return new Counterpart("fifo-reader", self -> {
-            Optional<Pipe.ReadEnd> r = Fifo.openForReading(fifo, Duration.ofSeconds(60));
+            Optional<Pipe.ReadEnd> r = Fifo.tryOpenForReading(fifo, Duration.ofSeconds(60));
             if (r.isEmpty()) {
                 return;
             }
@@ -263,7 +263,7 @@ final class World implements AutoCloseable {
     /** Opens the FIFO for writing (waiting for a reader up to 60 s), writes {@code data} and closes. */
     Counterpart fifoWriter(byte[] data) {
         return new Counterpart("fifo-writer", self -> {
-            Optional<Pipe.WriteEnd> w = Fifo.openForWriting(fifo, Duration.ofSeconds(60));
+            Optional<Pipe.WriteEnd> w = Fifo.tryOpenForWriting(fifo, Duration.ofSeconds(60));
             if (w.isEmpty()) {
                 return;
             }
