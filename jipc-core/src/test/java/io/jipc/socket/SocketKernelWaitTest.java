@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
+import io.jipc.Transfer;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.BlockedCalls;
 import io.jipc.testing.ThreadSyscalls;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connected and datagram sockets are blocking descriptions: an untimed call sleeps inside the
- * socket call itself (one system call, as in C), and close and interrupt still wake it; timed and
- * non-blocking forms say MSG_DONTWAIT and never sleep past their deadline.
+ * socket call itself (one system call, as in C), and close and interrupt still wake it; the try
+ * forms say MSG_DONTWAIT and never sleep past their deadline.
  */
 class SocketKernelWaitTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -66,7 +67,7 @@ class SocketKernelWaitTest {
     void aSenderSleepsInsideSendWhileTheBufferIsFullAndCloseWakesIt() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
             byte[] chunk = new byte[64 * 1024];
-            while (p.first().send(chunk, 0, chunk.length, Duration.ZERO) > 0) {
+            while (p.first().trySend(chunk) > 0) {
                 // fill the send and receive buffers
             }
             AtomicInteger tid = new AtomicInteger();
@@ -140,16 +141,16 @@ class SocketKernelWaitTest {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.SEQPACKET);
                 UnixDatagramSocket.Pair d = UnixDatagramSocket.pair()) {
             byte[] buf = new byte[16];
-            assertThat(p.first().receive(buf, 0, 16, Duration.ZERO)).isEqualTo(UnixSocket.WOULD_BLOCK);
+            assertThat(p.first().tryReceive(buf, 0, 16)).isEqualTo(Transfer.NOTHING);
             long start = System.nanoTime();
-            assertThat(p.first().receive(buf, 0, 16, Duration.ofMillis(50))).isEqualTo(UnixSocket.WOULD_BLOCK);
+            assertThat(p.first().tryReceive(buf, 0, 16, Duration.ofMillis(50))).isEqualTo(Transfer.NOTHING);
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
-            assertThat(d.first().receive(ByteBuffer.allocate(8), Duration.ZERO)).isEqualTo(UnixDatagramSocket.WOULD_BLOCK);
+            assertThat(d.first().tryReceive(ByteBuffer.allocate(8))).isEqualTo(Transfer.NOTHING);
 
             // A timed receive is woken by a send from another thread.
             CompletableFuture<Integer> timed = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return p.first().receive(new byte[8], 0, 8, WAIT);
+                    return p.first().tryReceive(new byte[8], 0, 8, WAIT);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
