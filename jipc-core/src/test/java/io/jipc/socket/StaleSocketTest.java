@@ -6,8 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.NotFoundException;
+import io.jipc.IpcInterruptedException;
+import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.SysFile;
+import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.Peer;
+import io.jipc.testing.TestIpc;
+import io.jipc.testing.ThreadSyscalls;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,6 +24,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +161,66 @@ class StaleSocketTest {
                 Files.deleteIfExists(address.path());
             }
         }
+    }
+
+    /**
+     * A replacement waits for another replacer's lock on the directory inside flock(2), asleep
+     * rather than retrying, answers interrupt there (leaving the stale file alone), and goes on
+     * once the lock is free.
+     */
+    @Test
+    void aReplacementWaitsForTheDirectoryLockInsideFlock() throws Exception {
+        Path dir = Files.createDirectory(SocketTesting.DIR.resolve(TestIpc.name("lockdir").substring(1)));
+        UnixAddress address = UnixAddress.of(dir.resolve("s"));
+        created.add(address.path());
+        try {
+            leaveStaleFile(address, "stream");
+            int held;
+            try (Arena a = Arena.ofConfined()) {
+                held = Fcntl.open(a.allocateFrom(dir.toString()), Fcntl.O_RDONLY | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+            }
+            assertThat(held).isNotNegative();
+            CompletableFuture<Object> waiting;
+            AtomicInteger tid = new AtomicInteger();
+            try {
+                assertThat(SysFile.flock(held, SysFile.LOCK_EX)).isZero();
+                AtomicReference<Thread> thread = new AtomicReference<>();
+                CompletableFuture<Object> interrupted = bindReplacing(address, tid, thread);
+                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, interrupted, "flock", "clock_nanosleep", "poll", "ppoll"))
+                        .isEqualTo("flock");
+                thread.get().interrupt();
+                assertThat(interrupted.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class)
+                        .asInstanceOf(InstanceOfAssertFactories.THROWABLE).hasMessageStartingWith("flock(");
+                assertThat(Files.exists(address.path())).as("the stale file is still there").isTrue();
+                waiting = bindReplacing(address, tid, thread);
+                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, waiting, "flock")).isEqualTo("flock");
+            } finally {
+                Unistd.close(held);
+            }
+            Object outcome = waiting.get(10, TimeUnit.SECONDS);
+            assertThat(outcome).isInstanceOf(UnixServerSocket.class);
+            try (UnixServerSocket server = (UnixServerSocket) outcome; UnixSocket c = UnixSocket.connect(address);
+                    UnixSocket accepted = server.tryAccept(WAIT).orElseThrow()) {
+                assertThat(accepted.isOpen()).isTrue();
+            }
+        } finally {
+            Files.deleteIfExists(address.path());
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static CompletableFuture<Object> bindReplacing(UnixAddress address, AtomicInteger tid,
+            AtomicReference<Thread> thread) {
+        tid.set(0); // until the new thread has published its own
+        return CompletableFuture.supplyAsync(() -> {
+            thread.set(Thread.currentThread());
+            tid.set(Unistd.gettid());
+            try {
+                return UnixServerSocket.bind(address, REPLACE_STALE);
+            } catch (Throwable t) {
+                return t;
+            }
+        }, r -> Thread.ofPlatform().start(r));
     }
 
     @Test

@@ -182,6 +182,23 @@ class UnixSocketTest {
         }
     }
 
+    /** A timed stream send that moved part of its bytes says how many; the rest was not sent. */
+    @Test
+    void aTimedStreamSendReturnsWhatWentBeforeTheDeadline() throws Exception {
+        try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
+            byte[] big = new byte[16 * 1024 * 1024];
+            int sent = p.first().trySend(big, Duration.ofMillis(100));
+            assertThat(sent).as("some went, not all").isPositive().isLessThan(big.length);
+            long drained = 0;
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = p.second().tryReceive(buf)) != Transfer.NOTHING) {
+                drained += n;
+            }
+            assertThat(drained).isEqualTo(sent);
+        }
+    }
+
     @Test
     void shutdownEachDirection() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
@@ -420,6 +437,44 @@ class UnixSocketTest {
             }
             long allocated = io.jipc.testing.Allocations.currentThread() - before;
             assertThat(allocated).as("bytes allocated by 10,000 exchanges").isLessThan(10_000);
+        }
+    }
+
+    /** The same for a stream (its send lock) and for datagrams sent to an address (the per-thread sockaddr). */
+    @Test
+    void streamAndAddressedDatagramSendsAllocateNothingInTheSteadyState() throws Exception {
+        UnixAddress address = SocketTesting.address(SocketTesting.Kind.ABSTRACT, "alloc");
+        try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM);
+                UnixDatagramSocket server = UnixDatagramSocket.bind(address);
+                UnixDatagramSocket client = UnixDatagramSocket.unbound()) {
+            byte[] out = new byte[64];
+            byte[] in = new byte[64];
+            Runnable round = () -> {
+                try {
+                    p.first().send(out);
+                    if (p.first().trySend(out) != 64 || p.second().receive(in) < 1) {
+                        throw new AssertionError("stream");
+                    }
+                    client.sendTo(out, address);
+                    if (!client.trySendTo(out, address) || server.receive(in) != 64 || server.tryReceive(in) != 64) {
+                        throw new AssertionError("datagram");
+                    }
+                    while (p.second().tryReceive(in) != Transfer.NOTHING) {
+                        // drain the stream
+                    }
+                } catch (IpcException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            for (int i = 0; i < 30_000; i++) {
+                round.run();
+            }
+            long before = io.jipc.testing.Allocations.currentThread();
+            for (int i = 0; i < 10_000; i++) {
+                round.run();
+            }
+            long allocated = io.jipc.testing.Allocations.currentThread() - before;
+            assertThat(allocated).as("bytes allocated by 10,000 rounds").isLessThan(10_000);
         }
     }
 
