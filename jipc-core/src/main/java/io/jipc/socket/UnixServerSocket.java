@@ -130,8 +130,10 @@ public final class UnixServerSocket extends AbstractUnixSocket {
         this.passCredentials = passCredentials;
         Handle handle = Handles.of(fd);
         this.acceptOp = Operation.on(handle, "accept4", (w, how) -> {
-            if (how == Attempt.NOW && handle.blocking()) {
-                // The form that never sleeps, on a blocking description (see the class comment).
+            if (how == Attempt.NOW) {
+                // The form that never sleeps needs O_NONBLOCK (see the class comment). Looked at
+                // every time, not taken from the handle: a process sharing the description, or a
+                // child process it was handed to, may have cleared it.
                 int r = Sockets.setNonBlocking(w.target, true);
                 if (r < 0) {
                     return r;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.Transfer;
+import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.SignalH;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.wait.Waiter;
@@ -378,6 +379,34 @@ class SocketKernelWaitTest {
             server.close();
             assertThat(polling.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class)
                     .asInstanceOf(InstanceOfAssertFactories.THROWABLE).hasMessage("accept4(" + address + "): object is closed");
+        }
+    }
+
+    /**
+     * A child process handed the listener gets it blocking: jipc clears O_NONBLOCK on the shared
+     * description behind the server object's back. A try form must still never sleep in accept4.
+     */
+    @Test
+    void aTryAcceptNeverSleepsWhenTheListenersModeWasChangedBehindItsBack() throws Exception {
+        UnixAddress address = SocketTesting.address(SocketTesting.Kind.ABSTRACT, "accept-mode");
+        try (UnixServerSocket server = UnixServerSocket.bind(address)) {
+            assertThat(server.tryAccept()).isEmpty();
+            int n = server.fd().acquire("fcntl");
+            try {
+                int flags = Fcntl.fcntl(n, Fcntl.F_GETFL, 0);
+                assertThat(Fcntl.fcntl(n, Fcntl.F_SETFL, flags & ~Fcntl.O_NONBLOCK)).isZero();
+            } finally {
+                server.fd().release();
+            }
+            CompletableFuture<Object> tries = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return server.tryAccept();
+                } catch (Throwable t) {
+                    return t;
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            assertThat(tries.get(5, TimeUnit.SECONDS)).isEqualTo(Optional.empty());
+            assertThat(server.tryAccept(Duration.ofMillis(20))).isEmpty();
         }
     }
 
