@@ -198,6 +198,9 @@ final class MessageIo {
         if (streamSendLock.tryLock()) {
             return true;
         }
+        if (deadline == Deadline.NOW) {
+            return false; // the form that never waits, which leaves a pending interrupt alone
+        }
         try {
             if (deadline == Deadline.FOREVER) {
                 streamSendLock.lockInterruptibly();

@@ -199,6 +199,55 @@ class UnixSocketTest {
         }
     }
 
+    /**
+     * Two senders on one stream take turns (the send lock): a try form that finds the other
+     * sender mid-send says NOTHING and leaves a pending interrupt alone; a timed one waits its
+     * turn, and every byte of each send arrives in one piece.
+     */
+    @Test
+    void streamSendersTakeTurnsAndATryFormDoesNotWaitForTheOther() throws Exception {
+        try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
+            byte[] big = new byte[8 * 1024 * 1024];
+            java.util.Arrays.fill(big, (byte) 'a');
+            CompletableFuture<Throwable> first = blocked(() -> {
+                p.first().send(big);
+                throw new IllegalStateException("sent");
+            });
+            // Wait until the first sender holds the lock and sleeps in send with the buffers full.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (p.second().tryPeek(ByteBuffer.allocate(1)) == Transfer.NOTHING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(50);
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(p.first().trySend(new byte[] {'b'})).isEqualTo(Transfer.NOTHING);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.first().trySend("bbbb".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(20));
+                } catch (IpcException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            byte[] all = new byte[big.length + 4];
+            int got = 0;
+            while (got < all.length) {
+                int n = p.second().receive(all, got, all.length - got);
+                assertThat(n).isPositive();
+                got += n;
+            }
+            assertThat(first.get(10, TimeUnit.SECONDS)).hasMessage("sent");
+            assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(4);
+            String text = new String(all, StandardCharsets.US_ASCII);
+            assertThat(text.indexOf('b')).as("the second send after every byte of the first").isEqualTo(big.length);
+            assertThat(text.substring(big.length)).isEqualTo("bbbb");
+        }
+    }
+
     @Test
     void shutdownEachDirection() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM)) {
