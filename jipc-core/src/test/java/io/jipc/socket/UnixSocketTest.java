@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jipc.Errno;
 import io.jipc.IpcException;
-import io.jipc.IpcInterruptedException;
 import io.jipc.MessageTooLargeException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
 import io.jipc.Transfer;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.testing.BlockedCalls;
+import io.jipc.testing.ThreadMeters;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -414,24 +414,7 @@ class UnixSocketTest {
     @Test
     void interruptIsAnsweredWithin100msAndTheSocketStaysUsable() throws Exception {
         try (UnixDatagramSocket.Pair d = UnixDatagramSocket.pair()) {
-            AtomicReference<Thread> thread = new AtomicReference<>();
-            AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
-            CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
-                thread.set(Thread.currentThread());
-                try {
-                    d.second().receive(ByteBuffer.allocate(8));
-                    return null;
-                } catch (Throwable t) {
-                    stillInterrupted.set(Thread.interrupted());
-                    return t;
-                }
-            }, r -> Thread.ofPlatform().start(r));
-            Thread.sleep(100);
-            long start = System.nanoTime();
-            thread.get().interrupt();
-            assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class);
-            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
-            assertThat(stillInterrupted.get()).isTrue();
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> d.second().receive(ByteBuffer.allocate(8)));
             d.first().send(bytes("after"));
             assertThat(d.second().receive(ByteBuffer.allocate(8))).isEqualTo(5);
         }
@@ -477,14 +460,7 @@ class UnixSocketTest {
             byte[] in = new byte[64];
             MemorySegment segOut = arena.allocate(64);
             MemorySegment segIn = arena.allocate(64);
-            for (int i = 0; i < 30_000; i++) {
-                exchange(p, out, in, segOut, segIn);
-            }
-            long before = io.jipc.testing.Allocations.currentThread();
-            for (int i = 0; i < 10_000; i++) {
-                exchange(p, out, in, segOut, segIn);
-            }
-            long allocated = io.jipc.testing.Allocations.currentThread() - before;
+            long allocated = ThreadMeters.allocatedBytesOf(() -> exchange(p, out, in, segOut, segIn), 10_000);
             assertThat(allocated).as("bytes allocated by 10,000 exchanges").isLessThan(10_000);
         }
     }
@@ -498,31 +474,20 @@ class UnixSocketTest {
                 UnixDatagramSocket client = UnixDatagramSocket.unbound()) {
             byte[] out = new byte[64];
             byte[] in = new byte[64];
-            Runnable round = () -> {
-                try {
-                    p.first().send(out);
-                    if (p.first().trySend(out) != 64 || p.second().receive(in) < 1) {
-                        throw new AssertionError("stream");
-                    }
-                    client.sendTo(out, address);
-                    if (!client.trySendTo(out, address) || server.receive(in) != 64 || server.tryReceive(in) != 64) {
-                        throw new AssertionError("datagram");
-                    }
-                    while (p.second().tryReceive(in) != Transfer.NOTHING) {
-                        // drain the stream
-                    }
-                } catch (IpcException e) {
-                    throw new IllegalStateException(e);
+            ThreadMeters.Body round = () -> {
+                p.first().send(out);
+                if (p.first().trySend(out) != 64 || p.second().receive(in) < 1) {
+                    throw new AssertionError("stream");
+                }
+                client.sendTo(out, address);
+                if (!client.trySendTo(out, address) || server.receive(in) != 64 || server.tryReceive(in) != 64) {
+                    throw new AssertionError("datagram");
+                }
+                while (p.second().tryReceive(in) != Transfer.NOTHING) {
+                    // drain the stream
                 }
             };
-            for (int i = 0; i < 30_000; i++) {
-                round.run();
-            }
-            long before = io.jipc.testing.Allocations.currentThread();
-            for (int i = 0; i < 10_000; i++) {
-                round.run();
-            }
-            long allocated = io.jipc.testing.Allocations.currentThread() - before;
+            long allocated = ThreadMeters.allocatedBytesOf(round, 10_000);
             assertThat(allocated).as("bytes allocated by 10,000 rounds").isLessThan(10_000);
         }
     }
