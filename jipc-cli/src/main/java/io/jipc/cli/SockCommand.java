@@ -3,7 +3,8 @@ package io.jipc.cli;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.socket.PassedFiles;
+import io.jipc.PassedFiles;
+import io.jipc.Transfer;
 import io.jipc.socket.PeerCredentials;
 import io.jipc.socket.ReceivedMessage;
 import io.jipc.socket.SocketType;
@@ -174,20 +175,15 @@ public final class SockCommand implements Runnable {
         }
 
         private Integer datagrams(UnixAddress a) throws IOException {
-            UnixDatagramSocket.Builder b = UnixDatagramSocket.builder(a).permissions(Converters.permissions(mode)).passCredentials();
-            if (replaceStale) {
-                b.replaceStale();
-            }
-            if (!keep) {
-                b.unlinkOnClose();
-            }
-            try (UnixDatagramSocket s = b.bind()) {
+            UnixDatagramSocket.Options o = UnixDatagramSocket.Options.defaults().withMode(Converters.permissions(mode))
+                    .withPassCredentials(true).withReplaceStale(replaceStale).withUnlinkOnClose(!keep);
+            try (UnixDatagramSocket s = UnixDatagramSocket.bind(a, o)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1 << 18, s.receiveBufferSize()));
                 for (int served = 0; served < count; served++) {
                     buf.clear();
                     Optional<ReceivedMessage> got = timeout == null
                             ? Optional.of(s.receiveMessage(buf, MAX_FDS))
-                            : s.receiveMessage(buf, MAX_FDS, timeout);
+                            : s.tryReceiveMessage(buf, MAX_FDS, timeout);
                     if (got.isEmpty()) {
                         return ExitCodes.WOULD_BLOCK;
                     }
@@ -204,18 +200,13 @@ public final class SockCommand implements Runnable {
         }
 
         private Integer connections(UnixAddress a, SocketType t) throws IOException {
-            UnixServerSocket.Builder b = UnixServerSocket.builder(a).type(t).permissions(Converters.permissions(mode));
-            if (replaceStale) {
-                b.replaceStale();
-            }
-            if (!keep) {
-                b.unlinkOnClose();
-            }
-            try (UnixServerSocket server = b.bind()) {
+            UnixServerSocket.Options o = UnixServerSocket.Options.defaults().withType(t).withMode(Converters.permissions(mode))
+                    .withReplaceStale(replaceStale).withUnlinkOnClose(!keep);
+            try (UnixServerSocket server = UnixServerSocket.bind(a, o)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(t == SocketType.STREAM ? 1 << 16 : Math.max(1 << 18, server.receiveBufferSize()));
                 int served = 0;
                 while (served < count) {
-                    Optional<UnixSocket> accepted = timeout == null ? Optional.of(server.accept()) : server.accept(timeout);
+                    Optional<UnixSocket> accepted = timeout == null ? Optional.of(server.accept()) : server.tryAccept(timeout);
                     if (accepted.isEmpty()) {
                         return ExitCodes.WOULD_BLOCK;
                     }
@@ -253,7 +244,7 @@ public final class SockCommand implements Runnable {
         }
 
         private Optional<ReceivedMessage> receive(UnixSocket c, ByteBuffer buf) throws IpcException {
-            return timeout == null ? Optional.of(c.receiveMessage(buf, MAX_FDS)) : c.receiveMessage(buf, MAX_FDS, timeout);
+            return timeout == null ? Optional.of(c.receiveMessage(buf, MAX_FDS)) : c.tryReceiveMessage(buf, MAX_FDS, timeout);
         }
 
         /** A stream connection to its end: plain output copies as it comes; --json collects one line. */
@@ -411,8 +402,7 @@ public final class SockCommand implements Runnable {
         private int datagram(UnixAddress a, List<Fd> fds) throws IOException {
             try (UnixDatagramSocket s = UnixDatagramSocket.unbound()) {
                 byte[] bytes = message(s.sendBufferSize());
-                int r = s.sendFdsTo(ByteBuffer.wrap(bytes), fds, a, limit);
-                return r == UnixDatagramSocket.WOULD_BLOCK ? ExitCodes.WOULD_BLOCK : ExitCodes.OK;
+                return s.trySendFdsTo(ByteBuffer.wrap(bytes), fds, a, limit) ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
             }
         }
 
@@ -429,7 +419,7 @@ public final class SockCommand implements Runnable {
                             "a stream socket passes descriptors with at least one data byte; DATA is empty");
                 }
             }
-            Optional<UnixSocket> connected = UnixSocket.connect(a, t, limit);
+            Optional<UnixSocket> connected = UnixSocket.tryConnect(a, t, limit);
             if (connected.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK;
             }
@@ -438,7 +428,7 @@ public final class SockCommand implements Runnable {
                     first = message(s.sendBufferSize());
                 }
                 ByteBuffer buf = ByteBuffer.wrap(first);
-                if (s.sendFds(buf, fds, limit) == UnixSocket.WOULD_BLOCK || !sendRest(s, buf)) {
+                if (s.trySendFds(buf, fds, limit) == Transfer.NOTHING || !sendRest(s, buf)) {
                     return ExitCodes.WOULD_BLOCK;
                 }
                 if (t == SocketType.STREAM && fromStdin) {
@@ -459,7 +449,7 @@ public final class SockCommand implements Runnable {
 
         private boolean sendRest(UnixSocket s, ByteBuffer buf) throws IpcException {
             while (buf.hasRemaining()) {
-                if (s.send(buf, limit) == UnixSocket.WOULD_BLOCK) {
+                if (s.trySend(buf, limit) == Transfer.NOTHING) {
                     return false;
                 }
             }

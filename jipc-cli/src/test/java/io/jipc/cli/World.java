@@ -76,7 +76,8 @@ final class World implements AutoCloseable {
         newFifo = dir.resolve("new-fifo" + tag);
         sock = dir.resolve("sock" + tag);
         server = dir.resolve("server" + tag);
-        serverSocket = UnixDatagramSocket.builder(UnixAddress.of(server)).permissions(Perms.fromMode(mode)).bind();
+        serverSocket = UnixDatagramSocket.bind(UnixAddress.of(server),
+                UnixDatagramSocket.Options.defaults().withMode(Perms.fromMode(mode)));
     }
 
     static byte[] concat(byte[] a, byte[] b) {
@@ -188,8 +189,8 @@ final class World implements AutoCloseable {
     /** The next datagram the server has received, or null if none came. */
     byte[] serverReceived() throws IpcException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-        int n = serverSocket.receive(buf, Duration.ofMillis(200));
-        return n == UnixDatagramSocket.WOULD_BLOCK ? null : java.util.Arrays.copyOf(buf.array(), n);
+        int n = serverSocket.tryReceive(buf, Duration.ofMillis(200));
+        return n == io.jipc.Transfer.NOTHING ? null : java.util.Arrays.copyOf(buf.array(), n);
     }
 
     // ---------------------------------------------------------------- the other end, on a thread of the test

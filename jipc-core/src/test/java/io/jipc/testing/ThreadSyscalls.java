@@ -27,6 +27,7 @@ public final class ThreadSyscalls {
             Map.entry("write", new int[] {1, 64}),
             Map.entry("poll", new int[] {7, -1}),
             Map.entry("ppoll", new int[] {271, 73}),
+            Map.entry("connect", new int[] {42, 203}),
             Map.entry("sendto", new int[] {44, 206}),
             Map.entry("recvfrom", new int[] {45, 207}),
             Map.entry("sendmsg", new int[] {46, 211}),

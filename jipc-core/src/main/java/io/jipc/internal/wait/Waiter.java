@@ -166,6 +166,7 @@ public final class Waiter extends InterruptHook {
     private final MemorySegment counter = arena.allocate(ValueLayout.JAVA_LONG);
     private MemorySegment buffer = MemorySegment.NULL;
     private ByteBuffer bufferView;
+    private MemorySegment header;
 
     // ---------------------------------------------------------------- wake-up state
 
@@ -248,6 +249,24 @@ public final class Waiter extends InterruptHook {
     /** This thread's int out-parameter (e.g. {@code mq_receive}'s priority). */
     public MemorySegment intOut() {
         return intOut;
+    }
+
+    /** The size of {@link #header()}. */
+    public static final int HEADER_SIZE = 2048;
+
+    /**
+     * Per-thread native memory of {@value #HEADER_SIZE} bytes for a call's fixed-size structures
+     * (a {@code msghdr} with its iovec and control messages, a {@code sockaddr}), apart from
+     * {@link #scratch}, which holds the call's data: a call that passes both needs no slice of
+     * either, so it allocates nothing. Created on first use.
+     */
+    public MemorySegment header() {
+        MemorySegment h = header;
+        if (h == null) {
+            h = arena.allocate(HEADER_SIZE, 16);
+            header = h;
+        }
+        return h;
     }
 
     /** This thread's {@code struct iovec} (preadv2/pwritev2 of one buffer). */

@@ -108,6 +108,20 @@ class WaiterTest {
     }
 
     @Test
+    void theHeaderIsTheThreadsOwnAndApartFromTheScratch() throws Exception {
+        Waiter w = Waiter.current();
+        MemorySegment header = w.header();
+        assertThat(header.byteSize()).isEqualTo(Waiter.HEADER_SIZE);
+        assertThat(w.header()).as("the same memory every time").isSameAs(header);
+        MemorySegment scratch = w.scratch(Waiter.HEADER_SIZE * 4L);
+        assertThat(scratch.address() + scratch.byteSize() <= header.address()
+                || header.address() + header.byteSize() <= scratch.address()).as("no overlap with the scratch").isTrue();
+        MemorySegment other = CompletableFuture.supplyAsync(() -> Waiter.current().header(),
+                r -> Thread.ofPlatform().start(r)).get(10, TimeUnit.SECONDS);
+        assertThat(other.address()).as("another thread's header").isNotEqualTo(header.address());
+    }
+
+    @Test
     void aDeadlineIsTheMonotonicClock() {
         // toMonotonic takes System.nanoTime() for CLOCK_MONOTONIC without reading the clock.
         try (Arena a = Arena.ofConfined()) {
