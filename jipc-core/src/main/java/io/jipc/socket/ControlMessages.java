@@ -117,13 +117,11 @@ final class ControlMessages {
         }
         try {
             Waiter w = Waiter.current();
-            MemorySegment data;
-            if (src.isDirect()) {
-                data = MemorySegment.ofBuffer(src);
-            } else {
-                data = w.scratch(Math.max(1, len));
-                w.scratchView().put(0, src, pos, len);
-            }
+            // Staged even from a direct buffer: the msghdr holds the data's address as a number,
+            // which keeps nothing alive, and a buffer over a shared arena's memory could be freed
+            // by another thread while the kernel reads it. The thread's own scratch cannot.
+            MemorySegment data = w.scratch(Math.max(1, len));
+            w.scratchView().put(0, src, pos, len);
             long r = sendmsg(w, data, len, pinned, to, deadline);
             if (r == Transfer.NOTHING) {
                 return Transfer.NOTHING;
@@ -211,7 +209,9 @@ final class ControlMessages {
             throw new IllegalArgumentException("a stream socket receives a message into at least one byte; the buffer is full");
         }
         Waiter w = Waiter.current();
-        MemorySegment data = dst.isDirect() ? MemorySegment.ofBuffer(dst) : w.scratch(Math.max(1, len));
+        // Into the thread's scratch even for a direct buffer (see sendFds): the msghdr keeps
+        // nothing alive.
+        MemorySegment data = w.scratch(Math.max(1, len));
         MemorySegment hdr = w.header();
         long base = hdr.address();
         // Exactly maxFds descriptors fit: the kernel counts (controllen - sizeof(cmsghdr)) / 4,
@@ -245,7 +245,7 @@ final class ControlMessages {
         PeerCredentials credentials = adoptControl(hdr, usedControl, fds);
         try {
             int stored = (int) Math.min(r, len);
-            if (!dst.isDirect() && stored > 0) {
+            if (stored > 0) {
                 dst.put(pos, w.scratchView(), 0, stored);
             }
             dst.position(pos + stored);
