@@ -133,7 +133,7 @@ final class LockCommand implements Callable<Integer> {
             if (!close && kind != LockKind.POSIX) {
                 child.fd(INHERITED_FD, lock.fd());
             }
-            io.flush();
+            io.out().flush(); // what jipc wrote so far comes before what COMMAND writes
             // Left running if jipc is stopped while it waits (as flock(1) leaves its command):
             // a flock or OFD lock then stays with it.
             try (ChildProcess running = child.start()) {

@@ -20,10 +20,12 @@ class LeakGuardTest {
     /** Leaks a descriptor, a /dev/shm entry of this run and a private queue. Not run by surefire (nested). */
     static class LeakyFixture {
         @Test
-        void leaks() throws IOException {
+        void leaks() throws IOException, io.jipc.IpcException {
             LEAKED_FD.set(Eventfd.eventfd(0, Eventfd.EFD_CLOEXEC));
             Files.writeString(Path.of("/dev/shm", TestIpc.PREFIX + "leaky"), "left behind");
-            LEAKED_QUEUE.set(io.jipc.mq.SysVMessageQueue.createExclusively(io.jipc.IpcKey.PRIVATE).id());
+            var queue = io.jipc.mq.SysVMessageQueue.createExclusively(io.jipc.IpcKey.PRIVATE);
+            queue.send(new byte[] {1}, 1); // used by this JVM: the guard can tell it is this run's
+            LEAKED_QUEUE.set(queue.id());
         }
     }
 
