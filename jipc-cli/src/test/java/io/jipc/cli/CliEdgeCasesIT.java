@@ -207,6 +207,15 @@ class CliEdgeCasesIT {
                     w -> a("sysv-msg", "remove", "--id", w.msqid), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(World.sysvExists(w.msqid)).isFalse(),
                     (w, r) -> assertThat(World.sysvExists(w.msqid)).isTrue()),
+            new Row("lock", EnumSet.noneOf(Trait.class),
+                    w -> a("lock", w.newLockFile.toString(), "--", "true"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.fileMode(w.newLockFile)).as("created 0600").isEqualTo(0600),
+                    (w, r) -> assertThat(w.newLockFile).doesNotExist()),
+            new Row("locks", EnumSet.of(Trait.PRINTS),
+                    w -> a("locks", w.lockFile.toString()), World::lockHolder,
+                    (w, r) -> assertThat(r.out().lines().skip(1).toList()).singleElement().asString()
+                            .startsWith("FLOCK WRITE").endsWith(" " + w.lockFile),
+                    NO_CHECK),
             new Row("completion", EnumSet.of(Trait.PRINTS),
                     w -> a("completion", "bash"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("#!/usr/bin/env bash"), NO_CHECK),
@@ -390,7 +399,7 @@ class CliEdgeCasesIT {
             r = Shell.run(new Shell.Run(a("fifo", "create", path)).env("LC_ALL", "C"), T);
             assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
             try (var entries = Files.list(w.dir)) {
-                assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fifo", "server");
+                assertThat(entries.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fifo", "server", "lock");
             }
         }
     }
@@ -431,6 +440,9 @@ class CliEdgeCasesIT {
                         w.putSysv(new byte[] {1, 2, 3, 4}, 1);
                         return null;
                     }, false, (w, r) -> assertThat(w.drainSysv()).hasSize(1)),
+            new Blocking("lock, held by another", w -> a("lock", w.lockFile.toString(), "--", "touch",
+                    w.newLockFile.toString()), World::lockHolder, false,
+                    (w, r) -> assertThat(w.newLockFile).as("the command never ran").doesNotExist()),
             new Blocking("fifo read, no writer", w -> a("fifo", "read", w.fifo.toString()), CliEdgeCasesIT::nothing,
                     false, NO_CHECK),
             new Blocking("fifo write, no reader", w -> a("fifo", "write", w.fifo.toString(), "x"), CliEdgeCasesIT::nothing,
@@ -516,6 +528,13 @@ class CliEdgeCasesIT {
                             assertThat(r.errLines().get(0)).matches("jipc: (connect|sendto|sendmsg)\\(" + w.server
                                     + "\\): Permission denied \\(EACCES\\)");
                             assertThat(w.serverReceived()).isNull();
+                        }),
+                new Permission("lock a file it may not open",
+                        w -> a("lock", w.lockFile.toString(), "--", "touch", w.newLockFile.toString()), ExitCodes.SYSTEM,
+                        (w, r) -> {
+                            assertThat(r.errLines().get(0)).isEqualTo("jipc: open(" + w.lockFile
+                                    + "): Permission denied (EACCES)");
+                            assertThat(w.newLockFile).as("the command never ran").doesNotExist();
                         }),
                 new Permission("mq create --mode 0666 under umask 022",
                         w -> a("mq", "create", w.newMq, "--mode", "0666"), 0,

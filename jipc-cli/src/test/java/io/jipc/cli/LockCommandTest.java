@@ -147,7 +147,7 @@ class LockCommandTest {
         Path d = Files.createDirectory(dir.resolve("a-dir"));
         CliRun r = CliRun.run("lock", d.toString(), "--", "true");
         assertThat(r.status()).isEqualTo(ExitCodes.SYSTEM);
-        assertThat(r.stderr()).isEqualTo("jipc: open(" + d + "): Is a directory: jipc locks files, not directories (EISDIR)\n");
+        assertThat(r.stderr()).isEqualTo("jipc: open(" + d + "): Is a directory (EISDIR)\njipc: jipc locks files, not directories\n");
         r = CliRun.run("lock", "/etc/passwd/below", "--", "true");
         assertThat(r.status()).isEqualTo(ExitCodes.SYSTEM);
         assertThat(r.stderr()).isEqualTo("jipc: open(/etc/passwd/below): Not a directory (ENOTDIR)\n");

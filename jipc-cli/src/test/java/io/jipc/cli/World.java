@@ -51,6 +51,9 @@ final class World implements AutoCloseable {
     final Path newFifo;
     final Path sock;
     final Path server;
+    /** A file that exists, with the objects' mode, for {@code jipc lock} and {@code jipc locks}. */
+    final Path lockFile;
+    final Path newLockFile;
     private final UnixDatagramSocket serverSocket;
     private final List<AutoCloseable> counterparts = new ArrayList<>();
 
@@ -76,6 +79,9 @@ final class World implements AutoCloseable {
         newFifo = dir.resolve("new-fifo" + tag);
         sock = dir.resolve("sock" + tag);
         server = dir.resolve("server" + tag);
+        lockFile = Files.createFile(dir.resolve("lock" + tag), PosixFilePermissions.asFileAttribute(Perms.fromMode(mode & 0666)));
+        Files.setPosixFilePermissions(lockFile, Perms.fromMode(mode & 0666)); // whatever the umask
+        newLockFile = dir.resolve("new-lock" + tag);
         serverSocket = UnixDatagramSocket.bind(UnixAddress.of(server),
                 UnixDatagramSocket.Options.defaults().withMode(Perms.fromMode(mode)));
     }
@@ -273,6 +279,22 @@ final class World implements AutoCloseable {
                 out.write(data);
             }
         });
+    }
+
+    /** Holds an exclusive flock lock on {@link #lockFile} (as flock(1) would) until closed; returns once it has it. */
+    Counterpart lockHolder() throws InterruptedException {
+        Counterpart holder = new Counterpart("lock-holder", self -> {
+            try (io.jipc.lock.FileLock lock = io.jipc.lock.FileLock.lock(lockFile,
+                    io.jipc.lock.FileLock.Options.defaults().withKind(io.jipc.lock.LockKind.FLOCK))) {
+                self.acted.set(true);
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!holder.acted.get() && holder.failed == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return holder;
     }
 
     /** Waits (up to 60 s) for a socket at {@link #sock}, connects (stream), sends {@code data} and closes. */
