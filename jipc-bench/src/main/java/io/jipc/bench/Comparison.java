@@ -17,11 +17,11 @@ public final class Comparison {
     public static final String BASELINE = "c";
 
     /**
-     * How an implementation was warmed up before its measured rounds.
+     * How the implementations were warmed up before their measured rounds.
      *
      * @param millis how long it took
-     * @param rounds how many unrecorded rounds it ran
-     * @param quiet  whether its JVMs had stopped compiling by then (true for C), or the cap was reached
+     * @param rounds how many unrecorded rounds each implementation ran
+     * @param quiet  whether the JVMs had stopped compiling by then, or the cap was reached
      */
     public record WarmUp(long millis, int rounds, boolean quiet) {}
 
@@ -29,7 +29,7 @@ public final class Comparison {
     private final int size;
     private final Placement placement;
     private final Map<String, List<Figures>> rounds = new LinkedHashMap<>();
-    private final Map<String, WarmUp> warmUps = new LinkedHashMap<>();
+    private WarmUp warmUp;
     private final Map<String, long[]> jit = new LinkedHashMap<>();
 
     /** A comparison of rounds run with {@code placement} (null: not stated, as in rows made by hand). */
@@ -48,14 +48,14 @@ public final class Comparison {
         return placement;
     }
 
-    /** Records how {@code impl} was warmed up. */
-    public void warmedUp(String impl, WarmUp warmUp) {
-        warmUps.put(impl, warmUp);
+    /** Records how the implementations were warmed up. */
+    public void warmedUp(WarmUp warmUp) {
+        this.warmUp = warmUp;
     }
 
-    /** How {@code impl} was warmed up, or null. */
-    public WarmUp warmUp(String impl) {
-        return warmUps.get(impl);
+    /** How the implementations were warmed up, or null (rows made by hand). */
+    public WarmUp warmUp() {
+        return warmUp;
     }
 
     /** Adds the JIT compilation time (ms) of a Java implementation's two JVMs during one of its measured rounds. */

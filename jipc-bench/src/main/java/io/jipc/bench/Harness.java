@@ -27,13 +27,14 @@ import org.HdrHistogram.Histogram;
  * (the same program built with the poll model jipc keeps for timed calls).
  *
  * <p>Per mechanism: the C program is compiled (cached), one peer JVM per Java implementation
- * started and connected once. For each size, each Java implementation is first warmed up: whole
- * rounds, unrecorded, until neither of its two JVMs has spent more than {@link #QUIET_JIT_MS} ms
- * compiling ({@link CompilationMXBean}; the peer reports its own) in {@link #QUIET_ROUNDS} rounds
- * in a row, or until {@link Options#warmupCap()} is spent, which the results then say. Each C
- * implementation runs one unrecorded round too. Then come the measured rounds {@code jipc, jdk, c,
- * c-mt, jipc, jdk, c, c-mt, ...}. In every round the exchanging thread of each process (the
- * harness's own, the peer's; the C parent and child) is placed as {@link Options#placement()} says.
+ * started and connected once. For each size, the implementations are first warmed up together:
+ * unrecorded sets of one round of each, in the measured order, until no JVM (this one, and each
+ * peer, which reports its own {@link CompilationMXBean} time) has spent more than {@link
+ * #QUIET_JIT_MS} ms compiling per round it ran in a set, {@link #QUIET_ROUNDS} sets in a row, or
+ * until {@link Options#warmupCap()} is spent, which the results then say. Then come the measured
+ * rounds {@code jipc, jdk, c, c-mt, jipc, jdk, c, c-mt, ...}. In every round the exchanging thread
+ * of each process (the harness's own, the peer's; the C parent and child) is placed as {@link
+ * Options#placement()} says.
  */
 public final class Harness {
     private Harness() {}
@@ -41,11 +42,11 @@ public final class Harness {
     /** How long one round may take before the run is called stuck (C: killed; Java: its link closed). */
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
 
-    /** A warm-up round is quiet when neither JVM compiled for more than this many ms during it. */
+    /** A warm-up set is quiet when no JVM compiled for more than this many ms per round it ran in it. */
     static final long QUIET_JIT_MS = 1;
-    /** Quiet warm-up rounds in a row that end the warm-up. */
+    /** Quiet warm-up sets in a row that end the warm-up. */
     static final int QUIET_ROUNDS = 2;
-    /** Warm-up rounds at least (the first always compiles). */
+    /** Warm-up sets at least (the first always compiles). */
     static final int MIN_WARMUP_ROUNDS = 3;
     /** The default {@link Options#warmupCap()}. */
     public static final Duration DEFAULT_WARMUP_CAP = Duration.ofSeconds(30);
@@ -63,7 +64,7 @@ public final class Harness {
      * @param cThreaded  also run each C program with one idle extra thread per process ({@code
      *                   c-mt}): what being a multi-threaded process, as a JVM is, costs C
      * @param placement  where each round's two exchanging threads run
-     * @param warmupCap  the longest a Java implementation's warm-up may take at one size
+     * @param warmupCap  the longest the warm-up may take at one size (at least one set runs)
      */
     public record Options(List<Mechanism> mechanisms, List<Integer> sizes, int messages, int rounds, Path cacheDir,
             boolean cModel, boolean cThreaded, Placement placement, Duration warmupCap) {
@@ -147,7 +148,7 @@ public final class Harness {
             }
             cImpls.put(m, impls);
             int perRound = m.javaImpls().size() + impls.size();
-            steps += options.sizes().size() * perRound * (1 + options.rounds());
+            steps += options.sizes().size() * (1 + perRound * options.rounds());
         }
         int[] step = {0};
         List<Comparison> results = new ArrayList<>();
@@ -183,19 +184,10 @@ public final class Harness {
                 RoundSpec spec = options.spec(size);
                 Comparison c = new Comparison(mechanism.name(), size, options.placement());
                 String at = mechanism.name() + " " + size + " B: ";
-                for (int i = 0; i < javaImpls.size(); i++) {
-                    int warmStep = ++step[0];
-                    String name = javaImpls.get(i).name();
-                    c.warmedUp(name, warmUp(links.get(i), buf, spec, peers.get(i), options, free,
-                            (rounds, jit) -> listener.step(warmStep, steps, at + "warm-up " + name + ", round " + rounds
-                                    + (rounds > 1 ? ", JIT " + jit + " ms in the last" : ""))));
-                }
-                for (CImpl impl : cImpls) {
-                    listener.step(++step[0], steps, at + "warm-up " + impl.name());
-                    long t0 = System.nanoTime();
-                    cRound(impl, spec, mechanism, scratch);
-                    c.warmedUp(impl.name(), new Comparison.WarmUp((System.nanoTime() - t0) / 1_000_000, 1, true));
-                }
+                int warmStep = ++step[0];
+                c.warmedUp(warmUp(javaImpls, links, peers, cImpls, buf, spec, mechanism, scratch, options, free,
+                        (sets, jit) -> listener.step(warmStep, steps, at + "warm-up, round " + sets + " of each"
+                                + (sets > 1 ? " (JIT " + jit + " ms in the last)" : ""))));
                 for (int r = 1; r <= options.rounds(); r++) {
                     String round = at + "round " + r + "/" + options.rounds();
                     for (int i = 0; i < javaImpls.size(); i++) {
@@ -232,34 +224,51 @@ public final class Harness {
         return CBaseline.run(impl.binary(), impl.options(), spec, mechanism.cArguments(scratch), scratch, ROUND_TIMEOUT);
     }
 
-    /** Hears how a warm-up goes: after each round, how many so far and the JIT ms of the last. */
+    /** Hears how a warm-up goes: after each set of rounds, how many so far and the JIT ms of the last. */
     private interface WarmUpProgress {
-        void after(int rounds, long jitMillis);
+        void after(int sets, long jitMillis);
     }
 
     /**
-     * Runs unrecorded rounds of one Java implementation until both its JVMs have stopped compiling
-     * (see the class comment) or the cap is spent.
+     * Runs unrecorded sets of rounds, one round of every implementation per set in the measured
+     * order, until neither this JVM nor any peer compiled more than {@link #QUIET_JIT_MS} ms per
+     * round it ran in {@link #QUIET_ROUNDS} sets in a row (at least {@link #MIN_WARMUP_ROUNDS}
+     * sets), or the cap is spent. The unit is the whole set because this JVM runs all of it: the
+     * code that reads a C round's output gets compiled too, and its compilation would otherwise
+     * land in the next Java round (in its process CPU time, and on the other CPU).
      */
-    private static Comparison.WarmUp warmUp(Link link, MemorySegment buf, RoundSpec spec, JavaPeer peer, Options options,
+    private static Comparison.WarmUp warmUp(List<JavaImpl> javaImpls, List<Link> links, List<JavaPeer> peers,
+            List<CImpl> cImpls, MemorySegment buf, RoundSpec spec, Mechanism mechanism, Path scratch, Options options,
             BitSet free, WarmUpProgress progress) throws IOException {
         long t0 = System.nanoTime();
         long cap = options.warmupCap().toNanos();
-        int rounds = 0;
+        int roundsPerSet = javaImpls.size() + cImpls.size();
+        int sets = 0;
         int quietInARow = 0;
-        progress.after(0, 0);
+        progress.after(1, 0);
         while (true) {
-            JavaRound r = javaRound(link, buf, spec, peer, options.placement(), free);
-            rounds++;
-            boolean quiet = r.jitMillis() <= QUIET_JIT_MS && r.peerJitMillis() <= QUIET_JIT_MS;
+            long jit0 = JIT.getTotalCompilationTime();
+            long peersJit = 0;
+            boolean peersQuiet = true;
+            for (int i = 0; i < javaImpls.size(); i++) {
+                JavaRound r = javaRound(links.get(i), buf, spec, peers.get(i), options.placement(), free);
+                peersJit += r.peerJitMillis();
+                peersQuiet &= r.peerJitMillis() <= QUIET_JIT_MS;
+            }
+            for (CImpl impl : cImpls) {
+                cRound(impl, spec, mechanism, scratch);
+            }
+            long jit = JIT.getTotalCompilationTime() - jit0;
+            sets++;
+            boolean quiet = peersQuiet && jit <= QUIET_JIT_MS * roundsPerSet;
             quietInARow = quiet ? quietInARow + 1 : 0;
-            progress.after(rounds + 1, r.jitMillis() + r.peerJitMillis());
+            progress.after(sets + 1, jit + peersJit);
             long elapsed = System.nanoTime() - t0;
-            if (rounds >= MIN_WARMUP_ROUNDS && quietInARow >= QUIET_ROUNDS) {
-                return new Comparison.WarmUp(elapsed / 1_000_000, rounds, true);
+            if (sets >= MIN_WARMUP_ROUNDS && quietInARow >= QUIET_ROUNDS) {
+                return new Comparison.WarmUp(elapsed / 1_000_000, sets, true);
             }
             if (elapsed >= cap) {
-                return new Comparison.WarmUp(elapsed / 1_000_000, rounds, false);
+                return new Comparison.WarmUp(elapsed / 1_000_000, sets, false);
             }
         }
     }

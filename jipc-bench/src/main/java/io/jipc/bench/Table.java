@@ -117,18 +117,15 @@ public final class Table {
         };
     }
 
-    /** {@code (warm-up: jipc 2.4 s, 5 rounds; jdk ...)}: how long each Java implementation took to stop compiling. */
+    /** {@code (warm-up: 4 rounds of each, 6.2 s, until the JIT was quiet)}. */
     private static String warmUps(Comparison c) {
-        List<String> parts = new ArrayList<>();
-        for (String impl : c.implementations()) {
-            Comparison.WarmUp w = c.warmUp(impl);
-            if (w == null || c.jitMillis(impl) == null) {
-                continue;
-            }
-            parts.add(String.format(Locale.ROOT, "%s %.1f s, %d round%s%s", impl, w.millis() / 1000.0, w.rounds(),
-                    w.rounds() == 1 ? "" : "s", w.quiet() ? "" : ", JIT not quiet yet"));
+        Comparison.WarmUp w = c.warmUp();
+        if (w == null) {
+            return "";
         }
-        return parts.isEmpty() ? "" : " (warm-up until the JIT is quiet: " + String.join("; ", parts) + ")";
+        return String.format(Locale.ROOT, " (warm-up: %d round%s of each, %.1f s, %s)", w.rounds(),
+                w.rounds() == 1 ? "" : "s", w.millis() / 1000.0,
+                w.quiet() ? "until the JIT was quiet" : "the JIT was not quiet yet at the cap");
     }
 
     /** A note under a block when a Java implementation's JVMs still compiled during its measured rounds. */

@@ -52,9 +52,10 @@ import tools.jackson.core.JsonGenerator;
                 + " threads count, and C's idle thread in c-mt) over the timed part of a round, per round trip"
                 + " (cpu/rtt, peer/rtt) and per streamed message (cpu/msg for the sender, peer/msg for the receiver).",
             "",
-            "Warm-up: before its measured rounds, each Java implementation runs unrecorded rounds until neither of"
-                + " its two JVMs spent more than 1 ms compiling in each of two rounds in a row (CompilationMXBean; the"
-                + " peer JVM reports its own), at most --warmup-cap; the table says how long that took.",
+            "Warm-up: before the measured rounds, unrecorded sets of one round of every implementation run until"
+                + " no JVM (this one, and each peer, which reports its own CompilationMXBean time) spent more than 1 ms"
+                + " compiling per round it ran, two sets in a row (at least three sets, at most --warmup-cap); the"
+                + " table says how long that took, and notes any compilation during the measured rounds.",
             "",
             "c-mt is the C program with one idle extra thread per process: what a multi-threaded process, as every"
                 + " JVM is, pays in the kernel. The plain single-threaded C program (c) stays the baseline."})
@@ -108,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean cThreaded;
 
     @Option(names = "--warmup-cap", paramLabel = "D", converter = Converters.DurationConverter.class,
-            description = "The longest a Java implementation's warm-up may take at one size (default: 30s).")
+            description = "The longest the warm-up may take at one size; at least one set runs (default: 30s).")
     Duration warmupCap;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
@@ -183,7 +184,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     g.writeEndArray();
                     g.writeStringProperty("placement", c.placement() == null ? null : c.placement().word());
-                    Comparison.WarmUp w = c.warmUp(impl);
+                    Comparison.WarmUp w = c.warmUp();
                     if (w != null) {
                         g.writeNumberProperty("warmup_ms", w.millis());
                         g.writeNumberProperty("warmup_rounds", w.rounds());
