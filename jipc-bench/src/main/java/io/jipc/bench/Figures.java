@@ -58,6 +58,18 @@ public record Figures(long p50Ns, long p99Ns, long p999Ns, long maxNs, double ms
         return crossedStreamed < 0 || streamed <= 0 ? Double.NaN : 100.0 * crossedStreamed / streamed;
     }
 
+    /**
+     * With both exchanging threads on one CPU, the share of the timed stream in which neither
+     * process ran, in percent: the wall time not covered by the sender's and the receiver's CPU time
+     * (another task had that CPU, or both sides waited at once). NaN when a CPU time is unknown.
+     * Meaningless when the two run on different CPUs.
+     */
+    public double streamUnaccountedPct() {
+        double wall = 1e9 / msgsPerS;
+        double busy = cpuNsPerMsg + peerCpuNsPerMsg;
+        return Double.isNaN(busy) || !(msgsPerS > 0) ? Double.NaN : Math.max(0, 100 * (1 - busy / wall));
+    }
+
     public double get(Metric metric) {
         return switch (metric) {
             case P50 -> p50Ns;
@@ -72,6 +84,7 @@ public record Figures(long p50Ns, long p99Ns, long p999Ns, long maxNs, double ms
             case PEER_RTT_CPU_NS -> peerRttCpuNs;
             case CROSS_CPU_PCT -> crossCpuPct();
             case STREAM_CROSS_CPU_PCT -> streamCrossCpuPct();
+            case STREAM_UNACCOUNTED_PCT -> streamUnaccountedPct();
         };
     }
 

@@ -19,7 +19,9 @@ public enum Metric {
     /** Share of the timed round trips that crossed CPUs, in percent. */
     CROSS_CPU_PCT("cross_cpu_pct", "x-cpu", Unit.PERCENT),
     /** Share of the timed streamed messages received on another CPU than the sender's, in percent. */
-    STREAM_CROSS_CPU_PCT("stream_cross_cpu_pct", "x-cpu", Unit.PERCENT);
+    STREAM_CROSS_CPU_PCT("stream_cross_cpu_pct", "x-cpu", Unit.PERCENT),
+    /** On one CPU: share of the timed stream in which neither process ran ({@link Figures#streamUnaccountedPct()}). */
+    STREAM_UNACCOUNTED_PCT("stream_unaccounted_pct", "idle", Unit.PERCENT);
 
     /** How a metric's values read. */
     public enum Unit {

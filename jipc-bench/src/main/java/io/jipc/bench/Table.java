@@ -82,8 +82,36 @@ public final class Table {
                 }
             }
             jitNote(out, c);
+            sharedCpuNote(out, c);
         }
         return out.toString();
+    }
+
+    /** A streaming round on one CPU in which neither process ran for more than this share of the time is called out. */
+    static final double UNACCOUNTED_NOTE_PCT = 5;
+
+    /**
+     * A note under a block run on one CPU when the exchange did not have that CPU to itself: the
+     * stream's wall time exceeds both sides' CPU time by more than {@link #UNACCOUNTED_NOTE_PCT}.
+     */
+    private static void sharedCpuNote(StringBuilder out, Comparison c) {
+        if (c.placement() == null || c.placement().kind() != Placement.Kind.SAME) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        boolean over = false;
+        for (String impl : c.implementations()) {
+            double pct = c.median(impl, Metric.STREAM_UNACCOUNTED_PCT);
+            if (Double.isNaN(pct)) {
+                continue;
+            }
+            over |= pct > UNACCOUNTED_NOTE_PCT;
+            parts.add(String.format(Locale.ROOT, "%s %.0f %%", impl, pct));
+        }
+        if (over) {
+            out.append(String.format(Locale.ROOT, "  Neither process ran during part of the streaming (another task had the CPU,"
+                    + " or both waited): %s.%n", String.join(", ", parts)));
+        }
     }
 
     private static int width(Metric m) {

@@ -172,6 +172,9 @@ final class BenchCommand implements Callable<Integer> {
                     nanos(g, Metric.PEER_RTT_CPU_NS, f.peerRttCpuNs());
                     percent(g, Metric.CROSS_CPU_PCT, f.crossCpuPct());
                     percent(g, Metric.STREAM_CROSS_CPU_PCT, f.streamCrossCpuPct());
+                    percent(g, Metric.STREAM_UNACCOUNTED_PCT, c.placement() != null
+                            && c.placement().kind() == Placement.Kind.SAME ? c.median(impl, Metric.STREAM_UNACCOUNTED_PCT)
+                            : Double.NaN);
                     g.writeNumberProperty("round_trips", f.roundTrips());
                     g.writeName("cross_cpu_round_trips");
                     g.writeStartArray();

@@ -24,7 +24,8 @@ class BenchCommandTest {
             + "\"p50_ns\":(\\d+),\"p99_ns\":(\\d+),\"p999_ns\":(\\d+),\"max_ns\":(\\d+),"
             + "\"msgs_per_s\":(\\d+),\"mb_per_s\":([0-9.]+(?:E-?\\d+)?)"
             + ",\"cpu_ns_per_msg\":(\\d+),\"peer_cpu_ns_per_msg\":(\\d+),\"rtt_cpu_ns\":(\\d+),\"peer_rtt_cpu_ns\":(\\d+)"
-            + ",\"cross_cpu_pct\":([0-9.]+),\"stream_cross_cpu_pct\":([0-9.]+),\"round_trips\":(\\d+)"
+            + ",\"cross_cpu_pct\":([0-9.]+),\"stream_cross_cpu_pct\":([0-9.]+),\"stream_unaccounted_pct\":(?:[0-9.]+|null)"
+            + ",\"round_trips\":(\\d+)"
             + ",\"cross_cpu_round_trips\":\\[([0-9,]*)],\"placement\":\"([a-z0-9:,]+)\""
             + ",\"warmup_ms\":(\\d+),\"warmup_rounds\":(\\d+),\"jit_quiet\":(true|false)}");
 
