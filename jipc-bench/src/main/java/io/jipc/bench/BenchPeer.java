@@ -6,8 +6,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.List;
@@ -24,8 +22,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * <p>Its stdin is a pipe from the harness carrying one command per round, {@value #ROUND} {@code
  * size:pingWarmup:pingCount:streamWarmup:streamCount CPU} (CPU -1: not pinned), and its stdout a
- * pipe back on which it answers each round with one line: {@value #REPORT} followed by this JVM's
- * total JIT compilation time so far (ms, from {@link CompilationMXBean}), its process's CPU time
+ * pipe back on which it answers each round with one line: {@value #REPORT} followed by the CPU
+ * time this JVM's compiler threads have used so far (ns, {@link JitClock}), its process's CPU time
  * over the timed ping-pong and over the timed stream (ns), and the timed streamed messages that
  * came from another CPU ({@link SideCounts}; -1 where unknown). Other lines there (a JVM warning)
  * are not reports. An end-of-file on stdin in the middle of a round means the harness gave up or
@@ -70,7 +68,7 @@ public final class BenchPeer {
         }
         List<String> mechanismArgs = i < args.length ? List.of(args).subList(i + 1, args.length) : List.of();
         PrintStream out = System.out;
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        JitClock jit = new JitClock();
         BitSet free = Sched.affinity();
         Sched.Probe probe = Sched.probe();
         try (Arena arena = Arena.ofConfined(); Link link = impl.accept().accept(mechanismArgs)) {
@@ -100,7 +98,7 @@ public final class BenchPeer {
                 synchronized (STATE) {
                     inRound = false;
                 }
-                out.printf(Locale.ROOT, "%s %d %d %d %d%n", REPORT, jit.getTotalCompilationTime(), counts.pingCpuNs,
+                out.printf(Locale.ROOT, "%s %d %d %d %d%n", REPORT, jit.totalNanos(), counts.pingCpuNs,
                         counts.streamCpuNs, counts.streamCross);
                 out.flush();
             }

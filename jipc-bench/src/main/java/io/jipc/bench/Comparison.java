@@ -58,15 +58,15 @@ public final class Comparison {
         return warmUp;
     }
 
-    /** Adds the JIT compilation time (ms) of a Java implementation's two JVMs during one of its measured rounds. */
-    public void addJit(String impl, long millis, long peerMillis) {
+    /** Adds the CPU time (ns) of a Java implementation's two JVMs' compiler threads during one of its measured rounds. */
+    public void addJit(String impl, long nanos, long peerNanos) {
         long[] sum = jit.computeIfAbsent(impl, k -> new long[2]);
-        sum[0] += millis;
-        sum[1] += peerMillis;
+        sum[0] += nanos;
+        sum[1] += peerNanos;
     }
 
-    /** The JIT compilation time (ms) of {@code impl}'s JVMs over all its measured rounds: {this one, the peer}; null for C. */
-    public long[] jitMillis(String impl) {
+    /** The CPU time (ns) of {@code impl}'s JVMs' compiler threads over its measured rounds: {this one, the peer}; null for C. */
+    public long[] jitNanos(String impl) {
         long[] sum = jit.get(impl);
         return sum == null ? null : sum.clone();
     }

@@ -3,8 +3,6 @@ package io.jipc.bench;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +27,8 @@ import org.HdrHistogram.Histogram;
  * <p>Per mechanism: the C program is compiled (cached), one peer JVM per Java implementation
  * started and connected once. For each size, the implementations are first warmed up together:
  * unrecorded sets of one round of each, in the measured order, until no JVM (this one, and each
- * peer, which reports its own {@link CompilationMXBean} time) has spent more than {@link
- * #QUIET_JIT_MS} ms compiling per round it ran in a set, {@link #QUIET_ROUNDS} sets in a row, or
+ * peer, which reports its own: {@link JitClock}) has had its compiler threads run for more than
+ * {@link #QUIET_JIT_MS} ms per round it ran in a set, {@link #QUIET_ROUNDS} sets in a row, or
  * until {@link Options#warmupCap()} is spent, which the results then say. Then come the measured
  * rounds {@code jipc, jdk, c, c-mt, jipc, jdk, c, c-mt, ...}. In every round the exchanging thread
  * of each process (the harness's own, the peer's; the C parent and child) is placed as {@link
@@ -42,8 +40,9 @@ public final class Harness {
     /** How long one round may take before the run is called stuck (C: killed; Java: its link closed). */
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
 
-    /** A warm-up set is quiet when no JVM compiled for more than this many ms per round it ran in it. */
+    /** A warm-up set is quiet when no JVM's compiler threads ran for more than this many ms per round it ran in it. */
     static final long QUIET_JIT_MS = 1;
+    private static final long QUIET_JIT_NANOS = QUIET_JIT_MS * 1_000_000;
     /** Quiet warm-up sets in a row that end the warm-up. */
     static final int QUIET_ROUNDS = 2;
     /** Warm-up sets at least (the first always compiles). */
@@ -121,7 +120,7 @@ public final class Harness {
     /** A C implementation: a binary and its options. */
     private record CImpl(String name, Path binary, List<String> options) {}
 
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    private static final JitClock JIT = new JitClock();
 
     /** Runs everything; one {@link Comparison} per (mechanism, size), in order. */
     public static List<Comparison> run(Options options, Listener listener) throws IOException {
@@ -194,7 +193,7 @@ public final class Harness {
                         listener.step(++step[0], steps, round + " " + javaImpls.get(i).name());
                         JavaRound jr = javaRound(links.get(i), buf, spec, peers.get(i), options.placement(), free);
                         c.add(javaImpls.get(i).name(), jr.figures());
-                        c.addJit(javaImpls.get(i).name(), jr.jitMillis(), jr.peerJitMillis());
+                        c.addJit(javaImpls.get(i).name(), jr.jitNanos(), jr.peerJitNanos());
                     }
                     for (CImpl impl : cImpls) {
                         listener.step(++step[0], steps, round + " " + impl.name());
@@ -247,22 +246,22 @@ public final class Harness {
         int quietInARow = 0;
         progress.after(1, 0);
         while (true) {
-            long jit0 = JIT.getTotalCompilationTime();
+            long jit0 = JIT.totalNanos();
             long peersJit = 0;
             boolean peersQuiet = true;
             for (int i = 0; i < javaImpls.size(); i++) {
                 JavaRound r = javaRound(links.get(i), buf, spec, peers.get(i), options.placement(), free);
-                peersJit += r.peerJitMillis();
-                peersQuiet &= r.peerJitMillis() <= QUIET_JIT_MS;
+                peersJit += r.peerJitNanos();
+                peersQuiet &= r.peerJitNanos() <= QUIET_JIT_NANOS;
             }
             for (CImpl impl : cImpls) {
                 cRound(impl, spec, mechanism, scratch);
             }
-            long jit = JIT.getTotalCompilationTime() - jit0;
+            long jit = JIT.totalNanos() - jit0;
             sets++;
-            boolean quiet = peersQuiet && jit <= QUIET_JIT_MS * roundsPerSet;
+            boolean quiet = peersQuiet && jit <= QUIET_JIT_NANOS * roundsPerSet;
             quietInARow = quiet ? quietInARow + 1 : 0;
-            progress.after(sets + 1, jit + peersJit);
+            progress.after(sets + 1, (jit + peersJit) / 1_000_000);
             long elapsed = System.nanoTime() - t0;
             if (sets >= MIN_WARMUP_ROUNDS && quietInARow >= QUIET_ROUNDS) {
                 return new Comparison.WarmUp(elapsed / 1_000_000, sets, true);
@@ -274,10 +273,10 @@ public final class Harness {
     }
 
     /**
-     * One Java round's figures, and the JIT compilation time each JVM spent during it (this one's,
-     * the peer's).
+     * One Java round's figures, and the CPU time each JVM's compiler threads spent during it (this
+     * one's, the peer's), ns.
      */
-    private record JavaRound(Figures figures, long jitMillis, long peerJitMillis) {}
+    private record JavaRound(Figures figures, long jitNanos, long peerJitNanos) {}
 
     private static void closeAll(List<Link> links) throws IOException {
         IOException failure = null;
@@ -309,7 +308,7 @@ public final class Harness {
 
     private static JavaRound javaRound(Link link, MemorySegment buf, RoundSpec spec, JavaPeer peer, Placement placement,
             BitSet free) throws IOException {
-        long jit0 = JIT.getTotalCompilationTime();
+        long jit0 = JIT.totalNanos();
         peer.beginRound(spec, placement.peer());
         Histogram roundTrips = Exchange.newHistogram();
         SideCounts mine = new SideCounts();
@@ -346,9 +345,9 @@ public final class Harness {
             }
         }
         JavaPeer.Report report = peer.endRound();
-        long jit = JIT.getTotalCompilationTime() - jit0;
+        long jit = JIT.totalNanos() - jit0;
         return new JavaRound(Figures.of(roundTrips, spec.size(), spec.streamCount(), nanos, mine, report.counts()), jit,
-                report.jitMillis());
+                report.jitNanos());
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -48,10 +48,10 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
     /**
      * What the peer says after a round (see {@link BenchPeer}).
      *
-     * @param jitMillis the peer JVM's JIT compilation time since its previous report (its first: since it started)
+     * @param jitNanos the CPU time of the peer JVM's compiler threads since its previous report (its first: since it started)
      * @param counts    its CPU times over the timed parts, and the streamed messages that crossed CPUs
      */
-    record Report(long jitMillis, SideCounts counts) {}
+    record Report(long jitNanos, SideCounts counts) {}
 
     private final Mechanism mechanism;
     private final String impl;
@@ -62,7 +62,7 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
     /** The read end of the peer's stdout: one report per round. */
     private BufferedReader reports;
     private volatile boolean released;
-    /** The peer JVM's total JIT compilation time at its last report. */
+    /** The peer JVM's compiler threads' CPU time at its last report, ns. */
     private long jitTotal;
 
     JavaPeer(Mechanism mechanism, String impl, Path scratch) {

@@ -160,13 +160,14 @@ public final class Table {
     private static void jitNote(StringBuilder out, Comparison c) {
         List<String> parts = new ArrayList<>();
         for (String impl : c.implementations()) {
-            long[] jit = c.jitMillis(impl);
-            if (jit != null && jit[0] + jit[1] > Harness.QUIET_JIT_MS * c.rounds(impl).size()) {
-                parts.add(String.format(Locale.ROOT, "%s %d ms here, %d ms in its peer", impl, jit[0], jit[1]));
+            long[] jit = c.jitNanos(impl);
+            if (jit != null && jit[0] + jit[1] > Harness.QUIET_JIT_MS * 1_000_000 * c.rounds(impl).size()) {
+                parts.add(String.format(Locale.ROOT, "%s %.1f ms here, %.1f ms in its peer", impl, jit[0] / 1e6, jit[1] / 1e6));
             }
         }
         if (!parts.isEmpty()) {
-            out.append(String.format(Locale.ROOT, "  JIT compilation during the measured rounds: %s%n", String.join("; ", parts)));
+            out.append(String.format(Locale.ROOT, "  JIT compiler threads ran during the measured rounds: %s%n",
+                    String.join("; ", parts)));
         }
     }
 

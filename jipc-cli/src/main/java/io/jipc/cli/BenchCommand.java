@@ -53,9 +53,9 @@ import tools.jackson.core.JsonGenerator;
                 + " (cpu/rtt, peer/rtt) and per streamed message (cpu/msg for the sender, peer/msg for the receiver).",
             "",
             "Warm-up: before the measured rounds, unrecorded sets of one round of every implementation run until"
-                + " no JVM (this one, and each peer, which reports its own CompilationMXBean time) spent more than 1 ms"
-                + " compiling per round it ran, two sets in a row (at least three sets, at most --warmup-cap); the"
-                + " table says how long that took, and notes any compilation during the measured rounds.",
+                + " no JVM (this one, and each peer, which reports its own) had its JIT compiler threads run for more"
+                + " than 1 ms of CPU per round it ran, two sets in a row (at least three sets, at most --warmup-cap);"
+                + " the table says how long that took, and notes any compiler activity during the measured rounds.",
             "",
             "c-mt is the C program with one idle extra thread per process: what a multi-threaded process, as every"
                 + " JVM is, pays in the kernel. The plain single-threaded C program (c) stays the baseline."})
