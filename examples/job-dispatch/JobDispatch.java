@@ -1,9 +1,9 @@
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.jipc.IpcKey;
-import io.jipc.mq.Message;
+import io.jipc.mq.Envelope;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
-import io.jipc.mq.Received;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -67,7 +67,7 @@ public final class JobDispatch {
                 PosixMessageQueue.Options.defaults().withMaxMessages(10).withMessageSize(128));
         // A private queue: only processes we hand its id to can use it, and no key can collide.
         SysVMessageQueue jobs = SysVMessageQueue.createExclusively(IpcKey.PRIVATE,
-                PosixFilePermissions.fromString("rw-------"));
+                SysVMessageQueue.Options.defaults().withMode(PosixFilePermissions.fromString("rw-------")));
         List<Process> workers = new ArrayList<>();
         Thread cleanup = new Thread(() -> removeAll(inbox, jobs, workers), "cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: still remove the queues
@@ -89,7 +89,7 @@ public final class JobDispatch {
             }
 
             // Highest priority first, FIFO within one priority; route by kind to a message type.
-            Optional<Message> next;
+            Optional<PosixMessage> next;
             while ((next = inbox.tryReceive()).isPresent()) {
                 String job = next.get().text();
                 Kind kind = Kind.of(job);
@@ -156,7 +156,7 @@ public final class JobDispatch {
         String me = kind.name().toLowerCase() + " worker " + ProcessHandle.current().pid();
         TypeSelector mine = TypeSelector.exactly(kind.type);
         byte[] buffer = new byte[128];
-        Received got = new Received(); // reused: the receive loop allocates nothing
+        Envelope got = new Envelope(); // reused: the receive loop allocates nothing
         try (SysVMessageQueue jobs = SysVMessageQueue.openId(msqid)) {
             while (true) {
                 int n = jobs.receive(buffer, got, mine);

@@ -2,8 +2,8 @@ package io.jipc;
 
 /**
  * A jipc object that lives on a file descriptor (pipes, FIFOs, sockets, POSIX queues, memfds,
- * pidfds...): it can be passed to another process over a UNIX socket, handed to a child process
- * at a chosen number, and watched by a poller.
+ * pidfds...), or an {@link Fd} itself: it can be passed to another process over a UNIX socket,
+ * handed to a child process at a chosen number, and watched by a poller.
  */
 public interface FdBacked extends AutoCloseable {
     /** The owned descriptor behind this object; closing it closes the object. */

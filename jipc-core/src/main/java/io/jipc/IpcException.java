@@ -36,13 +36,13 @@ public class IpcException extends IOException {
      * EMSGSIZE, {@link ObjectRemovedException} for EIDRM.
      */
     public static IpcException of(String call, String object, int errno) {
-        return switch (errno) {
-            case 2 -> new NotFoundException(call, object);
-            case 17 -> new AlreadyExistsException(call, object);
-            case 1, 13 -> new PermissionDeniedException(call, object, errno);
-            case 90 -> new MessageTooLargeException(call, object);
-            case 43 -> new ObjectRemovedException(call, object);
-            default -> new IpcException(call, object, errno);
+        return switch (Errno.of(errno)) {
+            case ENOENT -> new NotFoundException(call, object);
+            case EEXIST -> new AlreadyExistsException(call, object);
+            case EPERM, EACCES -> new PermissionDeniedException(call, object, errno);
+            case EMSGSIZE -> new MessageTooLargeException(call, object);
+            case EIDRM -> new ObjectRemovedException(call, object);
+            case null, default -> new IpcException(call, object, errno);
         };
     }
 

@@ -3,10 +3,14 @@ package io.jipc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jipc.internal.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
+import io.jipc.testing.BlockedCalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,25 +33,24 @@ class FdTest {
         }
     }
 
-    /** The loop every blocking jipc call runs: try, and on EAGAIN wait in Fd.await. */
+    /**
+     * A read through the wait engine on a non-blocking descriptor: try, and on EAGAIN wait in
+     * poll(2) on the descriptor, its close eventfd and the thread's interrupt eventfd.
+     */
     private static long read(Fd fd, MemorySegment buf, long deadline) throws IpcException {
-        int n = fd.acquire("read");
-        try {
-            while (true) {
-                long r = Unistd.read(n, buf, buf.byteSize());
-                if (r >= 0) {
-                    return r;
-                }
-                if (r != -Errno.EAGAIN.number() && r != -Errno.EINTR.number()) {
-                    throw IpcException.of("read", fd.label(), (int) -r);
-                }
-                if (!fd.await(Poll.POLLIN, deadline, "read")) {
-                    return -1;
-                }
-            }
-        } finally {
-            fd.release();
+        Operation op = Operation.on(Handles.of(fd), "read", (w, how) -> Unistd.read(w.target, w.data, w.length))
+                .readiness(Poll.POLLIN).kernelWaits(false).build();
+        Waiter w = Waiter.current();
+        w.data = buf;
+        w.length = buf.byteSize();
+        long r = op.run(w, deadline, false);
+        if (r == Operation.NOTHING) {
+            return -1;
         }
+        if (r < 0) {
+            throw op.failure(r);
+        }
+        return r;
     }
 
     private static void write(Fd fd, String text) throws IpcException {
@@ -112,24 +115,11 @@ class FdTest {
     void interruptWakesTheWaiterAndLeavesTheObjectOpen() throws Exception {
         Fd[] p = pipe();
         try (Fd r = p[0]; Fd w = p[1]; Arena a = Arena.ofConfined()) {
-            AtomicReference<Thread> reader = new AtomicReference<>();
-            AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
-            CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
-                reader.set(Thread.currentThread());
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), () -> {
                 try (Arena ra = Arena.ofConfined()) {
                     read(r, ra.allocate(8), Deadline.FOREVER);
-                    return null;
-                } catch (Throwable t) {
-                    stillInterrupted.set(Thread.interrupted());
-                    return t;
                 }
-            }, runnable -> Thread.ofPlatform().start(runnable));
-            Thread.sleep(100);
-            long start = System.nanoTime();
-            reader.get().interrupt();
-            assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class);
-            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
-            assertThat(stillInterrupted.get()).isTrue();
+            });
             write(w, "x");
             assertThat(read(r, a.allocate(8), Deadline.FOREVER)).isEqualTo(1);
         }

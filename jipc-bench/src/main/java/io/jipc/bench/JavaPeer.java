@@ -4,6 +4,7 @@ import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.pipe.Pipe;
 import io.jipc.process.ChildProcess;
+import io.jipc.process.ChildProcessBuilder;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Redirect;
 import java.io.BufferedReader;
@@ -96,7 +97,7 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
         }
         try (Pipe.ReadEnd peerStdin = stdin.readEnd().reopenBlocking();
                 Pipe.WriteEnd peerStdout = stdout.writeEnd().reopenBlocking()) {
-            ChildProcess.Builder builder = ChildProcess.builder(command(main))
+            ChildProcessBuilder builder = ChildProcess.builder(command(main))
                     .stdin(peerStdin)
                     .stdout(peerStdout)
                     .stderr(Redirect.appendTo(log))
@@ -238,7 +239,7 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
         if (process == null) {
             throw new IOException(mechanism.name() + ": the " + impl + " implementation never started its peer");
         }
-        Optional<ExitStatus> status = process.waitFor(timeout);
+        Optional<ExitStatus> status = process.tryWaitFor(timeout);
         if (status.isEmpty()) {
             throw new IOException("the " + impl + " peer of " + mechanism.name() + " did not exit within " + timeout + output());
         }

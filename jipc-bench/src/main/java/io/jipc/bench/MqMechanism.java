@@ -1,7 +1,7 @@
 package io.jipc.bench;
 
 import io.jipc.mq.PosixMessageQueue;
-import io.jipc.mq.Received;
+import io.jipc.mq.Envelope;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -92,9 +92,9 @@ final class MqMechanism implements Mechanism {
         if (args.size() != 2) {
             throw new IllegalArgumentException("mq peer needs two queue names, got " + args);
         }
-        PosixMessageQueue in = PosixMessageQueue.openExisting(args.get(0), PosixMessageQueue.Access.READ_ONLY);
+        PosixMessageQueue in = PosixMessageQueue.openExisting(args.get(0), PosixMessageQueue.Options.defaults().withAccess(PosixMessageQueue.Access.READ_ONLY));
         try {
-            MqLink link = new MqLink(in, PosixMessageQueue.openExisting(args.get(1), PosixMessageQueue.Access.WRITE_ONLY));
+            MqLink link = new MqLink(in, PosixMessageQueue.openExisting(args.get(1), PosixMessageQueue.Options.defaults().withAccess(PosixMessageQueue.Access.WRITE_ONLY)));
             link.sayHello();
             return link;
         } catch (IOException | RuntimeException e) {
@@ -109,7 +109,7 @@ final class MqMechanism implements Mechanism {
         private final PosixMessageQueue out;
         private final int messageSize;
         private final MemorySegment spare;
-        private final Received got = new Received();
+        private final Envelope got = new Envelope();
 
         MqLink(PosixMessageQueue in, PosixMessageQueue out) {
             super(in.messageSize());
@@ -126,7 +126,7 @@ final class MqMechanism implements Mechanism {
         /** Waits for the peer's hello, at most {@link #HELLO_TIMEOUT}, and not past the peer's exit. */
         void awaitHello(PeerLauncher launcher) throws IOException {
             long deadline = System.nanoTime() + HELLO_TIMEOUT.toNanos();
-            while (!in.receive(spare, got, HELLO_POLL)) {
+            while (in.tryReceive(spare, got, HELLO_POLL) == io.jipc.Transfer.NOTHING) {
                 if (!launcher.isAlive()) {
                     throw new IOException("the peer exited before it opened " + out.name());
                 }

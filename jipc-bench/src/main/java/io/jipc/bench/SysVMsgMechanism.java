@@ -1,7 +1,7 @@
 package io.jipc.bench;
 
 import io.jipc.IpcKey;
-import io.jipc.mq.Received;
+import io.jipc.mq.Envelope;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
 import java.io.IOException;
@@ -68,7 +68,7 @@ final class SysVMsgMechanism implements Mechanism {
         private final SysVMessageQueue in;
         private final SysVMessageQueue out;
         private final boolean owner;
-        private final Received got = new Received();
+        private final Envelope got = new Envelope();
         private final TypeSelector any = TypeSelector.any();
         private final AtomicBoolean closed = new AtomicBoolean();
 

@@ -93,9 +93,9 @@ final class FifoCommand implements Runnable {
                         + Converters.formatMode(mode));
             }
             if (reuse) {
-                Fifo.createOrOpen(path, Converters.permissions(mode));
+                Fifo.createOrOpen(path, Fifo.Options.defaults().withMode(Converters.permissions(mode)));
             } else {
-                Fifo.createExclusively(path, Converters.permissions(mode));
+                Fifo.createExclusively(path, Fifo.Options.defaults().withMode(Converters.permissions(mode)));
             }
             return ExitCodes.OK;
         }
@@ -125,7 +125,7 @@ final class FifoCommand implements Runnable {
             Long deadline = deadline(limit);
             Optional<Pipe.WriteEnd> opened = limit == null
                     ? Optional.of(Fifo.openForWriting(path))
-                    : Fifo.openForWriting(path, limit);
+                    : Fifo.tryOpenForWriting(path, limit);
             if (opened.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK; // no reader came in time
             }
@@ -153,7 +153,7 @@ final class FifoCommand implements Runnable {
                 out.write(bytes, 0, len);
                 return ExitCodes.OK;
             }
-            return out.write(bytes, 0, len, left(deadline)) == len ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
+            return out.tryWrite(bytes, 0, len, left(deadline)) == len ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
         }
     }
 
@@ -176,7 +176,7 @@ final class FifoCommand implements Runnable {
             Duration limit = wait.limit();
             Optional<Pipe.ReadEnd> opened = limit == null
                     ? Optional.of(Fifo.openForReading(path))
-                    : Fifo.openForReading(path, limit);
+                    : Fifo.tryOpenForReading(path, limit);
             if (opened.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK; // no writer came in time
             }

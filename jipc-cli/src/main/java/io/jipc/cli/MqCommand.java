@@ -1,7 +1,7 @@
 package io.jipc.cli;
 
 import io.jipc.IpcException;
-import io.jipc.mq.Message;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.mq.PosixMessageQueue.Access;
 import java.io.IOException;
@@ -119,12 +119,12 @@ final class MqCommand implements Runnable {
             Wait w = wait;
             w.check();
             byte[] message = Io.of(spec).data(data);
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, Access.WRITE_ONLY)) {
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(Access.WRITE_ONLY))) {
                 boolean sent;
                 if (w.nonblock) {
                     sent = q.trySend(message, priority);
                 } else if (w.timeout != null) {
-                    sent = q.send(message, priority, w.timeout);
+                    sent = q.trySend(message, priority, w.timeout);
                 } else {
                     q.send(message, priority);
                     sent = true;
@@ -154,12 +154,12 @@ final class MqCommand implements Runnable {
             PosixMessageQueue.checkName(name);
             Wait w = wait;
             w.check();
-            Optional<Message> got;
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, Access.READ_ONLY)) {
+            Optional<PosixMessage> got;
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(Access.READ_ONLY))) {
                 if (w.nonblock) {
                     got = q.tryReceive();
                 } else if (w.timeout != null) {
-                    got = q.receive(w.timeout);
+                    got = q.tryReceive(w.timeout);
                 } else {
                     got = Optional.of(q.receive());
                 }
@@ -195,9 +195,9 @@ final class MqCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PosixMessageQueue.checkName(name);
-            PosixMessageQueue.Attributes a;
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, Access.READ_ONLY)) {
-                a = q.attributes();
+            PosixMessageQueue.Info a;
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(Access.READ_ONLY))) {
+                a = q.info();
             }
             Io io = Io.of(spec);
             if (json) {

@@ -2,10 +2,11 @@ package io.jipc.cli;
 
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
-import io.jipc.mq.Received;
+import io.jipc.Transfer;
+import io.jipc.mq.Envelope;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
-import io.jipc.mq.TypedMessage;
+import io.jipc.mq.SysVMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,8 +110,8 @@ final class SysvMsgCommand implements Runnable {
         public Integer call() throws IOException {
             target.check(false);
             IpcKey key = target.key();
-            try (SysVMessageQueue q = exclusive ? SysVMessageQueue.createExclusively(key, Converters.permissions(mode))
-                    : SysVMessageQueue.createOrOpen(key, Converters.permissions(mode))) {
+            try (SysVMessageQueue q = exclusive ? SysVMessageQueue.createExclusively(key, SysVMessageQueue.Options.defaults().withMode(Converters.permissions(mode)))
+                    : SysVMessageQueue.createOrOpen(key, SysVMessageQueue.Options.defaults().withMode(Converters.permissions(mode)))) {
                 Io.of(spec).printNumber(q.id());
             }
             return ExitCodes.OK;
@@ -147,7 +148,7 @@ final class SysvMsgCommand implements Runnable {
                 if (wait.nonblock) {
                     sent = q.trySend(message, type);
                 } else if (wait.timeout != null) {
-                    sent = q.send(message, type, wait.timeout);
+                    sent = q.trySend(message, type, wait.timeout);
                 } else {
                     q.send(message, type);
                     sent = true;
@@ -197,7 +198,7 @@ final class SysvMsgCommand implements Runnable {
             if (maxSize != null && maxSize < 0) {
                 throw new IllegalArgumentException("--max-size must be 0 or more, got " + maxSize);
             }
-            Optional<TypedMessage> got;
+            Optional<SysVMessage> got;
             try (SysVMessageQueue q = target.open()) {
                 got = maxSize == null ? receive(q, selector) : receiveAtMost(q, selector, maxSize);
             }
@@ -217,29 +218,29 @@ final class SysvMsgCommand implements Runnable {
             return ExitCodes.OK;
         }
 
-        private Optional<TypedMessage> receive(SysVMessageQueue q, TypeSelector selector) throws IOException {
+        private Optional<SysVMessage> receive(SysVMessageQueue q, TypeSelector selector) throws IOException {
             if (wait.nonblock) {
                 return q.tryReceive(selector);
             } else if (wait.timeout != null) {
-                return q.receive(selector, wait.timeout);
+                return q.tryReceive(selector, wait.timeout);
             }
             return Optional.of(q.receive(selector));
         }
 
-        private Optional<TypedMessage> receiveAtMost(SysVMessageQueue q, TypeSelector selector, int size)
+        private Optional<SysVMessage> receiveAtMost(SysVMessageQueue q, TypeSelector selector, int size)
                 throws IOException {
             byte[] buffer = new byte[size];
-            Received got = new Received();
+            Envelope got = new Envelope();
             boolean received;
             if (wait.nonblock) {
-                received = q.tryReceive(buffer, got, selector);
+                received = q.tryReceive(buffer, got, selector) != Transfer.NOTHING;
             } else if (wait.timeout != null) {
-                received = q.receive(buffer, got, selector, wait.timeout);
+                received = q.tryReceive(buffer, got, selector, wait.timeout) != Transfer.NOTHING;
             } else {
                 q.receive(buffer, got, selector);
                 received = true;
             }
-            return received ? Optional.of(new TypedMessage(got.type(), Arrays.copyOf(buffer, got.size())))
+            return received ? Optional.of(new SysVMessage(got.type(), Arrays.copyOf(buffer, got.size())))
                     : Optional.empty();
         }
     }
@@ -258,15 +259,15 @@ final class SysvMsgCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            SysVMessageQueue.Status s;
+            SysVMessageQueue.Info s;
             int id;
             try (SysVMessageQueue q = target.open()) {
-                s = q.stat();
+                s = q.info();
                 id = q.id();
             }
             Io io = Io.of(spec);
-            String key = Converters.formatKey(s.key().value());
-            String mode = Converters.formatMode(s.modeBits());
+            String key = Converters.formatKey(s.perm().key().value());
+            String mode = Converters.formatMode(s.perm().modeBits());
             if (json) {
                 JsonLines lines = new JsonLines(io.out());
                 JsonGenerator g = lines.begin();
@@ -288,7 +289,7 @@ final class SysvMsgCommand implements Runnable {
                 io.println("last_send_pid " + s.lastSendPid());
                 io.println("last_receive_pid " + s.lastReceivePid());
                 io.println("mode " + mode);
-                io.println("owner_uid " + s.ownerUid());
+                io.println("owner_uid " + s.perm().ownerUid());
             }
             return ExitCodes.OK;
         }

@@ -121,7 +121,7 @@ class FifoCommandTest {
         new Random(7).nextBytes(data);
         CompletableFuture<CliRun> writer = CompletableFuture.supplyAsync(
                 () -> CliRun.runWithInput(data, "fifo", "write", p()), runnable -> Thread.ofPlatform().start(runnable));
-        try (Pipe.ReadEnd in = fifo.openForReading(WAIT).orElseThrow()) {
+        try (Pipe.ReadEnd in = fifo.tryOpenForReading(WAIT).orElseThrow()) {
             assertThat(in.inputStream().readAllBytes()).isEqualTo(data);
         }
         assertThat(writer.get(60, TimeUnit.SECONDS).status()).isZero();
@@ -144,7 +144,7 @@ class FifoCommandTest {
         Fifo fifo = Fifo.createExclusively(path);
         CompletableFuture<CliRun> writer = CompletableFuture.supplyAsync(
                 () -> CliRun.runWithInput(new byte[1 << 20], "fifo", "write", p()), runnable -> Thread.ofPlatform().start(runnable));
-        try (Pipe.ReadEnd in = fifo.openForReading(WAIT).orElseThrow()) {
+        try (Pipe.ReadEnd in = fifo.tryOpenForReading(WAIT).orElseThrow()) {
             assertThat(in.read(new byte[10])).isPositive();
         }
         CliRun w = writer.get(60, TimeUnit.SECONDS);

@@ -3,7 +3,7 @@ package io.jipc.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jipc.mq.Message;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.MqueueLeakProbe;
@@ -111,9 +111,9 @@ class MqCommandTest {
     void binaryPayloadsAreBase64InJson() throws Exception {
         String q = TestIpc.name("cli-bin");
         try (PosixMessageQueue queue = PosixMessageQueue.createExclusively(q)) {
-            queue.send(new Message(3, new byte[] {(byte) 0xff, 0, 1}));
+            queue.send(new PosixMessage(3, new byte[] {(byte) 0xff, 0, 1}));
             assertThat(CliRun.run("mq", "receive", q, "--json").stdout()).isEqualTo("{\"priority\":3,\"data_base64\":\"/wAB\"}\n");
-            queue.send(new Message(3, new byte[] {(byte) 0xff, 0, 1}));
+            queue.send(new PosixMessage(3, new byte[] {(byte) 0xff, 0, 1}));
             assertThat(CliRun.run("mq", "receive", q).stdoutBytes()).containsExactly(0xff, 0, 1);
             queue.unlink();
         }

@@ -44,7 +44,7 @@ class SysvMsgCommandTest {
         CliRun info = CliRun.run("sysv-msg", "info", "--id", sid, "--json");
         long pid = ProcessHandle.current().pid();
         assertThat(info.stdout()).isEqualTo("{\"id\":" + id + ",\"key\":\"" + key + "\",\"messages\":5,\"bytes\":10,"
-                + "\"max_bytes\":" + SysVMessageQueue.openId(id).stat().maxBytes() + ",\"last_send_pid\":" + pid
+                + "\"max_bytes\":" + SysVMessageQueue.openId(id).info().maxBytes() + ",\"last_send_pid\":" + pid
                 + ",\"last_receive_pid\":0,\"mode\":\"0640\"}\n");
         assertThat(CliRun.run("sysv-msg", "receive", "--id", sid, "--type", "1").stdout()).isEqualTo("a1");
         assertThat(CliRun.run("sysv-msg", "receive", "--id", sid, "--type", "1", "--except", "--json").stdout())

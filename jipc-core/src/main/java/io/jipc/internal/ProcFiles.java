@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads the one-number files under {@code /proc/sys}.
+ * Reads the small files under {@code /proc/sys}: one number, or a few separated by blanks.
  *
  * <p>Not with {@code Files.readString}: on these files it returns only the first digit (the JDK
  * reads one byte first, and a sysctl file answers a read at a non-zero offset with EOF), so
@@ -23,6 +23,15 @@ public final class ProcFiles {
             return Long.parseLong(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
         } catch (IOException | NumberFormatException e) {
             return fallback;
+        }
+    }
+
+    /** The file's text, trimmed, or "unreadable (why)" for an error message. */
+    public static String readText(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip().replaceAll("\\s+", " ");
+        } catch (IOException e) {
+            return "unreadable (" + e.getMessage() + ")";
         }
     }
 }

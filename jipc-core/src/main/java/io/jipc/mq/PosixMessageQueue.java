@@ -1,23 +1,31 @@
 package io.jipc.mq;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EBADF;
+import static io.jipc.internal.libc.Errnos.EMSGSIZE;
+import static io.jipc.internal.libc.Errnos.ETIMEDOUT;
+
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.MessageTooLargeException;
-import io.jipc.internal.Deadline;
 import io.jipc.Perms;
-import io.jipc.internal.SignalWaker;
-import io.jipc.internal.TryFirst;
+import io.jipc.Transfer;
+import io.jipc.internal.PosixNames;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Time;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Arrays;
@@ -33,46 +41,34 @@ import java.util.Set;
  * try (var q = PosixMessageQueue.createOrOpen("/jobs", PosixMessageQueue.Options.defaults()
  *         .withMaxMessages(10).withMessageSize(256))) {
  *     q.send("resize 42".getBytes(UTF_8), 5);          // priority 5: before every priority < 5
- *     Message m = q.receive();                          // highest priority first, FIFO within one
+ *     PosixMessage m = q.receive();                     // highest priority first, FIFO within one
  * }
  * }</pre>
  *
- * <p><b>Sending and receiving.</b> Each operation comes blocking ({@code send}, {@code
- * receive}), timed (with a {@link Duration}: false when it expires) and non-blocking ({@code
- * trySend}, {@code tryReceive}: false at once when the queue is full/empty). The forms taking a
- * {@code byte[]}, {@link ByteBuffer} or {@link MemorySegment} and a {@link Received} holder
- * allocate nothing: a native segment goes to the kernel as is, heap memory is copied through a
- * native buffer of the calling thread (its own, so no lock is held while a call sleeps). The
- * forms returning {@link Message} allocate the payload.
+ * <p><b>Sending and receiving.</b> Each operation comes in the three forms of every jipc wait:
+ * {@code send}/{@code receive} wait until done, {@code trySend}/{@code tryReceive} never wait,
+ * and {@code trySend}/{@code tryReceive} with a {@link Duration} wait at most that long; a try
+ * form that did nothing answers {@code false} (sends), {@link Transfer#NOTHING} (receives into a
+ * buffer) or an empty {@link Optional}. The forms taking a {@code byte[]}, {@link ByteBuffer} or
+ * {@link MemorySegment} and an {@link Envelope} allocate nothing: a native segment goes to the
+ * kernel as is, heap memory is copied through a native buffer of the calling thread (its own, so
+ * no lock is held while a call sleeps). The forms returning {@link PosixMessage} allocate the
+ * payload.
  * A receive buffer must hold at least {@link #messageSize()} bytes (mq_receive refuses smaller
  * ones even for a short message, and jipc says so before the call).
  *
- * <p><b>Blocking model.</b> On Linux a queue descriptor is a file descriptor, and jipc opens it
- * blocking, as C does. A blocking send or receive is then one system call, as in C: {@code
- * mq_timedsend}/{@code mq_timedreceive} without a timeout (which is what glibc's {@code
- * mq_send}/{@code mq_receive} make), sleeping in the kernel while the queue is full or empty.
- * (Waiting in poll(2) on an {@code O_NONBLOCK} descriptor instead costs a failed call, the poll
- * and the call again: three system calls per wait.) A child process handed the descriptor gets
- * it blocking, as C programs expect. A waiting thread uses no CPU and returns when
- * another thread {@link #close() closes} the queue ({@link io.jipc.ObjectClosedException}) or
- * {@link Thread#interrupt() interrupts} it ({@link io.jipc.IpcInterruptedException}; the queue
- * stays open): a thread-directed signal makes its call fail with EINTR (see {@link Fd}). An
- * interrupt already pending ends a blocking or timed call the same way once it would wait; a
- * message (or room) already there is still received (or sent), as with jipc's other mechanisms.
- *
- * <p>The timed forms hand the deadline to the kernel as the absolute {@code CLOCK_REALTIME}
- * timeout of {@code mq_timedsend}/{@code mq_timedreceive} (close and interrupt wake them too;
- * a step of the system clock moves their end). The non-blocking forms pass a timeout already
- * past, which the kernel answers at once with ETIMEDOUT instead of sleeping, so they need no
- * {@code O_NONBLOCK}. Should {@code O_NONBLOCK} be set on the open file description all the
- * same ({@code fd().setNonBlocking(true)}, or another process sharing the description), every
- * form keeps its meaning: the blocking and timed forms then wait in poll(2) ({@link Fd#await}),
- * as they do on a thread that cannot have the per-thread wake-up timer.
+ * <p><b>Blocking.</b> jipc opens the descriptor blocking, as C does, so a blocking send or receive
+ * is one {@code mq_timedsend}/{@code mq_timedreceive} asleep in the kernel (no failed call and
+ * poll(2) around it), and a child handed the descriptor gets it as C expects. The timed forms pass
+ * the deadline as the call's own {@code CLOCK_REALTIME} timeout; the try forms pass one already
+ * past, which the kernel answers at once. {@link #close()} from another thread and {@link
+ * Thread#interrupt()} end a wait (see the README's "How a blocked call waits"); a message (or
+ * room) already there is still received (or sent) by an interrupted thread. On a description
+ * someone made {@code O_NONBLOCK}, every form keeps its meaning and waits in poll(2).
  *
  * <p><b>Being told when a message arrives.</b> The queue is {@link FdBacked}: a {@link
  * io.jipc.poll.Poller} reports it readable when a message is waiting and writable when there is
- * room, alongside sockets, pipes and anything else with a descriptor; {@link
- * #awaitMessage(Duration)} is the one-queue form.
+ * room, alongside sockets, pipes and anything else with a descriptor.
  * <pre>{@code
  * try (Poller poller = Poller.create()) {
  *     poller.register(jobs, Set.of(Readiness.READ), jobs);
@@ -80,28 +76,20 @@ import java.util.Set;
  *     while (poller.poll() > 0) {
  *         for (int i = 0; i < poller.readyCount(); i++) {
  *             if (poller.ready(i).attachment() == jobs) {
- *                 while (jobs.tryReceive(buffer, got)) { handle(buffer, got); }
+ *                 while (jobs.tryReceive(buffer, envelope) != Transfer.NOTHING) { handle(buffer, envelope); }
  *             }
  *         }
  *     }
  * }
- * }</pre> jipc deliberately
- * does not wrap {@code mq_notify}: its notification goes to at most one process per queue, fires
- * only on an empty-to-non-empty transition while nobody is blocked in {@code mq_receive}, must be
- * re-registered after every firing (messages arriving in between are missed), and arrives either
- * as a signal (a process-wide handler, hard to route to one queue) or on a thread glibc creates
- * outside the JVM (a callback that would have to attach to the JVM in C). Readiness is
- * level-triggered, needs no registration, serves any number of waiters and composes with every
- * other descriptor.
+ * }</pre> {@code mq_notify} is not wrapped: it serves one process per queue, fires only on an
+ * empty-to-non-empty transition nobody is blocked for, must be re-armed after each firing, and
+ * arrives as a process-wide signal or on a thread outside the JVM; readiness composes with every
+ * other descriptor and serves any number of waiters.
  *
- * <p><b>Attributes.</b> A queue's capacity and message size are fixed at creation; {@code
- * mq_setattr} can only change {@code O_NONBLOCK}, a flag of the open file description that
- * {@code mq_getattr} reports as {@code mq_flags}. jipc needs it for nothing (its non-blocking
- * forms are non-blocking per call), hence {@link #attributes()} and no setter; {@link
- * Fd#isNonBlocking() fd().isNonBlocking()} reads the flag (false as jipc opens queues, unless
- * somebody set it). When the kernel refuses a creation because of a limit
- * ({@code /proc/sys/fs/mqueue/*}, {@code RLIMIT_MSGQUEUE}), the exception names the limit and its
- * current value.
+ * <p><b>Attributes.</b> Capacity and message size are fixed at creation ({@link #info()}); {@code
+ * mq_setattr} could only change {@code O_NONBLOCK}, which jipc's per-call forms do not need. A
+ * creation refused for a limit ({@code /proc/sys/fs/mqueue/*}, {@code RLIMIT_MSGQUEUE}) names
+ * the limit and its value.
  *
  * <p>Instances are thread-safe. {@link #close()} closes this process's descriptor; the queue and
  * its messages stay until {@link #unlink()} and the last close.
@@ -170,19 +158,16 @@ public final class PosixMessageQueue implements FdBacked {
     }
 
     /**
-     * A queue's {@code struct mq_attr}. Its {@code mq_flags} ({@code O_NONBLOCK} or 0) belongs
-     * to the descriptor, not the queue: {@link Fd#isNonBlocking()} reports it.
+     * A queue's kernel state ({@code mq_getattr}, {@code struct mq_attr}). Its {@code mq_flags}
+     * ({@code O_NONBLOCK} or 0) belongs to the descriptor, not the queue: {@link
+     * Fd#isNonBlocking()} reports it.
      *
      * @param maxMessages     capacity (mq_maxmsg)
      * @param messageSize     largest message in bytes (mq_msgsize)
      * @param currentMessages messages queued now (mq_curmsgs)
      */
-    public record Attributes(long maxMessages, long messageSize, long currentMessages) {}
+    public record Info(long maxMessages, long messageSize, long currentMessages) {}
 
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int ETIMEDOUT = Errno.ETIMEDOUT.number();
-    private static final int EBADF = Errno.EBADF.number();
 
     private final Fd fd;
     private final String name;
@@ -196,9 +181,8 @@ public final class PosixMessageQueue implements FdBacked {
      * sleep timer has already expired); with a message or room there, the call just works.
      */
     private static final MemorySegment PAST = Arena.global().allocate(Time.TIMESPEC_SIZE, 8);
-    /** Whether a send or receive tries without waiting before its kernel wait. */
-    private final TryFirst sendTries = new TryFirst();
-    private final TryFirst receiveTries = new TryFirst();
+    private final Operation sendOp;
+    private final Operation receiveOp;
 
     private PosixMessageQueue(Fd fd, String name, Access access, long maxMessages, long messageSize) {
         this.fd = fd;
@@ -206,6 +190,24 @@ public final class PosixMessageQueue implements FdBacked {
         this.access = access;
         this.maxMessages = (int) maxMessages;
         this.messageSize = (int) messageSize;
+        // Blocking descriptions: both calls sleep in the kernel, with the deadline as their own
+        // CLOCK_REALTIME timeout; the form that never sleeps passes a timeout long past. A send
+        // nearly always finds room, and a receive behind a fast sender a message: both try first.
+        // w.data, w.length: the message; w.value: a send's priority.
+        Handle handle = Handles.of(fd);
+        this.sendOp = Operation.on(handle, "mq_send", (w, how) -> nowOrLater(how,
+                        Mqueue.mq_timedsend(w.target, w.data, w.length, (int) w.value,
+                                how == Attempt.NOW ? PAST : w.timeoutArg)))
+                .readiness(Poll.POLLOUT).timeout(Operation.Timeout.REALTIME).tryFirst().build();
+        this.receiveOp = Operation.on(handle, "mq_receive", (w, how) -> nowOrLater(how,
+                        Mqueue.mq_timedreceive(w.target, w.data, w.length, w.intOut(),
+                                how == Attempt.NOW ? PAST : w.timeoutArg)))
+                .readiness(Poll.POLLIN).timeout(Operation.Timeout.REALTIME).tryFirst().build();
+    }
+
+    /** In the form that never sleeps, the past timeout's ETIMEDOUT means "not now". */
+    private static long nowOrLater(int how, long r) {
+        return how == Attempt.NOW && r == -ETIMEDOUT ? -EAGAIN : r;
     }
 
     // ---------------------------------------------------------------- factories
@@ -238,17 +240,18 @@ public final class PosixMessageQueue implements FdBacked {
 
     /** Opens an existing queue for reading and writing. */
     public static PosixMessageQueue openExisting(String name) throws IpcException {
-        return openExisting(name, Access.READ_WRITE);
+        return openExisting(name, Options.defaults());
     }
 
     /**
-     * Opens an existing queue.
+     * Opens an existing queue with the options' {@link Options#access() access} (its sizes and
+     * mode are the queue's own).
      *
      * @throws io.jipc.NotFoundException if there is no queue of that name
-     * @throws io.jipc.PermissionDeniedException if its mode does not allow {@code access}
+     * @throws io.jipc.PermissionDeniedException if its mode does not allow the access
      */
-    public static PosixMessageQueue openExisting(String name, Access access) throws IpcException {
-        return open(name, Options.defaults().withAccess(access), 0);
+    public static PosixMessageQueue openExisting(String name, Options options) throws IpcException {
+        return open(name, options, 0);
     }
 
     private static PosixMessageQueue open(String name, Options o, int createFlags) throws IpcException {
@@ -305,36 +308,14 @@ public final class PosixMessageQueue implements FdBacked {
     }
 
     /**
-     * Checks a queue name: a leading slash, then 1 to 255 bytes (NAME_MAX, in UTF-8) with no
-     * further slash and no NUL, and neither {@code .} nor {@code ..}.
+     * Checks a queue name by the rules every POSIX IPC name follows: a leading slash, then 1 to
+     * 255 bytes (NAME_MAX, in UTF-8) with no further slash and no NUL, and neither {@code .} nor
+     * {@code ..}.
      *
      * @throws IllegalArgumentException saying what is wrong and what is allowed
      */
     public static void checkName(String name) {
-        Objects.requireNonNull(name, "name");
-        String rule = " (a POSIX queue name is one leading slash followed by 1 to 255 bytes with no other slash"
-                + " and no NUL, e.g. /jobs)";
-        if (!name.startsWith("/")) {
-            throw new IllegalArgumentException("queue name \"" + name + "\" does not start with a slash" + rule);
-        }
-        String rest = name.substring(1);
-        if (rest.isEmpty()) {
-            throw new IllegalArgumentException("queue name \"/\" is empty after the slash" + rule);
-        }
-        if (rest.indexOf('/') >= 0) {
-            throw new IllegalArgumentException("queue name \"" + name + "\" has a slash after the first" + rule);
-        }
-        if (rest.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("queue name contains a NUL character" + rule);
-        }
-        if (rest.equals(".") || rest.equals("..")) {
-            throw new IllegalArgumentException("queue name \"" + name + "\" is reserved" + rule);
-        }
-        int bytes = rest.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > 255) {
-            throw new IllegalArgumentException("queue name is " + bytes + " bytes after the slash, more than NAME_MAX 255"
-                    + rule);
-        }
+        PosixNames.check(name, "queue", "/jobs");
     }
 
     static void checkPriority(int priority) {
@@ -367,12 +348,12 @@ public final class PosixMessageQueue implements FdBacked {
     }
 
     /**
-     * The queue's attributes now ({@code mq_getattr}); {@code currentMessages} changes as
-     * processes send and receive.
+     * The queue's state now ({@code mq_getattr}); {@code currentMessages} changes as processes
+     * send and receive.
      *
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_getattr.3.html">mq_getattr(3)</a>
      */
-    public Attributes attributes() throws IpcException {
+    public Info info() throws IpcException {
         int n = fd.acquire("mq_getattr");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment attr = a.allocate(Mqueue.MQ_ATTR.layout());
@@ -380,7 +361,7 @@ public final class PosixMessageQueue implements FdBacked {
             if (r < 0) {
                 throw IpcException.of("mq_getattr", name, -r);
             }
-            return new Attributes(attr.get(ValueLayout.JAVA_LONG, Mqueue.MQ_MAXMSG),
+            return new Info(attr.get(ValueLayout.JAVA_LONG, Mqueue.MQ_MAXMSG),
                     attr.get(ValueLayout.JAVA_LONG, Mqueue.MQ_MSGSIZE), attr.get(ValueLayout.JAVA_LONG, Mqueue.MQ_CURMSGS));
         } finally {
             fd.release();
@@ -412,7 +393,7 @@ public final class PosixMessageQueue implements FdBacked {
      * @param priority 0 to 32767; higher priorities are received first, FIFO within one priority
      * @throws MessageTooLargeException if the message is longer than {@link #messageSize()} (EMSGSIZE)
      * @throws io.jipc.ObjectClosedException if the queue is closed, before or during the wait
-     * @throws io.jipc.IpcInterruptedException if the thread is interrupted, before or during the wait
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while it waits
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_send.3.html">mq_send(3)</a>
      */
     public void send(byte[] message, int priority) throws IpcException {
@@ -429,8 +410,8 @@ public final class PosixMessageQueue implements FdBacked {
         send0(null, null, message, message.byteSize(), priority, Deadline.FOREVER);
     }
 
-    /** Sends a {@link Message}, waiting while full. */
-    public void send(Message message) throws IpcException {
+    /** Sends a {@link PosixMessage}, waiting while full. */
+    public void send(PosixMessage message) throws IpcException {
         send(message.data(), message.priority());
     }
 
@@ -439,29 +420,39 @@ public final class PosixMessageQueue implements FdBacked {
         return send0(message, null, null, message.length, priority, Deadline.NOW);
     }
 
-    /** Sends the buffer's remaining bytes if the queue has room now (advancing its position); false if full. */
+    /** Sends the buffer's remaining bytes if there is room now; false if full. */
     public boolean trySend(ByteBuffer message, int priority) throws IpcException {
         return send0(null, message, null, message.remaining(), priority, Deadline.NOW);
     }
 
-    /** Sends the segment if the queue has room now; false if full. */
+    /** Sends the segment if there is room now; false if full. */
     public boolean trySend(MemorySegment message, int priority) throws IpcException {
         return send0(null, null, message, message.byteSize(), priority, Deadline.NOW);
     }
 
+    /** Sends a {@link PosixMessage} if there is room now; false if full. */
+    public boolean trySend(PosixMessage message) throws IpcException {
+        return trySend(message.data(), message.priority());
+    }
+
     /** Sends, waiting at most {@code timeout} for room; false if the queue stayed full. */
-    public boolean send(byte[] message, int priority, Duration timeout) throws IpcException {
+    public boolean trySend(byte[] message, int priority, Duration timeout) throws IpcException {
         return send0(message, null, null, message.length, priority, Deadline.after(timeout));
     }
 
     /** Sends the buffer's remaining bytes, waiting at most {@code timeout} for room; false if still full. */
-    public boolean send(ByteBuffer message, int priority, Duration timeout) throws IpcException {
+    public boolean trySend(ByteBuffer message, int priority, Duration timeout) throws IpcException {
         return send0(null, message, null, message.remaining(), priority, Deadline.after(timeout));
     }
 
     /** Sends the segment, waiting at most {@code timeout} for room; false if still full. */
-    public boolean send(MemorySegment message, int priority, Duration timeout) throws IpcException {
+    public boolean trySend(MemorySegment message, int priority, Duration timeout) throws IpcException {
         return send0(null, null, message, message.byteSize(), priority, Deadline.after(timeout));
+    }
+
+    /** Sends a {@link PosixMessage}, waiting at most {@code timeout} for room; false if still full. */
+    public boolean trySend(PosixMessage message, Duration timeout) throws IpcException {
+        return trySend(message.data(), message.priority(), timeout);
     }
 
     /** Exactly one of array, buffer, segment is non-null. */
@@ -472,7 +463,7 @@ public final class PosixMessageQueue implements FdBacked {
             throw new MessageTooLargeException("mq_send", name,
                     "message of " + length + " bytes exceeds the queue's message size " + messageSize);
         }
-        SignalWaker w = SignalWaker.current();
+        Waiter w = Waiter.current();
         MemorySegment msg;
         if (segment != null && segment.isNative()) {
             msg = segment;
@@ -487,208 +478,126 @@ public final class PosixMessageQueue implements FdBacked {
                 MemorySegment.copy(segment, 0, msg, 0, len);
             }
         }
-        int n = fd.acquire("mq_send");
-        try {
-            long r = transfer(n, msg, length, priority, null, w, deadline, "mq_send");
-            if (r >= 0) {
-                if (buffer != null) {
-                    buffer.position(buffer.position() + (int) length);
-                }
-                return true;
-            }
-            if (r == -ETIMEDOUT) {
-                return false;
-            }
-            throw sendError((int) -r, length);
-        } finally {
-            fd.release();
+        w.data = msg;
+        w.length = length;
+        w.value = priority;
+        long r = sendOp.run(w, deadline, true);
+        if (r == Operation.NOTHING) {
+            return false;
         }
+        if (r < 0) {
+            throw sendError((int) -r, length);
+        }
+        if (buffer != null) {
+            buffer.position(buffer.position() + (int) length);
+        }
+        return true;
     }
 
     private IpcException sendError(int errno, long length) {
         if (errno == EBADF) {
             return IpcException.withDetail("mq_send", name, errno, "queue opened " + access.text + ", not for sending");
         }
-        if (errno == Errno.EMSGSIZE.number()) {
+        if (errno == EMSGSIZE) {
             return new MessageTooLargeException("mq_send", name,
                     "message of " + length + " bytes exceeds the queue's message size " + messageSize);
         }
         return IpcException.of("mq_send", name, errno);
     }
 
-    /**
-     * One send ({@code prioOut} null) or receive of {@code msg} as the deadline asks, on the
-     * acquired descriptor {@code n}: the call's result (0 or the size received), {@code
-     * -ETIMEDOUT} if the deadline came first (at once for a deadline already past), or another
-     * {@code -errno}.
-     *
-     * <p>An untimed or timed call sleeps inside the kernel, in a kernel wait of the descriptor
-     * so that close and interrupt get it out. A send tries with a past timeout first: a queue
-     * nearly always has room, and then the kernel wait's set-up is saved; a receive, which
-     * usually does wait, goes to the kernel wait at once. The poll model remains for a thread
-     * that cannot have its wake-up timer and for a description somebody made {@code O_NONBLOCK}
-     * (the kernel then says EAGAIN instead of sleeping): each attempt gets a past timeout, and
-     * the wait is {@link Fd#await}.
-     */
-    private long transfer(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut, SignalWaker w,
-                          long deadline, String call) throws IpcException {
-        boolean expired = deadline != Deadline.FOREVER && Deadline.expired(deadline);
-        // Try without waiting while such tries succeed (TryFirst): no wait set-up then.
-        TryFirst tries = prioOut == null ? sendTries : receiveTries;
-        boolean trying = !expired && tries.now();
-        if (expired || trying) {
-            long r;
-            do {
-                r = mqCall(n, msg, length, priority, prioOut, PAST);
-            } while (r == -EINTR);
-            boolean none = r == -ETIMEDOUT || r == -EAGAIN;
-            if (trying) {
-                tries.found(!none);
-            }
-            if (!none) {
-                return r;
-            }
-            if (expired) {
-                return -ETIMEDOUT;
-            }
-        }
-        if (fd.beginKernelWait()) {
-            long r;
-            try {
-                MemorySegment timeout = deadline == Deadline.FOREVER ? MemorySegment.NULL
-                        : Deadline.toRealtime(deadline, w.timeout());
-                fd.checkOpen(call);
-                while (true) {
-                    r = mqCall(n, msg, length, priority, prioOut, timeout);
-                    if (r == -EINTR) {
-                        fd.checkWake(call);
-                        continue;
-                    }
-                    if (r == -ETIMEDOUT && !Deadline.expired(deadline)) {
-                        // The realtime clock was set forward: the deadline (monotonic) is still ahead.
-                        Deadline.toRealtime(deadline, timeout);
-                        continue;
-                    }
-                    break;
-                }
-            } finally {
-                fd.endKernelWait();
-            }
-            if (r != -EAGAIN) {
-                return r;
-            }
-        }
-        short events = prioOut == null ? Poll.POLLOUT : Poll.POLLIN;
-        while (true) {
-            long r = mqCall(n, msg, length, priority, prioOut, PAST);
-            if (r == -EAGAIN || r == -ETIMEDOUT) {
-                if (!fd.await(events, deadline, call)) {
-                    return -ETIMEDOUT;
-                }
-            } else if (r != -EINTR) {
-                return r;
-            }
-        }
-    }
-
-    /** mq_timedsend when {@code prioOut} is null, else mq_timedreceive; {@code NULL} timeout: none. */
-    private static long mqCall(int n, MemorySegment msg, long length, int priority, MemorySegment prioOut,
-                               MemorySegment timeout) {
-        return prioOut == null ? Mqueue.mq_timedsend(n, msg, length, priority, timeout)
-                : Mqueue.mq_timedreceive(n, msg, length, prioOut, timeout);
-    }
-
     // ---------------------------------------------------------------- receive
 
     /**
      * Receives the oldest message of the highest priority into {@code buffer} (from index 0),
-     * waiting while the queue is empty ({@code mq_receive}); size and priority go to {@code into}.
+     * waiting while the queue is empty ({@code mq_receive}); its size and priority go to {@code
+     * envelope}.
      *
      * @param buffer at least {@link #messageSize()} bytes
      * @return the message's size
      * @throws IllegalArgumentException if the buffer is smaller than {@link #messageSize()}
      * @throws io.jipc.ObjectClosedException if the queue is closed, before or during the wait
-     * @throws io.jipc.IpcInterruptedException if the thread is interrupted, before or during the wait
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while it waits
      * @see <a href="https://man7.org/linux/man-pages/man3/mq_receive.3.html">mq_receive(3)</a>
      */
-    public int receive(byte[] buffer, Received into) throws IpcException {
-        receive0(buffer, null, null, into, Deadline.FOREVER);
-        return into.size();
+    public int receive(byte[] buffer, Envelope envelope) throws IpcException {
+        return receive0(buffer, null, null, envelope, Deadline.FOREVER);
     }
 
     /**
      * Receives into the buffer's remaining space (at least {@link #messageSize()} bytes), waiting
      * while empty; advances its position by the message's size.
      */
-    public int receive(ByteBuffer buffer, Received into) throws IpcException {
-        receive0(null, buffer, null, into, Deadline.FOREVER);
-        return into.size();
+    public int receive(ByteBuffer buffer, Envelope envelope) throws IpcException {
+        return receive0(null, buffer, null, envelope, Deadline.FOREVER);
     }
 
     /** Receives into the segment (from offset 0; at least {@link #messageSize()} bytes), waiting while empty. */
-    public int receive(MemorySegment buffer, Received into) throws IpcException {
-        receive0(null, null, buffer, into, Deadline.FOREVER);
-        return into.size();
+    public int receive(MemorySegment buffer, Envelope envelope) throws IpcException {
+        return receive0(null, null, buffer, envelope, Deadline.FOREVER);
     }
 
-    /** Receives if a message is there now; false (nothing received) if the queue is empty. */
-    public boolean tryReceive(byte[] buffer, Received into) throws IpcException {
-        return receive0(buffer, null, null, into, Deadline.NOW);
+    /**
+     * Receives if a message is there now.
+     *
+     * @return the message's size, or {@link Transfer#NOTHING} if the queue is empty
+     */
+    public int tryReceive(byte[] buffer, Envelope envelope) throws IpcException {
+        return receive0(buffer, null, null, envelope, Deadline.NOW);
     }
 
-    /** Receives into the buffer's remaining space if a message is there now; false if empty. */
-    public boolean tryReceive(ByteBuffer buffer, Received into) throws IpcException {
-        return receive0(null, buffer, null, into, Deadline.NOW);
+    /** Receives into the buffer's remaining space if a message is there now; {@link Transfer#NOTHING} if empty. */
+    public int tryReceive(ByteBuffer buffer, Envelope envelope) throws IpcException {
+        return receive0(null, buffer, null, envelope, Deadline.NOW);
     }
 
-    /** Receives into the segment if a message is there now; false if empty. */
-    public boolean tryReceive(MemorySegment buffer, Received into) throws IpcException {
-        return receive0(null, null, buffer, into, Deadline.NOW);
+    /** Receives into the segment if a message is there now; {@link Transfer#NOTHING} if empty. */
+    public int tryReceive(MemorySegment buffer, Envelope envelope) throws IpcException {
+        return receive0(null, null, buffer, envelope, Deadline.NOW);
     }
 
-    /** Receives, waiting at most {@code timeout} for a message; false if none came. */
-    public boolean receive(byte[] buffer, Received into, Duration timeout) throws IpcException {
-        return receive0(buffer, null, null, into, Deadline.after(timeout));
+    /** Receives, waiting at most {@code timeout} for a message; {@link Transfer#NOTHING} if none came. */
+    public int tryReceive(byte[] buffer, Envelope envelope, Duration timeout) throws IpcException {
+        return receive0(buffer, null, null, envelope, Deadline.after(timeout));
     }
 
-    /** Receives into the buffer's remaining space, waiting at most {@code timeout}; false if none came. */
-    public boolean receive(ByteBuffer buffer, Received into, Duration timeout) throws IpcException {
-        return receive0(null, buffer, null, into, Deadline.after(timeout));
+    /** Receives into the buffer's remaining space, waiting at most {@code timeout}; {@link Transfer#NOTHING} if none came. */
+    public int tryReceive(ByteBuffer buffer, Envelope envelope, Duration timeout) throws IpcException {
+        return receive0(null, buffer, null, envelope, Deadline.after(timeout));
     }
 
-    /** Receives into the segment, waiting at most {@code timeout}; false if none came. */
-    public boolean receive(MemorySegment buffer, Received into, Duration timeout) throws IpcException {
-        return receive0(null, null, buffer, into, Deadline.after(timeout));
+    /** Receives into the segment, waiting at most {@code timeout}; {@link Transfer#NOTHING} if none came. */
+    public int tryReceive(MemorySegment buffer, Envelope envelope, Duration timeout) throws IpcException {
+        return receive0(null, null, buffer, envelope, Deadline.after(timeout));
     }
 
-    /** Receives the next message as a {@link Message}, waiting while the queue is empty (allocates). */
-    public Message receive() throws IpcException {
+    /** Receives the next message as a {@link PosixMessage}, waiting while the queue is empty (allocates). */
+    public PosixMessage receive() throws IpcException {
         return receiveMessage(Deadline.FOREVER).orElseThrow();
     }
 
     /** The next message if there is one now (allocates). */
-    public Optional<Message> tryReceive() throws IpcException {
+    public Optional<PosixMessage> tryReceive() throws IpcException {
         return receiveMessage(Deadline.NOW);
     }
 
     /** The next message, waiting at most {@code timeout}; empty if none came (allocates). */
-    public Optional<Message> receive(Duration timeout) throws IpcException {
+    public Optional<PosixMessage> tryReceive(Duration timeout) throws IpcException {
         return receiveMessage(Deadline.after(timeout));
     }
 
-    private Optional<Message> receiveMessage(long deadline) throws IpcException {
+    private Optional<PosixMessage> receiveMessage(long deadline) throws IpcException {
         byte[] buf = new byte[messageSize];
-        Received got = new Received();
-        if (!receive0(buf, null, null, got, deadline)) {
+        Envelope envelope = new Envelope();
+        if (receive0(buf, null, null, envelope, deadline) == Transfer.NOTHING) {
             return Optional.empty();
         }
-        return Optional.of(new Message(got.priority(), Arrays.copyOf(buf, got.size())));
+        return Optional.of(new PosixMessage(envelope.priority(), Arrays.copyOf(buf, envelope.size())));
     }
 
     /** Exactly one of array, buffer, segment is non-null. */
-    private boolean receive0(byte[] array, ByteBuffer buffer, MemorySegment segment, Received into, long deadline)
+    private int receive0(byte[] array, ByteBuffer buffer, MemorySegment segment, Envelope envelope, long deadline)
             throws IpcException {
-        Objects.requireNonNull(into, "into");
+        Objects.requireNonNull(envelope, "envelope");
         long room = array != null ? array.length : buffer != null ? buffer.remaining() : segment.byteSize();
         if (room < messageSize) {
             throw new IllegalArgumentException("receive buffer has room for " + room + " bytes, less than the queue's"
@@ -697,72 +606,33 @@ public final class PosixMessageQueue implements FdBacked {
         if (buffer != null && buffer.isReadOnly()) {
             throw new IllegalArgumentException("receive buffer is read-only");
         }
-        int n = fd.acquire("mq_receive");
-        try {
-            SignalWaker w = SignalWaker.current();
-            MemorySegment priority = w.intOut();
-            boolean direct = segment != null && segment.isNative();
-            MemorySegment msg = direct ? segment : w.scratch(Math.max(1, messageSize));
-            long r = transfer(n, msg, direct ? segment.byteSize() : messageSize, 0, priority, w, deadline,
-                    "mq_receive");
-            if (r >= 0) {
-                int len = (int) r;
-                if (array != null) {
-                    MemorySegment.copy(msg, ValueLayout.JAVA_BYTE, 0, array, 0, len);
-                } else if (buffer != null) {
-                    buffer.put(buffer.position(), w.scratchView(), 0, len);
-                    buffer.position(buffer.position() + len);
-                } else if (!direct) {
-                    MemorySegment.copy(msg, 0, segment, 0, len);
-                }
-                into.setPosix(len, priority.get(ValueLayout.JAVA_INT, 0));
-                return true;
-            }
-            if (r == -ETIMEDOUT) {
-                return false;
-            }
+        Waiter w = Waiter.current();
+        boolean direct = segment != null && segment.isNative();
+        MemorySegment msg = direct ? segment : w.scratch(Math.max(1, messageSize));
+        w.data = msg;
+        w.length = direct ? segment.byteSize() : messageSize;
+        long r = receiveOp.run(w, deadline, true);
+        if (r == Operation.NOTHING) {
+            return Transfer.NOTHING;
+        }
+        if (r < 0) {
             int errno = (int) -r;
             if (errno == EBADF) {
                 throw IpcException.withDetail("mq_receive", name, errno,
                         "queue opened " + access.text + ", not for receiving");
             }
             throw IpcException.of("mq_receive", name, errno);
-        } finally {
-            fd.release();
         }
-    }
-
-    // ---------------------------------------------------------------- readiness
-
-    /**
-     * Waits until a message is waiting, without receiving it: the one-queue form of watching the
-     * descriptor with a poller. Another receiver may take the message first.
-     *
-     * @return true when a message is waiting, false if {@code timeout} passed first
-     */
-    public boolean awaitMessage(Duration timeout) throws IpcException {
-        return awaitReady(Poll.POLLIN, Deadline.after(timeout), "poll");
-    }
-
-    /** Waits until the queue has room for a message, without sending; false if {@code timeout} passed first. */
-    public boolean awaitSpace(Duration timeout) throws IpcException {
-        return awaitReady(Poll.POLLOUT, Deadline.after(timeout), "poll");
-    }
-
-    private boolean awaitReady(short events, long deadline, String call) throws IpcException {
-        int n = fd.acquire(call);
-        try (Arena a = Arena.ofConfined()) {
-            // Fd.await does not poll once the deadline is due: look first, so a zero timeout still sees a message.
-            MemorySegment pfd = a.allocate(Poll.POLLFD.layout());
-            pfd.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
-            pfd.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, events);
-            int r = Poll.poll(pfd, 1, 0);
-            if (r > 0 && (pfd.get(ValueLayout.JAVA_SHORT, Poll.POLLFD_REVENTS) & events) != 0) {
-                return true;
-            }
-            return fd.await(events, deadline, call);
-        } finally {
-            fd.release();
+        int len = (int) r;
+        if (array != null) {
+            MemorySegment.copy(msg, ValueLayout.JAVA_BYTE, 0, array, 0, len);
+        } else if (buffer != null) {
+            buffer.put(buffer.position(), w.scratchView(), 0, len);
+            buffer.position(buffer.position() + len);
+        } else if (!direct) {
+            MemorySegment.copy(msg, 0, segment, 0, len);
         }
+        envelope.setPosix(len, w.intOut().get(ValueLayout.JAVA_INT, 0));
+        return len;
     }
 }

@@ -1,23 +1,28 @@
 package io.jipc.mq;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.E2BIG;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENOMSG;
+
 import io.jipc.IpcException;
-import io.jipc.IpcInterruptedException;
 import io.jipc.IpcKey;
+import io.jipc.IpcPerm;
 import io.jipc.ObjectClosedException;
 import io.jipc.ObjectRemovedException;
-import io.jipc.internal.Deadline;
 import io.jipc.Perms;
+import io.jipc.Transfer;
 import io.jipc.internal.ProcFiles;
-import io.jipc.internal.SignalWaker;
-import io.jipc.internal.TryFirst;
 import io.jipc.internal.libc.Ipc;
 import io.jipc.internal.libc.Msg;
+import io.jipc.internal.sysv.SysVObject;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -36,22 +41,24 @@ import java.util.Set;
  * <pre>{@code
  * IpcKey key = IpcKey.ftok(Path.of("/var/run/myapp"), 1);
  * try (var q = SysVMessageQueue.createOrOpen(key)) {
- *     q.send("thumbnail 42".getBytes(UTF_8), 2);               // type 2
- *     TypedMessage m = q.receive(TypeSelector.exactly(2));    // only type 2
+ *     q.send("thumbnail 42".getBytes(UTF_8), 2);              // type 2
+ *     SysVMessage m = q.receive(TypeSelector.exactly(2));    // only type 2
  * }
  * }</pre>
  *
- * <p><b>Blocking.</b> Every send and receive comes blocking, timed ({@link Duration}: false when
- * it expires) and non-blocking ({@code trySend}/{@code tryReceive} with {@code IPC_NOWAIT}).
- * msgsnd and msgrcv have no descriptor to poll and no timeout of their own; jipc sleeps in the
- * real blocking call and gets the thread out with a signal for the deadline, for {@link #close()}
- * from another thread and for {@link Thread#interrupt()} (see {@code io.jipc.internal.SignalWaker}
- * for how and why), so a waiting thread uses no CPU. If the queue is {@linkplain #remove()
- * removed} — by any process — while a thread waits, the wait ends with {@link
+ * <p><b>Blocking.</b> Every send and receive comes in the three forms of every jipc wait: {@code
+ * send}/{@code receive} wait until done, {@code trySend}/{@code tryReceive} never wait ({@code
+ * IPC_NOWAIT}), and {@code trySend}/{@code tryReceive} with a {@link Duration} wait at most that
+ * long; a try form that did nothing answers {@code false} (sends), {@link Transfer#NOTHING}
+ * (receives into a buffer) or an empty {@link Optional}. msgsnd and msgrcv have no descriptor to
+ * poll and no timeout of their own: jipc sleeps in the real blocking call, as C does, and the
+ * thread's wake-up signal gets it out for the deadline, for {@link #close()} from another thread
+ * and for {@link Thread#interrupt()}, so a waiting thread uses no CPU. If the queue is {@linkplain
+ * #remove() removed} — by any process — while a thread waits, the wait ends with {@link
  * ObjectRemovedException}.
  *
  * <p><b>Buffers.</b> The forms taking a {@code byte[]}, {@link ByteBuffer} or {@link
- * MemorySegment} and a {@link Received} allocate nothing (the message goes through a per-thread
+ * MemorySegment} and an {@link Envelope} allocate nothing (the message goes through a per-thread
  * native buffer, since the kernel wants the type in front of the text). A message longer than
  * the buffer fails with E2BIG and stays queued, unless the selector is {@link
  * TypeSelector#truncating()}.
@@ -63,9 +70,30 @@ import java.util.Set;
  */
 public final class SysVMessageQueue implements AutoCloseable {
     /**
-     * A queue's {@code struct msqid_ds} ({@code msgctl(IPC_STAT)}).
+     * How a queue is created: its permissions (default 0600).
      *
-     * @param key            the key it was created with ({@link IpcKey#PRIVATE} for a private queue)
+     * @param mode permissions of a queue this call creates
+     */
+    public record Options(Set<PosixFilePermission> mode) {
+        public Options {
+            mode = Set.copyOf(Objects.requireNonNull(mode, "mode"));
+        }
+
+        /** Mode 0600. */
+        public static Options defaults() {
+            return new Options(Perms.DEFAULT);
+        }
+
+        /** Permissions for a queue this call creates. */
+        public Options withMode(Set<PosixFilePermission> permissions) {
+            return new Options(permissions);
+        }
+    }
+
+    /**
+     * A queue's kernel state ({@code msgctl(IPC_STAT)}, {@code struct msqid_ds}).
+     *
+     * @param perm           owner, creator, mode and key (msg_perm)
      * @param messages       messages queued (msg_qnum)
      * @param bytes          bytes of text queued (msg_cbytes)
      * @param maxBytes       most bytes the queue holds (msg_qbytes); a full queue blocks senders
@@ -74,59 +102,33 @@ public final class SysVMessageQueue implements AutoCloseable {
      * @param lastSend       when the last message was sent (msg_stime)
      * @param lastReceive    when the last message was received (msg_rtime)
      * @param lastChange     when the queue was created or last changed by IPC_SET (msg_ctime)
-     * @param ownerUid       owner (msg_perm.uid), who may change and remove it
-     * @param ownerGid       owner's group (msg_perm.gid)
-     * @param creatorUid     creator (msg_perm.cuid)
-     * @param creatorGid     creator's group (msg_perm.cgid)
-     * @param mode           permissions (msg_perm.mode, low nine bits)
      */
-    public record Status(IpcKey key, long messages, long bytes, long maxBytes, int lastSendPid, int lastReceivePid,
-                         Optional<Instant> lastSend, Optional<Instant> lastReceive, Instant lastChange,
-                         int ownerUid, int ownerGid, int creatorUid, int creatorGid, Set<PosixFilePermission> mode) {
-        /** The permissions as octal bits, e.g. {@code 0600} = 384. */
-        public int modeBits() {
-            return Perms.toMode(mode);
-        }
-    }
+    public record Info(IpcPerm perm, long messages, long bytes, long maxBytes, int lastSendPid, int lastReceivePid,
+                       Optional<Instant> lastSend, Optional<Instant> lastReceive, Instant lastChange) {}
 
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int ENOMSG = Errno.ENOMSG.number();
-    private static final int EINVAL = Errno.EINVAL.number();
-    private static final int EIDRM = Errno.EIDRM.number();
-    private static final int E2BIG = Errno.E2BIG.number();
-    private static final int EPERM = Errno.EPERM.number();
-    private static final VarHandle CLOSED;
-
-    static {
-        try {
-            CLOSED = MethodHandles.lookup().findVarHandle(SysVMessageQueue.class, "closed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     static final Path MSGMAX = Path.of("/proc/sys/kernel/msgmax");
     static final Path MSGMNB = Path.of("/proc/sys/kernel/msgmnb");
-    static final Path MSGMNI = Path.of("/proc/sys/kernel/msgmni");
 
-    private final int id;
-    private final IpcKey key;
-    private final String label;
-    private final SignalWaker.Waiters waiters = new SignalWaker.Waiters();
-    /** Whether an untimed send or receive tries IPC_NOWAIT before its wait. */
-    private final TryFirst sendTries = new TryFirst();
-    private final TryFirst receiveTries = new TryFirst();
-    @SuppressWarnings("unused")
-    private volatile boolean closed;
+    private final SysVObject ipc;
+    private final Operation sendOp;
+    private final Operation receiveOp;
     /** The system's largest message (msgmax), re-read when a message turns out larger. */
     private volatile long msgmax;
 
     private SysVMessageQueue(int id, IpcKey key) {
-        this.id = id;
-        this.key = key;
-        this.label = "msqid " + id;
-        this.msgmax = readProc(MSGMAX, 8192);
+        this.ipc = new SysVObject(SysVObject.Kind.MESSAGE_QUEUE, id, key, Msg::msgctl, Msg.MSQID_DS_SIZE, Msg.MSG_PERM);
+        // w.data: the message (type, then text); w.length: the text's size.
+        this.sendOp = Operation.on(ipc.handle(), "msgsnd", (w, how) ->
+                        Msg.msgsnd(w.target, w.data, w.length, how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0))
+                .tryFirst()
+                .build();
+        // w.value: msgtyp; w.flags: the selector's flags.
+        this.receiveOp = Operation.on(ipc.handle(), "msgrcv", (w, how) -> {
+            long r = Msg.msgrcv(w.target, w.data, w.length, w.value, how == Attempt.NOW ? w.flags | Ipc.IPC_NOWAIT : w.flags);
+            return r == -ENOMSG ? -EAGAIN : r;
+        }).tryFirst().build();
+        this.msgmax = ProcFiles.readLong(MSGMAX, 8192);
     }
 
     // ---------------------------------------------------------------- factories
@@ -140,22 +142,22 @@ public final class SysVMessageQueue implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man2/msgget.2.html">msgget(2)</a>
      */
     public static SysVMessageQueue createExclusively(IpcKey key) throws IpcException {
-        return createExclusively(key, Perms.DEFAULT);
+        return createExclusively(key, Options.defaults());
     }
 
-    /** Creates a new queue with the given permissions, failing if one exists for {@code key}. */
-    public static SysVMessageQueue createExclusively(IpcKey key, Set<PosixFilePermission> mode) throws IpcException {
-        return get(key, Ipc.IPC_CREAT | Ipc.IPC_EXCL | Perms.toMode(mode));
+    /** Creates a new queue with the given options, failing if one exists for {@code key}. */
+    public static SysVMessageQueue createExclusively(IpcKey key, Options options) throws IpcException {
+        return get(key, Ipc.IPC_CREAT | Ipc.IPC_EXCL | Perms.toMode(options.mode()));
     }
 
     /** Opens the queue for {@code key}, creating it with mode 0600 if there is none ({@code IPC_CREAT}). */
     public static SysVMessageQueue createOrOpen(IpcKey key) throws IpcException {
-        return createOrOpen(key, Perms.DEFAULT);
+        return createOrOpen(key, Options.defaults());
     }
 
-    /** Opens the queue for {@code key}, creating it with the given permissions if there is none. */
-    public static SysVMessageQueue createOrOpen(IpcKey key, Set<PosixFilePermission> mode) throws IpcException {
-        return get(key, Ipc.IPC_CREAT | Perms.toMode(mode));
+    /** Opens the queue for {@code key}, creating it with the given options if there is none. */
+    public static SysVMessageQueue createOrOpen(IpcKey key, Options options) throws IpcException {
+        return get(key, Ipc.IPC_CREAT | Perms.toMode(options.mode()));
     }
 
     /**
@@ -182,14 +184,10 @@ public final class SysVMessageQueue implements AutoCloseable {
         if (id < 0) {
             throw new IllegalArgumentException("a msqid is >= 0, got " + id);
         }
+        SysVMessageQueue q = new SysVMessageQueue(id, IpcKey.PRIVATE);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment ds = a.allocate(Msg.MSQID_DS.layout());
-            int r = Msg.msgctl(id, Ipc.IPC_STAT, ds);
-            if (r < 0) {
-                throw ctlError("msgctl(IPC_STAT)", "msqid " + id, -r, id);
-            }
-            int k = ds.get(ValueLayout.JAVA_INT, Msg.MSG_PERM + Ipc.PERM_KEY);
-            return new SysVMessageQueue(id, k == 0 ? IpcKey.PRIVATE : IpcKey.of(k));
+            IpcKey key = q.ipc.perm(q.ipc.stat(a)).key();
+            return key.isPrivate() ? q : new SysVMessageQueue(id, key);
         }
     }
 
@@ -197,12 +195,7 @@ public final class SysVMessageQueue implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         int id = Msg.msgget(key.value(), flags);
         if (id < 0) {
-            int errno = -id;
-            if (errno == Errno.ENOSPC.number()) {
-                throw IpcException.withDetail("msgget", "key " + key, errno, "the system already has msgmni = "
-                        + readProc(MSGMNI, -1) + " queues (" + MSGMNI + ")");
-            }
-            throw IpcException.of("msgget", "key " + key, errno);
+            throw SysVObject.getError(SysVObject.Kind.MESSAGE_QUEUE, "msgget", key, -id);
         }
         return new SysVMessageQueue(id, key);
     }
@@ -217,38 +210,32 @@ public final class SysVMessageQueue implements AutoCloseable {
 
     /** The queue's id (msqid), as {@code ipcs -q} shows it. */
     public int id() {
-        return id;
+        return ipc.id();
     }
 
     /** The key this object was opened with ({@link IpcKey#PRIVATE} for a private queue). */
     public IpcKey key() {
-        return key;
+        return ipc.key();
     }
 
     /**
-     * The queue's state ({@code msgctl(IPC_STAT)}): counts, limits, last sender and receiver,
-     * times, owner and mode.
+     * The queue's kernel state ({@code msgctl(IPC_STAT)}): counts, limits, last sender and
+     * receiver, times, owner and mode.
      *
      * @see <a href="https://man7.org/linux/man-pages/man2/msgctl.2.html">msgctl(2)</a>
      */
-    public Status stat() throws IpcException {
-        checkOpen("msgctl(IPC_STAT)");
+    public Info info() throws IpcException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment ds = statInto(a);
-            long perm = Msg.MSG_PERM;
-            int k = ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_KEY);
+            MemorySegment ds = ipc.stat(a);
             long stime = ds.get(ValueLayout.JAVA_LONG, Msg.MSG_STIME);
             long rtime = ds.get(ValueLayout.JAVA_LONG, Msg.MSG_RTIME);
-            return new Status(k == 0 ? IpcKey.PRIVATE : IpcKey.of(k),
+            return new Info(ipc.perm(ds),
                     ds.get(ValueLayout.JAVA_LONG, Msg.MSG_QNUM), ds.get(ValueLayout.JAVA_LONG, Msg.MSG_CBYTES),
                     ds.get(ValueLayout.JAVA_LONG, Msg.MSG_QBYTES),
                     ds.get(ValueLayout.JAVA_INT, Msg.MSG_LSPID), ds.get(ValueLayout.JAVA_INT, Msg.MSG_LRPID),
                     stime == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(stime)),
                     rtime == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(rtime)),
-                    Instant.ofEpochSecond(ds.get(ValueLayout.JAVA_LONG, Msg.MSG_CTIME)),
-                    ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_UID), ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_GID),
-                    ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_CUID), ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_CGID),
-                    Perms.fromMode(ds.get(ValueLayout.JAVA_INT, perm + Ipc.PERM_MODE)));
+                    Instant.ofEpochSecond(ds.get(ValueLayout.JAVA_LONG, Msg.MSG_CTIME)));
         }
     }
 
@@ -263,47 +250,24 @@ public final class SysVMessageQueue implements AutoCloseable {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("max bytes must be >= 0, got " + maxBytes);
         }
-        set(maxBytes, -1);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ds = ipc.stat(a);
+            ds.set(ValueLayout.JAVA_LONG, Msg.MSG_QBYTES, maxBytes);
+            long mnb = ProcFiles.readLong(MSGMNB, -1);
+            ipc.set(ds, maxBytes > mnb && mnb >= 0
+                    ? "max bytes " + maxBytes + " exceeds msgmnb = " + mnb + " (" + MSGMNB
+                      + "), which only a process with CAP_SYS_RESOURCE may do"
+                    : null);
+        }
     }
 
     /** Sets the queue's permissions ({@code msg_perm.mode} by {@code msgctl(IPC_SET)}); owner or creator only. */
     public void setMode(Set<PosixFilePermission> mode) throws IpcException {
-        set(-1, Perms.toMode(mode));
-    }
-
-    private void set(long maxBytes, int mode) throws IpcException {
-        checkOpen("msgctl(IPC_SET)");
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment ds = statInto(a);
-            if (maxBytes >= 0) {
-                ds.set(ValueLayout.JAVA_LONG, Msg.MSG_QBYTES, maxBytes);
-            }
-            if (mode >= 0) {
-                int old = ds.get(ValueLayout.JAVA_INT, Msg.MSG_PERM + Ipc.PERM_MODE);
-                ds.set(ValueLayout.JAVA_INT, Msg.MSG_PERM + Ipc.PERM_MODE, (old & ~0777) | mode);
-            }
-            int r = Msg.msgctl(id, Ipc.IPC_SET, ds);
-            if (r < 0) {
-                if (-r == EPERM) {
-                    long mnb = readProc(MSGMNB, -1);
-                    String why = maxBytes > mnb && mnb >= 0
-                            ? "max bytes " + maxBytes + " exceeds msgmnb = " + mnb + " (" + MSGMNB
-                              + "), which only a process with CAP_SYS_RESOURCE may do"
-                            : "only the queue's owner or creator (or a privileged process) may change it";
-                    throw IpcException.withDetail("msgctl(IPC_SET)", label, EPERM, why);
-                }
-                throw ctlError("msgctl(IPC_SET)", label, -r, id);
-            }
+            MemorySegment ds = ipc.stat(a);
+            ipc.setMode(ds, Perms.toMode(mode));
+            ipc.set(ds, null);
         }
-    }
-
-    private MemorySegment statInto(Arena a) throws IpcException {
-        MemorySegment ds = a.allocate(Msg.MSQID_DS.layout());
-        int r = Msg.msgctl(id, Ipc.IPC_STAT, ds);
-        if (r < 0) {
-            throw ctlError("msgctl(IPC_STAT)", label, -r, id);
-        }
-        return ds;
     }
 
     /**
@@ -311,22 +275,7 @@ public final class SysVMessageQueue implements AutoCloseable {
      * lost and every process waiting on it wakes with EIDRM. Owner, creator or privileged only.
      */
     public void remove() throws IpcException {
-        checkOpen("msgctl(IPC_RMID)");
-        int r = Msg.msgctl(id, Ipc.IPC_RMID, MemorySegment.NULL);
-        if (r < 0) {
-            if (-r == EPERM) {
-                throw IpcException.withDetail("msgctl(IPC_RMID)", label, EPERM,
-                        "only the queue's owner or creator (or a privileged process) may remove it");
-            }
-            throw ctlError("msgctl(IPC_RMID)", label, -r, id);
-        }
-    }
-
-    private static IpcException ctlError(String call, String object, int errno, int id) {
-        if (errno == EINVAL || errno == EIDRM) {
-            return IpcException.withDetail(call, object, errno, "no queue has msqid " + id + " (removed?)");
-        }
-        return IpcException.of(call, object, errno);
+        ipc.remove();
     }
 
     /**
@@ -336,25 +285,17 @@ public final class SysVMessageQueue implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (CLOSED.compareAndSet(this, false, true)) {
-            waiters.wakeAll();
-        }
+        ipc.handle().close();
     }
 
     /** Whether {@link #close()} has not been called. */
     public boolean isOpen() {
-        return !closed;
-    }
-
-    private void checkOpen(String call) throws ObjectClosedException {
-        if (closed) {
-            throw new ObjectClosedException(call, label);
-        }
+        return ipc.handle().isOpen();
     }
 
     @Override
     public String toString() {
-        return "SysVMessageQueue[" + label + ", key " + key + (closed ? ", closed" : "") + "]";
+        return "SysVMessageQueue[" + ipc + "]";
     }
 
     // ---------------------------------------------------------------- send
@@ -366,6 +307,8 @@ public final class SysVMessageQueue implements AutoCloseable {
      * @throws IllegalArgumentException if the type is not positive
      * @throws IpcException EINVAL if the message exceeds msgmax (the text says so)
      * @throws ObjectRemovedException if the queue is removed while waiting
+     * @throws ObjectClosedException if this object is closed, before or during the wait
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
      * @see <a href="https://man7.org/linux/man-pages/man2/msgsnd.2.html">msgsnd(2)</a>
      */
     public void send(byte[] message, long type) throws IpcException {
@@ -382,8 +325,8 @@ public final class SysVMessageQueue implements AutoCloseable {
         send0(null, null, message, message.byteSize(), type, Deadline.FOREVER);
     }
 
-    /** Sends a {@link TypedMessage}, waiting while full. */
-    public void send(TypedMessage message) throws IpcException {
+    /** Sends a {@link SysVMessage}, waiting while full. */
+    public void send(SysVMessage message) throws IpcException {
         send(message.data(), message.type());
     }
 
@@ -402,26 +345,36 @@ public final class SysVMessageQueue implements AutoCloseable {
         return send0(null, null, message, message.byteSize(), type, Deadline.NOW);
     }
 
+    /** Sends a {@link SysVMessage} if there is room now; false if full. */
+    public boolean trySend(SysVMessage message) throws IpcException {
+        return trySend(message.data(), message.type());
+    }
+
     /** Sends, waiting at most {@code timeout} for room; false if the queue stayed full. */
-    public boolean send(byte[] message, long type, Duration timeout) throws IpcException {
+    public boolean trySend(byte[] message, long type, Duration timeout) throws IpcException {
         return send0(message, null, null, message.length, type, Deadline.after(timeout));
     }
 
     /** Sends the buffer's remaining bytes, waiting at most {@code timeout}; false if still full. */
-    public boolean send(ByteBuffer message, long type, Duration timeout) throws IpcException {
+    public boolean trySend(ByteBuffer message, long type, Duration timeout) throws IpcException {
         return send0(null, message, null, message.remaining(), type, Deadline.after(timeout));
     }
 
     /** Sends the segment, waiting at most {@code timeout}; false if still full. */
-    public boolean send(MemorySegment message, long type, Duration timeout) throws IpcException {
+    public boolean trySend(MemorySegment message, long type, Duration timeout) throws IpcException {
         return send0(null, null, message, message.byteSize(), type, Deadline.after(timeout));
     }
 
+    /** Sends a {@link SysVMessage}, waiting at most {@code timeout}; false if still full. */
+    public boolean trySend(SysVMessage message, Duration timeout) throws IpcException {
+        return trySend(message.data(), message.type(), timeout);
+    }
+
+    /** Exactly one of array, buffer, segment is non-null. */
     private boolean send0(byte[] array, ByteBuffer buffer, MemorySegment segment, long length, long type,
                           long deadline) throws IpcException {
         checkType(type);
-        checkOpen("msgsnd");
-        SignalWaker w = SignalWaker.current();
+        Waiter w = Waiter.current();
         MemorySegment msg = w.scratch(Msg.MTEXT + length);
         msg.set(ValueLayout.JAVA_LONG, 0, type);
         int len = (int) length;
@@ -432,88 +385,37 @@ public final class SysVMessageQueue implements AutoCloseable {
         } else {
             MemorySegment.copy(segment, 0, msg, Msg.MTEXT, len);
         }
-        // A non-blocking attempt first: for a timed or non-blocking send always (no timer to arm
-        // when there is room), for an untimed one while such tries find room (TryFirst).
-        boolean untimedTry = deadline == Deadline.FOREVER && sendTries.now();
-        int r;
-        if (deadline != Deadline.FOREVER || untimedTry) {
-            r = Msg.msgsnd(id, msg, length, Ipc.IPC_NOWAIT);
-            if (untimedTry) {
-                sendTries.found(r != -EAGAIN);
-            }
-            if (r == 0 || (r != -EAGAIN && r != -EINTR)) {
-                return sent(r, buffer, len);
-            }
-            if (Deadline.expired(deadline)) {
-                return false;
-            }
+        w.data = msg;
+        w.length = length;
+        long r = sendOp.run(w, deadline, true);
+        if (r == Operation.NOTHING) {
+            return false;
         }
-        waiters.add(w);
-        try {
-            w.enter(deadline);
-            try {
-                checkOpen("msgsnd");
-                while (true) {
-                    r = Msg.msgsnd(id, msg, length, 0);
-                    if (r != -EINTR) {
-                        return sent(r, buffer, len);
-                    }
-                    checkWait("msgsnd");
-                    if (Deadline.expired(deadline)) {
-                        return false;
-                    }
-                }
-            } finally {
-                w.exit();
-            }
-        } finally {
-            waiters.remove(w);
+        if (r < 0) {
+            throw sendError((int) -r, length);
         }
+        if (buffer != null) {
+            buffer.position(buffer.position() + len);
+        }
+        return true;
     }
 
-    private boolean sent(int r, ByteBuffer buffer, int length) throws IpcException {
-        if (r == 0) {
-            if (buffer != null) {
-                buffer.position(buffer.position() + length);
-            }
-            return true;
-        }
-        int errno = -r;
+    private IpcException sendError(int errno, long length) {
         if (errno == EINVAL) {
-            long max = readProc(MSGMAX, msgmax);
+            long max = ProcFiles.readLong(MSGMAX, msgmax);
             if (length > max) {
-                throw IpcException.withDetail("msgsnd", label, errno,
+                return IpcException.withDetail("msgsnd", ipc.label(), errno,
                         "message of " + length + " bytes exceeds msgmax = " + max + " (" + MSGMAX + ")");
             }
         }
-        throw rwError("msgsnd", errno);
-    }
-
-    private IpcException rwError(String call, int errno) {
-        if (errno == EIDRM) {
-            return new ObjectRemovedException(call, label);
-        }
-        if (errno == EINVAL) {
-            return IpcException.withDetail(call, label, errno, "no queue has msqid " + id + " (removed?)");
-        }
-        return IpcException.of(call, label, errno);
-    }
-
-    /** The checks at the head of every wait loop: closed, interrupted. */
-    private void checkWait(String call) throws IpcException {
-        if (closed) {
-            throw new ObjectClosedException(call, label);
-        }
-        if (Thread.currentThread().isInterrupted()) {
-            throw new IpcInterruptedException(call, label);
-        }
+        return ipc.error("msgsnd", errno);
     }
 
     // ---------------------------------------------------------------- receive
 
     /**
      * Receives the message {@code selector} picks into {@code buffer} (from index 0), waiting
-     * until there is one ({@code msgrcv}); size and type go to {@code into}.
+     * until there is one ({@code msgrcv}); its size and type go to {@code envelope}.
      *
      * @return the message's size
      * @throws IpcException E2BIG if the message is longer than the buffer (it stays queued) and
@@ -523,188 +425,145 @@ public final class SysVMessageQueue implements AutoCloseable {
      * @throws io.jipc.IpcInterruptedException if the thread is interrupted while waiting
      * @see <a href="https://man7.org/linux/man-pages/man2/msgrcv.2.html">msgrcv(2)</a>
      */
-    public int receive(byte[] buffer, Received into, TypeSelector selector) throws IpcException {
-        receive0(buffer, null, null, into, selector, Deadline.FOREVER);
-        return into.size();
+    public int receive(byte[] buffer, Envelope envelope, TypeSelector selector) throws IpcException {
+        return receive0(buffer, null, null, envelope, selector, Deadline.FOREVER);
     }
 
     /** Receives into the buffer's remaining space, waiting; advances its position by the size. */
-    public int receive(ByteBuffer buffer, Received into, TypeSelector selector) throws IpcException {
-        receive0(null, buffer, null, into, selector, Deadline.FOREVER);
-        return into.size();
+    public int receive(ByteBuffer buffer, Envelope envelope, TypeSelector selector) throws IpcException {
+        return receive0(null, buffer, null, envelope, selector, Deadline.FOREVER);
     }
 
     /** Receives into the segment (from offset 0), waiting. */
-    public int receive(MemorySegment buffer, Received into, TypeSelector selector) throws IpcException {
-        receive0(null, null, buffer, into, selector, Deadline.FOREVER);
-        return into.size();
+    public int receive(MemorySegment buffer, Envelope envelope, TypeSelector selector) throws IpcException {
+        return receive0(null, null, buffer, envelope, selector, Deadline.FOREVER);
     }
 
-    /** Receives if a matching message is there now ({@code IPC_NOWAIT}); false if none. */
-    public boolean tryReceive(byte[] buffer, Received into, TypeSelector selector) throws IpcException {
-        return receive0(buffer, null, null, into, selector, Deadline.NOW);
+    /**
+     * Receives if a matching message is there now ({@code IPC_NOWAIT}).
+     *
+     * @return the message's size, or {@link Transfer#NOTHING} if there is none
+     */
+    public int tryReceive(byte[] buffer, Envelope envelope, TypeSelector selector) throws IpcException {
+        return receive0(buffer, null, null, envelope, selector, Deadline.NOW);
     }
 
-    /** Receives into the buffer's remaining space if a matching message is there now; false if none. */
-    public boolean tryReceive(ByteBuffer buffer, Received into, TypeSelector selector) throws IpcException {
-        return receive0(null, buffer, null, into, selector, Deadline.NOW);
+    /** Receives into the buffer's remaining space if a matching message is there now; {@link Transfer#NOTHING} if none. */
+    public int tryReceive(ByteBuffer buffer, Envelope envelope, TypeSelector selector) throws IpcException {
+        return receive0(null, buffer, null, envelope, selector, Deadline.NOW);
     }
 
-    /** Receives into the segment if a matching message is there now; false if none. */
-    public boolean tryReceive(MemorySegment buffer, Received into, TypeSelector selector) throws IpcException {
-        return receive0(null, null, buffer, into, selector, Deadline.NOW);
+    /** Receives into the segment if a matching message is there now; {@link Transfer#NOTHING} if none. */
+    public int tryReceive(MemorySegment buffer, Envelope envelope, TypeSelector selector) throws IpcException {
+        return receive0(null, null, buffer, envelope, selector, Deadline.NOW);
     }
 
-    /** Receives, waiting at most {@code timeout} for a matching message; false if none came. */
-    public boolean receive(byte[] buffer, Received into, TypeSelector selector, Duration timeout) throws IpcException {
-        return receive0(buffer, null, null, into, selector, Deadline.after(timeout));
-    }
-
-    /** Receives into the buffer's remaining space, waiting at most {@code timeout}; false if none came. */
-    public boolean receive(ByteBuffer buffer, Received into, TypeSelector selector, Duration timeout)
+    /** Receives, waiting at most {@code timeout} for a matching message; {@link Transfer#NOTHING} if none came. */
+    public int tryReceive(byte[] buffer, Envelope envelope, TypeSelector selector, Duration timeout)
             throws IpcException {
-        return receive0(null, buffer, null, into, selector, Deadline.after(timeout));
+        return receive0(buffer, null, null, envelope, selector, Deadline.after(timeout));
     }
 
-    /** Receives into the segment, waiting at most {@code timeout}; false if none came. */
-    public boolean receive(MemorySegment buffer, Received into, TypeSelector selector, Duration timeout)
+    /** Receives into the buffer's remaining space, waiting at most {@code timeout}; {@link Transfer#NOTHING} if none came. */
+    public int tryReceive(ByteBuffer buffer, Envelope envelope, TypeSelector selector, Duration timeout)
             throws IpcException {
-        return receive0(null, null, buffer, into, selector, Deadline.after(timeout));
+        return receive0(null, buffer, null, envelope, selector, Deadline.after(timeout));
     }
 
-    /** Receives the message {@code selector} picks as a {@link TypedMessage}, waiting (allocates). */
-    public TypedMessage receive(TypeSelector selector) throws IpcException {
+    /** Receives into the segment, waiting at most {@code timeout}; {@link Transfer#NOTHING} if none came. */
+    public int tryReceive(MemorySegment buffer, Envelope envelope, TypeSelector selector, Duration timeout)
+            throws IpcException {
+        return receive0(null, null, buffer, envelope, selector, Deadline.after(timeout));
+    }
+
+    /** Receives the message {@code selector} picks as a {@link SysVMessage}, waiting (allocates). */
+    public SysVMessage receive(TypeSelector selector) throws IpcException {
         return receiveMessage(selector, Deadline.FOREVER).orElseThrow();
     }
 
     /** The matching message if there is one now (allocates). */
-    public Optional<TypedMessage> tryReceive(TypeSelector selector) throws IpcException {
+    public Optional<SysVMessage> tryReceive(TypeSelector selector) throws IpcException {
         return receiveMessage(selector, Deadline.NOW);
     }
 
     /** The matching message, waiting at most {@code timeout}; empty if none came (allocates). */
-    public Optional<TypedMessage> receive(TypeSelector selector, Duration timeout) throws IpcException {
+    public Optional<SysVMessage> tryReceive(TypeSelector selector, Duration timeout) throws IpcException {
         return receiveMessage(selector, Deadline.after(timeout));
     }
 
-    private Optional<TypedMessage> receiveMessage(TypeSelector selector, long deadline) throws IpcException {
+    private Optional<SysVMessage> receiveMessage(TypeSelector selector, long deadline) throws IpcException {
         while (true) {
             long room = msgmax;
             long r = receiveRaw(room, selector, deadline, true);
-            if (r == -2) {
+            if (r == GREW) {
                 continue; // msgmax grew: a larger message came, retry with the new size
             }
-            if (r < 0) {
+            if (r == Operation.NOTHING) {
                 return Optional.empty();
             }
-            MemorySegment msg = SignalWaker.current().scratch(Msg.MTEXT + room);
+            MemorySegment msg = Waiter.current().scratch(Msg.MTEXT + room);
             byte[] data = msg.asSlice(Msg.MTEXT, r).toArray(ValueLayout.JAVA_BYTE);
-            return Optional.of(new TypedMessage(msg.get(ValueLayout.JAVA_LONG, 0), data));
+            return Optional.of(new SysVMessage(msg.get(ValueLayout.JAVA_LONG, 0), data));
         }
     }
 
-    private boolean receive0(byte[] array, ByteBuffer buffer, MemorySegment segment, Received into,
-                             TypeSelector selector, long deadline) throws IpcException {
-        Objects.requireNonNull(into, "into");
+    private int receive0(byte[] array, ByteBuffer buffer, MemorySegment segment, Envelope envelope,
+                         TypeSelector selector, long deadline) throws IpcException {
+        Objects.requireNonNull(envelope, "envelope");
         if (buffer != null && buffer.isReadOnly()) {
             throw new IllegalArgumentException("receive buffer is read-only");
         }
         long room = array != null ? array.length : buffer != null ? buffer.remaining() : segment.byteSize();
         long r = receiveRaw(room, selector, deadline, false);
-        if (r < 0) {
-            return false;
+        if (r == Operation.NOTHING) {
+            return Transfer.NOTHING;
         }
-        MemorySegment msg = SignalWaker.current().scratch(Msg.MTEXT + room);
+        Waiter w = Waiter.current();
+        MemorySegment msg = w.scratch(Msg.MTEXT + room);
         int len = (int) r;
         if (array != null) {
             MemorySegment.copy(msg, ValueLayout.JAVA_BYTE, Msg.MTEXT, array, 0, len);
         } else if (buffer != null) {
-            buffer.put(buffer.position(), SignalWaker.current().scratchView(), (int) Msg.MTEXT, len);
+            buffer.put(buffer.position(), w.scratchView(), (int) Msg.MTEXT, len);
             buffer.position(buffer.position() + len);
         } else {
             MemorySegment.copy(msg, Msg.MTEXT, segment, 0, len);
         }
-        into.setSysV(len, msg.get(ValueLayout.JAVA_LONG, 0));
-        return true;
+        envelope.setSysV(len, msg.get(ValueLayout.JAVA_LONG, 0));
+        return len;
     }
 
+    /** From {@link #receiveRaw} when msgmax has grown past the room given: retry. */
+    private static final long GREW = -1;
+
     /**
-     * msgrcv into this thread's scratch buffer: the text size, -1 if nothing came before the
-     * deadline, -2 (only when {@code growing}) if the message was larger than {@code room} but
-     * msgmax has grown since this object read it.
+     * msgrcv into this thread's scratch buffer: the text size, {@link Operation#NOTHING} if
+     * nothing came before the deadline, {@link #GREW} (only when {@code growing}) if the message
+     * was larger than {@code room} but msgmax has grown since this object read it.
      */
     private long receiveRaw(long room, TypeSelector selector, long deadline, boolean growing) throws IpcException {
         Objects.requireNonNull(selector, "selector");
-        checkOpen("msgrcv");
-        SignalWaker w = SignalWaker.current();
-        MemorySegment msg = w.scratch(Msg.MTEXT + room);
-        long type = selector.msgtyp();
-        int flags = selector.flags();
-        long r;
-        boolean untimedTry = deadline == Deadline.FOREVER && receiveTries.now();
-        if (deadline != Deadline.FOREVER || untimedTry) {
-            // A non-blocking attempt first: a waiting message costs no wait set-up, and NOW needs
-            // nothing else. An untimed receive tries while its tries find messages (TryFirst).
-            r = Msg.msgrcv(id, msg, room, type, flags | Ipc.IPC_NOWAIT);
-            if (untimedTry) {
-                receiveTries.found(r != -ENOMSG);
-            }
-            if (r >= 0) {
-                return r;
-            }
-            if (r != -ENOMSG && r != -EINTR) {
-                return received(r, room, growing);
-            }
-            if (Deadline.expired(deadline)) {
-                return -1;
-            }
+        Waiter w = Waiter.current();
+        w.data = w.scratch(Msg.MTEXT + room);
+        w.length = room;
+        w.value = selector.msgtyp();
+        w.flags = selector.flags();
+        long r = receiveOp.run(w, deadline, true);
+        if (r >= 0 || r == Operation.NOTHING) {
+            return r;
         }
-        waiters.add(w);
-        try {
-            w.enter(deadline);
-            try {
-                // Closed before the wait began? (A pending interrupt is answered only if the call
-                // would sleep: the waker's signal is already on its way.)
-                checkOpen("msgrcv");
-                while (true) {
-                    r = Msg.msgrcv(id, msg, room, type, flags);
-                    if (r >= 0) {
-                        return r;
-                    }
-                    if (r != -EINTR) {
-                        return received(r, room, growing);
-                    }
-                    checkWait("msgrcv");
-                    if (Deadline.expired(deadline)) {
-                        return -1;
-                    }
-                }
-            } finally {
-                w.exit();
-            }
-        } finally {
-            waiters.remove(w);
-        }
-    }
-
-    /** The error for a failed msgrcv, or -2 to retry with a larger buffer. */
-    private long received(long r, long room, boolean growing) throws IpcException {
         int errno = (int) -r;
         if (errno == E2BIG) {
             if (growing) {
-                long max = readProc(MSGMAX, msgmax);
+                long max = ProcFiles.readLong(MSGMAX, msgmax);
                 if (max > room) {
                     msgmax = max;
-                    return -2;
+                    return GREW;
                 }
             }
-            throw IpcException.withDetail("msgrcv", label, errno, "the message is longer than the " + room
+            throw IpcException.withDetail("msgrcv", ipc.label(), errno, "the message is longer than the " + room
                     + "-byte buffer and stays queued (use a larger buffer, or TypeSelector.truncating() for MSG_NOERROR)");
         }
-        throw rwError("msgrcv", errno);
-    }
-
-    static long readProc(Path file, long fallback) {
-        return ProcFiles.readLong(file, fallback);
+        throw ipc.error("msgrcv", errno);
     }
 }

@@ -1,13 +1,18 @@
 package io.jipc.poll;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.ETIMEDOUT;
+
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
-import io.jipc.internal.InterruptHook;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Epoll;
 import io.jipc.internal.libc.Eventfd;
 import io.jipc.internal.libc.Unistd;
@@ -31,17 +36,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     poller.register(server, Set.of(Readiness.READ));
  *     poller.register(pipeReadEnd, Set.of(Readiness.READ), "control");
  *     while (running) {
- *         int n = poller.poll(Duration.ofSeconds(1));
+ *         int n = poller.tryPoll(Duration.ofSeconds(1));
  *         for (int i = 0; i < n; i++) {
- *             Poller.Registration r = poller.ready(i);
+ *             Registration r = poller.ready(i);
  *             if (r.isReadable()) { ... r.source() or r.attachment() ... }
  *         }
  *     }
  * }
  * }</pre>
  *
- * <p><b>Waiting.</b> {@link #poll(Duration)} sleeps in {@code epoll_wait(2)} until a registered
- * descriptor is ready, the timeout passes, {@link #wakeup()} is called from any thread, the poller
+ * <p><b>Waiting.</b> {@link #poll()} sleeps in {@code epoll_wait(2)} until a registered descriptor
+ * is ready ({@link #tryPoll(Duration)}: or the timeout passes; {@link #tryPoll()} never waits),
+ * {@link #wakeup()} is called from any thread, the poller
  * is closed ({@link ObjectClosedException}) or the waiting thread is interrupted ({@link
  * IpcInterruptedException}, at once; the interrupt status stays set). One thread polls at a time;
  * registering, changing interest, cancelling and waking up are safe from any thread, also while
@@ -87,15 +93,14 @@ public final class Poller implements AutoCloseable {
     private static final long CLOSE_BIT = 1L;
     private static final int MAX_SLOTS = 1 << 30;
 
-    private final Fd epoll;
+    final Fd epoll;
     private final Fd wake;
     private final int maxEvents;
     private final MemorySegment events;
-    private final MemorySegment ctlEvent;
+    final MemorySegment ctlEvent;
     private final MemorySegment counter;
-    private final Interruptor interruptor;
 
-    private final Object table = new Object();
+    final Object table = new Object();
     private Registration[] slots = new Registration[16];
     private int[] freeSlots = new int[16];
     private int freeCount;
@@ -109,7 +114,8 @@ public final class Poller implements AutoCloseable {
 
     private final AtomicBoolean posted = new AtomicBoolean();
     private final AtomicBoolean polling = new AtomicBoolean();
-    private volatile boolean closed;
+    /** epoll_wait, sleeping in the kernel with its own millisecond timeout; the epoll fd polls readable too. */
+    private final Operation waitOp;
 
     private Poller(Fd epoll, Fd wake, int maxEvents) {
         this.epoll = epoll;
@@ -120,7 +126,10 @@ public final class Poller implements AutoCloseable {
         this.ctlEvent = arena.allocate(Epoll.EPOLL_EVENT_SIZE, 8);
         this.counter = arena.allocate(ValueLayout.JAVA_LONG);
         this.ready = new Registration[maxEvents];
-        this.interruptor = new Interruptor(this);
+        this.waitOp = Operation.on(Handles.of(epoll), "epoll_wait", (w, how) -> {
+            int r = Epoll.epoll_wait(w.target, events, maxEvents, how == Attempt.NOW ? 0 : w.timeoutMillis);
+            return r != 0 ? r : how == Attempt.NOW ? -EAGAIN : -ETIMEDOUT;
+        }).readiness(Poll.POLLIN).timeout(Operation.Timeout.MILLIS).build();
     }
 
     /** A new poller ({@code epoll_create1(EPOLL_CLOEXEC)}) returning up to 256 events per poll. */
@@ -198,7 +207,7 @@ public final class Poller implements AutoCloseable {
         Objects.requireNonNull(trigger, "trigger");
         int bits = Readiness.bits(interest);
         synchronized (table) {
-            if (closed) {
+            if (!epoll.isOpen()) {
                 throw new ObjectClosedException("epoll_ctl", "poller");
             }
             if (size >= MAX_SLOTS) {
@@ -208,7 +217,7 @@ public final class Poller implements AutoCloseable {
             boolean ok = false;
             int slot = -1;
             try {
-                int closeEv = fd.closeEventFd();
+                int closeEv = Handles.of(fd).closeEventFd();
                 slot = allocateSlot();
                 generation = (generation + 1) & 0x3FFF_FFFF;
                 long token = ((long) generation << 32) | ((long) slot << 1);
@@ -265,14 +274,14 @@ public final class Poller implements AutoCloseable {
     }
 
     /** Removes a registration from epoll and lets go of its descriptor. Holds the table lock. */
-    private void cancelLocked(Registration reg) {
+    void cancelLocked(Registration reg) {
         if (!reg.valid) {
             return;
         }
         reg.valid = false;
         freeSlot(reg.slot);
         size--;
-        if (!closed) {
+        if (epoll.isOpen()) {
             try {
                 int ep = epoll.acquire("epoll_ctl");
                 try {
@@ -286,7 +295,7 @@ public final class Poller implements AutoCloseable {
             }
         }
         // After the DEL: if the owner closed the object meanwhile, this closes the number.
-        reg.fd.release();
+        reg.fd().release();
     }
 
     /** How many registrations this poller holds. */
@@ -311,27 +320,27 @@ public final class Poller implements AutoCloseable {
 
     // ================================================================== waiting
 
-    /** Waits without limit; see {@link #poll(Duration)}. */
+    /**
+     * Waits until at least one registered descriptor is ready, {@link #wakeup()} is called or the
+     * poller is closed, and returns the number of ready registrations, readable with {@link
+     * #ready(int)} until the next poll. 0 means a wake-up came.
+     *
+     * @throws ObjectClosedException if the poller is closed, before or during the wait
+     * @throws IpcInterruptedException if the thread is interrupted while nothing is ready
+     * @throws IllegalStateException if another thread is polling
+     * @see <a href="https://man7.org/linux/man-pages/man2/epoll_wait.2.html">epoll_wait(2)</a>
+     */
     public int poll() throws IpcException {
         return poll(Deadline.FOREVER);
     }
 
-    /** Reports what is ready now, without waiting. */
-    public int pollNow() throws IpcException {
+    /** The registrations ready now, without waiting: 0 when none is. */
+    public int tryPoll() throws IpcException {
         return poll(Deadline.NOW);
     }
 
-    /**
-     * Waits until at least one registered descriptor is ready, {@code timeout} passes or {@link
-     * #wakeup()} is called, and returns the number of ready registrations, readable with {@link
-     * #ready(int)} until the next poll. 0 means the timeout passed or a wake-up came.
-     *
-     * @throws ObjectClosedException if the poller is closed, before or during the wait
-     * @throws IpcInterruptedException if the thread is interrupted and nothing is ready
-     * @throws IllegalStateException if another thread is polling
-     * @see <a href="https://man7.org/linux/man-pages/man2/epoll_wait.2.html">epoll_wait(2)</a>
-     */
-    public int poll(Duration timeout) throws IpcException {
+    /** Waits at most {@code timeout} for a registration to be ready: 0 when none was, or a wake-up came. */
+    public int tryPoll(Duration timeout) throws IpcException {
         return poll(Deadline.after(timeout));
     }
 
@@ -345,37 +354,21 @@ public final class Poller implements AutoCloseable {
                 ready[i] = null;
             }
             readyCount = 0;
-            int ep = epoll.acquire("epoll_wait");
-            try {
-                // Pinned too: close() wakes this thread through the eventfd, and a wake-up eventfd
-                // closed before epoll_wait collected it would vanish from the ready list with it.
-                wake.acquire("epoll_wait");
-            } catch (ObjectClosedException e) {
-                epoll.release();
-                throw e;
-            }
+            // Pinned: a wake-up eventfd closed before epoll_wait collected it would vanish from
+            // the ready list with it.
+            wake.acquire("epoll_wait");
             try {
                 while (true) {
-                    int timeoutMillis = Deadline.remainingMillis(deadline);
-                    int r;
-                    interruptor.enter();
-                    try {
-                        r = Epoll.epoll_wait(ep, events, maxEvents, timeoutMillis);
-                    } finally {
-                        interruptor.exit();
+                    long r = waitOp.run(deadline);
+                    if (r == Operation.NOTHING) {
+                        return 0;
                     }
-                    if (closed) {
-                        throw new ObjectClosedException("epoll_wait", "poller");
+                    if (r < 0) {
+                        throw waitOp.failure(r);
                     }
-                    if (r < 0 && r != -Errno.EINTR.number()) {
-                        throw IpcException.of("epoll_wait", "poller", -r);
-                    }
-                    boolean woken = r > 0 && dispatch(r);
+                    boolean woken = dispatch((int) r);
                     if (readyCount > 0) {
                         return readyCount;
-                    }
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new IpcInterruptedException("epoll_wait", "poller");
                     }
                     if (woken || Deadline.expired(deadline)) {
                         return 0;
@@ -384,7 +377,6 @@ public final class Poller implements AutoCloseable {
                 }
             } finally {
                 wake.release();
-                epoll.release();
             }
         } finally {
             polling.set(false);
@@ -408,7 +400,7 @@ public final class Poller implements AutoCloseable {
                 if (reg == null || reg.token != (data & ~CLOSE_BIT)) {
                     continue; // cancelled after epoll_wait picked the event up
                 }
-                if ((data & CLOSE_BIT) != 0 || !reg.fd.isOpen()) {
+                if ((data & CLOSE_BIT) != 0 || !reg.fd().isOpen()) {
                     cancelLocked(reg);
                     continue;
                 }
@@ -492,206 +484,36 @@ public final class Poller implements AutoCloseable {
 
     /** Whether {@link #close()} has not been called. */
     public boolean isOpen() {
-        return !closed;
+        return epoll.isOpen();
     }
 
     /**
      * Closes the epoll instance and lets go of every registered descriptor (the objects stay
-     * open). A thread in {@link #poll} returns with {@link ObjectClosedException}. Idempotent.
+     * open). A thread in {@link #poll} returns with {@link ObjectClosedException}: the epoll
+     * descriptor's close wakes it like any jipc wait. Idempotent.
      */
     @Override
     public void close() {
         synchronized (table) {
-            if (closed) {
+            if (!epoll.isOpen()) {
                 return;
             }
-            closed = true;
             for (int i = 0; i < nextSlot; i++) {
                 Registration reg = slots[i];
                 if (reg != null) {
                     reg.valid = false;
                     slots[i] = null;
-                    reg.fd.release();
+                    reg.fd().release();
                 }
             }
             size = 0;
+            epoll.close();
         }
-        posted.set(false);
-        wakeup();
-        epoll.close();
         wake.close();
     }
 
     @Override
     public String toString() {
-        return "Poller[" + size() + " registrations" + (closed ? ", closed" : "") + "]";
-    }
-
-    // ================================================================== registration
-
-    /** One descriptor registered with a {@link Poller}: its interest, attachment and last readiness. */
-    public static final class Registration {
-        private final Poller poller;
-        private final Fd fd;
-        private final FdBacked source;
-        final int number;
-        final int closeEventFd;
-        final int slot;
-        final long token;
-        private int interest;
-        private final Trigger trigger;
-        private volatile Object attachment;
-        volatile boolean valid = true;
-        int readyEvents;
-
-        Registration(Poller poller, Fd fd, FdBacked source, int number, int closeEventFd, int slot, long token,
-                int interest, Trigger trigger, Object attachment) {
-            this.poller = poller;
-            this.fd = fd;
-            this.source = source;
-            this.number = number;
-            this.closeEventFd = closeEventFd;
-            this.slot = slot;
-            this.token = token;
-            this.interest = interest;
-            this.trigger = trigger;
-            this.attachment = attachment;
-        }
-
-        /** The registered jipc object, or null when a raw {@link Fd} was registered. */
-        public FdBacked source() {
-            return source;
-        }
-
-        /** The registered descriptor. */
-        public Fd fd() {
-            return fd;
-        }
-
-        /** The attachment given at registration or by {@link #attach}. */
-        public Object attachment() {
-            return attachment;
-        }
-
-        /** Replaces the attachment; returns the previous one. */
-        public Object attach(Object newAttachment) {
-            Object old = attachment;
-            attachment = newAttachment;
-            return old;
-        }
-
-        /** The trigger mode. */
-        public Trigger trigger() {
-            return trigger;
-        }
-
-        /** What this registration waits for. */
-        public Set<Readiness> interest() {
-            synchronized (poller.table) {
-                return Readiness.of(interest);
-            }
-        }
-
-        /**
-         * Changes what to wait for ({@code epoll_ctl(EPOLL_CTL_MOD)}); re-arms a {@link
-         * Trigger#ONE_SHOT} registration.
-         *
-         * @throws ObjectClosedException if the registration was cancelled or the poller closed
-         */
-        public void setInterest(Set<Readiness> newInterest) throws IpcException {
-            int bits = Readiness.bits(newInterest);
-            synchronized (poller.table) {
-                if (!valid) {
-                    throw new ObjectClosedException("epoll_ctl", fd.label() + " (registration cancelled)");
-                }
-                int ep = poller.epoll.acquire("epoll_ctl");
-                try {
-                    poller.ctlEvent.set(ValueLayout.JAVA_INT, Epoll.EVENTS, bits | trigger.bits);
-                    poller.ctlEvent.set(Epoll.DATA_LAYOUT, Epoll.DATA, token);
-                    int r = Epoll.epoll_ctl(ep, Epoll.EPOLL_CTL_MOD, number, poller.ctlEvent);
-                    if (r < 0) {
-                        throw IpcException.of("epoll_ctl(EPOLL_CTL_MOD)", fd.label(), -r);
-                    }
-                    interest = bits;
-                } finally {
-                    poller.epoll.release();
-                }
-            }
-        }
-
-        /** The epoll bits the last poll reported (0 when it was not ready). */
-        public int readyBits() {
-            return readyEvents;
-        }
-
-        /** The readiness the last poll reported, as a set (allocates; the boolean getters do not). */
-        public Set<Readiness> readySet() {
-            return Readiness.of(readyEvents);
-        }
-
-        /** EPOLLIN was reported. */
-        public boolean isReadable() {
-            return (readyEvents & Epoll.EPOLLIN) != 0;
-        }
-
-        /** EPOLLOUT was reported. */
-        public boolean isWritable() {
-            return (readyEvents & Epoll.EPOLLOUT) != 0;
-        }
-
-        /** EPOLLHUP or EPOLLRDHUP was reported. */
-        public boolean isHangup() {
-            return (readyEvents & (Epoll.EPOLLHUP | Epoll.EPOLLRDHUP)) != 0;
-        }
-
-        /** EPOLLERR was reported. */
-        public boolean isError() {
-            return (readyEvents & Epoll.EPOLLERR) != 0;
-        }
-
-        /** Whether the registration is still in the poller (not cancelled, object not closed, poller open). */
-        public boolean isValid() {
-            return valid;
-        }
-
-        /**
-         * Removes the registration ({@code epoll_ctl(EPOLL_CTL_DEL)}) and lets go of the
-         * descriptor; the object stays open. Idempotent; safe while another thread polls.
-         */
-        public void cancel() {
-            synchronized (poller.table) {
-                poller.cancelLocked(this);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "Registration[" + (source != null ? source : fd) + ", interest=" + Readiness.of(interest)
-                    + (valid ? "" : ", cancelled") + "]";
-        }
-    }
-
-    // ================================================================== interrupts
-
-    /** On {@link Thread#interrupt()} of a thread in epoll_wait, writes the poller's wake-up eventfd. */
-    private static final class Interruptor extends InterruptHook {
-        private final Poller poller;
-
-        Interruptor(Poller poller) {
-            this.poller = poller;
-        }
-
-        void enter() {
-            beginInterruptible();
-        }
-
-        void exit() {
-            endInterruptible();
-        }
-
-        @Override
-        protected void onInterrupt() {
-            poller.wakeup();
-        }
+        return "Poller[" + size() + " registrations" + (isOpen() ? "" : ", closed") + "]";
     }
 }

@@ -1,11 +1,19 @@
 package io.jipc.process;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.ECHILD;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ESRCH;
+
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Pidfd;
 import io.jipc.internal.libc.Poll;
@@ -26,7 +34,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A child process started with
@@ -47,7 +54,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Descriptors</h2>
  * The child gets 0, 1 and 2 from this process unless told otherwise, each number given to
- * {@link Builder#fd(int, Redirect)}, and nothing else: every other descriptor is closed in the
+ * {@link ChildProcessBuilder#fd(int, Redirect)}, and nothing else: every other descriptor is closed in the
  * child ({@code posix_spawn_file_actions_addclosefrom_np}), whether or not it is close-on-exec
  * here. The wiring is safe for any assignment of numbers, including a descriptor handed at its
  * own number (which must lose close-on-exec) and permutations (A at B's number and B at A's):
@@ -61,7 +68,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * "Blocking mode"), connected and datagram sockets, and POSIX message queues. Their blocking
  * calls sleep inside the system call and their non-blocking and timed ones say so per call, so
  * their jipc calls never depend on the flag. The others (FIFOs, listening sockets) are
- * non-blocking, jipc's poll model; unless {@link Builder#keepNonBlocking()} is set, such a
+ * non-blocking, jipc's poll model; unless {@link ChildProcessBuilder#keepNonBlocking()} is set, such a
  * descriptor handed to a child is made blocking <em>for the child</em>:
  * <ul>
  * <li>a pipe or FIFO is reopened through {@code /proc/self/fd/N}, which gives the child a new
@@ -92,11 +99,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * takes these children. Code that calls {@code waitpid(-1)}, or a process that ignores SIGCHLD
  * (the kernel then reaps children itself), would: a wait then fails with ECHILD saying so, and
  * before glibc 2.39 a child that ends at once may already be gone when its pidfd is opened,
- * which {@link Builder#start()} reports with ESRCH.
+ * which {@link ChildProcessBuilder#start()} reports with ESRCH.
  *
  * <p><b>No process is left unreaped.</b> {@link #close()} of a child that is still running kills
  * it with SIGKILL and reaps it (the child's lifetime is the object's), unless {@link
- * Builder#detachOnClose()} was set: then it keeps running and a daemon thread reaps it when it
+ * ChildProcessBuilder#detachOnClose()} was set: then it keeps running and a daemon thread reaps it when it
  * exits. A child that is never closed is handed to that thread by a {@link Cleaner} once
  * unreachable — a safety net, not the way to use it.
  */
@@ -110,7 +117,13 @@ public final class ChildProcess implements FdBacked {
     private final boolean detachOnClose;
     private final Reaping reaping;
     private final Cleaner.Cleanable cleanable;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * The object's life: waits pin it, close settles the child (reap, or kill and reap, or hand
+     * it to the reaper thread) once no wait is in flight, then closes the pidfd.
+     */
+    private final Handle life;
+    /** Waits for the pidfd to turn readable (the child exited), then reaps; never sleeps in waitid. */
+    private final Operation exitOp;
 
     ChildProcess(int pid, Fd pidfd, String program, boolean detachOnClose) {
         this.pid = pid;
@@ -118,19 +131,40 @@ public final class ChildProcess implements FdBacked {
         this.detachOnClose = detachOnClose;
         this.reaping = new Reaping(pid, pidfd);
         this.cleanable = CLEANER.register(this, reaping);
+        this.life = new Handle(pidfd.label(), numberOf(pidfd)) {
+            @Override
+            protected void free() {
+                settle();
+            }
+        };
+        // Reaping is serialised (two blocking waitids would race for one child), so the wait is
+        // for readiness: poll(2) on the pidfd, which turns readable when the child exits.
+        this.exitOp = Operation.on(life, "waitid", (w, how) -> reaping.reapRaw(w.target, true))
+                .readiness(Poll.POLLIN).kernelWaits(false).build();
+    }
+
+    /** The number of a descriptor just made (its waits poll it through {@link #life}). */
+    private static int numberOf(Fd fresh) {
+        try {
+            int n = fresh.acquire("waitid");
+            fresh.release();
+            return n;
+        } catch (ObjectClosedException e) {
+            throw new IllegalStateException("a new pidfd is closed", e);
+        }
     }
 
     /** A builder for {@code program} with arguments; {@code argv[0]} is {@code program}. */
-    public static Builder builder(String program, String... args) {
+    public static ChildProcessBuilder builder(String program, String... args) {
         List<String> command = new ArrayList<>(1 + args.length);
         command.add(program);
         command.addAll(List.of(args));
-        return new Builder(command);
+        return new ChildProcessBuilder(command);
     }
 
     /** A builder for a command line: the program, then its arguments. */
-    public static Builder builder(List<String> command) {
-        return new Builder(new ArrayList<>(command));
+    public static ChildProcessBuilder builder(List<String> command) {
+        return new ChildProcessBuilder(new ArrayList<>(command));
     }
 
     /** The child's process id. Once the child is reaped the number may belong to another process. */
@@ -159,23 +193,23 @@ public final class ChildProcess implements FdBacked {
         return await(Deadline.FOREVER);
     }
 
+    /** The status if the child has exited (reaping it), empty while it runs; never waits. */
+    public Optional<ExitStatus> tryWaitFor() throws IpcException {
+        return Optional.ofNullable(await(Deadline.NOW));
+    }
+
     /**
      * Waits at most {@code timeout} for the child to exit.
      *
      * @return the status, or empty if the child still runs after {@code timeout}
      */
-    public Optional<ExitStatus> waitFor(Duration timeout) throws IpcException {
+    public Optional<ExitStatus> tryWaitFor(Duration timeout) throws IpcException {
         return Optional.ofNullable(await(Deadline.after(timeout)));
     }
 
-    /** The status if the child has exited (reaping it), empty while it runs; never waits. */
-    public Optional<ExitStatus> exitStatus() throws IpcException {
-        return Optional.ofNullable(await(Deadline.NOW));
-    }
-
-    /** Whether the child is still running (a non-blocking {@link #exitStatus()}). */
+    /** Whether the child is still running (a non-blocking {@link #tryWaitFor()}). */
     public boolean isAlive() throws IpcException {
-        return exitStatus().isEmpty();
+        return tryWaitFor().isEmpty();
     }
 
     /**
@@ -191,7 +225,7 @@ public final class ChildProcess implements FdBacked {
         int n = fd.acquire("pidfd_send_signal");
         try {
             int r = Pidfd.pidfd_send_signal(n, signal.number(), MemorySegment.NULL, 0);
-            if (r == -Errno.ESRCH.number()) {
+            if (r == -ESRCH) {
                 return false;
             }
             if (r < 0) {
@@ -208,21 +242,17 @@ public final class ChildProcess implements FdBacked {
         if (s != null) {
             return s;
         }
-        Fd fd = reaping.pidfd;
         try {
-            int n = fd.acquire("waitid");
+            // The pidfd is pinned too: a user may close fd() itself, and the wait polls its number.
+            reaping.pidfd.acquire("waitid");
             try {
-                while (true) {
-                    s = reaping.reap(n);
-                    if (s != null || deadline == Deadline.NOW) {
-                        return s;
-                    }
-                    if (!fd.await(Poll.POLLIN, deadline, "waitid")) {
-                        return reaping.reap(n);
-                    }
+                long r = exitOp.run(deadline);
+                if (r < 0 && r != Operation.NOTHING) {
+                    throw waitError(reaping.pidfd.label(), (int) -r);
                 }
+                return reaping.status;
             } finally {
-                fd.release();
+                reaping.pidfd.release();
             }
         } catch (ObjectClosedException e) {
             // Closed meanwhile: a status reaped before (or by) the close is still the answer.
@@ -237,15 +267,18 @@ public final class ChildProcess implements FdBacked {
     /**
      * Releases the child: reaps it if it has exited; otherwise kills it with SIGKILL and reaps it
      * (waiting a few seconds at most, then leaving it to the reaper thread), or, with {@link
-     * Builder#detachOnClose()}, leaves it running and lets the reaper thread reap it when it
+     * ChildProcessBuilder#detachOnClose()}, leaves it running and lets the reaper thread reap it when it
      * exits. Closes the pidfd. A status already known stays readable through {@link
-     * #exitStatus()}. Idempotent and thread-safe; never throws.
+     * #tryWaitFor()}. Idempotent and thread-safe; never throws.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+        // A wait in flight is woken and returns first; the last one out settles the child.
+        life.close();
+    }
+
+    /** Runs once, after close, when no wait is in flight. */
+    private void settle() {
         reaping.settled = true;
         Fd fd = reaping.pidfd;
         boolean reaperTakesOriginal = false;
@@ -272,35 +305,26 @@ public final class ChildProcess implements FdBacked {
         }
     }
 
-    /** SIGKILL through the pidfd, then a bounded wait and reap. Runs in close(): ignores interrupts. */
+    /**
+     * SIGKILL through the pidfd, then up to a few seconds asleep in waitid for the child to die.
+     * Runs in close(): never throws; a child that outlives the wait (stuck in the kernel), or an
+     * interrupted close, leaves the child to the reaper thread.
+     */
     private boolean killAndReap() {
         Fd fd = reaping.pidfd;
-        int n;
+        // No readiness: the sleep is inside waitid itself, ended by the thread's timer at the deadline.
+        Operation dying = Operation.on(Handles.of(fd), "waitid",
+                (w, how) -> reaping.reapRaw(w.target, how == Attempt.NOW)).build();
         try {
-            n = fd.acquire("pidfd_send_signal");
-        } catch (ObjectClosedException e) {
-            return false;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            Pidfd.pidfd_send_signal(n, Signal.SIGKILL.number(), MemorySegment.NULL, 0);
-            MemorySegment pfd = arena.allocate(Poll.POLLFD.layout());
-            pfd.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, n);
-            pfd.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, Poll.POLLIN);
-            long deadline = System.nanoTime() + KILL_WAIT_NANOS;
-            while (true) {
-                if (reaping.reap(n) != null) {
-                    return true;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                Poll.poll(pfd, 1, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            int n = fd.acquire("pidfd_send_signal");
+            try {
+                Pidfd.pidfd_send_signal(n, Signal.SIGKILL.number(), MemorySegment.NULL, 0);
+            } finally {
+                fd.release();
             }
+            return dying.run(System.nanoTime() + KILL_WAIT_NANOS) >= 0;
         } catch (IpcException e) {
             return false;
-        } finally {
-            fd.release();
         }
     }
 
@@ -308,7 +332,7 @@ public final class ChildProcess implements FdBacked {
     public String toString() {
         ExitStatus s = reaping.status;
         return "ChildProcess[pid " + pid + ", " + program + ", "
-                + (s != null ? s : closed.get() ? "closed" : "running") + "]";
+                + (s != null ? s : life.isOpen() ? "running" : "closed") + "]";
     }
 
     /**
@@ -329,15 +353,37 @@ public final class ChildProcess implements FdBacked {
             this.pidfd = pidfd;
         }
 
-        /** One non-blocking waitid on the acquired pidfd {@code n}: the status, or null while running. */
-        synchronized ExitStatus reap(int n) throws IpcException {
-            ExitStatus s = status;
-            if (s != null) {
-                return s;
+        /**
+         * One waitid on the acquired pidfd {@code n} — without waiting ({@code WNOHANG}) or asleep
+         * until the child exits — recording the status: 0 once reaped, -EAGAIN while the child
+         * runs (WNOHANG), else -errno (EINTR when a sleep was woken).
+         */
+        synchronized long reapRaw(int n, boolean noHang) {
+            if (status != null) {
+                return 0;
             }
-            s = waitNoHang(n, info, pidfd.label());
+            int r = waitid(n, info, noHang);
+            if (r < 0) {
+                return r;
+            }
+            ExitStatus s = decode(info);
+            if (s == null) {
+                return -EAGAIN;
+            }
             status = s;
-            return s;
+            return 0;
+        }
+
+        /** One non-blocking waitid: the status, or null while the child runs. */
+        ExitStatus reap(int n) throws IpcException {
+            long r = reapRaw(n, true);
+            if (r == -EAGAIN) {
+                return null;
+            }
+            if (r < 0) {
+                throw waitError(pidfd.label(), (int) -r);
+            }
+            return status;
         }
 
         boolean reapQuietly() {
@@ -374,226 +420,47 @@ public final class ChildProcess implements FdBacked {
         }
     }
 
-    /** {@code waitid(P_PIDFD, n, info, WEXITED | WNOHANG)} decoded; null while the child runs. */
-    static ExitStatus waitNoHang(int n, MemorySegment info, String label) throws IpcException {
-        while (true) {
+    /** {@code waitid(P_PIDFD, n, info, WEXITED [| WNOHANG])}: 0 or -errno; EINTR retried only with WNOHANG. */
+    private static int waitid(int n, MemorySegment info, boolean noHang) {
+        int r;
+        do {
             info.set(ValueLayout.JAVA_INT, Wait.SI_PID, 0);
-            int r = Wait.waitid(Wait.P_PIDFD, n, info, Wait.WEXITED | Wait.WNOHANG);
-            if (r == -Errno.EINTR.number()) {
-                continue;
-            }
-            if (r == -Errno.ECHILD.number()) {
-                throw IpcException.withDetail("waitid", label, -r, "No child processes: something else reaped it"
-                        + " (SIGCHLD ignored in this process, or a waitpid(-1) elsewhere)");
-            }
-            if (r < 0) {
-                throw IpcException.of("waitid", label, -r);
-            }
-            if (info.get(ValueLayout.JAVA_INT, Wait.SI_PID) == 0) {
-                return null;
-            }
-            int code = info.get(ValueLayout.JAVA_INT, Wait.SI_CODE);
-            int value = info.get(ValueLayout.JAVA_INT, Wait.SI_STATUS);
-            return switch (code) {
-                case Wait.CLD_EXITED -> ExitStatus.exited(value & 0xFF);
-                case Wait.CLD_KILLED -> ExitStatus.killed(value, false);
-                case Wait.CLD_DUMPED -> ExitStatus.killed(value, true);
-                default -> throw new IllegalStateException("waitid(WEXITED) reported si_code " + code);
-            };
-        }
+            r = Wait.waitid(Wait.P_PIDFD, n, info, noHang ? Wait.WEXITED | Wait.WNOHANG : Wait.WEXITED);
+        } while (noHang && r == -EINTR);
+        return r;
     }
 
-    /**
-     * How to start a child: the command, what it finds at each descriptor number, environment,
-     * directory, process group. Not thread-safe; {@link #start()} may be called more than once.
-     */
-    public static final class Builder {
-        /** Linux's default ceiling for descriptor numbers ({@code fs.nr_open}). */
-        static final int MAX_FD = 1 << 20;
-
-        final List<String> command;
-        final TreeMap<Integer, Redirect> fds = new TreeMap<>();
-        Path directory;
-        /** A replacement environment; null inherits this process's. */
-        Map<String, String> environment;
-        /** Variables to set (value) or remove (null) on top of the base environment. */
-        final LinkedHashMap<String, String> environmentChanges = new LinkedHashMap<>();
-        /** -1: this process's group; 0: a new group; > 0: join that group. */
-        int processGroup = -1;
-        boolean newSession;
-        boolean detachOnClose;
-        boolean keepNonBlocking;
-
-        Builder(List<String> command) {
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("a command needs at least the program");
-            }
-            for (String s : command) {
-                checkCString(Objects.requireNonNull(s, "command element"), "command");
-            }
-            if (command.get(0).isEmpty()) {
-                throw new IllegalArgumentException("the program name must not be empty");
-            }
-            this.command = command;
+    /** What waitid wrote: the status, or null if no child had exited (WNOHANG). */
+    private static ExitStatus decode(MemorySegment info) {
+        if (info.get(ValueLayout.JAVA_INT, Wait.SI_PID) == 0) {
+            return null;
         }
+        int code = info.get(ValueLayout.JAVA_INT, Wait.SI_CODE);
+        int value = info.get(ValueLayout.JAVA_INT, Wait.SI_STATUS);
+        return switch (code) {
+            case Wait.CLD_EXITED -> ExitStatus.exited(value & 0xFF);
+            case Wait.CLD_KILLED -> ExitStatus.killed(value, false);
+            case Wait.CLD_DUMPED -> ExitStatus.killed(value, true);
+            default -> throw new IllegalStateException("waitid(WEXITED) reported si_code " + code);
+        };
+    }
 
-        /** What the child reads at descriptor 0. */
-        public Builder stdin(Redirect redirect) {
-            return fd(0, redirect);
+    /** A waitid refusal: ECHILD says what usually causes it. */
+    static IpcException waitError(String label, int errno) {
+        if (errno == ECHILD) {
+            return IpcException.withDetail("waitid", label, errno, "No child processes: something else reaped it"
+                    + " (SIGCHLD ignored in this process, or a waitpid(-1) elsewhere)");
         }
+        return IpcException.of("waitid", label, errno);
+    }
 
-        /** The object's descriptor at 0; this process keeps its copy (see {@link Redirect#handOver}). */
-        public Builder stdin(FdBacked object) {
-            return fd(0, Redirect.of(object));
+    /** {@code waitid(P_PIDFD, n, info, WEXITED | WNOHANG)} decoded; null while the child runs. */
+    static ExitStatus waitNoHang(int n, MemorySegment info, String label) throws IpcException {
+        int r = waitid(n, info, true);
+        if (r < 0) {
+            throw waitError(label, -r);
         }
-
-        /** What the child writes to at descriptor 1. */
-        public Builder stdout(Redirect redirect) {
-            return fd(1, redirect);
-        }
-
-        /** The object's descriptor at 1; this process keeps its copy (see {@link Redirect#handOver}). */
-        public Builder stdout(FdBacked object) {
-            return fd(1, Redirect.of(object));
-        }
-
-        /** What the child writes to at descriptor 2. */
-        public Builder stderr(Redirect redirect) {
-            return fd(2, redirect);
-        }
-
-        /** The object's descriptor at 2; this process keeps its copy (see {@link Redirect#handOver}). */
-        public Builder stderr(FdBacked object) {
-            return fd(2, Redirect.of(object));
-        }
-
-        /**
-         * What the child finds at descriptor {@code number}; setting a number again replaces the
-         * earlier choice.
-         *
-         * @throws IllegalArgumentException if {@code number} is negative or above 2^20 - 1
-         */
-        public Builder fd(int number, Redirect redirect) {
-            if (number < 0 || number >= MAX_FD) {
-                throw new IllegalArgumentException("descriptor numbers run from 0 to " + (MAX_FD - 1) + ", got " + number);
-            }
-            fds.put(number, Objects.requireNonNull(redirect, "redirect"));
-            return this;
-        }
-
-        /** The object's descriptor at {@code number}; this process keeps its copy. */
-        public Builder fd(int number, FdBacked object) {
-            return fd(number, Redirect.of(object));
-        }
-
-        /** The raw descriptor at {@code number}; this process keeps its copy. */
-        public Builder fd(int number, Fd fd) {
-            return fd(number, Redirect.of(fd));
-        }
-
-        /** The child's working directory (default: this process's). */
-        public Builder directory(Path directory) {
-            this.directory = Objects.requireNonNull(directory, "directory");
-            return this;
-        }
-
-        /** Replaces the whole environment (earlier {@link #env}/{@link #unsetEnv} calls are dropped). */
-        public Builder environment(Map<String, String> variables) {
-            Map<String, String> copy = new HashMap<>();
-            variables.forEach((k, v) -> {
-                checkName(k);
-                checkCString(Objects.requireNonNull(v, "value of " + k), "environment value");
-                copy.put(k, v);
-            });
-            environment = copy;
-            environmentChanges.clear();
-            return this;
-        }
-
-        /** Starts the child with no environment variables at all. */
-        public Builder clearEnvironment() {
-            return environment(Map.of());
-        }
-
-        /** Sets one variable on top of the inherited (or replaced) environment. */
-        public Builder env(String name, String value) {
-            checkName(name);
-            checkCString(Objects.requireNonNull(value, "value"), "environment value");
-            environmentChanges.put(name, value);
-            return this;
-        }
-
-        /** Removes one variable from the inherited (or replaced) environment. */
-        public Builder unsetEnv(String name) {
-            checkName(name);
-            environmentChanges.put(name, null);
-            return this;
-        }
-
-        /** Puts the child in a new process group whose id is its pid ({@code POSIX_SPAWN_SETPGROUP}, 0). */
-        public Builder newProcessGroup() {
-            processGroup = 0;
-            newSession = false;
-            return this;
-        }
-
-        /** Puts the child in the existing process group {@code pgid} (of this session). */
-        public Builder processGroup(long pgid) {
-            if (pgid <= 0 || pgid > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("a process group id is a positive pid, got " + pgid);
-            }
-            processGroup = (int) pgid;
-            newSession = false;
-            return this;
-        }
-
-        /** Makes the child the leader of a new session and process group ({@code POSIX_SPAWN_SETSID}): no controlling terminal. */
-        public Builder newSession() {
-            newSession = true;
-            processGroup = -1;
-            return this;
-        }
-
-        /** On {@link ChildProcess#close()} leave a running child running (a daemon thread reaps it later) instead of killing it. */
-        public Builder detachOnClose() {
-            detachOnClose = true;
-            return this;
-        }
-
-        /** Hands non-blocking descriptors over as they are, for children that expect O_NONBLOCK (e.g. another jipc process). */
-        public Builder keepNonBlocking() {
-            keepNonBlocking = true;
-            return this;
-        }
-
-        /**
-         * Starts the child.
-         *
-         * @throws io.jipc.NotFoundException if the program, a redirected file or the directory does not exist
-         * @throws IpcException if posix_spawn or a preparation step fails
-         * @throws ObjectClosedException if a descriptor to hand over is closed
-         */
-        public ChildProcess start() throws IpcException {
-            return Spawner.spawn(this, fds, processGroup);
-        }
-
-        boolean hasRedirect(int number) {
-            return fds.containsKey(number);
-        }
-
-        static void checkCString(String s, String what) {
-            if (s.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException(what + " must not contain NUL characters: " + s.replace('\0', '?'));
-            }
-        }
-
-        static void checkName(String name) {
-            Objects.requireNonNull(name, "name");
-            if (name.isEmpty() || name.indexOf('=') >= 0) {
-                throw new IllegalArgumentException("an environment variable name is non-empty and has no '=': \"" + name + "\"");
-            }
-            checkCString(name, "environment variable name");
-        }
+        return decode(info);
     }
 
     static {

@@ -3,7 +3,7 @@ package io.jipc.process;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.signal.Signal;
@@ -74,31 +74,31 @@ public final class Pipeline implements AutoCloseable {
         return new Status(all);
     }
 
+    /** Every stage's status if all have exited (reaping those that have), else empty; never waits. */
+    public Optional<Status> tryWaitFor() throws IpcException {
+        List<ExitStatus> all = new ArrayList<>(stages.size());
+        boolean done = true;
+        for (ChildProcess c : stages) {
+            Optional<ExitStatus> s = c.tryWaitFor();
+            done &= s.isPresent();
+            s.ifPresent(all::add);
+        }
+        return done ? Optional.of(new Status(all)) : Optional.empty();
+    }
+
     /** Waits at most {@code timeout} (in all) for every stage; empty if one still runs then. */
-    public Optional<Status> waitFor(Duration timeout) throws IpcException {
+    public Optional<Status> tryWaitFor(Duration timeout) throws IpcException {
         long deadline = Deadline.after(timeout);
         List<ExitStatus> all = new ArrayList<>(stages.size());
         for (ChildProcess c : stages) {
             long left = deadline == Deadline.FOREVER ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
-            Optional<ExitStatus> s = c.waitFor(Duration.ofNanos(left));
+            Optional<ExitStatus> s = c.tryWaitFor(Duration.ofNanos(left));
             if (s.isEmpty()) {
                 return Optional.empty();
             }
             all.add(s.get());
         }
         return Optional.of(new Status(all));
-    }
-
-    /** Every stage's status if all have exited (reaping those that have), else empty; never waits. */
-    public Optional<Status> status() throws IpcException {
-        List<ExitStatus> all = new ArrayList<>(stages.size());
-        boolean done = true;
-        for (ChildProcess c : stages) {
-            Optional<ExitStatus> s = c.exitStatus();
-            done &= s.isPresent();
-            s.ifPresent(all::add);
-        }
-        return done ? Optional.of(new Status(all)) : Optional.empty();
     }
 
     /** Sends {@code signal} to every stage still running (through each pidfd). */
@@ -160,7 +160,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** Stages and the two ends of a pipeline. Not thread-safe. */
     public static final class Builder {
-        private final List<ChildProcess.Builder> stages = new ArrayList<>();
+        private final List<ChildProcessBuilder> stages = new ArrayList<>();
         private Redirect stdin = Redirect.inherit();
         private Redirect stdout = Redirect.inherit();
         private boolean newProcessGroup;
@@ -177,7 +177,7 @@ public final class Pipeline implements AutoCloseable {
          * descriptors). Its standard input (unless first) and output (unless last) are the
          * pipeline's and must not be set on the stage.
          */
-        public Builder add(ChildProcess.Builder stage) {
+        public Builder add(ChildProcessBuilder stage) {
             stages.add(Objects.requireNonNull(stage, "stage"));
             return this;
         }
@@ -221,7 +221,7 @@ public final class Pipeline implements AutoCloseable {
             }
             int last = stages.size() - 1;
             for (int i = 0; i <= last; i++) {
-                ChildProcess.Builder s = stages.get(i);
+                ChildProcessBuilder s = stages.get(i);
                 if (i > 0 && s.hasRedirect(0)) {
                     throw new IllegalArgumentException("stage " + (i + 1) + " (" + s.command.get(0)
                             + ") reads the previous stage's output; do not set its stdin");
@@ -241,7 +241,7 @@ public final class Pipeline implements AutoCloseable {
             try {
                 long group = 0;
                 for (int i = 0; i <= last; i++) {
-                    ChildProcess.Builder s = stages.get(i);
+                    ChildProcessBuilder s = stages.get(i);
                     TreeMap<Integer, Redirect> fds = new TreeMap<>(s.fds);
                     if (i == 0) {
                         fds.putIfAbsent(0, stdin);

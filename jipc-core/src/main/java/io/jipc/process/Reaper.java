@@ -3,7 +3,9 @@ package io.jipc.process;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.ThreadWaker;
+import io.jipc.internal.ServiceDescriptors;
+import io.jipc.internal.libc.Eventfd;
+import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Wait;
 import java.lang.foreign.Arena;
@@ -12,18 +14,25 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * One daemon thread that reaps children nobody waits for any more (detached on close, or found
  * unreachable by the Cleaner): it sleeps in poll(2) on their pidfds plus its own wake-up eventfd,
- * and reaps and closes each pidfd as its child exits. Started on first use.
+ * and reaps and closes each pidfd as its child exits. Started on first use. It waits on many
+ * objects at once and is never closed nor interrupted, so it is not a wait of jipc's engine but
+ * a poll loop of its own, like an event loop.
  */
 final class Reaper {
     private Reaper() {}
 
     private static final ConcurrentLinkedQueue<Fd> INCOMING = new ConcurrentLinkedQueue<>();
-    private static ThreadWaker waker;
+    /** The reaper thread's wake-up eventfd: -1 until started, -2 if eventfd failed (it then polls every 100 ms). */
+    private static int wakeFd = -1;
+    private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
+
+    static {
+        ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
+    }
     private static volatile int watching;
 
     /** Takes ownership of a pidfd: the reaper reaps its child and closes it. */
@@ -38,42 +47,24 @@ final class Reaper {
     }
 
     private static synchronized void wake() {
-        if (waker == null) {
-            CountDownLatch started = new CountDownLatch(1);
-            ThreadWaker[] created = new ThreadWaker[1];
-            Thread.ofPlatform().daemon().name("jipc-child-reaper").start(() -> {
-                try {
-                    created[0] = ThreadWaker.current();
-                } catch (IpcException e) {
-                    created[0] = null;
-                } finally {
-                    started.countDown();
-                }
-                loop(created[0]);
-            });
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    started.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+        if (wakeFd == -1) {
+            int ev = Eventfd.eventfd(0, Eventfd.EFD_CLOEXEC | Eventfd.EFD_NONBLOCK);
+            wakeFd = ev < 0 ? -2 : ev;
+            if (ev >= 0) {
+                ServiceDescriptors.add(ev);
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (created[0] == null) {
-                return; // no eventfd: the loop polls with a timeout instead, nothing to wake
-            }
-            waker = created[0];
+            int own = wakeFd;
+            Thread.ofPlatform().daemon().name("jipc-child-reaper").start(() -> loop(own));
         }
-        waker.wakeup();
+        if (wakeFd >= 0) {
+            Unistd.write(wakeFd, ONE, 8);
+        }
     }
 
-    private static void loop(ThreadWaker own) {
+    private static void loop(int own) {
         List<Fd> watched = new ArrayList<>();
         MemorySegment info = Arena.ofAuto().allocate(Wait.SIGINFO.layout());
+        MemorySegment counter = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG);
         MemorySegment fds = MemorySegment.NULL;
         int capacity = 0;
         while (true) {
@@ -87,7 +78,7 @@ final class Reaper {
                 capacity = Math.max(16, n * 2);
                 fds = Arena.ofAuto().allocate(Poll.POLLFD_SIZE * capacity, 8);
             }
-            fds.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, own == null ? -1 : own.eventFd());
+            fds.set(ValueLayout.JAVA_INT, Poll.POLLFD_FD, own);
             fds.set(ValueLayout.JAVA_SHORT, Poll.POLLFD_EVENTS, Poll.POLLIN);
             int acquired = 0;
             try {
@@ -97,7 +88,7 @@ final class Reaper {
                     fds.set(ValueLayout.JAVA_SHORT, at + Poll.POLLFD_EVENTS, Poll.POLLIN);
                     acquired++;
                 }
-                Poll.poll(fds, n, own == null ? 100 : -1);
+                Poll.poll(fds, n, own < 0 ? 100 : -1);
             } catch (ObjectClosedException e) {
                 // Only this thread closes what it watches; nothing to do but go round again.
             } finally {
@@ -105,8 +96,8 @@ final class Reaper {
                     watched.get(i).release();
                 }
             }
-            if (own != null) {
-                own.drain();
+            if (own >= 0) {
+                Unistd.read(own, counter, 8);
             }
         }
     }

@@ -1,11 +1,15 @@
 package io.jipc.process;
 
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ENOSYS;
+import static io.jipc.internal.libc.Errnos.ESRCH;
+
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Pidfd;
-import io.jipc.internal.libc.Signal;
+import io.jipc.internal.libc.SignalH;
 import io.jipc.internal.libc.Spawn;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Unistd;
@@ -20,7 +24,7 @@ import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * The one place that starts processes: turns a {@link ChildProcess.Builder} into file actions and
+ * The one place that starts processes: turns a {@link ChildProcessBuilder} into file actions and
  * attributes for posix_spawn, and the spawned pid into an owned pidfd.
  */
 final class Spawner {
@@ -63,7 +67,7 @@ final class Spawner {
         }
     }
 
-    static ChildProcess spawn(ChildProcess.Builder b, SortedMap<Integer, Redirect> fds, int processGroup)
+    static ChildProcess spawn(ChildProcessBuilder b, SortedMap<Integer, Redirect> fds, int processGroup)
             throws IpcException {
         String program = b.command.get(0);
         boolean search = program.indexOf('/') < 0;
@@ -107,10 +111,10 @@ final class Spawner {
                             "posix_spawn_file_actions_addclosefrom_np", program);
 
                     short flags = Spawn.POSIX_SPAWN_SETSIGMASK | Spawn.POSIX_SPAWN_SETSIGDEF;
-                    MemorySegment set = arena.allocate(Signal.SIGSET.layout());
-                    Signal.sigemptyset(set);
+                    MemorySegment set = arena.allocate(SignalH.SIGSET.layout());
+                    SignalH.sigemptyset(set);
                     check(Spawn.posix_spawnattr_setsigmask(attr, set), "posix_spawnattr_setsigmask", program);
-                    Signal.sigfillset(set);
+                    SignalH.sigfillset(set);
                     // sigfillset leaves out glibc's internal signals 32 and 33, and glibc's spawn then
                     // sets them to SIG_IGN in the child, which survives exec. Bits 31 and 32 of the
                     // first word put them back: the child sees SIG_DFL, as after fork and exec.
@@ -132,7 +136,7 @@ final class Spawner {
                     // glibc 2.39+: the pidfd comes from clone3 itself, so it names our child even
                     // if something else (SIGCHLD ignored...) reaps it at once. ENOSYS (no clone3):
                     // nothing was started, posix_spawn follows.
-                    int r = !Spawn.HAS_PIDFD_SPAWN ? -io.jipc.Errno.ENOSYS.number() : search
+                    int r = !Spawn.HAS_PIDFD_SPAWN ? -ENOSYS : search
                             ? Spawn.pidfd_spawnp(out, path, actions, attr, argv, envp)
                             : Spawn.pidfd_spawn(out, path, actions, attr, argv, envp);
                     if (r == 0) {
@@ -143,7 +147,7 @@ final class Spawner {
                             throw alreadyReaped(program, "?", -pid);
                         }
                         pidfd = Fd.adopt(fd, program + "[" + pid + "]");
-                    } else if (r != -io.jipc.Errno.ENOSYS.number()) {
+                    } else if (r != -ENOSYS) {
                         throw IpcException.of(search ? "pidfd_spawnp" : "pidfd_spawn", program, -r);
                     } else {
                         r = search
@@ -187,16 +191,16 @@ final class Spawner {
      */
     private static Fd openPidfd(int pid, String program, Arena arena) throws IpcException {
         int fd = Pidfd.pidfd_open(pid, 0);
-        if (fd == -io.jipc.Errno.ESRCH.number()) {
+        if (fd == -ESRCH) {
             throw alreadyReaped(program, Integer.toString(pid), -fd);
         }
         if (fd < 0) {
-            Signal.kill(pid, io.jipc.signal.Signal.SIGKILL.number());
+            SignalH.kill(pid, io.jipc.signal.Signal.SIGKILL.number());
             MemorySegment info = arena.allocate(Wait.SIGINFO.layout());
             int r;
             do {
                 r = Wait.waitid(Wait.P_PID, pid, info, Wait.WEXITED);
-            } while (r == -io.jipc.Errno.EINTR.number());
+            } while (r == -EINTR);
             throw IpcException.of("pidfd_open", program + "[" + pid + "]", -fd);
         }
         return Fd.adopt(fd, program + "[" + pid + "]");
@@ -310,7 +314,7 @@ final class Spawner {
     }
 
     /** {@code environ} itself when nothing changes, else the edited copy as {@code char *[]}. */
-    private static MemorySegment environment(Arena arena, ChildProcess.Builder b) {
+    private static MemorySegment environment(Arena arena, ChildProcessBuilder b) {
         if (b.environment == null && b.environmentChanges.isEmpty()) {
             return Spawn.environ();
         }

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * What every UNIX-domain socket has: its owned descriptor, its type, its local address, buffer
  * sizes and the SO_PASSCRED switch. The descriptor is non-blocking and close-on-exec; blocking
- * calls wait in {@link Fd#await}, so they use no CPU, return promptly when the socket is closed
+ * calls wait in {@code Fd.await}, so they use no CPU, return promptly when the socket is closed
  * from another thread ({@link io.jipc.ObjectClosedException}) and answer {@link
  * Thread#interrupt()} at once ({@link io.jipc.IpcInterruptedException}).
  */

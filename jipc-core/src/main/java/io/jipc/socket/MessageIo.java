@@ -1,12 +1,15 @@
 package io.jipc.socket;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.EINTR;
+
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
-import io.jipc.internal.TryFirst;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.TryFirst;
 import io.jipc.internal.libc.Ioctl;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Poll;
@@ -30,12 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Blocking.</b> Connected and datagram sockets jipc creates are in blocking mode. An untimed
  * call sleeps inside send/recv as it does in C, one system call, in a kernel wait that close and
- * interrupt end ({@link Fd#beginKernelWait()}). A receive, and a send of up to {@link
- * Fd#SMALL_TRANSFER} bytes, try {@code MSG_DONTWAIT} first while such tries succeed ({@link
+ * interrupt end ({@code Fd.beginKernelWait}). A receive, and a send of up to {@code Fd.SMALL_TRANSFER} bytes, try {@code MSG_DONTWAIT} first while such tries succeed ({@link
  * TryFirst}): a receiver behind a fast sender, or a sender with room, then sets up no wait (tens
  * of nanoseconds saved per call), while one that waits for each message goes to the kernel wait
  * at once instead of paying a failed call each time. Non-blocking and timed calls say {@code
- * MSG_DONTWAIT} and, on EAGAIN, wait in {@link Fd#await}; so does every call once a blocking one
+ * MSG_DONTWAIT} and, on EAGAIN, wait in {@code Fd.await}; so does every call once a blocking one
  * has met EAGAIN (an adopted descriptor, or a process sharing the socket, set O_NONBLOCK), or when
  * the thread has no wake-up timer.
  *
@@ -50,8 +52,6 @@ final class MessageIo {
 
     /** Heap data goes through native scratch in chunks of this size on stream sockets. */
     private static final int CHUNK = 64 * 1024;
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
     private static final long INT = ValueLayout.JAVA_INT.byteSize();
 
     private final Fd fd;
@@ -225,7 +225,7 @@ final class MessageIo {
             int attempt = 0;
             // A small send tries MSG_DONTWAIT while such tries find room (TryFirst); a large one
             // would often go out in part first, and sleeps in the kernel at once.
-            int state = firstState(deadline, len <= Fd.SMALL_TRANSFER, sendTries, call);
+            int state = firstState(deadline, len <= Legacy.SMALL_TRANSFER, sendTries, call);
             try {
                 while (true) {
                     int f = Socket.MSG_NOSIGNAL | (state == KERNEL ? 0 : Socket.MSG_DONTWAIT);
@@ -245,7 +245,7 @@ final class MessageIo {
                     state = afterFailure(r, state, call, to == null ? label : to);
                     if (state == WAIT) {
                         boolean more = to == null
-                                ? fd.await(Poll.POLLOUT, deadline, call)
+                                ? Legacy.await(fd, Poll.POLLOUT, deadline, call)
                                 : backOff(deadline, attempt++, call);
                         if (!more) {
                             return sent > 0 ? sent : WOULD_BLOCK;
@@ -255,7 +255,7 @@ final class MessageIo {
                 }
             } finally {
                 if (state == KERNEL) {
-                    fd.endKernelWait();
+                    Legacy.endKernelWait(fd);
                 }
             }
         } finally {
@@ -290,13 +290,13 @@ final class MessageIo {
 
     /** Begins a kernel wait, checking for a close that came before it (which sends no signal). */
     private boolean beginKernelWait(String call) throws IpcException {
-        if (!fd.beginKernelWait()) {
+        if (!Legacy.beginKernelWait(fd)) {
             return false;
         }
         try {
-            fd.checkOpen(call);
+            Legacy.checkOpen(fd, call);
         } catch (IpcException e) {
-            fd.endKernelWait();
+            Legacy.endKernelWait(fd);
             throw e;
         }
         return true;
@@ -312,7 +312,7 @@ final class MessageIo {
     private int afterFailure(long r, int state, String call, Object object) throws IpcException {
         if (r == -EINTR) {
             if (state == KERNEL) {
-                fd.checkWake(call);
+                Legacy.checkWake(fd, call);
             }
             return state;
         }
@@ -321,7 +321,7 @@ final class MessageIo {
         }
         if (state == KERNEL) {
             kernelWaits = false;
-            fd.endKernelWait();
+            Legacy.endKernelWait(fd);
             return NONBLOCKING;
         }
         if (state == TRYING && beginKernelWait(call)) {
@@ -448,7 +448,7 @@ final class MessageIo {
             hdr.set(Libc.C_SIZE_T, Socket.MSG_CONTROLLEN, controlLen);
             hdr.set(ValueLayout.JAVA_INT, Socket.MSG_FLAGS, 0);
             int attempt = 0;
-            int state = firstState(deadline, len <= Fd.SMALL_TRANSFER, sendTries, "sendmsg");
+            int state = firstState(deadline, len <= Legacy.SMALL_TRANSFER, sendTries, "sendmsg");
             try {
                 while (true) {
                     long r = Socket.sendmsg(n, hdr, Socket.MSG_NOSIGNAL | (state == KERNEL ? 0 : Socket.MSG_DONTWAIT));
@@ -461,7 +461,7 @@ final class MessageIo {
                     state = afterFailure(r, state, "sendmsg", to == null ? label : to);
                     if (state == WAIT) {
                         boolean more = to == null
-                                ? fd.await(Poll.POLLOUT, deadline, "sendmsg")
+                                ? Legacy.await(fd, Poll.POLLOUT, deadline, "sendmsg")
                                 : backOff(deadline, attempt++, "sendmsg");
                         if (!more) {
                             return WOULD_BLOCK;
@@ -471,7 +471,7 @@ final class MessageIo {
                 }
             } finally {
                 if (state == KERNEL) {
-                    fd.endKernelWait();
+                    Legacy.endKernelWait(fd);
                 }
             }
         } finally {
@@ -589,7 +589,7 @@ final class MessageIo {
                     }
                     state = afterFailure(r, state, "recv", label);
                     if (state == WAIT) {
-                        if (!fd.await(Poll.POLLIN, deadline, "recv")) {
+                        if (!Legacy.await(fd, Poll.POLLIN, deadline, "recv")) {
                             return WOULD_BLOCK;
                         }
                         state = NONBLOCKING;
@@ -597,7 +597,7 @@ final class MessageIo {
                 }
             } finally {
                 if (state == KERNEL) {
-                    fd.endKernelWait();
+                    Legacy.endKernelWait(fd);
                 }
             }
         } finally {
@@ -693,7 +693,7 @@ final class MessageIo {
                         }
                         state = afterFailure(r, state, "recvmsg", label);
                         if (state == WAIT) {
-                            if (!fd.await(Poll.POLLIN, deadline, "recvmsg")) {
+                            if (!Legacy.await(fd, Poll.POLLIN, deadline, "recvmsg")) {
                                 return null;
                             }
                             state = NONBLOCKING;
@@ -701,7 +701,7 @@ final class MessageIo {
                     }
                 } finally {
                     if (state == KERNEL) {
-                        fd.endKernelWait();
+                        Legacy.endKernelWait(fd);
                     }
                 }
             } finally {

@@ -1,10 +1,18 @@
 package io.jipc.socket;
 
+import static io.jipc.internal.libc.Errnos.EADDRINUSE;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.ECONNREFUSED;
+import static io.jipc.internal.libc.Errnos.EINPROGRESS;
+import static io.jipc.internal.libc.Errnos.EINTR;
+import static io.jipc.internal.libc.Errnos.ENOENT;
+
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.Perms;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
@@ -28,12 +36,6 @@ final class Sockets {
     private Sockets() {}
 
     static final int SO_DOMAIN = 39;
-    private static final int EADDRINUSE = Errno.EADDRINUSE.number();
-    private static final int ECONNREFUSED = Errno.ECONNREFUSED.number();
-    private static final int EAGAIN = Errno.EAGAIN.number();
-    private static final int EINTR = Errno.EINTR.number();
-    private static final int EINPROGRESS = Errno.EINPROGRESS.number();
-    private static final int ENOENT = Errno.ENOENT.number();
 
     /** Default permissions of a socket file: 0600. */
     static final Set<PosixFilePermission> DEFAULT_PERMISSIONS =
@@ -156,7 +158,7 @@ final class Sockets {
                     continue;
                 }
                 if (r == -EINPROGRESS) {
-                    if (!fd.await(Poll.POLLOUT, deadline, "connect")) {
+                    if (!Legacy.await(fd, Poll.POLLOUT, deadline, "connect")) {
                         return false;
                     }
                     int err = getInt(fd, label, Socket.SO_ERROR, "getsockopt(SO_ERROR)");

@@ -1,9 +1,13 @@
 package io.jipc.socket;
 
-import io.jipc.Errno;
+import static io.jipc.internal.libc.Errnos.EAGAIN;
+import static io.jipc.internal.libc.Errnos.ECONNABORTED;
+import static io.jipc.internal.libc.Errnos.EINTR;
+
+import io.jipc.internal.wait.Legacy;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
 import java.nio.file.attribute.PosixFilePermission;
@@ -247,13 +251,13 @@ public final class UnixServerSocket extends AbstractUnixSocket {
                 if (r >= 0) {
                     return new UnixSocket(Fd.adopt(r, label), type, label, passCredentials);
                 }
-                if (r == -Errno.EINTR.number() || r == -Errno.ECONNABORTED.number()) {
+                if (r == -EINTR || r == -ECONNABORTED) {
                     continue;
                 }
-                if (r != -Errno.EAGAIN.number()) {
+                if (r != -EAGAIN) {
                     throw IpcException.of("accept4", label, -r);
                 }
-                if (!fd.await(Poll.POLLIN, deadline, "accept4")) {
+                if (!Legacy.await(fd, Poll.POLLIN, deadline, "accept4")) {
                     return null;
                 }
             }

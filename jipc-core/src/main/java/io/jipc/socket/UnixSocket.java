@@ -3,7 +3,7 @@ package io.jipc.socket;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Socket;
 import java.io.IOException;
 import java.io.InputStream;

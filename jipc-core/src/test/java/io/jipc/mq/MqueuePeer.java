@@ -18,11 +18,11 @@ public final class MqueuePeer {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "receive" -> {
-                try (PosixMessageQueue q = PosixMessageQueue.openExisting(args[1], PosixMessageQueue.Access.READ_ONLY)) {
+                try (PosixMessageQueue q = PosixMessageQueue.openExisting(args[1], PosixMessageQueue.Options.defaults().withAccess(PosixMessageQueue.Access.READ_ONLY))) {
                     System.out.println("ready");
                     System.out.flush();
                     byte[] buf = new byte[q.messageSize()];
-                    Received got = new Received();
+                    Envelope got = new Envelope();
                     for (int i = 0; i < Integer.parseInt(args[2]); i++) {
                         int n = q.receive(buf, got);
                         System.out.println(got.priority() + " " + new String(buf, 0, n, StandardCharsets.UTF_8));

@@ -7,10 +7,11 @@ import io.jipc.Fd;
 import io.jipc.IpcInterruptedException;
 import io.jipc.NotFoundException;
 import io.jipc.ObjectClosedException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Spawn;
 import io.jipc.signal.Signal;
+import io.jipc.testing.BlockedCalls;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.LeakGuard;
 import io.jipc.testing.Peer;
@@ -48,7 +49,7 @@ class ChildProcessTest {
     }
 
     /** Runs the probe with a script, stdout captured through a jipc (non-blocking) pipe. */
-    static Result run(ChildProcess.Builder b) throws Exception {
+    static Result run(ChildProcessBuilder b) throws Exception {
         try (TestPipe out = new TestPipe()) {
             try (ChildProcess child = b.stdout(Redirect.handOver(out.write)).start()) {
                 String text = out.readAll(WAIT);
@@ -59,7 +60,7 @@ class ChildProcessTest {
 
     record Result(String out, ExitStatus status) {}
 
-    static ChildProcess.Builder probe(String... script) {
+    static ChildProcessBuilder probe(String... script) {
         return ChildProcess.builder(probe, script);
     }
 
@@ -184,7 +185,7 @@ class ChildProcessTest {
             try (ChildProcess child = probe("pause").stdout(Redirect.handOver(out.write)).start()) {
                 assertThat(out.readUntil("paused\n", WAIT)).isEqualTo("paused\n");
                 assertThat(child.isAlive()).isTrue();
-                assertThat(child.exitStatus()).isEmpty();
+                assertThat(child.tryWaitFor()).isEmpty();
                 assertThat(child.signal(Signal.SIGTERM)).isTrue();
                 assertThat(child.waitFor()).isEqualTo(ExitStatus.killed(15, false));
                 assertThat(child.isAlive()).isFalse();
@@ -198,37 +199,23 @@ class ChildProcessTest {
     void timedWaitTimesOutThenSucceeds() throws Exception {
         try (ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "read x; exit 4")
                 .stdin(Redirect.nullDevice()).start()) {
-            assertThat(child.waitFor(Duration.ofSeconds(10))).contains(ExitStatus.exited(4));
+            assertThat(child.tryWaitFor(Duration.ofSeconds(10))).contains(ExitStatus.exited(4));
         }
         try (TestPipe in = new TestPipe();
                 ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "read x; exit 5")
                         .stdin(Redirect.handOver(in.read)).start()) {
             long start = System.nanoTime();
-            assertThat(child.waitFor(Duration.ofMillis(200))).isEmpty();
+            assertThat(child.tryWaitFor(Duration.ofMillis(200))).isEmpty();
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
             in.write("line\n");
-            assertThat(child.waitFor(WAIT)).contains(ExitStatus.exited(5));
+            assertThat(child.tryWaitFor(WAIT)).contains(ExitStatus.exited(5));
         }
     }
 
     @Test
     void interruptWakesTheWaiterPromptlyAndTheChildLivesOn() throws Exception {
         try (ChildProcess child = probe("pause").stdout(Redirect.nullDevice()).start()) {
-            AtomicReference<Thread> waiter = new AtomicReference<>();
-            CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
-                waiter.set(Thread.currentThread());
-                try {
-                    return new AssertionError("returned " + child.waitFor());
-                } catch (Throwable t) {
-                    return t;
-                }
-            }, r -> Thread.ofPlatform().start(r));
-            Thread.sleep(200);
-            assertThat(outcome).isNotDone();
-            long start = System.nanoTime();
-            waiter.get().interrupt();
-            assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class);
-            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+            BlockedCalls.assertInterruptAnsweredWithin(Duration.ofMillis(100), child::waitFor);
             assertThat(child.isAlive()).isTrue();
         }
     }
@@ -253,7 +240,7 @@ class ChildProcessTest {
             assertThat(result).isInstanceOf(ObjectClosedException.class);
         }
         assertThat(Path.of("/proc", Long.toString(child.pid()))).as("killed and reaped").doesNotExist();
-        assertThat(child.exitStatus()).as("the status reaped by close stays readable")
+        assertThat(child.tryWaitFor()).as("the status reaped by close stays readable")
                 .hasValueSatisfying(s -> assertThat(s.killedBy(Signal.SIGKILL)).isTrue());
         assertThatThrownBy(() -> child.signal(Signal.SIGTERM)).isInstanceOf(ObjectClosedException.class);
     }
@@ -410,17 +397,13 @@ class ChildProcessTest {
     void thePidfdIsReadableOnceTheChildExits() throws Exception {
         try (TestPipe in = new TestPipe();
                 ChildProcess child = ChildProcess.builder("/bin/sh", "-c", "read x").stdin(Redirect.handOver(in.read)).start()) {
-            Fd pidfd = child.fd();
-            int n = pidfd.acquire("poll");
-            try {
-                assertThat(pidfd.await(Poll.POLLIN, Deadline.after(Duration.ofMillis(100)), "poll")).isFalse();
+            try (io.jipc.poll.Poller poller = io.jipc.poll.Poller.create()) {
+                poller.register(child, java.util.Set.of(io.jipc.poll.Readiness.READ));
+                assertThat(poller.tryPoll(Duration.ofMillis(100))).as("running: not readable").isZero();
                 in.write("x\n");
-                assertThat(pidfd.await(Poll.POLLIN, Deadline.after(WAIT), "poll")).isTrue();
-            } finally {
-                pidfd.release();
+                assertThat(poller.tryPoll(WAIT)).as("exited: readable").isEqualTo(1);
             }
-            assertThat(n).isNotNegative();
-            assertThat(child.exitStatus()).contains(ExitStatus.exited(0));
+            assertThat(child.tryWaitFor()).contains(ExitStatus.exited(0));
         }
     }
 
@@ -494,7 +477,7 @@ class ChildProcessTest {
                 in.write("from the first jvm\n");
                 in.write.close();
                 assertThat(out.readAll(WAIT)).isEqualTo("nonblock=false\nFROM THE FIRST JVM\n");
-                assertThat(jvm.waitFor(WAIT)).contains(ExitStatus.exited(0));
+                assertThat(jvm.tryWaitFor(WAIT)).contains(ExitStatus.exited(0));
             }
         }
     }

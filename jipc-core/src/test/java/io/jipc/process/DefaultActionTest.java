@@ -26,9 +26,9 @@ class DefaultActionTest {
             try (ChildProcess child = ChildProcess.builder(probe, "raise", Integer.toString(s.number()), "exit", "0")
                     .directory(dir).stdout(Redirect.nullDevice()).newProcessGroup().start()) {
                 switch (s.defaultAction()) {
-                    case TERMINATE, CORE -> assertThat(child.waitFor(Duration.ofSeconds(30)))
+                    case TERMINATE, CORE -> assertThat(child.tryWaitFor(Duration.ofSeconds(30)))
                             .as("%s kills", s).hasValueSatisfying(st -> assertThat(st.killedBy(s)).isTrue());
-                    case IGNORE, CONTINUE -> assertThat(child.waitFor(Duration.ofSeconds(30)))
+                    case IGNORE, CONTINUE -> assertThat(child.tryWaitFor(Duration.ofSeconds(30)))
                             .as("%s is ignored", s).contains(ExitStatus.exited(0));
                     case STOP -> {
                         Path stat = Path.of("/proc", Long.toString(child.pid()), "stat");

@@ -95,13 +95,13 @@ class PipelineTest {
                     .stdin(Redirect.handOver(in.read))
                     .stdout(Redirect.handOver(out.write))
                     .start()) {
-                assertThat(p.waitFor(Duration.ofMillis(200))).isEmpty();
-                assertThat(p.status()).isEmpty();
+                assertThat(p.tryWaitFor(Duration.ofMillis(200))).isEmpty();
+                assertThat(p.tryWaitFor()).isEmpty();
                 in.write("hello pipeline\n");
                 in.write.close();
                 assertThat(out.readAll(WAIT)).isEqualTo("HELLO PIPELINE\n");
-                assertThat(p.waitFor(WAIT)).hasValueSatisfying(s -> assertThat(s.success()).isTrue());
-                assertThat(p.status()).isPresent();
+                assertThat(p.tryWaitFor(WAIT)).hasValueSatisfying(s -> assertThat(s.success()).isTrue());
+                assertThat(p.tryWaitFor()).isPresent();
             }
         }
     }

@@ -4,7 +4,7 @@ import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
-import io.jipc.internal.libc.Signal;
+import io.jipc.internal.libc.SignalH;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,9 +18,9 @@ public final class SigchldIgnoredPeer {
 
     public static void main(String[] args) throws Exception {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment act = a.allocate(Signal.SIGACTION.layout());
-            act.set(ValueLayout.ADDRESS, Signal.SA_HANDLER, MemorySegment.ofAddress(Signal.SIG_IGN));
-            if (Signal.sigaction(17, act, MemorySegment.NULL) < 0) {
+            MemorySegment act = a.allocate(SignalH.SIGACTION.layout());
+            act.set(ValueLayout.ADDRESS, SignalH.SA_HANDLER, MemorySegment.ofAddress(SignalH.SIG_IGN));
+            if (SignalH.sigaction(17, act, MemorySegment.NULL) < 0) {
                 throw new IllegalStateException("sigaction(SIGCHLD)");
             }
         }

@@ -1,6 +1,6 @@
 package io.jipc.process;
 
-import io.jipc.internal.libc.Signal;
+import io.jipc.internal.libc.SignalH;
 import io.jipc.internal.libc.Spawn;
 import io.jipc.internal.libc.Wait;
 import java.lang.foreign.Arena;
@@ -19,16 +19,16 @@ public final class SignalStatePeer {
     public static void main(String[] args) throws Exception {
         String probe = args[0];
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment act = a.allocate(Signal.SIGACTION.layout());
-            act.set(ValueLayout.ADDRESS, Signal.SA_HANDLER, MemorySegment.ofAddress(Signal.SIG_IGN));
-            Signal.sigemptyset(act.asSlice(Signal.SA_MASK, Signal.SIGSET_SIZE));
-            check(Signal.sigaction(2, act, MemorySegment.NULL), "sigaction(SIGINT)");
-            check(Signal.sigaction(21, act, MemorySegment.NULL), "sigaction(SIGTTIN)");
-            MemorySegment set = a.allocate(Signal.SIGSET.layout());
-            Signal.sigemptyset(set);
-            Signal.sigaddset(set, 2);
-            Signal.sigaddset(set, 12);
-            check(Signal.pthread_sigmask(Signal.SIG_BLOCK, set, MemorySegment.NULL), "pthread_sigmask");
+            MemorySegment act = a.allocate(SignalH.SIGACTION.layout());
+            act.set(ValueLayout.ADDRESS, SignalH.SA_HANDLER, MemorySegment.ofAddress(SignalH.SIG_IGN));
+            SignalH.sigemptyset(act.asSlice(SignalH.SA_MASK, SignalH.SIGSET_SIZE));
+            check(SignalH.sigaction(2, act, MemorySegment.NULL), "sigaction(SIGINT)");
+            check(SignalH.sigaction(21, act, MemorySegment.NULL), "sigaction(SIGTTIN)");
+            MemorySegment set = a.allocate(SignalH.SIGSET.layout());
+            SignalH.sigemptyset(set);
+            SignalH.sigaddset(set, 2);
+            SignalH.sigaddset(set, 12);
+            check(SignalH.pthread_sigmask(SignalH.SIG_BLOCK, set, MemorySegment.NULL), "pthread_sigmask");
 
             say("bare posix_spawn:");
             MemorySegment argv = a.allocate(ValueLayout.ADDRESS, 3);

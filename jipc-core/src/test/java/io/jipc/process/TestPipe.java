@@ -2,11 +2,13 @@ package io.jipc.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.Deadline;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Unistd;
@@ -19,7 +21,7 @@ import java.time.Duration;
 
 /**
  * A pipe as jipc makes them (pipe2 with O_NONBLOCK | O_CLOEXEC), each end an {@link FdBacked}, with
- * the blocking read/write loop of the Fd model. Stands in for io.jipc.pipe.Pipe in these tests.
+ * blocking reads and writes through the wait engine. Stands in for io.jipc.pipe.Pipe in these tests.
  */
 final class TestPipe implements AutoCloseable {
     /** One end of the pipe. */
@@ -59,22 +61,18 @@ final class TestPipe implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(Math.max(1, bytes.length));
             MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            Fd fd = write.fd();
-            int n = fd.acquire("write");
-            try {
-                long off = 0;
-                while (off < bytes.length) {
-                    long r = Unistd.write(n, buf.asSlice(off), bytes.length - off);
-                    if (r >= 0) {
-                        off += r;
-                    } else if (r == -Errno.EAGAIN.number() || r == -Errno.EINTR.number()) {
-                        fd.await(Poll.POLLOUT, Deadline.FOREVER, "write");
-                    } else {
-                        throw IpcException.of("write", fd.label(), (int) -r);
-                    }
+            Operation op = Operation.on(Handles.of(write), "write",
+                    (w, how) -> Unistd.write(w.target, w.data, w.length)).readiness(Poll.POLLOUT).build();
+            long off = 0;
+            while (off < bytes.length) {
+                Waiter w = Waiter.current();
+                w.data = buf.asSlice(off);
+                w.length = bytes.length - off;
+                long r = op.run(w, Deadline.FOREVER, false);
+                if (r < 0) {
+                    throw op.failure(r);
                 }
-            } finally {
-                fd.release();
+                off += r;
             }
         }
     }
@@ -93,31 +91,26 @@ final class TestPipe implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(end == null ? 4096 : 1);
-            Fd fd = read.fd();
-            int n = fd.acquire("read");
-            try {
-                while (true) {
-                    long r = Unistd.read(n, buf, buf.byteSize());
-                    if (r == 0) {
-                        if (end != null) {
-                            throw new AssertionError("EOF before \"" + end + "\"; read: " + out);
-                        }
-                        return out.toString(StandardCharsets.UTF_8);
-                    } else if (r > 0) {
-                        out.write(buf.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE), 0, (int) r);
-                        if (end != null && out.toString(StandardCharsets.UTF_8).endsWith(end)) {
-                            return out.toString(StandardCharsets.UTF_8);
-                        }
-                    } else if (r == -Errno.EAGAIN.number() || r == -Errno.EINTR.number()) {
-                        if (!fd.await(Poll.POLLIN, deadline, "read")) {
-                            throw new AssertionError("no EOF within " + timeout + "; read so far: " + out);
-                        }
-                    } else {
-                        throw IpcException.of("read", fd.label(), (int) -r);
-                    }
+            Operation op = Operation.on(Handles.of(read), "read",
+                    (w, how) -> Unistd.read(w.target, buf, buf.byteSize())).readiness(Poll.POLLIN).build();
+            while (true) {
+                long r = op.run(deadline);
+                if (r == Operation.NOTHING) {
+                    throw new AssertionError("no EOF within " + timeout + "; read so far: " + out);
                 }
-            } finally {
-                fd.release();
+                if (r == 0) {
+                    if (end != null) {
+                        throw new AssertionError("EOF before \"" + end + "\"; read: " + out);
+                    }
+                    return out.toString(StandardCharsets.UTF_8);
+                } else if (r > 0) {
+                    out.write(buf.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE), 0, (int) r);
+                    if (end != null && out.toString(StandardCharsets.UTF_8).endsWith(end)) {
+                        return out.toString(StandardCharsets.UTF_8);
+                    }
+                } else {
+                    throw op.failure(r);
+                }
             }
         }
     }

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.time.Duration;
 
 /** Calls that block, run on their own platform thread, and the close/interrupt race every wait must win. */
 public final class BlockedCalls {
@@ -47,6 +49,42 @@ public final class BlockedCalls {
                 return t;
             }
         }, runnable -> Thread.ofPlatform().start(runnable));
+    }
+
+    /**
+     * jipc's interrupt contract for a call that blocks: {@link Thread#interrupt()} ends it within
+     * {@code limit} with {@link IpcInterruptedException}, the interrupt status kept. Measured as
+     * the best of three tries, the first of which also pays the exception path's one-time class
+     * loading: the contract is about jipc, not about a loaded machine's scheduler. {@code call}
+     * must block until interrupted each time (it is run up to three times).
+     *
+     * @return the best latency, in nanoseconds
+     */
+    public static long assertInterruptAnsweredWithin(Duration limit, Call call) throws Exception {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3 && best >= limit.toNanos(); i++) {
+            AtomicReference<Thread> waiter = new AtomicReference<>();
+            CompletableFuture<Long> thrownAt = CompletableFuture.supplyAsync(() -> {
+                waiter.set(Thread.currentThread());
+                try {
+                    call.run();
+                    throw new AssertionError("the call returned instead of blocking");
+                } catch (IpcInterruptedException e) {
+                    long at = System.nanoTime();
+                    assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+                    return at;
+                } catch (Exception e) {
+                    throw new AssertionError("the call failed with " + e, e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(150);
+            assertThat(thrownAt).as("the call blocks").isNotDone();
+            long start = System.nanoTime();
+            waiter.get().interrupt();
+            best = Math.min(best, thrownAt.get(10, TimeUnit.SECONDS) - start);
+        }
+        assertThat(best).as("nanoseconds from interrupt() to IpcInterruptedException").isLessThan(limit.toNanos());
+        return best;
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.jipc.testing;
 
-import io.jipc.internal.ThreadWaker;
+import io.jipc.internal.ServiceDescriptors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +19,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test class that leaves something behind: a descriptor it opened, or an IPC object
  * carrying this run's prefix ({@link TestIpc}) — a {@code /dev/shm} entry (shared memory, named
- * semaphores), a POSIX queue, a System V queue, semaphore set or segment.
+ * semaphores), a POSIX queue, a System V queue, semaphore set or segment — or a private (key 0)
+ * System V object the class made: a segment this JVM created (its cpid), and a queue or semaphore
+ * set that appeared while the class ran and that this JVM or its peers, and nobody else alive,
+ * used last (the kernel records no creator for those).
  *
  * <p>Registered for every test class by JUnit's extension auto-detection (see {@code
  * junit-platform.properties}). Runs after the class's own {@code @AfterAll}. What it finds it
@@ -62,6 +65,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) {
         context.getStore(NS).put("fds", openDescriptors());
+        context.getStore(NS).put("private", privateSysV());
     }
 
     @Override
@@ -73,6 +77,11 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             leaks.addAll(newDescriptors(before));
         }
         leaks.addAll(removeIpcLeftovers());
+        @SuppressWarnings("unchecked")
+        Set<String> privateBefore = context.getStore(NS).get("private", Set.class);
+        if (privateBefore != null) {
+            leaks.addAll(removePrivateSysV(privateBefore));
+        }
         if (!leaks.isEmpty()) {
             throw new AssertionError("leak guard: " + context.getDisplayName() + " left behind:\n  "
                     + String.join("\n  ", leaks));
@@ -84,7 +93,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         // Give descriptors closed by other threads (pumps of killed peers) a moment to go.
         List<String> found = List.of();
         for (int attempt = 0; attempt < 20; attempt++) {
-            Set<Integer> wakers = ThreadWaker.liveDescriptors();
+            Set<Integer> wakers = ServiceDescriptors.live();
             found = openDescriptors().entrySet().stream()
                     .filter(e -> !e.getValue().equals(before.get(e.getKey())))
                     .filter(e -> !wakers.contains(e.getKey()))
@@ -192,6 +201,75 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             found.addAll(probe.removeLeftovers());
         }
         return found;
+    }
+
+    /** The private System V queues and semaphore sets that exist now, as "msg 123" / "sem 45". */
+    private static Set<String> privateSysV() {
+        Set<String> all = new java.util.HashSet<>();
+        for (String kind : List.of("msg", "sem")) {
+            for (String[] row : sysv(kind)) {
+                if (Long.parseLong(row[0]) == 0) {
+                    all.add(kind + " " + row[1]);
+                }
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Removes the private queues and semaphore sets made since {@code before} that are this
+     * run's. The kernel records no creator for them, so the last users tell: at least one is this
+     * JVM or a process gone (its C and JVM peers), and none is a live process other than this
+     * one. A queue never used, or a set never operated on, cannot be told from another
+     * program's and is left alone: removing someone else's object would be worse than missing a leak.
+     */
+    private static List<String> removePrivateSysV(Set<String> before) {
+        List<String> found = new ArrayList<>();
+        long pid = ProcessHandle.current().pid();
+        for (String[] kind : new String[][] {{"msg", "-q"}, {"sem", "-s"}}) {
+            for (String[] row : sysv(kind[0])) {
+                if (Long.parseLong(row[0]) != 0 || before.contains(kind[0] + " " + row[1])) {
+                    continue;
+                }
+                List<String> lastUsers = kind[0].equals("msg") ? List.of(row[5], row[6]) : semaphorePids(row[1]);
+                boolean anyOurs = lastUsers.stream().anyMatch(p -> !p.equals("0") && oursOrGone(p, pid));
+                boolean anyForeign = lastUsers.stream().anyMatch(p -> !p.equals("0") && !oursOrGone(p, pid));
+                if (anyOurs && !anyForeign) {
+                    found.add("sysv " + kind[0] + " private id " + row[1]);
+                    ipcrm(kind[1], row[1]);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The last operating pid of each semaphore of a set (as {@code ipcs -s -i} shows them). */
+    private static List<String> semaphorePids(String id) {
+        try {
+            Process p = new ProcessBuilder("ipcs", "-s", "-i", id).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            List<String> pids = new ArrayList<>();
+            boolean table = false;
+            for (String line : new String(p.getInputStream().readAllBytes()).lines().toList()) {
+                String[] f = line.trim().split("\\s+");
+                if (table && f.length == 5) {
+                    pids.add(f[4]);
+                }
+                table |= line.startsWith("semnum");
+            }
+            p.waitFor();
+            return pids;
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    private static boolean oursOrGone(String pidField, long pid) {
+        long p = Long.parseLong(pidField);
+        return p == 0 || p == pid || ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true);
     }
 
     private static List<String[]> sysv(String kind) {

@@ -25,7 +25,7 @@ public final class MqueueLeakProbe implements LeakGuard.Probe {
             } catch (IllegalArgumentException notAQueueName) {
                 continue;
             }
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Access.READ_ONLY)) {
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(PosixMessageQueue.Access.READ_ONLY))) {
                 found.add("POSIX queue " + name);
                 q.unlink();
             } catch (NotFoundException gone) {

@@ -30,6 +30,24 @@ public final class PeerJvm {
         return Peer.start(mainClass.getSimpleName(), cmd);
     }
 
+    /**
+     * Starts a single-file Java program ({@code java Source.java}: the JDK's source launcher
+     * compiles it in memory) with the test's class path, jipc included.
+     */
+    public static Peer startSource(List<String> jvmOptions, java.nio.file.Path source, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaCommand());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(source.toString());
+        cmd.addAll(List.of(args));
+        return Peer.start(source.getFileName().toString(), cmd);
+    }
+
     /** The java launcher of the running JVM. */
     public static String javaCommand() {
         return ProcessHandle.current().info().command()

@@ -54,17 +54,31 @@ public final class ThreadMeters {
      * The meter itself allocates a little (boxing through reflection); callers allow a small slack.
      */
     public static long allocatedBytes(Runnable body, int n) {
-        for (int i = 0; i < n; i++) {
-            body.run();
-        }
-        long least = Long.MAX_VALUE;
-        for (int window = 0; window < 5 && least > 0; window++) {
-            long before = currentThreadAllocatedBytes();
+        return allocatedBytesOf(body::run, n);
+    }
+
+    /** A measured body that may throw: a failure fails the test. */
+    public interface Body {
+        void run() throws Exception;
+    }
+
+    /** {@link #allocatedBytes(Runnable, int)} for a body that may throw. */
+    public static long allocatedBytesOf(Body body, int n) {
+        try {
             for (int i = 0; i < n; i++) {
                 body.run();
             }
-            least = Math.min(least, currentThreadAllocatedBytes() - before);
+            long least = Long.MAX_VALUE;
+            for (int window = 0; window < 5 && least > 0; window++) {
+                long before = currentThreadAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    body.run();
+                }
+                least = Math.min(least, currentThreadAllocatedBytes() - before);
+            }
+            return least;
+        } catch (Exception e) {
+            throw new AssertionError("the measured body failed", e);
         }
-        return least;
     }
 }

@@ -34,7 +34,16 @@ public final class ThreadSyscalls {
             Map.entry("mq_timedsend", new int[] {242, 182}),
             Map.entry("mq_timedreceive", new int[] {243, 183}),
             Map.entry("msgsnd", new int[] {69, 189}),
-            Map.entry("msgrcv", new int[] {70, 188}));
+            Map.entry("msgrcv", new int[] {70, 188}),
+            Map.entry("clock_nanosleep", new int[] {230, 115}),
+            Map.entry("epoll_wait", new int[] {232, -1}),
+            Map.entry("epoll_pwait", new int[] {281, 22}),
+            Map.entry("waitid", new int[] {247, 95}),
+            Map.entry("openat", new int[] {257, 56}),
+            Map.entry("flock", new int[] {73, 32}),
+            Map.entry("accept4", new int[] {288, 242}),
+            Map.entry("splice", new int[] {275, 76}),
+            Map.entry("tee", new int[] {276, 77}));
 
     private static int number(String name) {
         int[] n = NUMBERS.get(name);

@@ -28,7 +28,7 @@ public final class Spawn {
     /** {@code posix_spawnattr_t} (opaque; filled by {@code posix_spawnattr_init} and the setters). */
     public static final Libc.CStruct ATTR = Libc.struct("spawn.h", "posix_spawnattr_t",
             C_SHORT.withName("__flags"), MemoryLayout.paddingLayout(2), C_INT.withName("__pgrp"),
-            Signal.SIGSET.layout().withName("__sd"), Signal.SIGSET.layout().withName("__ss"),
+            SignalH.SIGSET.layout().withName("__sd"), SignalH.SIGSET.layout().withName("__ss"),
             C_INT.withName("__sp"), C_INT.withName("__policy"),
             MemoryLayout.sequenceLayout(16, C_INT).withName("__pad"));
 

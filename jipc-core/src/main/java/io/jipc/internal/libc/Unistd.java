@@ -24,8 +24,6 @@ public final class Unistd {
     private static final MethodHandle LSEEK = Libc.downcall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
     private static final MethodHandle GETPID = Libc.plainDowncall("getpid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle GETPPID = Libc.plainDowncall("getppid", FunctionDescriptor.of(C_INT));
-    private static final MethodHandle GETPPID_CRITICAL = Libc.plainDowncall("getppid", FunctionDescriptor.of(C_INT),
-            java.lang.foreign.Linker.Option.critical(false));
     private static final MethodHandle GETUID = Libc.plainDowncall("getuid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle GETGID = Libc.plainDowncall("getgid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle GETTID = Libc.plainDowncall("gettid", FunctionDescriptor.of(C_INT));
@@ -167,15 +165,6 @@ public final class Unistd {
     public static int getppid() {
         try {
             return (int) GETPPID.invokeExact();
-        } catch (Throwable t) {
-            throw Libc.wrongHandle(t);
-        }
-    }
-
-    /** {@code getppid} linked as a critical call: the binding-cost benchmark's lower bound. */
-    public static int getppidCritical() {
-        try {
-            return (int) GETPPID_CRITICAL.invokeExact();
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }

@@ -6,13 +6,13 @@ import java.util.Objects;
 
 /**
  * A POSIX queue message with its priority: the convenience form of {@link PosixMessageQueue}'s
- * receive (it allocates; the forms taking a buffer and a {@link Received} do not).
+ * receive (it allocates; the forms taking a buffer and a {@link Envelope} do not).
  *
  * @param priority 0 (lowest) to 32767; higher priorities are received first
  * @param data     the payload (the record does not copy it)
  */
-public record Message(int priority, byte[] data) {
-    public Message {
+public record PosixMessage(int priority, byte[] data) {
+    public PosixMessage {
         Objects.requireNonNull(data, "data");
         PosixMessageQueue.checkPriority(priority);
     }
@@ -24,7 +24,7 @@ public record Message(int priority, byte[] data) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Message m && m.priority == priority && Arrays.equals(m.data, data);
+        return o instanceof PosixMessage m && m.priority == priority && Arrays.equals(m.data, data);
     }
 
     @Override
@@ -34,6 +34,6 @@ public record Message(int priority, byte[] data) {
 
     @Override
     public String toString() {
-        return "Message[priority=" + priority + ", " + data.length + " bytes]";
+        return "PosixMessage[priority=" + priority + ", " + data.length + " bytes]";
     }
 }

@@ -1,4 +1,4 @@
-package io.jipc.internal;
+package io.jipc.internal.wait;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.jipc.internal;
+package io.jipc.internal.wait;
 
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;

@@ -6,13 +6,13 @@ import java.util.Objects;
 
 /**
  * A System V queue message with its type: the convenience form of {@link SysVMessageQueue}'s
- * receive (it allocates; the forms taking a buffer and a {@link Received} do not).
+ * receive (it allocates; the forms taking a buffer and a {@link Envelope} do not).
  *
  * @param type a positive number the receiver can select on ({@link TypeSelector})
  * @param data the payload (the record does not copy it)
  */
-public record TypedMessage(long type, byte[] data) {
-    public TypedMessage {
+public record SysVMessage(long type, byte[] data) {
+    public SysVMessage {
         Objects.requireNonNull(data, "data");
         SysVMessageQueue.checkType(type);
     }
@@ -24,7 +24,7 @@ public record TypedMessage(long type, byte[] data) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TypedMessage m && m.type == type && Arrays.equals(m.data, data);
+        return o instanceof SysVMessage m && m.type == type && Arrays.equals(m.data, data);
     }
 
     @Override
@@ -34,6 +34,6 @@ public record TypedMessage(long type, byte[] data) {
 
     @Override
     public String toString() {
-        return "TypedMessage[type=" + type + ", " + data.length + " bytes]";
+        return "SysVMessage[type=" + type + ", " + data.length + " bytes]";
     }
 }

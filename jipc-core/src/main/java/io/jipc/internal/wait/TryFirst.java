@@ -1,4 +1,4 @@
-package io.jipc.internal;
+package io.jipc.internal.wait;
 
 /**
  * Decides, for the untimed receives of one object, whether to try the call's non-blocking form

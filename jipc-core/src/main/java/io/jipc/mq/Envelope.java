@@ -1,26 +1,26 @@
 package io.jipc.mq;
 
 /**
- * What one receive delivered: the message's size, and its priority (POSIX queues) or type
- * (System V queues). A mutable holder the caller creates once and passes to every receive, so
- * that receiving in a loop allocates nothing:
+ * What came with a received message besides its bytes: its size, and its priority (POSIX queues)
+ * or type (System V queues). A mutable holder the caller creates once and passes to every
+ * receive into a buffer, so that receiving in a loop allocates nothing:
  * <pre>{@code
- * Received got = new Received();
+ * Envelope envelope = new Envelope();
  * ByteBuffer buf = ByteBuffer.allocateDirect(queue.messageSize());
  * while (running) {
- *     queue.receive(buf.clear(), got);
- *     handle(buf.flip(), got.priority());
+ *     queue.receive(buf.clear(), envelope);
+ *     handle(buf.flip(), envelope.priority());
  * }
  * }</pre>
  * Not thread-safe: give each receiving thread its own.
  */
-public final class Received {
+public final class Envelope {
     private int size;
     private int priority;
     private long type;
 
     /** A holder with nothing received yet (size 0). */
-    public Received() {}
+    public Envelope() {}
 
     /** The size in bytes of the message last received into this holder. */
     public int size() {
@@ -51,6 +51,6 @@ public final class Received {
 
     @Override
     public String toString() {
-        return "Received[size=" + size + ", priority=" + priority + ", type=" + type + "]";
+        return "Envelope[size=" + size + ", priority=" + priority + ", type=" + type + "]";
     }
 }

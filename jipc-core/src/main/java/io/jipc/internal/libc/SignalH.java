@@ -13,8 +13,8 @@ import java.lang.invoke.MethodHandle;
  * {@code <signal.h>}: signal sets, sigaction, the thread signal mask, kill and tgkill, the
  * real-time signal range, and {@code struct sigevent}. Raw results, {@code -errno} on failure.
  */
-public final class Signal {
-    private Signal() {}
+public final class SignalH {
+    private SignalH() {}
 
     /** {@code sigset_t}: glibc's 1024-bit set ({@code unsigned long __val[16]}). */
     public static final Libc.CStruct SIGSET = Libc.struct("signal.h", "sigset_t",

@@ -1,0 +1,49 @@
+package io.jipc.internal.wait;
+
+import io.jipc.IpcException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * How a wait pauses when it has nothing to sleep on: no readiness to poll for and no way to sleep
+ * inside the call (a thread without its wake-up timer waiting on a System V queue, a connect to a
+ * listener whose backlog is full). Named strategies, so that no mechanism invents its own pause.
+ * Each pause answers close and interrupt when it ends.
+ */
+public enum BackOff {
+    /** 50 µs doubling to 10 ms: short waits stay short, long ones cost a wake-up per 10 ms. */
+    EXPONENTIAL(50_000L, 10_000_000L),
+    /** 1 ms every time: for waits that are short by nature, such as a racing peer's tiny critical section. */
+    FIXED_1MS(1_000_000L, 1_000_000L);
+
+    private final long firstNanos;
+    private final long maxNanos;
+
+    BackOff(long firstNanos, long maxNanos) {
+        this.firstNanos = firstNanos;
+        this.maxNanos = maxNanos;
+    }
+
+    /** The pause before retry number {@code attempt} (0 for the first). */
+    public long pauseNanos(int attempt) {
+        return Math.min(maxNanos, firstNanos << Math.min(attempt, 20));
+    }
+
+    /**
+     * Pauses before retry number {@code attempt}, never past the deadline.
+     *
+     * @return false when the deadline has passed (no retry)
+     * @throws io.jipc.ObjectClosedException if the handle was closed
+     * @throws io.jipc.IpcInterruptedException if the thread was interrupted
+     */
+    public boolean pause(Handle handle, int attempt, long deadline, String call) throws IpcException {
+        if (Deadline.expired(deadline)) {
+            return false;
+        }
+        long pause = Math.min(pauseNanos(attempt), Deadline.remainingNanos(deadline));
+        if (pause > 0) {
+            LockSupport.parkNanos(pause);
+        }
+        handle.checkWake(call);
+        return true;
+    }
+}
