@@ -73,6 +73,7 @@ public final class BenchPeer {
         Sched.Probe probe = Sched.probe();
         try (Arena arena = Arena.ofConfined(); Link link = impl.accept().accept(mechanismArgs)) {
             MemorySegment buf = MemorySegment.NULL;
+            RoundSpec previous = null;
             while (true) {
                 String command = commands.take();
                 if (command == END) {
@@ -83,6 +84,11 @@ public final class BenchPeer {
                     throw new IllegalArgumentException("unknown command from the harness: " + command);
                 }
                 RoundSpec spec = RoundSpec.decode(words[1]);
+                if (!spec.equals(previous)) {
+                    // A new block of rounds (the harness refreshes its own at the same point).
+                    jit.refresh();
+                    previous = spec;
+                }
                 if (buf.byteSize() < spec.size()) {
                     buf = arena.allocate(spec.size(), 64);
                 }

@@ -184,6 +184,7 @@ public final class Harness {
                 Comparison c = new Comparison(mechanism.name(), size, options.placement());
                 String at = mechanism.name() + " " + size + " B: ";
                 int warmStep = ++step[0];
+                JIT.refresh();
                 c.warmedUp(warmUp(javaImpls, links, peers, cImpls, buf, spec, mechanism, scratch, options, free,
                         (sets, jit) -> listener.step(warmStep, steps, at + "warm-up, round " + sets + " of each"
                                 + (sets > 1 ? " (JIT " + jit + " ms in the last)" : ""))));

@@ -7,55 +7,82 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Arrays;
 
 /**
- * How much work this JVM's JIT compilers have done: the CPU time of its compiler threads, read
- * from {@code /proc/self/task/<tid>/schedstat} (HotSpot names them {@code C1 CompilerThreadN},
- * {@code C2 CompilerThreadN}). Unlike {@link CompilationMXBean#getTotalCompilationTime()}, which
- * counts a compilation once it is finished, this counts one in progress too: on a busy machine a
- * C2 compilation can take seconds, and a warm-up that waited only for finished ones could end in
- * the middle of one. Where there is no such thread to read, the MXBean's figure stands in.
+ * How much work this JVM's JIT compilers have done: the CPU time of its compiler threads (HotSpot
+ * names them {@code C1 CompilerThreadN}, {@code C2 CompilerThreadN}). Unlike {@link
+ * CompilationMXBean#getTotalCompilationTime()}, which counts a compilation once it is finished,
+ * this counts one in progress too: on a busy machine a C2 compilation can take seconds, and a
+ * warm-up that waited only for finished ones could end in the middle of one.
  *
- * <p>Compiler threads come and go ({@code UseDynamicNumberOfCompilerThreads}): each thread's last
- * reading is kept, so the total never goes back.
+ * <p>The compiler threads are found in {@code /proc/self/task} by {@link #refresh()} only (the
+ * harness calls it once per block of rounds); each reading is then one clock_gettime per thread on
+ * its CPU-time clock ({@link Sched#threadCpuNanos}). Reading files on every call would keep the
+ * JIT busy compiling the file-reading code, which is what an earlier version of this class did.
+ * A compiler thread that exits keeps its last reading, so the total never goes back; one started
+ * after the last refresh is not counted until the next (the JVM adds them when its queue is long,
+ * so the ones counted are busy then too). Without native access, the MXBean's figure stands in.
  */
 final class JitClock {
     private static final Path TASKS = Path.of("/proc/self/task");
-    private final Map<String, Long> lastByThread = new HashMap<>();
     private final CompilationMXBean mxBean = ManagementFactory.getCompilationMXBean();
+    private int[] tids = new int[0];
+    private long[] last = new long[0];
+    /** The readings of compiler threads that have exited since the last refresh. */
+    private long gone;
 
-    /** The CPU time this JVM's compiler threads have used so far, ns (never less than the last answer). */
-    synchronized long totalNanos() {
-        boolean found = false;
+    JitClock() {
+        refresh();
+    }
+
+    /** Finds this JVM's compiler threads again (those that appeared since the last time). */
+    synchronized void refresh() {
+        if (!Sched.available()) {
+            return;
+        }
+        long kept = totalNanos();
+        int[] found = new int[8];
+        int n = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
-                String comm;
-                String stat;
                 try {
-                    comm = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII);
-                    if (!comm.contains("CompilerThre")) {
-                        continue;
+                    if (Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).contains("CompilerThre")) {
+                        if (n == found.length) {
+                            found = Arrays.copyOf(found, n * 2);
+                        }
+                        found[n++] = Integer.parseInt(task.getFileName().toString());
                     }
-                    stat = Files.readString(task.resolve("schedstat"), StandardCharsets.US_ASCII);
-                } catch (IOException gone) {
-                    continue; // the thread exited meanwhile: its last reading stays
+                } catch (IOException | NumberFormatException gone) {
+                    // exited meanwhile
                 }
-                found = true;
-                int space = stat.indexOf(' ');
-                long ns = Long.parseLong(space < 0 ? stat.strip() : stat.substring(0, space));
-                lastByThread.merge(task.getFileName().toString(), ns, Math::max);
             }
-        } catch (IOException | NumberFormatException e) {
-            found = false;
+        } catch (IOException e) {
+            return;
         }
-        if (!found && lastByThread.isEmpty()) {
+        tids = Arrays.copyOf(found, n);
+        last = new long[n];
+        long now = 0;
+        for (int i = 0; i < n; i++) {
+            last[i] = Math.max(0, Sched.threadCpuNanos(tids[i]));
+            now += last[i];
+        }
+        // The total goes on from where it was: the threads found now start from their readings.
+        gone = kept - now;
+    }
+
+    /** The CPU time this JVM's compiler threads have used, ns, counted from this clock's first reading. */
+    synchronized long totalNanos() {
+        if (!Sched.available() || tids.length == 0) {
             return mxBean.getTotalCompilationTime() * 1_000_000;
         }
-        long total = 0;
-        for (long ns : lastByThread.values()) {
-            total += ns;
+        long total = gone;
+        for (int i = 0; i < tids.length; i++) {
+            long ns = Sched.threadCpuNanos(tids[i]);
+            if (ns > last[i]) {
+                last[i] = ns;
+            }
+            total += last[i];
         }
         return total;
     }

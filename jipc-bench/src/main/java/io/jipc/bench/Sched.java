@@ -154,6 +154,30 @@ final class Sched {
         }
     }
 
+    /** A timespec for {@link #threadCpuNanos}, per thread. */
+    private static final ThreadLocal<MemorySegment> TIMESPEC = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 8));
+
+    /**
+     * The CPU time so far of thread {@code tid} of this process, ns, read with clock_gettime on the
+     * thread's CPU-time clock ({@code MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)}, the clock id
+     * glibc's pthread_getcpuclockid makes); -1 when the thread has exited or the call is not bound.
+     */
+    static long threadCpuNanos(int tid) {
+        if (!available()) {
+            return -1;
+        }
+        int clockId = (~tid << 3) | 6;
+        MemorySegment ts = TIMESPEC.get();
+        try {
+            if ((int) CLOCK_GETTIME.invokeExact(clockId, ts) != 0) {
+                return -1;
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("clock_gettime", t);
+        }
+        return ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ts.get(ValueLayout.JAVA_LONG, 8);
+    }
+
     /** A probe for the calling thread: use it on that thread only. */
     static Probe probe() {
         return new Probe();
