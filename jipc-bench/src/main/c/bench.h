@@ -16,22 +16,35 @@
  * and recv_message() (datagram and seqpacket sockets), which a build with -DJIPC_BLOCKING_MODEL
  * switches to jipc's blocking model.
  *
- *   PROGRAM SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]
+ *   PROGRAM [-a CPU] [-b CPU] [-t] SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]
  *
  * Ping-pong: the parent sends SIZE bytes, the child sends them back; PING_WARMUP round trips
  * untimed, then PING_COUNT timed one by one. Streaming: the parent sends STREAM_WARMUP messages,
  * the child acknowledges with one message, then the parent sends STREAM_COUNT messages timed
  * until the child's acknowledgement arrives. Each message carries its sequence number in its
- * first bytes (little-endian, up to 4), and the receiver checks it. The parent prints on stdout:
+ * first bytes (little-endian, up to 4), and the receiver checks it; from 8 bytes on, bytes 4..7
+ * carry the CPU the sender ran on, so each side can tell a message that crossed CPUs.
+ *
+ * -a and -b pin the parent's and the child's thread to one CPU each (sched_setaffinity on the
+ * calling thread; the same CPU for both, or two); without them the scheduler places them. -t
+ * starts one idle thread in each process first (not pinned), which makes them multi-threaded
+ * processes like a JVM. Each process measures its own CPU time (CLOCK_PROCESS_CPUTIME_ID) over
+ * the timed ping-pong and the timed stream; the child sends its figures to the parent on a pipe.
+ * The parent prints on stdout:
  *
  *   ping PING_COUNT
  *   <round-trip ns>            (PING_COUNT lines)
  *   stream STREAM_COUNT <elapsed ns>
+ *   cpu <parent ping ns> <child ping ns> <parent stream ns> <child stream ns>
+ *   cross <timed round trips that crossed CPUs> <timed streamed messages that did>   (-1: under 8 B)
  */
 #ifndef JIPC_BENCH_H
 #define JIPC_BENCH_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -290,9 +303,28 @@ static inline void recv_message(int fd, void *buf, size_t n) {
     }
 }
 
+/*
+ * Where each message was handled: a message of 8 bytes or more carries, after its sequence number,
+ * the CPU its sender ran on (little-endian, bytes 4..7); the receiver compares it with its own CPU.
+ * sched_getcpu() reads the kernel's rseq area (glibc >= 2.35): a load, no system call, which is
+ * what io.jipc.bench.CpuClock does in Java too.
+ */
+#define CPU_TAG_MIN_SIZE 8
+
 static inline void stamp(char *buf, size_t size, uint32_t seq) {
     size_t k = size < 4 ? size : 4;
     for (size_t i = 0; i < k; i++) buf[i] = (char) (seq >> (8 * i));
+}
+
+static inline void stamp_cpu(char *buf, size_t size, int cpu) {
+    if (size < CPU_TAG_MIN_SIZE) return;
+    for (size_t i = 0; i < 4; i++) buf[4 + i] = (char) ((uint32_t) cpu >> (8 * i));
+}
+
+static inline int cpu_of(const char *buf) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; i++) v |= (uint32_t) (unsigned char) buf[4 + i] << (8 * i);
+    return (int) v;
 }
 
 static inline void check(const char *buf, size_t size, uint32_t seq) {
@@ -303,6 +335,13 @@ static inline void check(const char *buf, size_t size, uint32_t seq) {
             die("message %u arrived out of order or corrupted", seq);
         }
     }
+}
+
+/* CPU time of the whole process (every thread), as the Java side measures its JVM. */
+static inline int64_t process_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static long parse_count(const char *s, const char *what, long min) {
@@ -316,29 +355,109 @@ static long parse_count(const char *s, const char *what, long min) {
     return v;
 }
 
-static void run_child(char *buf, size_t size, long ping_total, long stream_warmup, long stream_count) {
-    for (long i = 0; i < ping_total; i++) {
+/* Pins the calling thread (not its process: in -t mode the idle thread stays free) to cpu; -1 leaves it free. */
+static void pin_to(int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity to CPU %d", cpu);
+}
+
+static void *idle_thread(void *arg) {
+    for (;;) pause();
+    return arg;
+}
+
+/*
+ * -t: one more thread that does nothing, all signals blocked (the program's handlers stay on the
+ * main thread). A multi-threaded process pays for it on every call: file and memory references
+ * become atomic (fdget takes a reference when the descriptor table is shared).
+ */
+static void start_idle_thread(void) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t t;
+    int e = pthread_create(&t, NULL, idle_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        errno = e;
+        die("pthread_create");
+    }
+}
+
+/* What the child tells the parent once its exchange is over. */
+struct child_report {
+    int64_t ping_cpu_ns;    /* CPU time of the timed ping-pong */
+    int64_t stream_cpu_ns;  /* CPU time of the timed stream */
+    int64_t stream_cross;   /* timed streamed messages sent from another CPU, or -1 (messages < 8 B) */
+};
+
+/* Receives count streamed messages; returns how many came from another CPU than this one. */
+static long sink(char *buf, size_t size, long count) {
+    int tagged = size >= CPU_TAG_MIN_SIZE;
+    long cross = 0;
+    for (long i = 0; i < count; i++) {
         mech_recv(buf, size);
         check(buf, size, (uint32_t) i);
+        if (tagged && cpu_of(buf) != sched_getcpu()) cross++;
+    }
+    return cross;
+}
+
+/* Sends count streamed messages, each stamped with its number and this side's CPU. */
+static void pour(char *buf, size_t size, long count) {
+    for (long i = 0; i < count; i++) {
+        stamp(buf, size, (uint32_t) i);
+        stamp_cpu(buf, size, sched_getcpu());
         mech_send(buf, size);
     }
-    for (long i = 0; i < stream_warmup; i++) {
+}
+
+static void run_child(char *buf, size_t size, long ping_warmup, long ping_count, long stream_warmup,
+        long stream_count, struct child_report *report) {
+    long ping_total = ping_warmup + ping_count;
+    int64_t c0 = process_cpu_ns();
+    for (long i = 0; i < ping_total; i++) {
+        if (i == ping_warmup) c0 = process_cpu_ns();
         mech_recv(buf, size);
         check(buf, size, (uint32_t) i);
+        stamp_cpu(buf, size, sched_getcpu());
+        mech_send(buf, size);
     }
+    report->ping_cpu_ns = process_cpu_ns() - c0;
+    sink(buf, size, stream_warmup);
     mech_send(buf, size);
-    for (long i = 0; i < stream_count; i++) {
-        mech_recv(buf, size);
-        check(buf, size, (uint32_t) i);
-    }
+    c0 = process_cpu_ns();
+    long cross = sink(buf, size, stream_count);
+    report->stream_cpu_ns = process_cpu_ns() - c0;
+    report->stream_cross = size >= CPU_TAG_MIN_SIZE ? cross : -1;
     mech_send(buf, size);
 }
 
+static void usage(const char *program) {
+    fprintf(stderr, "usage: %s [-a CPU] [-b CPU] [-t] SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]\n",
+            program);
+    exit(2);
+}
+
 int main(int argc, char **argv) {
-    if (argc < 6 || argc > 7) {
-        fprintf(stderr, "usage: %s SIZE PING_WARMUP PING_COUNT STREAM_WARMUP STREAM_COUNT [ARG]\n", argv[0]);
-        return 2;
+    int parent_cpu = -1;
+    int child_cpu = -1;
+    int threaded = 0;
+    int opt;
+    while ((opt = getopt(argc, argv, "+a:b:t")) != -1) {
+        switch (opt) {
+        case 'a': parent_cpu = (int) parse_count(optarg, "parent CPU", 0); break;
+        case 'b': child_cpu = (int) parse_count(optarg, "child CPU", 0); break;
+        case 't': threaded = 1; break;
+        default: usage(argv[0]);
+        }
     }
+    argc -= optind - 1;
+    argv += optind - 1;
+    if (argc < 6 || argc > 7) usage(argv[0]);
     size_t size = (size_t) parse_count(argv[1], "size", 1);
     long ping_warmup = parse_count(argv[2], "ping warm-up", 0);
     long ping_count = parse_count(argv[3], "ping count", 1);
@@ -351,6 +470,8 @@ int main(int argc, char **argv) {
     if (buf == NULL || samples == NULL) die("malloc");
     memset(buf, 'x', size);
 
+    int report_pipe[2];
+    if (pipe2(report_pipe, O_CLOEXEC) != 0) die("pipe2");
     mech_prepare(arg);
     if (bench_on_failure != NULL) {
         struct sigaction stop;
@@ -371,11 +492,17 @@ int main(int argc, char **argv) {
         /* Never outlive the parent (killed by a timeout, say) blocked in an open or a read. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(3);
+        close(report_pipe[0]);
+        if (threaded) start_idle_thread();
+        pin_to(child_cpu);
         mech_open(ROLE_CHILD);
-        run_child(buf, size, ping_warmup + ping_count, stream_warmup, stream_count);
+        struct child_report report;
+        run_child(buf, size, ping_warmup, ping_count, stream_warmup, stream_count, &report);
+        if (write(report_pipe[1], &report, sizeof report) != (ssize_t) sizeof report) die("write report");
         _exit(0);
     }
     bench_child = child;
+    close(report_pipe[1]);
     if (bench_on_failure != NULL) {
         struct sigaction chld;
         memset(&chld, 0, sizeof chld);
@@ -385,31 +512,52 @@ int main(int argc, char **argv) {
         /* The child may have failed before the handler was there. */
         raise(SIGCHLD);
     }
+    if (threaded) start_idle_thread();
+    pin_to(parent_cpu);
     mech_open(ROLE_PARENT);
 
+    int tagged = size >= CPU_TAG_MIN_SIZE;
     long ping_total = ping_warmup + ping_count;
+    long ping_cross = 0;
+    int64_t c0 = process_cpu_ns();
     for (long i = 0; i < ping_total; i++) {
+        if (i == ping_warmup) c0 = process_cpu_ns();
+        int from = sched_getcpu();
         stamp(buf, size, (uint32_t) i);
+        stamp_cpu(buf, size, from);
         int64_t t0 = now_ns();
         mech_send(buf, size);
         mech_recv(buf, size);
         int64_t t1 = now_ns();
         check(buf, size, (uint32_t) i);
-        if (i >= ping_warmup) samples[i - ping_warmup] = t1 - t0;
+        if (i >= ping_warmup) {
+            samples[i - ping_warmup] = t1 - t0;
+            /* Crossed: the child echoed it on another CPU than this side sent it from or got it back on. */
+            if (tagged) {
+                int there = cpu_of(buf);
+                ping_cross += there != from || sched_getcpu() != there;
+            }
+        }
     }
+    int64_t ping_cpu = process_cpu_ns() - c0;
 
-    for (long i = 0; i < stream_warmup; i++) {
-        stamp(buf, size, (uint32_t) i);
-        mech_send(buf, size);
-    }
+    pour(buf, size, stream_warmup);
     mech_recv(buf, size);
+    c0 = process_cpu_ns();
     int64_t s0 = now_ns();
-    for (long i = 0; i < stream_count; i++) {
-        stamp(buf, size, (uint32_t) i);
-        mech_send(buf, size);
-    }
+    pour(buf, size, stream_count);
     mech_recv(buf, size);
     int64_t s1 = now_ns();
+    int64_t stream_cpu = process_cpu_ns() - c0;
+
+    struct child_report report;
+    ssize_t got;
+    while ((got = read(report_pipe[0], &report, sizeof report)) < 0 && errno == EINTR) {
+    }
+    if (got != (ssize_t) sizeof report) {
+        errno = 0;
+        die("the child ended without its report");
+    }
 
     sigset_t chld_only;
     sigemptyset(&chld_only);
@@ -430,6 +578,9 @@ int main(int argc, char **argv) {
     printf("ping %ld\n", ping_count);
     for (long i = 0; i < ping_count; i++) printf("%lld\n", (long long) samples[i]);
     printf("stream %ld %lld\n", stream_count, (long long) (s1 - s0));
+    printf("cpu %lld %lld %lld %lld\n", (long long) ping_cpu, (long long) report.ping_cpu_ns, (long long) stream_cpu,
+            (long long) report.stream_cpu_ns);
+    printf("cross %ld %lld\n", tagged ? ping_cross : -1L, (long long) report.stream_cross);
     fflush(stdout);
     free(samples);
     free(buf);

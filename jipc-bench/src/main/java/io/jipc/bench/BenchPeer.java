@@ -1,28 +1,48 @@
 package io.jipc.bench;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The peer JVM of {@code jipc bench}: connects to the harness through one mechanism's Java
- * implementation ({@link JavaImpl}: jipc's, the JDK's) and serves a fixed list of rounds ({@link
- * Exchange#serve}), then exits 0.
+ * implementation ({@link JavaImpl}: jipc's, the JDK's), then serves the rounds the harness asks
+ * for ({@link Exchange#serve}), one at a time, until the harness closes its stdin; then exits 0.
  *
- * <pre>BenchPeer MECHANISM IMPL ROUND... -- MECHANISM_ARG...</pre>
- * where each ROUND is {@code size:pingWarmup:pingCount:streamWarmup:streamCount}.
+ * <pre>BenchPeer MECHANISM IMPL -- MECHANISM_ARG...</pre>
  *
- * <p>Its stdin is a pipe from the harness: after its rounds it waits for end-of-file there before
- * exiting, and an end-of-file that comes before its rounds are over (the harness gave up or died)
- * stops it at once, also when it is waiting on a mechanism with no end-of-file of its own.
+ * <p>Its stdin is a pipe from the harness carrying one command per round, {@value #ROUND} {@code
+ * size:pingWarmup:pingCount:streamWarmup:streamCount CPU} (CPU -1: not pinned), and its stdout a
+ * pipe back on which it answers each round with one line: {@value #REPORT} followed by the CPU
+ * time this JVM's compiler threads have used so far (ns, {@link JitClock}), its process's CPU time
+ * over the timed ping-pong and over the timed stream (ns), and the timed streamed messages that
+ * came from another CPU ({@link SideCounts}; -1 where unknown). Other lines there (a JVM warning)
+ * are not reports. An end-of-file on stdin in the middle of a round means the harness gave up or
+ * died: the peer stops at once, also when it is waiting on a mechanism with no end-of-file of its
+ * own.
  */
 public final class BenchPeer {
     private BenchPeer() {}
+
+    /** The command that starts a round. */
+    static final String ROUND = "round";
+    /** The first word of a round's report. */
+    static final String REPORT = "jipc-bench-peer-report";
+
+    private static final String END = "";
+    /** Guards {@link #inRound} and {@link #harnessGone}: a round never starts after the harness has gone. */
+    private static final Object STATE = new Object();
+    private static boolean inRound;
+    private static boolean harnessGone;
 
     public static void main(String[] args) {
         try {
@@ -35,57 +55,82 @@ public final class BenchPeer {
         System.exit(0);
     }
 
-    /** Counted down once the rounds are over. */
-    private static final CountDownLatch FINISHED = new CountDownLatch(1);
-    /**
-     * How long an end-of-file may precede the end of the rounds: the harness releases the peer as
-     * soon as it has the last acknowledgement, which can be before this side has returned from
-     * sending it.
-     */
-    private static final long RELEASE_GRACE_SECONDS = 5;
-
     private static void run(String[] args) throws Exception {
-        Thread harness = Thread.ofPlatform().daemon().name("jipc-bench-harness-watch").start(BenchPeer::awaitRelease);
-        if (args.length < 3) {
-            throw new IllegalArgumentException("usage: BenchPeer MECHANISM IMPL ROUND... -- ARG...");
+        BlockingQueue<String> commands = new LinkedBlockingQueue<>();
+        Thread.ofPlatform().daemon().name("jipc-bench-harness-watch").start(() -> readCommands(commands));
+        if (args.length < 2) {
+            throw new IllegalArgumentException("usage: BenchPeer MECHANISM IMPL -- ARG...");
         }
         JavaImpl impl = Mechanisms.byName(args[0]).javaImpl(args[1]);
-        List<RoundSpec> rounds = new ArrayList<>();
         int i = 2;
-        for (; i < args.length && !args[i].equals("--"); i++) {
-            rounds.add(RoundSpec.decode(args[i]));
+        if (i < args.length && !args[i].equals("--")) {
+            throw new IllegalArgumentException("expected -- after the implementation, got " + args[i]);
         }
         List<String> mechanismArgs = i < args.length ? List.of(args).subList(i + 1, args.length) : List.of();
-        int maxSize = 1;
-        for (RoundSpec r : rounds) {
-            maxSize = Math.max(maxSize, r.size());
-        }
+        PrintStream out = System.out;
+        JitClock jit = new JitClock();
+        BitSet free = Sched.affinity();
+        Sched.Probe probe = Sched.probe();
         try (Arena arena = Arena.ofConfined(); Link link = impl.accept().accept(mechanismArgs)) {
-            MemorySegment buf = arena.allocate(maxSize, 64);
-            for (RoundSpec r : rounds) {
-                Exchange.serve(link, buf, r);
+            MemorySegment buf = MemorySegment.NULL;
+            RoundSpec previous = null;
+            while (true) {
+                String command = commands.take();
+                if (command == END) {
+                    break;
+                }
+                String[] words = command.split(" ");
+                if (words.length != 3 || !words[0].equals(ROUND)) {
+                    throw new IllegalArgumentException("unknown command from the harness: " + command);
+                }
+                RoundSpec spec = RoundSpec.decode(words[1]);
+                if (!spec.equals(previous)) {
+                    // A new block of rounds (the harness refreshes its own at the same point).
+                    jit.refresh();
+                    previous = spec;
+                }
+                if (buf.byteSize() < spec.size()) {
+                    buf = arena.allocate(spec.size(), 64);
+                }
+                Sched.place(Integer.parseInt(words[2]), free);
+                SideCounts counts = new SideCounts();
+                synchronized (STATE) {
+                    if (harnessGone) {
+                        break;
+                    }
+                    inRound = true;
+                }
+                Exchange.serve(link, buf, spec, probe, counts);
+                synchronized (STATE) {
+                    inRound = false;
+                }
+                out.printf(Locale.ROOT, "%s %d %d %d %d%n", REPORT, jit.totalNanos(), counts.pingCpuNs,
+                        counts.streamCpuNs, counts.streamCross);
+                out.flush();
             }
         }
-        FINISHED.countDown();
-        harness.join();
     }
 
-    /** Reads stdin to its end; if the rounds are not over soon after, stops the JVM. */
-    private static void awaitRelease() {
-        try {
-            System.in.transferTo(OutputStream.nullOutputStream());
+    /**
+     * Reads the harness's commands into {@code commands}; at end-of-file queues {@link #END}, or, in
+     * the middle of a round, stops the JVM: the harness is gone.
+     */
+    private static void readCommands(BlockingQueue<String> commands) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                commands.add(line);
+            }
         } catch (IOException e) {
             // the same as end-of-file: the harness is gone
         }
-        boolean finished;
-        try {
-            finished = FINISHED.await(RELEASE_GRACE_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            finished = false;
+        synchronized (STATE) {
+            harnessGone = true;
+            if (inRound) {
+                System.err.println("jipc bench peer: the harness closed the connection in the middle of a round");
+                Runtime.getRuntime().halt(2);
+            }
         }
-        if (!finished) {
-            System.err.println("jipc bench peer: the harness closed the connection before the rounds were over");
-            Runtime.getRuntime().halt(2);
-        }
+        commands.add(END);
     }
 }

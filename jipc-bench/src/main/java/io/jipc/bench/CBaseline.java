@@ -18,14 +18,17 @@ final class CBaseline {
 
     /**
      * Runs the program once: both of its processes do {@code spec}'s exchange, and the parent's
-     * round-trip samples go into the same kind of histogram as jipc's.
+     * round-trip samples go into the same kind of histogram as jipc's, its CPU times and crossings
+     * (and the child's, which it reports) into the figures.
      *
+     * @param options the program's options ({@code bench.h}: -a/-b placement, -t the idle thread)
      * @param scratch the mechanism's scratch directory (and where the program's stderr goes)
      */
-    static Figures run(Path binary, RoundSpec spec, List<String> mechanismArgs, Path scratch, Duration timeout)
-            throws IOException {
+    static Figures run(Path binary, List<String> options, RoundSpec spec, List<String> mechanismArgs, Path scratch,
+            Duration timeout) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
+        cmd.addAll(options);
         cmd.addAll(spec.cArguments());
         cmd.addAll(mechanismArgs);
         Path errors = scratch.resolve("c.stderr");
@@ -43,6 +46,9 @@ final class CBaseline {
         Histogram roundTrips = Exchange.newHistogram();
         long streamMessages = -1;
         long streamNanos = -1;
+        SideCounts parent = new SideCounts();
+        SideCounts child = new SideCounts();
+        boolean counted = false;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
             String line = out.readLine();
             if (line != null && line.startsWith("ping ")) {
@@ -56,6 +62,21 @@ final class CBaseline {
                     String[] f = line.split(" ");
                     streamMessages = Long.parseLong(f[1]);
                     streamNanos = Long.parseLong(f[2]);
+                }
+                line = out.readLine();
+                if (line != null && line.startsWith("cpu ")) {
+                    String[] f = line.split(" ");
+                    parent.pingCpuNs = Long.parseLong(f[1]);
+                    child.pingCpuNs = Long.parseLong(f[2]);
+                    parent.streamCpuNs = Long.parseLong(f[3]);
+                    child.streamCpuNs = Long.parseLong(f[4]);
+                    line = out.readLine();
+                    if (line != null && line.startsWith("cross ")) {
+                        f = line.split(" ");
+                        parent.pingCross = Long.parseLong(f[1]);
+                        child.streamCross = Long.parseLong(f[2]);
+                        counted = true;
+                    }
                 }
             }
             while (out.readLine() != null) {
@@ -75,10 +96,10 @@ final class CBaseline {
         }
         String stderr = Files.exists(errors) ? Files.readString(errors, StandardCharsets.UTF_8).strip() : "";
         Files.deleteIfExists(errors);
-        if (p.exitValue() != 0 || streamNanos < 0 || roundTrips.getTotalCount() != spec.pingCount()) {
+        if (p.exitValue() != 0 || streamNanos < 0 || !counted || roundTrips.getTotalCount() != spec.pingCount()) {
             throw new IOException("C baseline " + binary.getFileName() + " failed (exit " + p.exitValue() + ")"
                     + (stderr.isEmpty() ? "" : ": " + stderr));
         }
-        return Figures.of(roundTrips, spec.size(), streamMessages, streamNanos);
+        return Figures.of(roundTrips, spec.size(), streamMessages, streamNanos, parent, child);
     }
 }

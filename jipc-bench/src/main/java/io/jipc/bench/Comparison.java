@@ -16,13 +16,59 @@ public final class Comparison {
     /** The implementation every other one is compared with. */
     public static final String BASELINE = "c";
 
+    /**
+     * How the implementations were warmed up before their measured rounds.
+     *
+     * @param millis how long it took
+     * @param rounds how many unrecorded rounds each implementation ran
+     * @param quiet  whether the JVMs had stopped compiling by then, or the cap was reached
+     */
+    public record WarmUp(long millis, int rounds, boolean quiet) {}
+
     private final String mechanism;
     private final int size;
+    private final Placement placement;
     private final Map<String, List<Figures>> rounds = new LinkedHashMap<>();
+    private WarmUp warmUp;
+    private final Map<String, long[]> jit = new LinkedHashMap<>();
 
-    public Comparison(String mechanism, int size) {
+    /** A comparison of rounds run with {@code placement} (null: not stated, as in rows made by hand). */
+    public Comparison(String mechanism, int size, Placement placement) {
         this.mechanism = mechanism;
         this.size = size;
+        this.placement = placement;
+    }
+
+    public Comparison(String mechanism, int size) {
+        this(mechanism, size, null);
+    }
+
+    /** Where the exchanging threads ran, or null when not stated. */
+    public Placement placement() {
+        return placement;
+    }
+
+    /** Records how the implementations were warmed up. */
+    public void warmedUp(WarmUp warmUp) {
+        this.warmUp = warmUp;
+    }
+
+    /** How the implementations were warmed up, or null (rows made by hand). */
+    public WarmUp warmUp() {
+        return warmUp;
+    }
+
+    /** Adds the CPU time (ns) of a Java implementation's two JVMs' compiler threads during one of its measured rounds. */
+    public void addJit(String impl, long nanos, long peerNanos) {
+        long[] sum = jit.computeIfAbsent(impl, k -> new long[2]);
+        sum[0] += nanos;
+        sum[1] += peerNanos;
+    }
+
+    /** The CPU time (ns) of {@code impl}'s JVMs' compiler threads over its measured rounds: {this one, the peer}; null for C. */
+    public long[] jitNanos(String impl) {
+        long[] sum = jit.get(impl);
+        return sum == null ? null : sum.clone();
     }
 
     public String mechanism() {
@@ -58,11 +104,22 @@ public final class Comparison {
         return median(v);
     }
 
-    /** The median figures of {@code impl}, metric by metric. */
+    /**
+     * The median figures of {@code impl}, metric by metric; the crossing counts are the median
+     * round's (rounds have the same number of round trips and of streamed messages).
+     */
     public Figures medians(String impl) {
+        List<Figures> r = rounds.getOrDefault(impl, List.of());
+        long trips = r.isEmpty() ? 0 : r.getFirst().roundTrips();
+        long streamed = r.isEmpty() ? 0 : r.getFirst().streamed();
+        double cross = median(impl, Metric.CROSS_CPU_PCT);
+        double streamCross = median(impl, Metric.STREAM_CROSS_CPU_PCT);
         return new Figures(Math.round(median(impl, Metric.P50)), Math.round(median(impl, Metric.P99)),
                 Math.round(median(impl, Metric.P999)), Math.round(median(impl, Metric.MAX)),
-                median(impl, Metric.MSGS_PER_S), median(impl, Metric.MB_PER_S));
+                median(impl, Metric.MSGS_PER_S), median(impl, Metric.MB_PER_S), median(impl, Metric.RTT_CPU_NS),
+                median(impl, Metric.PEER_RTT_CPU_NS), median(impl, Metric.CPU_NS_PER_MSG),
+                median(impl, Metric.PEER_CPU_NS_PER_MSG), trips, Double.isNaN(cross) ? -1 : Math.round(cross * trips / 100),
+                streamed, Double.isNaN(streamCross) ? -1 : Math.round(streamCross * streamed / 100));
     }
 
     /**

@@ -10,6 +10,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,18 +20,35 @@ import org.HdrHistogram.Histogram;
  * Runs {@code jipc bench}: for each mechanism and message size, rounds of each Java implementation
  * of the exchange (jipc's, and the JDK's where it has the mechanism: this JVM and a peer JVM per
  * implementation) alternating with the same exchange in C (two C processes), and the figures of
- * every round. With {@link Options#cModel()}, one more implementation joins each round: the same C
- * program built with the poll model jipc keeps for timed calls.
+ * every round. Two more C implementations can join each round: {@link #C_THREADED} (the same
+ * program with an idle extra thread per process, as multi-threaded as a JVM) and {@link #C_MODEL}
+ * (the same program built with the poll model jipc keeps for timed calls).
  *
  * <p>Per mechanism: the C program is compiled (cached), one peer JVM per Java implementation
- * started and connected once, and for each size one untimed round per Java implementation warms
- * up its two JVMs before the measured rounds {@code jipc, jdk, c, jipc, jdk, c, ...}.
+ * started and connected once. For each size, the implementations are first warmed up together:
+ * unrecorded sets of one round of each, in the measured order, until no JVM (this one, and each
+ * peer, which reports its own: {@link JitClock}) has had its compiler threads run for more than
+ * {@link #QUIET_JIT_MS} ms per round it ran in a set, {@link #QUIET_ROUNDS} sets in a row, or
+ * until {@link Options#warmupCap()} is spent, which the results then say. Then come the measured
+ * rounds {@code jipc, jdk, c, c-mt, jipc, jdk, c, c-mt, ...}. In every round the exchanging thread
+ * of each process (the harness's own, the peer's; the C parent and child) is placed as {@link
+ * Options#placement()} says.
  */
 public final class Harness {
     private Harness() {}
 
-    /** How long one C round or the peer's last round may take before the run is called stuck. */
+    /** How long one round may take before the run is called stuck (C: killed; Java: its link closed). */
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
+
+    /** A warm-up set is quiet when no JVM's compiler threads ran for more than this many ms per round it ran in it. */
+    static final long QUIET_JIT_MS = 1;
+    private static final long QUIET_JIT_NANOS = QUIET_JIT_MS * 1_000_000;
+    /** Quiet warm-up sets in a row that end the warm-up. */
+    static final int QUIET_ROUNDS = 2;
+    /** Warm-up sets at least (the first always compiles). */
+    static final int MIN_WARMUP_ROUNDS = 3;
+    /** The default {@link Options#warmupCap()}. */
+    public static final Duration DEFAULT_WARMUP_CAP = Duration.ofSeconds(30);
 
     /**
      * What to run.
@@ -42,9 +60,13 @@ public final class Harness {
      * @param cacheDir   where compiled C baselines are kept
      * @param cModel     also run each C program built with the poll model ({@code c-model}): a
      *                   diagnostic showing what waiting in poll(2) instead of in the call costs
+     * @param cThreaded  also run each C program with one idle extra thread per process ({@code
+     *                   c-mt}): what being a multi-threaded process, as a JVM is, costs C
+     * @param placement  where each round's two exchanging threads run
+     * @param warmupCap  the longest the warm-up may take at one size (at least one set runs)
      */
     public record Options(List<Mechanism> mechanisms, List<Integer> sizes, int messages, int rounds, Path cacheDir,
-            boolean cModel) {
+            boolean cModel, boolean cThreaded, Placement placement, Duration warmupCap) {
         public Options {
             mechanisms = List.copyOf(mechanisms);
             sizes = List.copyOf(sizes);
@@ -57,9 +79,18 @@ public final class Harness {
             if (messages < 0) {
                 throw new IllegalArgumentException("messages must be >= 1, got " + messages);
             }
+            if (placement == null || warmupCap == null || warmupCap.isNegative()) {
+                throw new IllegalArgumentException("a placement and a warm-up cap >= 0 are needed");
+            }
             for (int s : sizes) {
                 spec(s, messages);
             }
+        }
+
+        /** The plain C baseline alone, the default placement and warm-up cap. */
+        public Options(List<Mechanism> mechanisms, List<Integer> sizes, int messages, int rounds, Path cacheDir,
+                boolean cModel) {
+            this(mechanisms, sizes, messages, rounds, cacheDir, cModel, false, Placement.defaults(), DEFAULT_WARMUP_CAP);
         }
 
         RoundSpec spec(int size) {
@@ -73,12 +104,23 @@ public final class Harness {
 
     /** Hears what the harness is doing, e.g. to draw progress on a terminal. */
     public interface Listener {
-        /** {@code step} of {@code steps} is starting; {@code what} says which, in a few words. */
+        /**
+         * {@code step} of {@code steps} is starting; {@code what} says which, in a few words. A
+         * warm-up, which takes as many rounds as it needs, is one step, told again with the same
+         * number as it goes on.
+         */
         void step(int step, int steps, String what);
     }
 
     /** The diagnostic implementation: the C baseline built with {@code -DJIPC_BLOCKING_MODEL}. */
     public static final String C_MODEL = "c-model";
+    /** The C baseline with one idle extra thread in each process ({@code bench.h -t}). */
+    public static final String C_THREADED = "c-mt";
+
+    /** A C implementation: a binary and its options. */
+    private record CImpl(String name, Path binary, List<String> options) {}
+
+    private static final JitClock JIT = new JitClock();
 
     /** Runs everything; one {@link Comparison} per (mechanism, size), in order. */
     public static List<Comparison> run(Options options, Listener listener) throws IOException {
@@ -87,45 +129,49 @@ public final class Harness {
 
     /** Same, with each mechanism's scratch directory made in {@code scratchParent} (tests). */
     static List<Comparison> run(Options options, Listener listener, Path scratchParent) throws IOException {
-        Map<Mechanism, Map<String, Path>> binaries = new LinkedHashMap<>();
+        Map<Mechanism, List<CImpl>> cImpls = new LinkedHashMap<>();
         int steps = 0;
-        int cImpls = options.cModel() ? 2 : 1;
+        List<String> placed = options.placement().cOptions();
         for (Mechanism m : options.mechanisms()) {
-            int javaImpls = m.javaImpls().size();
-            steps += options.sizes().size() * (javaImpls + (javaImpls + cImpls) * options.rounds());
-            Map<String, Path> impls = new LinkedHashMap<>();
-            impls.put(Comparison.BASELINE, CPrograms.binary(m.name(), options.cacheDir()));
-            if (options.cModel()) {
-                impls.put(C_MODEL, CPrograms.binary(m.name(), List.of("-DJIPC_BLOCKING_MODEL"), options.cacheDir()));
+            List<CImpl> impls = new ArrayList<>();
+            Path plain = CPrograms.binary(m.name(), options.cacheDir());
+            impls.add(new CImpl(Comparison.BASELINE, plain, placed));
+            if (options.cThreaded()) {
+                List<String> threaded = new ArrayList<>(placed);
+                threaded.add("-t");
+                impls.add(new CImpl(C_THREADED, plain, threaded));
             }
-            binaries.put(m, impls);
+            if (options.cModel()) {
+                impls.add(new CImpl(C_MODEL, CPrograms.binary(m.name(), List.of("-DJIPC_BLOCKING_MODEL"),
+                        options.cacheDir()), placed));
+            }
+            cImpls.put(m, impls);
+            int perRound = m.javaImpls().size() + impls.size();
+            steps += options.sizes().size() * (1 + perRound * options.rounds());
         }
         int[] step = {0};
         List<Comparison> results = new ArrayList<>();
         for (Mechanism m : options.mechanisms()) {
-            results.addAll(runMechanism(m, binaries.get(m), options, listener, step, steps, scratchParent));
+            results.addAll(runMechanism(m, cImpls.get(m), options, listener, step, steps, scratchParent));
         }
         return results;
     }
 
-    private static List<Comparison> runMechanism(Mechanism mechanism, Map<String, Path> binaries, Options options,
+    private static List<Comparison> runMechanism(Mechanism mechanism, List<CImpl> cImpls, Options options,
             Listener listener, int[] step, int steps, Path scratchParent) throws IOException {
         List<Comparison> results = new ArrayList<>();
-        List<RoundSpec> peerRounds = new ArrayList<>();
         int maxSize = 1;
         for (int size : options.sizes()) {
             maxSize = Math.max(maxSize, size);
-            for (int r = 0; r <= options.rounds(); r++) {
-                peerRounds.add(options.spec(size));
-            }
         }
         List<JavaImpl> javaImpls = mechanism.javaImpls();
         Path scratch = Files.createTempDirectory(scratchParent, "jipc-bench-" + mechanism.name() + "-");
         List<JavaPeer> peers = new ArrayList<>();
         List<Link> links = new ArrayList<>();
+        BitSet free = Sched.affinity();
         try (Arena arena = Arena.ofConfined()) {
             for (JavaImpl impl : javaImpls) {
-                JavaPeer peer = new JavaPeer(mechanism, impl.name(), peerRounds, scratch);
+                JavaPeer peer = new JavaPeer(mechanism, impl.name(), scratch);
                 peers.add(peer);
                 Link link = connect(mechanism, impl, peer, Files.createDirectory(scratch.resolve(impl.name())));
                 links.add(link);
@@ -135,21 +181,24 @@ public final class Harness {
             MemorySegment buf = arena.allocate(maxSize, 64);
             for (int size : options.sizes()) {
                 RoundSpec spec = options.spec(size);
-                Comparison c = new Comparison(mechanism.name(), size);
-                for (int i = 0; i < javaImpls.size(); i++) {
-                    listener.step(++step[0], steps, mechanism.name() + " " + size + " B: warm-up " + javaImpls.get(i).name());
-                    javaRound(links.get(i), buf, spec, peers.get(i));
-                }
+                Comparison c = new Comparison(mechanism.name(), size, options.placement());
+                String at = mechanism.name() + " " + size + " B: ";
+                int warmStep = ++step[0];
+                JIT.refresh();
+                c.warmedUp(warmUp(javaImpls, links, peers, cImpls, buf, spec, mechanism, scratch, options, free,
+                        (sets, jit) -> listener.step(warmStep, steps, at + "warm-up, round " + sets + " of each"
+                                + (sets > 1 ? " (JIT " + jit + " ms in the last)" : ""))));
                 for (int r = 1; r <= options.rounds(); r++) {
-                    String round = mechanism.name() + " " + size + " B: round " + r + "/" + options.rounds();
+                    String round = at + "round " + r + "/" + options.rounds();
                     for (int i = 0; i < javaImpls.size(); i++) {
                         listener.step(++step[0], steps, round + " " + javaImpls.get(i).name());
-                        c.add(javaImpls.get(i).name(), javaRound(links.get(i), buf, spec, peers.get(i)));
+                        JavaRound jr = javaRound(links.get(i), buf, spec, peers.get(i), options.placement(), free);
+                        c.add(javaImpls.get(i).name(), jr.figures());
+                        c.addJit(javaImpls.get(i).name(), jr.jitNanos(), jr.peerJitNanos());
                     }
-                    for (Map.Entry<String, Path> impl : binaries.entrySet()) {
-                        listener.step(++step[0], steps, round + " " + impl.getKey());
-                        c.add(impl.getKey(), CBaseline.run(impl.getValue(), spec, mechanism.cArguments(scratch), scratch,
-                                ROUND_TIMEOUT));
+                    for (CImpl impl : cImpls) {
+                        listener.step(++step[0], steps, round + " " + impl.name());
+                        c.add(impl.name(), cRound(impl, spec, mechanism, scratch));
                     }
                 }
                 results.add(c);
@@ -170,6 +219,65 @@ public final class Harness {
         }
         return results;
     }
+
+    private static Figures cRound(CImpl impl, RoundSpec spec, Mechanism mechanism, Path scratch) throws IOException {
+        return CBaseline.run(impl.binary(), impl.options(), spec, mechanism.cArguments(scratch), scratch, ROUND_TIMEOUT);
+    }
+
+    /** Hears how a warm-up goes: after each set of rounds, how many so far and the JIT ms of the last. */
+    private interface WarmUpProgress {
+        void after(int sets, long jitMillis);
+    }
+
+    /**
+     * Runs unrecorded sets of rounds, one round of every implementation per set in the measured
+     * order, until neither this JVM nor any peer compiled more than {@link #QUIET_JIT_MS} ms per
+     * round it ran in {@link #QUIET_ROUNDS} sets in a row (at least {@link #MIN_WARMUP_ROUNDS}
+     * sets), or the cap is spent. The unit is the whole set because this JVM runs all of it: the
+     * code that reads a C round's output gets compiled too, and its compilation would otherwise
+     * land in the next Java round (in its process CPU time, and on the other CPU).
+     */
+    private static Comparison.WarmUp warmUp(List<JavaImpl> javaImpls, List<Link> links, List<JavaPeer> peers,
+            List<CImpl> cImpls, MemorySegment buf, RoundSpec spec, Mechanism mechanism, Path scratch, Options options,
+            BitSet free, WarmUpProgress progress) throws IOException {
+        long t0 = System.nanoTime();
+        long cap = options.warmupCap().toNanos();
+        int roundsPerSet = javaImpls.size() + cImpls.size();
+        int sets = 0;
+        int quietInARow = 0;
+        progress.after(1, 0);
+        while (true) {
+            long jit0 = JIT.totalNanos();
+            long peersJit = 0;
+            boolean peersQuiet = true;
+            for (int i = 0; i < javaImpls.size(); i++) {
+                JavaRound r = javaRound(links.get(i), buf, spec, peers.get(i), options.placement(), free);
+                peersJit += r.peerJitNanos();
+                peersQuiet &= r.peerJitNanos() <= QUIET_JIT_NANOS;
+            }
+            for (CImpl impl : cImpls) {
+                cRound(impl, spec, mechanism, scratch);
+            }
+            long jit = JIT.totalNanos() - jit0;
+            sets++;
+            boolean quiet = peersQuiet && jit <= QUIET_JIT_NANOS * roundsPerSet;
+            quietInARow = quiet ? quietInARow + 1 : 0;
+            progress.after(sets + 1, (jit + peersJit) / 1_000_000);
+            long elapsed = System.nanoTime() - t0;
+            if (sets >= MIN_WARMUP_ROUNDS && quietInARow >= QUIET_ROUNDS) {
+                return new Comparison.WarmUp(elapsed / 1_000_000, sets, true);
+            }
+            if (elapsed >= cap) {
+                return new Comparison.WarmUp(elapsed / 1_000_000, sets, false);
+            }
+        }
+    }
+
+    /**
+     * One Java round's figures, and the CPU time each JVM's compiler threads spent during it (this
+     * one's, the peer's), ns.
+     */
+    private record JavaRound(Figures figures, long jitNanos, long peerJitNanos) {}
 
     private static void closeAll(List<Link> links) throws IOException {
         IOException failure = null;
@@ -199,16 +307,48 @@ public final class Harness {
         }
     }
 
-    private static Figures javaRound(Link link, MemorySegment buf, RoundSpec spec, JavaPeer peer) throws IOException {
+    private static JavaRound javaRound(Link link, MemorySegment buf, RoundSpec spec, JavaPeer peer, Placement placement,
+            BitSet free) throws IOException {
+        long jit0 = JIT.totalNanos();
+        peer.beginRound(spec, placement.peer());
         Histogram roundTrips = Exchange.newHistogram();
+        SideCounts mine = new SideCounts();
+        long nanos;
+        boolean pinned = placement.kind() != Placement.Kind.FREE;
+        if (pinned) {
+            Sched.place(placement.initiator(), free);
+        }
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(ROUND_TIMEOUT);
+            } catch (InterruptedException e) {
+                return;
+            }
+            // Stuck: whatever this side waits for fails, and the peer goes.
+            try {
+                link.close();
+            } catch (IOException | RuntimeException e) {
+                // the round fails on its own
+            }
+            peer.close();
+        });
         try {
-            Exchange.pingPong(link, buf, spec, roundTrips);
-            long nanos = Exchange.stream(link, buf, spec);
-            return Figures.of(roundTrips, spec.size(), spec.streamCount(), nanos);
+            Sched.Probe probe = Sched.probe();
+            Exchange.pingPong(link, buf, spec, roundTrips, probe, mine);
+            nanos = Exchange.stream(link, buf, spec, probe, mine);
         } catch (IOException e) {
             throw new IOException(e.getMessage() + (peer.isAlive() ? "" : " (the " + peer.impl() + " peer died"
                     + peer.output() + ")"), e);
+        } finally {
+            watchdog.interrupt();
+            if (pinned) {
+                Sched.place(-1, free);
+            }
         }
+        JavaPeer.Report report = peer.endRound();
+        long jit = JIT.totalNanos() - jit0;
+        return new JavaRound(Figures.of(roundTrips, spec.size(), spec.streamCount(), nanos, mine, report.counts()), jit,
+                report.jitNanos());
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -22,7 +22,8 @@ public final class Report {
     private static final int BAR_MAX = 430;
     private static final int BAR = 14;
     private static final int BLOCK_TITLE = 34;
-    private static final Metric[] SHOWN = {Metric.P50, Metric.P99, Metric.MSGS_PER_S};
+    private static final Metric[] SHOWN = {Metric.P50, Metric.P99, Metric.RTT_CPU_NS, Metric.MSGS_PER_S,
+        Metric.CPU_NS_PER_MSG, Metric.PEER_CPU_NS_PER_MSG};
 
     /** Writes the report for {@code results} to {@code file}. */
     public static void write(Path file, List<Comparison> results, int rounds) throws IOException {
@@ -46,6 +47,7 @@ public final class Report {
             case Comparison.BASELINE -> "#999999";
             case JavaImpl.JDK -> "#d9822b";
             case Harness.C_MODEL -> "#6aa84f";
+            case Harness.C_THREADED -> "#5c5c5c";
             default -> "#a05fb0";
         };
     }
@@ -66,8 +68,10 @@ public final class Report {
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, height));
         s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
+        Placement placement = results.isEmpty() ? null : results.getFirst().placement();
         s.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">jipc vs C"
-                + " (median of %d alternating rounds)</text>%n", rounds));
+                + " (median of %d alternating rounds%s)</text>%n", rounds,
+                placement == null ? "" : escape("; placement: " + placement.describe())));
         int x = 10;
         for (String impl : legend) {
             s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"30\" width=\"12\" height=\"10\" fill=\"%s\"/>"
@@ -85,19 +89,24 @@ public final class Report {
             for (Metric metric : SHOWN) {
                 double max = 0;
                 for (String impl : impls) {
-                    max = Math.max(max, c.median(impl, metric));
+                    double v = c.median(impl, metric);
+                    if (Double.isFinite(v)) {
+                        max = Math.max(max, v);
+                    }
                 }
                 s.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"%d\">%s</text>%n", y + BAR + 4,
-                        escape(metric.label() + (metric.isLatency() ? " round trip" : " one-way"))));
+                        escape(chartLabel(metric))));
                 for (int i = 0; i < impls.size(); i++) {
                     bar(s, y + i * (BAR + 2), c.median(impls.get(i), metric), max, colour(impls.get(i)), metric);
                 }
                 StringBuilder ratios = new StringBuilder();
-                if (impls.contains(Comparison.BASELINE) && !ratioImpl.equals(Comparison.BASELINE)) {
-                    ratios.append(String.format(Locale.ROOT, "%s/C %.3f", ratioImpl, c.ratio(ratioImpl, metric)));
+                double toC = c.ratio(ratioImpl, metric);
+                if (impls.contains(Comparison.BASELINE) && !ratioImpl.equals(Comparison.BASELINE) && Double.isFinite(toC)) {
+                    ratios.append(String.format(Locale.ROOT, "%s/C %.3f", ratioImpl, toC));
                 }
-                if (impls.contains(JavaImpl.JIPC) && impls.contains(JavaImpl.JDK)) {
-                    ratios.append(String.format(Locale.ROOT, "  jipc/jdk %.3f", c.ratio(JavaImpl.JIPC, JavaImpl.JDK, metric)));
+                double toJdk = c.ratio(JavaImpl.JIPC, JavaImpl.JDK, metric);
+                if (impls.contains(JavaImpl.JIPC) && impls.contains(JavaImpl.JDK) && Double.isFinite(toJdk)) {
+                    ratios.append(String.format(Locale.ROOT, "  jipc/jdk %.3f", toJdk));
                 }
                 s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n",
                         LABEL + BAR_MAX + 90, y + BAR + 4, escape(ratios.toString().strip())));
@@ -107,6 +116,16 @@ public final class Report {
         }
         s.append("</svg>\n");
         return s.toString();
+    }
+
+    /** What a metric's bars show, in a few words. */
+    private static String chartLabel(Metric metric) {
+        return switch (metric) {
+            case RTT_CPU_NS -> "CPU per round trip";
+            case CPU_NS_PER_MSG -> "CPU/msg, sender";
+            case PEER_CPU_NS_PER_MSG -> "CPU/msg, receiver";
+            default -> metric.label() + (metric.isLatency() ? " round trip" : " one-way");
+        };
     }
 
     private static int row(int impls) {
@@ -119,9 +138,13 @@ public final class Report {
 
     private static void bar(StringBuilder s, int y, double value, double max, String colour, Metric metric) {
         double w = max > 0 && Double.isFinite(value) ? value / max * BAR_MAX : 0;
+        if (!Double.isFinite(value)) {
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">n/a</text>%n", LABEL + 5, y + BAR - 3));
+            return;
+        }
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>%n",
                 LABEL, y, w, BAR, colour));
-        String text = metric.isLatency() ? Table.nanos(value) : String.format(Locale.ROOT, "%,.0f", value);
+        String text = metric.isNanos() ? Table.nanos(value) : String.format(Locale.ROOT, "%,.0f", value);
         s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%s</text>%n", LABEL + w + 5, y + BAR - 3, escape(text)));
     }
 

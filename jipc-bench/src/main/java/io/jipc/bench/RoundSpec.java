@@ -19,17 +19,17 @@ public record RoundSpec(int size, int pingWarmup, int pingCount, int streamWarmu
     }
 
     /**
-     * The default round at {@code size}, sized so that {@code jipc bench} of every mechanism takes
-     * about a minute: 4,000 timed ping-pongs up to 4 KiB (1,000 above) and 20,000 streamed
-     * messages (at most 64 MiB, at least 500 messages), about a tenth of a second of each on this
-     * kind of machine; a tenth of each as warm-up. Ratios stay trustworthy because rounds
-     * alternate and each ratio is a median of per-round ratios; {@code --messages} buys
-     * steadier tails.
+     * The default round at {@code size}: 20,000 timed round trips up to 4 KiB (2,000 above) and
+     * 200,000 streamed messages, fewer for large messages (at most 256 MiB, at least 2,000
+     * messages); a tenth of each as the round's own warm-up. At 64 B on one CPU that is about a
+     * tenth of a second of ping-pong and a tenth to a third of a second of streaming per round and
+     * implementation: long enough that one scheduling hiccup (a few ms) moves a round's figure by a
+     * few percent at most, and a median over rounds not at all.
      */
     public static RoundSpec defaults(int size) {
         checkSize(size);
-        int ping = size <= 4096 ? 4_000 : 1_000;
-        int stream = (int) Math.max(500, Math.min(20_000, (64L << 20) / size));
+        int ping = size <= 4096 ? 20_000 : 2_000;
+        int stream = (int) Math.max(2_000, Math.min(200_000, (256L << 20) / size));
         return new RoundSpec(size, ping / 10, ping, stream / 10, stream);
     }
 

@@ -1,41 +1,71 @@
 package io.jipc.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The readable form of a bench run: per mechanism and size, each implementation's medians, the
- * ratios to C, and jipc's ratio to each other Java implementation (jipc/jdk).
+ * ratios to C, jipc's ratio to the multi-threaded C program and to each other Java implementation
+ * (jipc/jdk), and how the run was placed and warmed up.
  */
 public final class Table {
     private Table() {}
+
+    /** The columns, in order: round trips (and their CPU), then streaming (and its CPU). */
+    static final List<Metric> COLUMNS = List.of(Metric.P50, Metric.P99, Metric.P999, Metric.MAX, Metric.RTT_CPU_NS,
+            Metric.PEER_RTT_CPU_NS, Metric.CROSS_CPU_PCT, Metric.MSGS_PER_S, Metric.MB_PER_S, Metric.CPU_NS_PER_MSG,
+            Metric.PEER_CPU_NS_PER_MSG);
+
+    private static final int IMPL_WIDTH = 12;
 
     /** Formats {@code results}; {@code rounds} is the number of measured rounds per implementation. */
     public static String format(List<Comparison> results, int rounds) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT,
-                "Round trip (ping-pong) latency and one-way streaming throughput between two processes.%n"
-                        + "Medians over %d rounds per implementation, the implementations alternating; a ratio is the median%n"
-                        + "of the per-round ratios (latency: lower is better; throughput: higher is better). MB/s = 10^6 B/s.%n",
+                "Round trip (ping-pong) latency and one-way streaming throughput between two processes, and the CPU%n"
+                        + "time each process spent. Medians over %d rounds per implementation, the implementations alternating;%n"
+                        + "a ratio is the median of the per-round ratios (latency and CPU: lower is better; throughput: higher%n"
+                        + "is better). MB/s = 10^6 B/s.%n",
                 rounds));
+        Placement placement = results.isEmpty() ? null : results.getFirst().placement();
+        if (placement != null) {
+            out.append(String.format(Locale.ROOT, "Placement: %s%s.%n", placement.describe(),
+                    placement.kind() == Placement.Kind.FREE ? ""
+                            : ": the exchanging thread of each process pinned (a JVM's other threads free)"));
+        }
+        out.append(String.format(Locale.ROOT,
+                "cpu/rtt, peer/rtt: CPU time of the timing process and of its peer per round trip; cpu/msg, peer/msg:%n"
+                        + "of the sender and of the receiver per streamed message. Whole-process CPU time (every thread, so a%n"
+                        + "JVM's compiler and GC threads count). x-cpu: round trips that crossed CPUs (lowest-highest round).%n"));
         if (results.stream().anyMatch(c -> c.implementations().contains(JavaImpl.JDK))) {
             out.append(String.format(Locale.ROOT, "%s: the JDK's own API (java.nio.channels, blocking), both ends in Java.%n",
                     JavaImpl.JDK));
+        }
+        if (results.stream().anyMatch(c -> c.implementations().contains(Harness.C_THREADED))) {
+            out.append(String.format(Locale.ROOT, "%s: the same C program with one idle extra thread per process: what being a%n"
+                    + "multi-threaded process, as every JVM is, costs C (the kernel takes file and memory references%n"
+                    + "atomically then). c is the baseline.%n", Harness.C_THREADED));
         }
         if (results.stream().anyMatch(c -> c.implementations().contains(Harness.C_MODEL))) {
             out.append(String.format(Locale.ROOT, "%s: the same C program with jipc's blocking model (O_NONBLOCK, poll(2) on EAGAIN).%n",
                     Harness.C_MODEL));
         }
-        String header = String.format(Locale.ROOT, "  %-9s %9s %9s %9s %9s %12s %10s%n",
-                "impl", "p50", "p99", "p99.9", "max", "msgs/s", "MB/s");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "  %-" + IMPL_WIDTH + "s", "impl"));
+        for (Metric m : COLUMNS) {
+            header.append(String.format(Locale.ROOT, " %" + width(m) + "s", m.label()));
+        }
         for (Comparison c : results) {
-            out.append(String.format(Locale.ROOT, "%n%s, %s%n", c.mechanism(), sizeLabel(c.size())));
-            out.append(header);
+            out.append(String.format(Locale.ROOT, "%n%s, %s%s%n", c.mechanism(), sizeLabel(c.size()), warmUps(c)));
+            out.append(header).append(System.lineSeparator());
             List<String> impls = c.implementations();
             for (String impl : impls) {
                 Figures f = c.medians(impl);
-                out.append(String.format(Locale.ROOT, "  %-9s %9s %9s %9s %9s %,12.0f %10.1f%n", impl,
-                        nanos(f.p50Ns()), nanos(f.p99Ns()), nanos(f.p999Ns()), nanos(f.maxNs()), f.msgsPerS(), f.mbPerS()));
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-" + IMPL_WIDTH + "s", impl));
+                for (Metric m : COLUMNS) {
+                    row.append(String.format(Locale.ROOT, " %" + width(m) + "s", value(c, impl, f, m)));
+                }
+                out.append(row).append(System.lineSeparator());
             }
             if (impls.contains(Comparison.BASELINE)) {
                 for (String impl : impls) {
@@ -51,14 +81,104 @@ public final class Table {
                     }
                 }
             }
+            jitNote(out, c);
+            sharedCpuNote(out, c);
         }
         return out.toString();
     }
 
+    /** A streaming round on one CPU in which neither process ran for more than this share of the time is called out. */
+    static final double UNACCOUNTED_NOTE_PCT = 5;
+
+    /**
+     * A note under a block run on one CPU when the exchange did not have that CPU to itself: the
+     * stream's wall time exceeds both sides' CPU time by more than {@link #UNACCOUNTED_NOTE_PCT}.
+     */
+    private static void sharedCpuNote(StringBuilder out, Comparison c) {
+        if (c.placement() == null || c.placement().kind() != Placement.Kind.SAME) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        boolean over = false;
+        for (String impl : c.implementations()) {
+            double pct = c.median(impl, Metric.STREAM_UNACCOUNTED_PCT);
+            if (Double.isNaN(pct)) {
+                continue;
+            }
+            over |= pct > UNACCOUNTED_NOTE_PCT;
+            parts.add(String.format(Locale.ROOT, "%s %.0f %%", impl, pct));
+        }
+        if (over) {
+            out.append(String.format(Locale.ROOT, "  Neither process ran during part of the streaming (another task had the CPU,"
+                    + " or both waited): %s.%n", String.join(", ", parts)));
+        }
+    }
+
+    private static int width(Metric m) {
+        return m == Metric.MSGS_PER_S ? 12 : 8;
+    }
+
+    /** One cell: a duration, a rate, or the lowest-highest share of crossed round trips. */
+    private static String value(Comparison c, String impl, Figures median, Metric m) {
+        double v = median.get(m);
+        return switch (m.unit()) {
+            case NANOS -> Double.isNaN(v) ? "n/a" : nanos(v);
+            case RATE -> Double.isNaN(v) ? "n/a"
+                    : String.format(Locale.ROOT, m == Metric.MSGS_PER_S ? "%,.0f" : "%.1f", v);
+            case PERCENT -> {
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (Figures f : c.rounds(impl)) {
+                    double x = f.get(m);
+                    if (!Double.isNaN(x)) {
+                        lo = Math.min(lo, x);
+                        hi = Math.max(hi, x);
+                    }
+                }
+                if (lo > hi) {
+                    yield "n/a";
+                }
+                String a = String.format(Locale.ROOT, "%.0f", lo);
+                String b = String.format(Locale.ROOT, "%.0f", hi);
+                yield a.equals(b) ? a + "%" : a + "-" + b + "%";
+            }
+        };
+    }
+
+    /** {@code (warm-up: 4 rounds of each, 6.2 s, until the JIT was quiet)}. */
+    private static String warmUps(Comparison c) {
+        Comparison.WarmUp w = c.warmUp();
+        if (w == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " (warm-up: %d round%s of each, %.1f s, %s)", w.rounds(),
+                w.rounds() == 1 ? "" : "s", w.millis() / 1000.0,
+                w.quiet() ? "until the JIT was quiet" : "the JIT was not quiet yet at the cap");
+    }
+
+    /** A note under a block when a Java implementation's JVMs still compiled during its measured rounds. */
+    private static void jitNote(StringBuilder out, Comparison c) {
+        List<String> parts = new ArrayList<>();
+        for (String impl : c.implementations()) {
+            long[] jit = c.jitNanos(impl);
+            if (jit != null && jit[0] + jit[1] > Harness.QUIET_JIT_MS * 1_000_000 * c.rounds(impl).size()) {
+                parts.add(String.format(Locale.ROOT, "%s %.1f ms here, %.1f ms in its peer", impl, jit[0] / 1e6, jit[1] / 1e6));
+            }
+        }
+        if (!parts.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "  JIT compiler threads ran during the measured rounds: %s%n",
+                    String.join("; ", parts)));
+        }
+    }
+
     private static void ratioRow(StringBuilder out, Comparison c, String impl, String base) {
-        out.append(String.format(Locale.ROOT, "  %-9s %9.3f %9.3f %9.3f %9.3f %12.3f %10.3f%n", impl + "/" + base,
-                c.ratio(impl, base, Metric.P50), c.ratio(impl, base, Metric.P99), c.ratio(impl, base, Metric.P999),
-                c.ratio(impl, base, Metric.MAX), c.ratio(impl, base, Metric.MSGS_PER_S), c.ratio(impl, base, Metric.MB_PER_S)));
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-" + IMPL_WIDTH + "s", impl + "/" + base));
+        for (Metric m : COLUMNS) {
+            double r = c.ratio(impl, base, m);
+            String cell = !m.comparable() ? "-" : Double.isFinite(r) ? String.format(Locale.ROOT, "%.3f", r) : "n/a";
+            row.append(String.format(Locale.ROOT, " %" + width(m) + "s", cell));
+        }
+        out.append(row).append(System.lineSeparator());
     }
 
     /** {@code 64 B}, {@code 64 KiB}, {@code 1.5 KiB}... */

@@ -36,7 +36,9 @@ class HarnessTest {
         List<String> steps = new ArrayList<>();
         List<Comparison> results;
         try {
-            results = Harness.run(new Harness.Options(Mechanisms.all(), sizes, 300, rounds, CACHE, false),
+            // One warm-up round each (cap 0): this checks the exchanges, not the JIT.
+            results = Harness.run(new Harness.Options(Mechanisms.all(), sizes, 300, rounds, CACHE, false, false,
+                    Placement.defaults(), java.time.Duration.ZERO),
                     (step, total, what) -> steps.add(step + "/" + total + " " + what), scratchParent);
             try (Stream<Path> left = Files.list(scratchParent)) {
                 assertThat(left.toList()).as("scratch directories are removed").isEmpty();
@@ -50,10 +52,12 @@ class HarnessTest {
         int expectedSteps = 0;
         for (Mechanism m : Mechanisms.all()) {
             int javaImpls = m.javaImpls().size();
-            expectedSteps += sizes.size() * (javaImpls + (javaImpls + 1) * rounds);
+            // The warm-up (told again as it goes on), then one step per implementation and measured round.
+            expectedSteps += sizes.size() * (1 + (javaImpls + 1) * rounds);
         }
-        assertThat(steps).hasSize(expectedSteps);
-        assertThat(steps.getLast()).startsWith(steps.size() + "/" + steps.size() + " ");
+        List<String> distinctSteps = steps.stream().map(s -> s.substring(0, s.indexOf(' '))).distinct().toList();
+        assertThat(distinctSteps).hasSize(expectedSteps);
+        assertThat(steps.getLast()).startsWith(expectedSteps + "/" + expectedSteps + " ");
         int i = 0;
         for (Mechanism m : Mechanisms.all()) {
             for (int size : sizes) {
@@ -69,6 +73,15 @@ class HarnessTest {
                 for (String impl : c.implementations()) {
                     assertThat(c.rounds(impl)).hasSize(rounds);
                     for (Figures f : c.rounds(impl)) {
+                        assertThat(f.rttCpuNs()).as("%s CPU per round trip", impl).isPositive();
+                        assertThat(f.peerRttCpuNs()).isPositive();
+                        assertThat(f.cpuNsPerMsg()).as("%s CPU per message", impl).isPositive();
+                        assertThat(f.peerCpuNsPerMsg()).isPositive();
+                        if (size >= Exchange.CPU_TAG_MIN_SIZE) {
+                            assertThat(f.crossedRoundTrips()).as("%s %d B: one CPU, no crossing", impl, size).isZero();
+                        } else {
+                            assertThat(f.crossedRoundTrips()).as("too short to carry a CPU").isEqualTo(-1);
+                        }
                         assertThat(f.p50Ns()).isPositive();
                         assertThat(f.p50Ns()).isLessThanOrEqualTo(f.p99Ns());
                         assertThat(f.p99Ns()).isLessThanOrEqualTo(f.p999Ns());
@@ -78,6 +91,7 @@ class HarnessTest {
                     }
                 }
                 assertThat(c.ratio(expected.getFirst(), Metric.P50)).isPositive().isFinite();
+                assertThat(c.warmUp().rounds()).as("cap 0: one set").isEqualTo(1);
             }
         }
     }
@@ -94,11 +108,11 @@ class HarnessTest {
     void aPeerThatDiesMidRoundFailsTheRoundInsteadOfHanging(String name) throws IOException {
         Mechanism mechanism = Mechanisms.byName(name);
         Path scratch = Files.createTempDirectory("jbt");
-        try (JavaPeer peer = new JavaPeer(mechanism, JavaImpl.JIPC, List.of(new RoundSpec(64, 0, 10, 5, 10)), scratch);
-                Arena arena = Arena.ofConfined()) {
+        try (JavaPeer peer = new JavaPeer(mechanism, JavaImpl.JIPC, scratch); Arena arena = Arena.ofConfined()) {
             Link link = mechanism.javaImpl(JavaImpl.JIPC).connect().connect(peer, Files.createDirectory(scratch.resolve("jipc")));
             try (link) {
                 peer.guard(link);
+                peer.beginRound(new RoundSpec(64, 0, 10, 5, 10), -1);
                 MemorySegment buf = arena.allocate(64);
                 assertThatThrownBy(() -> Exchange.pingPong(link, buf, new RoundSpec(64, 0, 20, 0, 10), Exchange.newHistogram()))
                         .isInstanceOf(IOException.class);
@@ -109,6 +123,41 @@ class HarnessTest {
             Harness.deleteTree(scratch);
         }
         assertThat(sysvQueuesTouchedBy(ProcessHandle.current().pid())).isEmpty();
+    }
+
+    /**
+     * Placement holds for every implementation alike: on two different CPUs every timed round trip
+     * crosses (the peer echoes on the other CPU), in Java and in C, with and without the extra
+     * thread; each side's CPU time is measured and a multi-threaded C row comes beside the plain one.
+     */
+    @Test
+    void onDifferentCpusEveryRoundTripCrossesInEveryImplementation() throws IOException {
+        java.util.BitSet cpus = Sched.affinity();
+        org.junit.jupiter.api.Assumptions.assumeTrue(cpus.cardinality() >= 2, "needs two CPUs to place the processes on");
+        Placement apart = Placement.of(Placement.Kind.DIFFERENT, List.of());
+        List<Comparison> results = Harness.run(new Harness.Options(List.of(Mechanisms.byName("unix-stream")), List.of(64),
+                200, 1, CACHE, false, true, apart, java.time.Duration.ofSeconds(5)), (step, total, what) -> { });
+        Comparison c = results.getFirst();
+        assertThat(c.implementations()).containsExactly("jipc", "jdk", "c", "c-mt");
+        assertThat(c.placement()).isEqualTo(apart);
+        for (String impl : c.implementations()) {
+            Figures f = c.rounds(impl).getFirst();
+            assertThat(f.crossedRoundTrips()).as(impl).isEqualTo(f.roundTrips()).isEqualTo(200);
+            assertThat(f.streamCrossCpuPct()).as(impl).isEqualTo(100.0);
+            assertThat(f.rttCpuNs()).as(impl).isPositive();
+        }
+        assertThat(Table.format(results, 1)).contains("c-mt/c ").contains("jipc/c-mt ").contains("different CPUs");
+    }
+
+    @Test
+    void placementsNameTheirCpus() {
+        assertThat(Placement.free().cOptions()).isEmpty();
+        assertThat(new Placement(Placement.Kind.SAME, 1, 1).cOptions()).containsExactly("-a", "1", "-b", "1");
+        assertThat(new Placement(Placement.Kind.DIFFERENT, 0, 1).word()).isEqualTo("different:0,1");
+        assertThatThrownBy(() -> new Placement(Placement.Kind.DIFFERENT, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Placement.of(Placement.Kind.SAME, List.of(4096)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4096");
+        assertThatThrownBy(() -> Placement.of(Placement.Kind.FREE, List.of(0))).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** The System V queues (lines of /proc/sysvipc/msg) whose last sender or receiver was {@code pid}. */
@@ -140,7 +189,7 @@ class HarnessTest {
     @Test
     void theCModelIsTheSameExchangeWithJipcsBlockingModel() throws IOException {
         List<Comparison> results = Harness.run(new Harness.Options(List.of(Mechanisms.byName("pipe")), List.of(64), 200, 1,
-                CACHE, true), (step, total, what) -> { });
+                CACHE, true, false, Placement.defaults(), java.time.Duration.ZERO), (step, total, what) -> { });
         assertThat(results).hasSize(1);
         assertThat(results.getFirst().implementations()).containsExactly("jipc", "c", "c-model");
         assertThat(results.getFirst().ratio("c-model", Metric.P50)).isPositive().isFinite();

@@ -6,11 +6,14 @@ import io.jipc.bench.Figures;
 import io.jipc.bench.Harness;
 import io.jipc.bench.Mechanism;
 import io.jipc.bench.Mechanisms;
+import io.jipc.bench.Metric;
+import io.jipc.bench.Placement;
 import io.jipc.bench.Report;
 import io.jipc.bench.Table;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,11 +31,34 @@ import tools.jackson.core.JsonGenerator;
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Round-trip latency (ping-pong) and one-way streaming throughput between two processes,"
-                + " per mechanism, side by side with the same exchange written in C (compiled with gcc on first use)"
-                + " and, where the JDK has the mechanism, with the JDK's own channels (impl jdk)."
-                + " Implementations alternate in rounds (jipc, jdk, C, jipc, ...) and each ratio is the median"
-                + " of the per-round ratios.")
+        description = {"Round-trip latency (ping-pong) and one-way streaming throughput between two processes,"
+                + " per mechanism, with the CPU time each process spent, side by side with the same exchange written in C"
+                + " (compiled with gcc on first use) and, where the JDK has the mechanism, with the JDK's own channels"
+                + " (impl jdk). Implementations alternate in rounds (jipc, jdk, c, c-mt, jipc, ...) and each ratio is"
+                + " the median of the per-round ratios.",
+            "",
+            "Placement: by default the exchanging thread of each process (the JVM's, the C program's) is pinned to"
+                + " the same CPU, and a JVM's other threads stay free. A round trip is then two system calls and two"
+                + " context switches on one CPU, and streaming alternates between filling and draining the buffer: the"
+                + " figures, and so the ratios, measure what a message costs. On two CPUs every message has to wake the"
+                + " other one, and on a virtual machine whose idle vCPUs halt that wake-up dominates (measured on a"
+                + " 2-vCPU EPYC guest: C pipe ping-pong p50 4.8 us on one CPU, 49-55 us on two); left free, the"
+                + " scheduler splits round trips between one and two CPUs differently from run to run (36-92 % crossed,"
+                + " p50 5.6-59 us), and a JVM's compiler threads keep the other CPU busy, so the ratio measures"
+                + " placement rather than code. Pinning whole JVMs does not help either: their compiler and GC threads"
+                + " then preempt the exchanging thread. x-cpu shows how many round trips crossed CPUs in each round.",
+            "",
+            "CPU time is the whole process's (CLOCK_PROCESS_CPUTIME_ID: every thread, so a JVM's compiler and GC"
+                + " threads count, and C's idle thread in c-mt) over the timed part of a round, per round trip"
+                + " (cpu/rtt, peer/rtt) and per streamed message (cpu/msg for the sender, peer/msg for the receiver).",
+            "",
+            "Warm-up: before the measured rounds, unrecorded sets of one round of every implementation run until"
+                + " no JVM (this one, and each peer, which reports its own) had its JIT compiler threads run for more"
+                + " than 1 ms of CPU per round it ran, two sets in a row (at least three sets, at most --warmup-cap);"
+                + " the table says how long that took, and notes any compiler activity during the measured rounds.",
+            "",
+            "c-mt is the C program with one idle extra thread per process: what a multi-threaded process, as every"
+                + " JVM is, pays in the kernel. The plain single-threaded C program (c) stays the baseline."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -68,6 +94,24 @@ final class BenchCommand implements Callable<Integer> {
                     + " the poll model for timed calls only).")
     boolean cModel;
 
+    @Option(names = "--placement", paramLabel = "WHERE", defaultValue = "same",
+            description = "Where the two processes' exchanging threads run: same (one CPU, the default; see above),"
+                    + " different (one CPU each) or free (not pinned).")
+    String placement;
+
+    @Option(names = "--cpus", split = ",", paramLabel = "CPU",
+            description = "The CPU for --placement same, or the two for different (the timing side's first; default:"
+                    + " the first this process may use).")
+    List<Integer> cpus;
+
+    @Option(names = "--c-mt", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also run the C program with one idle extra thread per process (impl c-mt; on by default).")
+    boolean cThreaded;
+
+    @Option(names = "--warmup-cap", paramLabel = "D", converter = Converters.DurationConverter.class,
+            description = "The longest the warm-up may take at one size; at least one set runs (default: 30s).")
+    Duration warmupCap;
+
     @Option(names = "--cache-dir", paramLabel = "DIR", hidden = true,
             description = "Where the compiled C baselines are kept (default: $JIPC_BENCH_CACHE, else ~/.cache/jipc/bench).")
     Path cacheDir;
@@ -93,8 +137,10 @@ final class BenchCommand implements Callable<Integer> {
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
         }
+        Placement where = Placement.of(placementKind(placement), cpus == null ? List.of() : cpus);
         Harness.Options options = new Harness.Options(chosen, sizeList, messages == null ? 0 : messages, rounds,
-                cacheDir != null ? cacheDir : CPrograms.defaultCacheDir(), cModel);
+                cacheDir != null ? cacheDir : CPrograms.defaultCacheDir(), cModel, cThreaded, where,
+                warmupCap != null ? warmupCap : Harness.DEFAULT_WARMUP_CAP);
         Harness.Listener progress = io.errIsTerminal() ? new TerminalProgress(io.err()) : (step, steps, what) -> { };
         List<Comparison> results;
         try {
@@ -119,6 +165,34 @@ final class BenchCommand implements Callable<Integer> {
                     g.writeNumberProperty("max_ns", f.maxNs());
                     g.writeNumberProperty("msgs_per_s", Math.round(f.msgsPerS()));
                     g.writeNumberProperty("mb_per_s", Math.round(f.mbPerS() * 1000) / 1000.0);
+                    // Added after cli.md's keys (cli.md: "more keys may follow").
+                    nanos(g, Metric.CPU_NS_PER_MSG, f.cpuNsPerMsg());
+                    nanos(g, Metric.PEER_CPU_NS_PER_MSG, f.peerCpuNsPerMsg());
+                    nanos(g, Metric.RTT_CPU_NS, f.rttCpuNs());
+                    nanos(g, Metric.PEER_RTT_CPU_NS, f.peerRttCpuNs());
+                    percent(g, Metric.CROSS_CPU_PCT, f.crossCpuPct());
+                    percent(g, Metric.STREAM_CROSS_CPU_PCT, f.streamCrossCpuPct());
+                    percent(g, Metric.STREAM_UNACCOUNTED_PCT, c.placement() != null
+                            && c.placement().kind() == Placement.Kind.SAME ? c.median(impl, Metric.STREAM_UNACCOUNTED_PCT)
+                            : Double.NaN);
+                    g.writeNumberProperty("round_trips", f.roundTrips());
+                    g.writeName("cross_cpu_round_trips");
+                    g.writeStartArray();
+                    for (Figures round : c.rounds(impl)) {
+                        if (round.crossedRoundTrips() < 0) {
+                            g.writeNull();
+                        } else {
+                            g.writeNumber(round.crossedRoundTrips());
+                        }
+                    }
+                    g.writeEndArray();
+                    g.writeStringProperty("placement", c.placement() == null ? null : c.placement().word());
+                    Comparison.WarmUp w = c.warmUp();
+                    if (w != null) {
+                        g.writeNumberProperty("warmup_ms", w.millis());
+                        g.writeNumberProperty("warmup_rounds", w.rounds());
+                        g.writeBooleanProperty("jit_quiet", w.quiet());
+                    }
                     lines.end();
                 }
             }
@@ -129,6 +203,31 @@ final class BenchCommand implements Callable<Integer> {
             Report.write(report, results, rounds);
         }
         return ExitCodes.OK;
+    }
+
+    private static void nanos(JsonGenerator g, Metric metric, double ns) {
+        if (Double.isNaN(ns)) {
+            g.writeNullProperty(metric.jsonKey());
+        } else {
+            g.writeNumberProperty(metric.jsonKey(), Math.round(ns));
+        }
+    }
+
+    private static void percent(JsonGenerator g, Metric metric, double pct) {
+        if (Double.isNaN(pct)) {
+            g.writeNullProperty(metric.jsonKey());
+        } else {
+            g.writeNumberProperty(metric.jsonKey(), Math.round(pct * 10) / 10.0);
+        }
+    }
+
+    static Placement.Kind placementKind(String word) {
+        for (Placement.Kind k : Placement.Kind.values()) {
+            if (k.word().equals(word.trim().toLowerCase(Locale.ROOT))) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("invalid placement '" + word + "': same, different or free");
     }
 
     /** {@code 64}, {@code 4k}, {@code 64KiB}, {@code 1M}, {@code 1MiB}: a positive byte count. */
