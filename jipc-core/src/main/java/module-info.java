@@ -9,6 +9,7 @@ module io.jipc {
     exports io.jipc.pipe;
     exports io.jipc.poll;
     exports io.jipc.process;
+    exports io.jipc.sem;
     exports io.jipc.signal;
     exports io.jipc.socket;
 }
