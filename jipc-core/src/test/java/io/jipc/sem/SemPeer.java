@@ -1,11 +1,20 @@
 package io.jipc.sem;
 
+import io.jipc.IpcKey;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 /**
  * A second JVM for the semaphore tests.
  * <ul>
  *   <li>{@code posix-wait NAME COUNT}: opens the semaphore, prints ready, acquires COUNT times
  *       (blocking), printing {@code acquired} after each;
  *   <li>{@code posix-post NAME COUNT}: releases COUNT times, prints {@code posted};
+ *   <li>{@code race KEY}: prints ready, waits for a line on stdin, then createOrOpen(KEY, 2,
+ *       values 3 and 5) and prints the values it sees first.
  * </ul>
  */
 public final class SemPeer {
@@ -28,6 +37,16 @@ public final class SemPeer {
                 try (PosixSemaphore s = PosixSemaphore.openExisting(args[1])) {
                     s.release(Integer.parseInt(args[2]));
                     System.out.println("posted");
+                }
+            }
+            case "race" -> {
+                System.out.println("ready");
+                System.out.flush();
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                try (SysVSemaphoreSet set = SysVSemaphoreSet.createOrOpen(IpcKey.parse(args[1]), 2,
+                        SysVSemaphoreSet.Options.defaults().withInitialValues(3, 5))) {
+                    System.out.println("values " + Arrays.stream(set.values()).mapToObj(Integer::toString)
+                            .collect(Collectors.joining(" ")));
                 }
             }
             default -> throw new IllegalArgumentException(args[0]);

@@ -1,6 +1,7 @@
 package io.jipc.testing;
 
 import io.jipc.internal.ServiceDescriptors;
+import io.jipc.internal.libc.Sem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * carrying this run's prefix ({@link TestIpc}) — a {@code /dev/shm} entry (shared memory, named
  * semaphores), a POSIX queue, a System V queue, semaphore set or segment — or a private (key 0)
  * System V object the class made: a segment this JVM created (its cpid), and a queue or semaphore
- * set that appeared while the class ran (the kernel records no creator pid for those: a queue
- * some live process other than this one used last is not counted).
+ * set that appeared while the class ran (the kernel records no creator pid for those: a queue, or a
+ * set, that some live process other than this one used last — another test run's — is not counted).
  *
  * <p>Registered for every test class by JUnit's extension auto-detection (see {@code
  * junit-platform.properties}). Runs after the class's own {@code @AfterAll}. What it finds it
@@ -219,7 +220,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
     /**
      * Removes the private queues and semaphore sets made since {@code before} that are this
      * run's: a queue whose last sender and receiver are this JVM, nobody, or processes gone (its
-     * C and JVM peers); every new semaphore set.
+     * C and JVM peers); a set whose semaphores were each last operated on (GETPID) by one of those.
      */
     private static List<String> removePrivateSysV(Set<String> before) {
         List<String> found = new ArrayList<>();
@@ -232,11 +233,25 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
                 if (kind[0].equals("msg") && !(oursOrGone(row[5], pid) && oursOrGone(row[6], pid))) {
                     continue;
                 }
+                if (kind[0].equals("sem") && !semaphoresOursOrGone(Integer.parseInt(row[1]), Integer.parseInt(row[3]), pid)) {
+                    continue;
+                }
                 found.add("sysv " + kind[0] + " private id " + row[1]);
                 ipcrm(kind[1], row[1]);
             }
         }
         return found;
+    }
+
+    /** Whether each semaphore of set {@code id} was last operated on by this JVM, nobody, or a process gone. */
+    private static boolean semaphoresOursOrGone(int id, int nsems, long pid) {
+        for (int i = 0; i < nsems; i++) {
+            int last = Sem.semctl(id, i, Sem.GETPID);
+            if (last >= 0 && !oursOrGone(Integer.toString(last), pid)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean oursOrGone(String pidField, long pid) {
