@@ -41,7 +41,7 @@ import java.util.Set;
  * <p><b>A process that dies keeps what it took.</b> The kernel does not know who decremented a
  * POSIX semaphore: a process killed between {@code acquire} and {@code release} leaves the value
  * one lower for good, and a pool guarded this way shrinks with every crash until everyone waits.
- * For permits that must come back when their holder dies, use {@code PermitPool} (a System V
+ * For permits that must come back when their holder dies, use {@link PermitPool} (a System V
  * semaphore with {@code SEM_UNDO}, which the kernel undoes at exit).
  *
  * <p><b>Blocking.</b> {@link #acquire()} waits until the value is above 0 (sem_wait), {@link

@@ -59,7 +59,7 @@ import java.util.Set;
  * did nothing. A waiting thread sleeps in {@code semop} using no CPU; {@link #close()} from
  * another thread and {@link Thread#interrupt()} end the wait, and the set's removal by any process
  * ends it with {@link io.jipc.ObjectRemovedException}. Operations marked {@link SemOp#withUndo()}
- * are reversed by the kernel when this process exits, which is what makes {@code PermitPool}
+ * are reversed by the kernel when this process exits, which is what makes {@link PermitPool}
  * survive its users' crashes.
  *
  * <p>This object holds no kernel resource of its own: {@link #close()} only ends its use (and

@@ -1,6 +1,7 @@
 package io.jipc.sem;
 
 import io.jipc.IpcKey;
+import io.jipc.testing.Crash;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,8 @@ import java.util.stream.Collectors;
  *   <li>{@code posix-wait NAME COUNT}: opens the semaphore, prints ready, acquires COUNT times
  *       (blocking), printing {@code acquired} after each;
  *   <li>{@code posix-post NAME COUNT}: releases COUNT times, prints {@code posted};
+ *   <li>{@code pool KEY PERMITS}: opens the pool, takes PERMITS, and holds them at crash point
+ *       {@code holding} (the test kills it there, or lets it release and exit);
  *   <li>{@code race KEY}: prints ready, waits for a line on stdin, then createOrOpen(KEY, 2,
  *       values 3 and 5) and prints the values it sees first.
  * </ul>
@@ -37,6 +40,14 @@ public final class SemPeer {
                 try (PosixSemaphore s = PosixSemaphore.openExisting(args[1])) {
                     s.release(Integer.parseInt(args[2]));
                     System.out.println("posted");
+                }
+            }
+            case "pool" -> {
+                try (PermitPool pool = PermitPool.openExisting(IpcKey.parse(args[1]))) {
+                    pool.acquire(Integer.parseInt(args[2]));
+                    Crash.point("holding");
+                    pool.release(Integer.parseInt(args[2]));
+                    System.out.println("released");
                 }
             }
             case "race" -> {
