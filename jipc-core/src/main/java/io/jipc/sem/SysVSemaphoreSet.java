@@ -546,32 +546,32 @@ public final class SysVSemaphoreSet implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man2/semop.2.html">semop(2)</a>
      */
     public boolean op(SemOp... ops) throws IpcException {
-        return this.ops.run(this.ops.waiting, ops, null, Deadline.FOREVER);
+        return this.ops.run(ops, null, Deadline.FOREVER);
     }
 
     /** {@link #op(SemOp...)} for one operation (no varargs array to allocate). */
     public boolean op(SemOp op) throws IpcException {
-        return ops.one(ops.waiting, op.index(), op.delta(), SemOps.flags(op), Deadline.FOREVER);
+        return ops.one(op.index(), op.delta(), SemOps.flags(op), Deadline.FOREVER);
     }
 
     /** {@link #op(SemOp...)} with the operations in a list. */
     public boolean op(List<SemOp> ops) throws IpcException {
-        return this.ops.run(this.ops.waiting, null, ops, Deadline.FOREVER);
+        return this.ops.run(null, ops, Deadline.FOREVER);
     }
 
     /** Applies {@code ops} if all can proceed now ({@code IPC_NOWAIT}); false (nothing applied) otherwise. */
     public boolean tryOp(SemOp... ops) throws IpcException {
-        return this.ops.run(this.ops.now, ops, null, Deadline.NOW);
+        return this.ops.run(ops, null, Deadline.NOW);
     }
 
     /** {@link #tryOp(SemOp...)} for one operation (no varargs array to allocate). */
     public boolean tryOp(SemOp op) throws IpcException {
-        return ops.one(ops.now, op.index(), op.delta(), SemOps.flags(op), Deadline.NOW);
+        return ops.one(op.index(), op.delta(), SemOps.flags(op), Deadline.NOW);
     }
 
     /** {@link #tryOp(SemOp...)} with the operations in a list. */
     public boolean tryOp(List<SemOp> ops) throws IpcException {
-        return this.ops.run(this.ops.now, null, ops, Deadline.NOW);
+        return this.ops.run(null, ops, Deadline.NOW);
     }
 
     /**
@@ -581,17 +581,16 @@ public final class SysVSemaphoreSet implements AutoCloseable {
      * @throws IllegalArgumentException if the timeout is negative
      */
     public boolean tryOp(List<SemOp> ops, Duration timeout) throws IpcException {
-        return this.ops.run(this.ops.timed, null, ops, Deadline.after(timeout));
+        return this.ops.run(null, ops, Deadline.after(timeout));
     }
 
     /** {@link #tryOp(List, Duration)} for one operation. */
     public boolean tryOp(SemOp op, Duration timeout) throws IpcException {
-        return ops.one(ops.timed, op.index(), op.delta(), SemOps.flags(op), Deadline.after(timeout));
+        return ops.one(op.index(), op.delta(), SemOps.flags(op), Deadline.after(timeout));
     }
 
     /** One operation without a SemOp (PermitPool's hot path): {@code flags} as {@code sem_flg}. */
     boolean op(int index, int delta, int flags, long deadline) throws IpcException {
-        return ops.one(deadline == Deadline.FOREVER ? ops.waiting : deadline == Deadline.NOW ? ops.now : ops.timed,
-                index, delta, flags, deadline);
+        return ops.one(index, delta, flags, deadline);
     }
 }

@@ -209,8 +209,8 @@ class SysVSemaphoreSetTest {
                 zero.awaitSuccess(T);
                 assertThat(zero.stdout()).isEqualTo("ready\ndone\n");
             }
-            SemTesting.Blocked forZero = SemTesting.start(() -> s.op(SemOp.waitForZero(0)));
             s.setValue(0, 1);
+            SemTesting.Blocked forZero = SemTesting.start(() -> s.op(SemOp.waitForZero(0)));
             forZero.sleepingIn("semtimedop");
             assertThat(s.waitingForZero(0)).isEqualTo(1);
             try (Peer p = CPeer.start("sysv_sem_peer", "op", id(s), "0", "0:-1")) {
