@@ -15,7 +15,7 @@ public final class Mechanisms {
             new UnixDgramMechanism(),
             new TcpMechanism(),
             new MqMechanism(),
-            new SysVMsgMechanism());
+            new SysVMsgMechanism(), new SemMechanism(), new SysVSemMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {
