@@ -33,6 +33,16 @@ class PosixSemaphoreTest {
         return Path.of(PosixSemaphore.file(s.name()));
     }
 
+    /**
+     * Whether this process maps the semaphore's file, found by inode in /proc/self/maps (glibc
+     * maps a temporary file it then links to the name, so the mapping does not show the name).
+     */
+    private static boolean mapped(PosixSemaphore s) throws Exception {
+        long inode = (Long) Files.getAttribute(file(s), "unix:ino");
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .map(l -> l.trim().split("\\s+")).anyMatch(f -> f.length > 4 && f[4].equals(Long.toString(inode)));
+    }
+
     // ---------------------------------------------------------------- creation and names
 
     @Test
@@ -220,9 +230,11 @@ class PosixSemaphoreTest {
                 return "acquired";
             });
             acquire.sleepingIn("futex");
+            assertThat(mapped(s)).isTrue();
             s.close();
             assertThat(acquire.thrown()).isInstanceOf(ObjectClosedException.class)
                     .hasMessage("sem_wait(" + s.name() + "): object is closed");
+            assertThat(mapped(s)).as("sem_close unmapped it once the wait had left").isFalse();
             s.close();
             assertThat(s.isOpen()).isFalse();
             assertThatThrownBy(s::release).isInstanceOf(ObjectClosedException.class)
