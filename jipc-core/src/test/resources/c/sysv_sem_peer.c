@@ -81,7 +81,8 @@ int main(int argc, char **argv) {
         struct semid_ds ds;
         union semun arg = {.buf = &ds};
         if (semctl(id, 0, IPC_STAT, arg) != 0) die("semctl IPC_STAT");
-        unsigned short values[512];
+        static unsigned short values[32000];
+        if (ds.sem_nsems > 32000) exit(2);
         arg.array = values;
         if (semctl(id, 0, GETALL, arg) != 0) die("semctl GETALL");
         for (unsigned long i = 0; i < ds.sem_nsems; i++) printf(i ? " %u" : "%u", values[i]);

@@ -272,42 +272,55 @@ public final class SysVSemaphoreSet implements AutoCloseable {
         if (id < 0) {
             throw createError(key, count, -id);
         }
-        try (Arena a = Arena.ofConfined()) {
-            int n = 0;
-            for (int i = 0; i < count; i++) {
-                n += o.valueOf(i) > 0 ? 1 : 0;
-            }
-            // Nothing to add: a wait-for-zero on semaphore 0, which proceeds at once, still sets sem_otime.
-            MemorySegment sops = a.allocate(Sem.SEMBUF_SIZE * Math.max(1, n), 2);
-            int k = 0;
-            for (int i = 0; i < count; i++) {
-                if (o.valueOf(i) > 0) {
-                    SemOps.stage(sops, k++, i, o.valueOf(i), Ipc.IPC_NOWAIT);
-                }
-            }
-            if (n == 0) {
-                SemOps.stage(sops, 0, 0, 0, Ipc.IPC_NOWAIT);
-            }
-            int r = initialise(id, sops, Math.max(1, n));
-            if (r < 0) {
-                Sem.semctl(id, 0, Ipc.IPC_RMID);
-                throw IpcException.withDetail("semop", "semid " + id, -r, "could not set the new set's initial values"
-                        + " (it was removed again)");
-            }
+        int r = initialise(id, count, o);
+        if (r < 0) {
+            Sem.semctl(id, 0, Ipc.IPC_RMID);
+            throw IpcException.withDetail("semop", "semid " + id, -r, "could not set the new set's initial values"
+                    + " (it was removed again)");
         }
         return new SysVSemaphoreSet(id, key, count);
     }
 
-    /** The initialising semop; more than SEMOPM values go in several calls (sem_otime is set by the first). */
-    private static int initialise(int id, MemorySegment sops, int n) {
-        int most = semopm();
-        for (int from = 0; from < n; from += most) {
-            int r = Sem.semopNowait(id, sops.asSlice(from * Sem.SEMBUF_SIZE), Math.min(most, n - from));
-            if (r < 0) {
-                return r;
-            }
+    /**
+     * Sets a new set's values and, by the same semop, sem_otime. More nonzero values than one
+     * semop takes (SEMOPM) go by SETALL first, and a semop that changes nothing marks the set.
+     */
+    private static int initialise(int id, int count, Options o) {
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            n += o.valueOf(i) > 0 ? 1 : 0;
         }
-        return 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sops = a.allocate(Sem.SEMBUF_SIZE * Math.max(2, n), 2);
+            if (n > 0 && n <= semopm()) {
+                int k = 0;
+                for (int i = 0; i < count; i++) {
+                    if (o.valueOf(i) > 0) {
+                        SemOps.stage(sops, k++, i, o.valueOf(i), Ipc.IPC_NOWAIT);
+                    }
+                }
+                return Sem.semopNowait(id, sops, n);
+            }
+            int first = o.valueOf(0);
+            if (n > 0) {
+                MemorySegment array = a.allocate(2L * count, 2);
+                for (int i = 0; i < count; i++) {
+                    array.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) o.valueOf(i));
+                }
+                int r = Sem.semctl(id, 0, Sem.SETALL, array);
+                if (r < 0) {
+                    return r;
+                }
+            }
+            // Changes nothing, proceeds at once, sets sem_otime: wait for zero, or take one and give it back.
+            if (first == 0) {
+                SemOps.stage(sops, 0, 0, 0, Ipc.IPC_NOWAIT);
+                return Sem.semopNowait(id, sops, 1);
+            }
+            SemOps.stage(sops, 0, 0, -1, Ipc.IPC_NOWAIT);
+            SemOps.stage(sops, 1, 0, +1, Ipc.IPC_NOWAIT);
+            return Sem.semopNowait(id, sops, 2);
+        }
     }
 
     private static IpcException createError(IpcKey key, int count, int errno) {

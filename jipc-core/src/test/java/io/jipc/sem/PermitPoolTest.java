@@ -14,7 +14,6 @@ import io.jipc.testing.Crash;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
 import io.jipc.testing.TestIpc;
-import io.jipc.testing.ThreadMeters;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -134,7 +133,7 @@ class PermitPoolTest {
     void acquireAndReleaseAllocateNothing() throws Exception {
         try (PermitPool pool = PermitPool.createExclusively(IpcKey.of(TestIpc.key()), 8)) {
             Duration second = Duration.ofSeconds(1);
-            long allocated = ThreadMeters.allocatedBytesOf(() -> {
+            long allocated = SemTesting.leastAllocated(() -> {
                 pool.acquire();
                 pool.tryAcquire(2);
                 pool.tryAcquire(second);

@@ -64,6 +64,25 @@ final class SemTesting {
     }
 
     /**
+     * Bytes {@code body} allocates in {@code n} runs once compiled: {@link
+     * ThreadMeters#allocatedBytesOf}, again after a pause (up to three times) while it finds more than
+     * the meter's own few bytes.
+     * On a loaded machine in the middle of a whole suite, C2 may still be compiling the path after
+     * a long warm-up (its C1 code allocates where C2's does not); a path that really allocates
+     * allocates every time.
+     */
+    static long leastAllocated(ThreadMeters.Body body, int n) throws InterruptedException {
+        long least = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 3 && least > 4096; attempt++) {
+            if (attempt > 0) {
+                Thread.sleep(1000);
+            }
+            least = Math.min(least, ThreadMeters.allocatedBytesOf(body, n));
+        }
+        return least;
+    }
+
+    /**
      * Runs a timed call that must give up on its own thread and returns {wall, cpu} nanoseconds
      * of it; the thread makes one short timed call first, so its wake-up timer exists already.
      */

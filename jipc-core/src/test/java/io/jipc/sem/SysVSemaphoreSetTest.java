@@ -18,7 +18,6 @@ import io.jipc.testing.Crash;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
 import io.jipc.testing.TestIpc;
-import io.jipc.testing.ThreadMeters;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,9 +91,16 @@ class SysVSemaphoreSetTest {
             assertThat(c("sysv_sem_peer", "values", id(s))).isEqualTo("1 2 3");
             s.remove();
         }
-        try (SysVSemaphoreSet zeros = SysVSemaphoreSet.createExclusively(IpcKey.PRIVATE, 2)) {
+        try (SysVSemaphoreSet zeros = SysVSemaphoreSet.createExclusively(IpcKey.of(TestIpc.key()), 2)) {
             assertThat(c("sysv_sem_peer", "stat", id(zeros))).as("all zero still sets sem_otime").isEqualTo("2 1 600");
             zeros.remove();
+        }
+        int many = (int) SysVSemaphoreSet.limit(2, 500) + 1; // more nonzero values than one semop takes (SEMOPM)
+        try (SysVSemaphoreSet large = SysVSemaphoreSet.createExclusively(IpcKey.of(TestIpc.key()), many,
+                SysVSemaphoreSet.Options.defaults().withInitialValue(2))) {
+            assertThat(c("sysv_sem_peer", "stat", id(large))).isEqualTo(many + " 1 600");
+            assertThat(c("sysv_sem_peer", "values", id(large))).isEqualTo(String.join(" ", java.util.Collections.nCopies(many, "2")));
+            large.remove();
         }
     }
 
@@ -427,7 +433,7 @@ class SysVSemaphoreSetTest {
             SemOp one = SemOp.of(0, -1);
             List<SemOp> giveList = List.of(give);
             Duration second = Duration.ofSeconds(1);
-            long allocated = ThreadMeters.allocatedBytesOf(() -> {
+            long allocated = SemTesting.leastAllocated(() -> {
                 s.op(give);
                 s.op(take);
                 s.tryOp(one, second);
