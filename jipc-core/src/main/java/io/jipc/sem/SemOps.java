@@ -166,7 +166,7 @@ final class SemOps {
         }
         if (errno == E2BIG) {
             return IpcException.withDetail(call, ipc.label(), errno, n + " operations in one call exceed SEMOPM = "
-                    + SysVSemaphoreSet.limit(2, -1) + " (the third field of " + SysVSemaphoreSet.LIMITS + ")");
+                    + SetCreation.limit(2, -1) + " (the third field of " + SetCreation.LIMITS + ")");
         }
         if (errno == EFBIG) {
             return IpcException.withDetail(call, ipc.label(), errno, "an operation names a semaphore the set does not have");

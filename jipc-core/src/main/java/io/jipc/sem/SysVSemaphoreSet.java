@@ -1,26 +1,19 @@
 package io.jipc.sem;
 
-import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.EEXIST;
 import static io.jipc.internal.libc.Errnos.EINVAL;
 import static io.jipc.internal.libc.Errnos.ENOENT;
-import static io.jipc.internal.libc.Errnos.ENOSPC;
 
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
 import io.jipc.IpcPerm;
 import io.jipc.Perms;
-import io.jipc.internal.ProcFiles;
-import io.jipc.internal.libc.Ipc;
 import io.jipc.internal.libc.Sem;
 import io.jipc.internal.sysv.SysVObject;
 import io.jipc.internal.wait.Deadline;
-import io.jipc.internal.wait.Operation;
-import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
@@ -133,18 +126,12 @@ public final class SysVSemaphoreSet implements AutoCloseable {
         return (int) value;
     }
 
-    static final Path LIMITS = Path.of("/proc/sys/kernel/sem");
-
-    /** An open that finds sem_otime 0 waits while the set was created (or set) less than this long ago. */
-    private static final long INIT_GRACE_SECONDS = 1;
-
     private final SysVObject ipc;
     private final int count;
     private final SemOps ops;
 
     private SysVSemaphoreSet(int id, IpcKey key, int count) {
-        this.ipc = new SysVObject(SysVObject.Kind.SEMAPHORE_SET, id, key, (i, cmd, buf) -> Sem.semctl(i, 0, cmd, buf),
-                Sem.SEMID_DS_SIZE, Sem.SEM_PERM);
+        this.ipc = SetCreation.object(id, key);
         this.count = count;
         this.ops = new SemOps(ipc, count);
     }
@@ -173,11 +160,11 @@ public final class SysVSemaphoreSet implements AutoCloseable {
     public static SysVSemaphoreSet createExclusively(IpcKey key, int count, Options options) throws IpcException {
         Objects.requireNonNull(key, "key");
         checkCreate(count, options);
-        SysVSemaphoreSet set = create(key, count, options);
-        if (set == null) {
+        int id = SetCreation.create(key, count, options);
+        if (id < 0) {
             throw SysVObject.getError(SysVObject.Kind.SEMAPHORE_SET, "semget", key, EEXIST);
         }
-        return set;
+        return new SysVSemaphoreSet(id, key, count);
     }
 
     /** Opens the set for {@code key}, creating it with {@code count} semaphores at 0, mode 0600, if there is none. */
@@ -197,22 +184,28 @@ public final class SysVSemaphoreSet implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         checkCreate(count, options);
         while (true) {
-            SysVSemaphoreSet set = create(key, count, options);
-            if (set != null) {
-                return set;
+            int created = SetCreation.create(key, count, options);
+            if (created >= 0) {
+                return new SysVSemaphoreSet(created, key, count);
             }
             int id = Sem.semget(key.value(), count, 0);
             if (id == -ENOENT) {
                 continue; // removed since: create it after all
             }
             if (id == -EINVAL) {
-                throw fewerThan(key, count);
+                throw SetCreation.fewerThan(key, count);
             }
             if (id < 0) {
                 throw SysVObject.getError(SysVObject.Kind.SEMAPHORE_SET, "semget", key, -id);
             }
             return opened(id, key);
         }
+    }
+
+    /** An existing set by id: its key and size, once its creator has initialised it. */
+    private static SysVSemaphoreSet opened(int id, IpcKey key) throws IpcException {
+        Info info = info(SetCreation.awaitInitialised(SetCreation.object(id, key == null ? IpcKey.PRIVATE : key)));
+        return new SysVSemaphoreSet(id, key != null ? key : info.perm().key(), info.count());
     }
 
     /**
@@ -260,144 +253,6 @@ public final class SysVSemaphoreSet implements AutoCloseable {
         }
     }
 
-    /**
-     * Creates and initialises a set ({@code IPC_CREAT | IPC_EXCL}, then one semop adding the
-     * initial values, which also sets sem_otime); null if one exists for {@code key}.
-     */
-    private static SysVSemaphoreSet create(IpcKey key, int count, Options o) throws IpcException {
-        int id = Sem.semget(key.value(), count, Ipc.IPC_CREAT | Ipc.IPC_EXCL | Perms.toMode(o.mode()));
-        if (id == -EEXIST) {
-            return null;
-        }
-        if (id < 0) {
-            throw createError(key, count, -id);
-        }
-        int r = initialise(id, count, o);
-        if (r < 0) {
-            Sem.semctl(id, 0, Ipc.IPC_RMID);
-            throw IpcException.withDetail("semop", "semid " + id, -r, "could not set the new set's initial values"
-                    + " (it was removed again)");
-        }
-        return new SysVSemaphoreSet(id, key, count);
-    }
-
-    /**
-     * Sets a new set's values and, by the same semop, sem_otime. More nonzero values than one
-     * semop takes (SEMOPM) go by SETALL first, and a semop that changes nothing marks the set.
-     */
-    private static int initialise(int id, int count, Options o) {
-        int n = 0;
-        for (int i = 0; i < count; i++) {
-            n += o.valueOf(i) > 0 ? 1 : 0;
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment sops = a.allocate(Sem.SEMBUF_SIZE * Math.max(2, n), 2);
-            if (n > 0 && n <= semopm()) {
-                int k = 0;
-                for (int i = 0; i < count; i++) {
-                    if (o.valueOf(i) > 0) {
-                        SemOps.stage(sops, k++, i, o.valueOf(i), Ipc.IPC_NOWAIT);
-                    }
-                }
-                return Sem.semopNowait(id, sops, n);
-            }
-            int first = o.valueOf(0);
-            if (n > 0) {
-                MemorySegment array = a.allocate(2L * count, 2);
-                for (int i = 0; i < count; i++) {
-                    array.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) o.valueOf(i));
-                }
-                int r = Sem.semctl(id, 0, Sem.SETALL, array);
-                if (r < 0) {
-                    return r;
-                }
-            }
-            // Changes nothing, proceeds at once, sets sem_otime: wait for zero, or take one and give it back.
-            if (first == 0) {
-                SemOps.stage(sops, 0, 0, 0, Ipc.IPC_NOWAIT);
-                return Sem.semopNowait(id, sops, 1);
-            }
-            SemOps.stage(sops, 0, 0, -1, Ipc.IPC_NOWAIT);
-            SemOps.stage(sops, 1, 0, +1, Ipc.IPC_NOWAIT);
-            return Sem.semopNowait(id, sops, 2);
-        }
-    }
-
-    private static IpcException createError(IpcKey key, int count, int errno) {
-        if (errno == EINVAL) {
-            long semmsl = limit(0, -1);
-            if (semmsl >= 0 && count > semmsl) {
-                return IpcException.withDetail("semget", "key " + key, errno, count + " semaphores exceed SEMMSL = "
-                        + semmsl + " (the first field of " + LIMITS + ")");
-            }
-        }
-        if (errno == ENOSPC) {
-            return IpcException.withDetail("semget", "key " + key, errno, "the system already has the most semaphore"
-                    + " sets or semaphores it allows (SEMMNI, SEMMNS in " + LIMITS + " = " + ProcFiles.readText(LIMITS) + ")");
-        }
-        return SysVObject.getError(SysVObject.Kind.SEMAPHORE_SET, "semget", key, errno);
-    }
-
-    private static IpcException fewerThan(IpcKey key, int count) {
-        String have = "";
-        int id = Sem.semget(key.value(), 0, 0);
-        if (id >= 0) {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment ds = a.allocate(Sem.SEMID_DS_SIZE, 8);
-                if (Sem.semctl(id, 0, Ipc.IPC_STAT, ds) >= 0) {
-                    have = " (it has " + ds.get(ValueLayout.JAVA_LONG, Sem.SEM_NSEMS) + ")";
-                }
-            }
-        }
-        return IpcException.withDetail("semget", "key " + key, EINVAL, "the existing set has fewer than the " + count
-                + " semaphores asked for" + have);
-    }
-
-    /** A field of /proc/sys/kernel/sem (SEMMSL SEMMNS SEMOPM SEMMNI), or {@code fallback}. */
-    static long limit(int field, long fallback) {
-        String[] f = ProcFiles.readText(LIMITS).strip().split("\\s+");
-        try {
-            return Long.parseLong(f[field]);
-        } catch (RuntimeException e) {
-            return fallback;
-        }
-    }
-
-    private static int semopm() {
-        return (int) Math.max(1, limit(2, 32));
-    }
-
-    /** An existing set by id: its key and size from IPC_STAT, once its creator has initialised it. */
-    private static SysVSemaphoreSet opened(int id, IpcKey key) throws IpcException {
-        SysVSemaphoreSet probe = new SysVSemaphoreSet(id, key == null ? IpcKey.PRIVATE : key, 1);
-        Info info = probe.awaitInitialised();
-        return new SysVSemaphoreSet(id, key != null ? key : info.perm().key(), info.count());
-    }
-
-    /**
-     * Waits, through the engine's back-off, until sem_otime is set or the set is old enough to be
-     * taken as initialised by other means; then its state.
-     */
-    private Info awaitInitialised() throws IpcException {
-        // w.data: a semid_ds
-        Operation wait = Operation.on(ipc.handle(), "semctl(IPC_STAT)", (w, how) -> {
-            int r = Sem.semctl(w.target, 0, Ipc.IPC_STAT, w.data);
-            if (r < 0 || w.data.get(ValueLayout.JAVA_LONG, Sem.SEM_OTIME) != 0) {
-                return r;
-            }
-            long age = System.currentTimeMillis() / 1000 - w.data.get(ValueLayout.JAVA_LONG, Sem.SEM_CTIME);
-            return age > INIT_GRACE_SECONDS ? 0 : -EAGAIN;
-        }).kernelWaits(false).build();
-        Waiter w = Waiter.current();
-        w.data = w.scratch(Sem.SEMID_DS_SIZE);
-        // Bounded also by our own clock, should the realtime clock stand still.
-        long r = wait.run(w, Deadline.after(Duration.ofSeconds(INIT_GRACE_SECONDS + 2)), true);
-        if (r < 0 && r != Operation.NOTHING) {
-            throw ipc.error("semctl(IPC_STAT)", (int) -r);
-        }
-        return info();
-    }
-
     // ---------------------------------------------------------------- properties
 
     /** The set's id (semid), as {@code ipcs -s} shows it. */
@@ -421,6 +276,10 @@ public final class SysVSemaphoreSet implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man2/semctl.2.html">semctl(2)</a>
      */
     public Info info() throws IpcException {
+        return info(ipc);
+    }
+
+    private static Info info(SysVObject ipc) throws IpcException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ds = ipc.stat(a);
             long otime = ds.get(ValueLayout.JAVA_LONG, Sem.SEM_OTIME);

@@ -95,7 +95,7 @@ class SysVSemaphoreSetTest {
             assertThat(c("sysv_sem_peer", "stat", id(zeros))).as("all zero still sets sem_otime").isEqualTo("2 1 600");
             zeros.remove();
         }
-        int many = (int) SysVSemaphoreSet.limit(2, 500) + 1; // more nonzero values than one semop takes (SEMOPM)
+        int many = (int) SetCreation.limit(2, 500) + 1; // more nonzero values than one semop takes (SEMOPM)
         try (SysVSemaphoreSet large = SysVSemaphoreSet.createExclusively(IpcKey.of(TestIpc.key()), many,
                 SysVSemaphoreSet.Options.defaults().withInitialValue(2))) {
             assertThat(c("sysv_sem_peer", "stat", id(large))).isEqualTo(many + " 1 600");
@@ -123,7 +123,7 @@ class SysVSemaphoreSetTest {
         assertThatThrownBy(() -> SemOp.of(-1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SysVSemaphoreSet.openExisting(IpcKey.PRIVATE)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SysVSemaphoreSet.openId(-1)).isInstanceOf(IllegalArgumentException.class);
-        long semmsl = SysVSemaphoreSet.limit(0, -1);
+        long semmsl = SetCreation.limit(0, -1);
         assertThatThrownBy(() -> SysVSemaphoreSet.createExclusively(key, (int) semmsl + 1)).isInstanceOf(IpcException.class)
                 .hasMessage("semget(key " + key + "): " + (semmsl + 1) + " semaphores exceed SEMMSL = " + semmsl
                         + " (the first field of /proc/sys/kernel/sem) (EINVAL)");
