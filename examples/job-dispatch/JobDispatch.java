@@ -1,7 +1,7 @@
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.jipc.IpcKey;
-import io.jipc.mq.Message;
+import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
 import io.jipc.mq.Envelope;
 import io.jipc.mq.SysVMessageQueue;
@@ -67,7 +67,7 @@ public final class JobDispatch {
                 PosixMessageQueue.Options.defaults().withMaxMessages(10).withMessageSize(128));
         // A private queue: only processes we hand its id to can use it, and no key can collide.
         SysVMessageQueue jobs = SysVMessageQueue.createExclusively(IpcKey.PRIVATE,
-                PosixFilePermissions.fromString("rw-------"));
+                SysVMessageQueue.Options.defaults().withMode(PosixFilePermissions.fromString("rw-------")));
         List<Process> workers = new ArrayList<>();
         Thread cleanup = new Thread(() -> removeAll(inbox, jobs, workers), "cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: still remove the queues
@@ -89,7 +89,7 @@ public final class JobDispatch {
             }
 
             // Highest priority first, FIFO within one priority; route by kind to a message type.
-            Optional<Message> next;
+            Optional<PosixMessage> next;
             while ((next = inbox.tryReceive()).isPresent()) {
                 String job = next.get().text();
                 Kind kind = Kind.of(job);
