@@ -1,9 +1,9 @@
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.jipc.IpcKey;
+import io.jipc.mq.Envelope;
 import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
-import io.jipc.mq.Envelope;
 import io.jipc.mq.SysVMessageQueue;
 import io.jipc.mq.TypeSelector;
 import java.nio.file.attribute.PosixFilePermissions;

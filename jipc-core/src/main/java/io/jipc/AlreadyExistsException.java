@@ -5,6 +5,10 @@ public class AlreadyExistsException extends IpcException {
     private static final long serialVersionUID = 1L;
 
     public AlreadyExistsException(String call, String object) {
-        super(call, object, 17);
+        super(call, object, Errno.EEXIST.number());
+    }
+
+    AlreadyExistsException(String call, String object, int errno, String text) {
+        super(call, object, errno, text);
     }
 }

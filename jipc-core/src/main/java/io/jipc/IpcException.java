@@ -33,23 +33,29 @@ public class IpcException extends IOException {
      * The exception for a failed call, of the most specific subclass for its errno: {@link
      * NotFoundException} for ENOENT, {@link AlreadyExistsException} for EEXIST, {@link
      * PermissionDeniedException} for EACCES and EPERM, {@link MessageTooLargeException} for
-     * EMSGSIZE, {@link ObjectRemovedException} for EIDRM.
+     * EMSGSIZE, {@link ObjectRemovedException} for EIDRM. The one place errno becomes an exception.
      */
     public static IpcException of(String call, String object, int errno) {
-        return switch (Errno.of(errno)) {
-            case ENOENT -> new NotFoundException(call, object);
-            case EEXIST -> new AlreadyExistsException(call, object);
-            case EPERM, EACCES -> new PermissionDeniedException(call, object, errno);
-            case EMSGSIZE -> new MessageTooLargeException(call, object);
-            case EIDRM -> new ObjectRemovedException(call, object);
-            case null, default -> new IpcException(call, object, errno);
-        };
+        return create(call, object, errno, Errno.describe(errno) + " (" + Errno.nameOf(errno) + ")");
     }
 
-    /** Same as {@link #of(String, String, int)}, with the text after the colon replaced by {@code detail}. */
+    /**
+     * Same as {@link #of(String, String, int)} — the same subclass for the errno — with the text
+     * after the colon replaced by {@code detail} (a limit and its value, what to do instead...).
+     */
     public static IpcException withDetail(String call, String object, int errno, String detail) {
-        return new IpcException(call, object, errno,
-                detail + " (" + Errno.nameOf(errno) + ")");
+        return create(call, object, errno, detail + " (" + Errno.nameOf(errno) + ")");
+    }
+
+    private static IpcException create(String call, String object, int errno, String text) {
+        return switch (Errno.of(errno)) {
+            case ENOENT -> new NotFoundException(call, object, errno, text);
+            case EEXIST -> new AlreadyExistsException(call, object, errno, text);
+            case EPERM, EACCES -> new PermissionDeniedException(call, object, errno, text);
+            case EMSGSIZE -> new MessageTooLargeException(call, object, errno, text);
+            case EIDRM -> new ObjectRemovedException(call, object, errno, text);
+            case null, default -> new IpcException(call, object, errno, text);
+        };
     }
 
     /** The C call that failed, e.g. {@code mq_open}. */

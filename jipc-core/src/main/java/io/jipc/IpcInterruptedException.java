@@ -8,6 +8,6 @@ public class IpcInterruptedException extends IpcException {
     private static final long serialVersionUID = 1L;
 
     public IpcInterruptedException(String call, String object) {
-        super(call, object, 4, "interrupted");
+        super(call, object, Errno.EINTR.number(), "interrupted");
     }
 }

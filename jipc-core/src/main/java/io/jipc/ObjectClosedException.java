@@ -9,6 +9,6 @@ public class ObjectClosedException extends IpcException {
     private static final long serialVersionUID = 1L;
 
     public ObjectClosedException(String call, String object) {
-        super(call, object, 9, "object is closed");
+        super(call, object, Errno.EBADF.number(), "object is closed");
     }
 }

@@ -5,6 +5,10 @@ public class ObjectRemovedException extends IpcException {
     private static final long serialVersionUID = 1L;
 
     public ObjectRemovedException(String call, String object) {
-        super(call, object, 43);
+        super(call, object, Errno.EIDRM.number());
+    }
+
+    ObjectRemovedException(String call, String object, int errno, String text) {
+        super(call, object, errno, text);
     }
 }

@@ -7,4 +7,8 @@ public class PermissionDeniedException extends IpcException {
     public PermissionDeniedException(String call, String object, int errno) {
         super(call, object, errno);
     }
+
+    PermissionDeniedException(String call, String object, int errno, String text) {
+        super(call, object, errno, text);
+    }
 }

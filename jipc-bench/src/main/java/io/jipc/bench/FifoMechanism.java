@@ -38,10 +38,10 @@ final class FifoMechanism implements Mechanism {
         try {
             launcher.start(List.of(toPeer.path().toString(), toUs.path().toString()), Map.of());
             // Both sides open the to-peer FIFO first, so neither waits on an open the other has not reached.
-            Pipe.WriteEnd out = toPeer.openForWriting(OPEN_TIMEOUT)
+            Pipe.WriteEnd out = toPeer.tryOpenForWriting(OPEN_TIMEOUT)
                     .orElseThrow(() -> new IOException("the peer did not open " + toPeer.path() + " within " + OPEN_TIMEOUT));
             try {
-                Pipe.ReadEnd in = toUs.openForReading(OPEN_TIMEOUT)
+                Pipe.ReadEnd in = toUs.tryOpenForReading(OPEN_TIMEOUT)
                         .orElseThrow(() -> new IOException("the peer did not open " + toUs.path() + " within " + OPEN_TIMEOUT));
                 return new PipeLink(in, out);
             } catch (IOException | RuntimeException e) {

@@ -10,7 +10,7 @@ import java.util.List;
  * {@code unix-dgram}: one connected UNIX-domain datagram socket pair, both directions; a message is
  * one datagram. {@link UnixDatagramSocket#pair()} ({@code socketpair(2)}) made here, the peer gets
  * one end at descriptor 3 and adopts it. A connected pair needs no addresses, so every send is a
- * plain {@code send(2)} (no {@code sendto} back-off) and a full receiver blocks the sender, as in C.
+ * plain {@code send(2)} and a full receiver blocks the sender inside it, as in C.
  * The JDK has no UNIX datagram sockets, so there is no {@code jdk} row. C baseline ({@code
  * c/unix-dgram.c}): {@code socketpair} before fork, one {@code send}/{@code recv(MSG_TRUNC)} per
  * datagram, as jipc does.

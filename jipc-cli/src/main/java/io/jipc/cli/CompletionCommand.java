@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code jipc completion bash}: prints a bash completion script; source it from ~/.bashrc. */
 @Command(name = "completion", mixinStandardHelpOptions = true,
-        description = "Print a shell completion script: source <(jipc completion bash)")
+        description = "Print a shell completion script: source <(jipc completion bash).")
 final class CompletionCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;

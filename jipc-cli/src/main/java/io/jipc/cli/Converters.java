@@ -58,6 +58,30 @@ public final class Converters {
         return Integer.parseInt(text, 8);
     }
 
+    /**
+     * Refuses set-user-ID, set-group-ID and sticky bits for an object whose mode has only
+     * permission bits: jipc sets modes exactly, so it does not drop bits silently either.
+     */
+    public static void checkPermissionBits(String what, int mode) {
+        if ((mode & ~0777) != 0) {
+            throw new IllegalArgumentException("--mode for " + what + " takes permission bits only (0 to 0777), got "
+                    + formatMode(mode));
+        }
+    }
+
+    /**
+     * A path argument. Under a charset that cannot encode it (LC_ALL=C without the launcher) the
+     * JDK refuses to make a Path; say why in jipc's words.
+     */
+    public static java.nio.file.Path parsePath(String text) {
+        try {
+            return java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new TypeConversionException("path '" + text + "' cannot pass through the JVM's charset "
+                    + RawArguments.jvmCharset() + ": run jipc through its launcher (./jipc), or with LC_ALL=C.UTF-8");
+        }
+    }
+
     /** The rwx bits of a mode as Java permissions (set-id and sticky bits have no Java name). */
     public static Set<PosixFilePermission> permissions(int mode) {
         return Perms.fromMode(mode);

@@ -4,7 +4,6 @@ import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -71,7 +70,7 @@ final class FifoCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a FIFO at PATH (mkfifo); fails if PATH exists, unless --reuse.")
+            description = {"Create a FIFO at PATH (mkfifo), with exactly the mode given; fails if PATH exists, unless --reuse."})
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -88,14 +87,11 @@ final class FifoCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if ((mode & ~0777) != 0) {
-                throw new IllegalArgumentException("--mode for a FIFO takes permission bits only (0 to 0777), got "
-                        + Converters.formatMode(mode));
-            }
+            Converters.checkPermissionBits("a FIFO", mode);
             if (reuse) {
-                Fifo.createOrOpen(path, Converters.permissions(mode));
+                Fifo.createOrOpen(path, Fifo.Options.defaults().withMode(Converters.permissions(mode)));
             } else {
-                Fifo.createExclusively(path, Converters.permissions(mode));
+                Fifo.createExclusively(path, Fifo.Options.defaults().withMode(Converters.permissions(mode)));
             }
             return ExitCodes.OK;
         }
@@ -125,7 +121,7 @@ final class FifoCommand implements Runnable {
             Long deadline = deadline(limit);
             Optional<Pipe.WriteEnd> opened = limit == null
                     ? Optional.of(Fifo.openForWriting(path))
-                    : Fifo.openForWriting(path, limit);
+                    : Fifo.tryOpenForWriting(path, limit);
             if (opened.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK; // no reader came in time
             }
@@ -135,6 +131,7 @@ final class FifoCommand implements Runnable {
                     return writeAll(out, bytes, bytes.length, deadline);
                 }
                 // Standard input is streamed, not read to EOF first: `producer | jipc fifo write F` flows.
+                // (A closed standard input was refused before the FIFO was opened: see RawArguments.)
                 InputStream in = io.in();
                 byte[] buf = new byte[64 * 1024];
                 int n;
@@ -153,7 +150,7 @@ final class FifoCommand implements Runnable {
                 out.write(bytes, 0, len);
                 return ExitCodes.OK;
             }
-            return out.write(bytes, 0, len, left(deadline)) == len ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
+            return out.tryWrite(bytes, 0, len, left(deadline)) == len ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
         }
     }
 
@@ -172,21 +169,21 @@ final class FifoCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Io io = Io.of(spec);
+            Stdout out = Io.of(spec).out();
+            out.checkWritable(); // before opening: a writer must not see its bytes taken and dropped
             Duration limit = wait.limit();
             Optional<Pipe.ReadEnd> opened = limit == null
                     ? Optional.of(Fifo.openForReading(path))
-                    : Fifo.openForReading(path, limit);
+                    : Fifo.tryOpenForReading(path, limit);
             if (opened.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK; // no writer came in time
             }
-            OutputStream out = io.out();
             try (Pipe.ReadEnd in = opened.get()) {
                 byte[] buf = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    out.flush(); // a FIFO is a stream: pass each piece on as it comes
+                    // A FIFO is a stream: pass each piece on as it comes.
+                    out.emit(buf, 0, n, n + " bytes read from " + path);
                 }
             }
             return ExitCodes.OK;

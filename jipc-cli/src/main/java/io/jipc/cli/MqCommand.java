@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.mq.PosixMessage;
 import io.jipc.mq.PosixMessageQueue;
@@ -48,7 +49,8 @@ final class MqCommand implements Runnable {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a queue (or open it if it exists).")
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create a queue with exactly the mode given (or leave an existing one as it is).")
     static final class Create implements Callable<Integer> {
         @Parameters(paramLabel = "NAME")
         String name;
@@ -60,15 +62,16 @@ final class MqCommand implements Runnable {
         Integer messageSize;
 
         @Option(names = "--mode", paramLabel = "M", converter = Converters.ModeConverter.class, defaultValue = "0600",
-                description = "Permissions, octal (default 0600).")
+                description = "Permissions, octal (default 0600); set exactly, whatever the umask.")
         int mode;
 
         @Option(names = "--exclusive", description = "Fail if the queue exists (O_EXCL).")
         boolean exclusive;
 
         @Override
-        public Integer call() throws IpcException {
+        public Integer call() throws IOException {
             PosixMessageQueue.checkName(name);
+            Converters.checkPermissionBits("a queue", mode);
             PosixMessageQueue.Options o = PosixMessageQueue.Options.defaults()
                     .withMode(Converters.permissions(mode)).withAccess(Access.READ_ONLY);
             if (maxMessages != null) {
@@ -77,8 +80,14 @@ final class MqCommand implements Runnable {
             if (messageSize != null) {
                 o = o.withMessageSize(positive("--message-size", messageSize));
             }
-            PosixMessageQueue q = exclusive ? PosixMessageQueue.createExclusively(name, o)
-                    : PosixMessageQueue.createOrOpen(name, o);
+            PosixMessageQueue q;
+            try {
+                q = exclusive ? PosixMessageQueue.createExclusively(name, o) : PosixMessageQueue.createOrOpen(name, o);
+            } catch (IpcException e) {
+                // The library names the mq_attr fields; this command's flags set them.
+                throw Failure.of(e).mapAdvice(a -> a.replace("max_messages ", "--max-messages ")
+                        .replace("message_size ", "--message-size "));
+            }
             q.close();
             return ExitCodes.OK;
         }
@@ -118,8 +127,15 @@ final class MqCommand implements Runnable {
             }
             Wait w = wait;
             w.check();
-            byte[] message = Io.of(spec).data(data);
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(Access.WRITE_ONLY))) {
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name,
+                    PosixMessageQueue.Options.defaults().withAccess(Access.WRITE_ONLY))) {
+                // Standard input is read only as far as the queue's message size allows, and only once
+                // the queue is known to exist.
+                byte[] message = Io.of(spec).data(data, q.messageSize());
+                if (message.length > q.messageSize() && (data == null || data.equals("-"))) {
+                    throw Failure.system("mq_send", name, Errno.EMSGSIZE, "standard input holds more than the"
+                            + " queue's message size, " + q.messageSize() + " bytes; nothing was sent");
+                }
                 boolean sent;
                 if (w.nonblock) {
                     sent = q.trySend(message, priority);
@@ -154,8 +170,11 @@ final class MqCommand implements Runnable {
             PosixMessageQueue.checkName(name);
             Wait w = wait;
             w.check();
+            Stdout out = Io.of(spec).out();
+            out.checkWritable(); // take no message that could not be written
             Optional<PosixMessage> got;
-            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name, PosixMessageQueue.Options.defaults().withAccess(Access.READ_ONLY))) {
+            try (PosixMessageQueue q = PosixMessageQueue.openExisting(name,
+                    PosixMessageQueue.Options.defaults().withAccess(Access.READ_ONLY))) {
                 if (w.nonblock) {
                     got = q.tryReceive();
                 } else if (w.timeout != null) {
@@ -167,16 +186,19 @@ final class MqCommand implements Runnable {
             if (got.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK;
             }
-            Io io = Io.of(spec);
+            PosixMessage m = got.get();
+            byte[] bytes = m.data();
             if (json) {
-                JsonLines lines = new JsonLines(io.out());
+                java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+                JsonLines lines = new JsonLines(line);
                 JsonGenerator g = lines.begin();
-                g.writeNumberProperty("priority", got.get().priority());
-                JsonLines.data(g, got.get().data());
+                g.writeNumberProperty("priority", m.priority());
+                JsonLines.data(g, m.data());
                 lines.end();
-            } else {
-                io.out().write(got.get().data());
+                bytes = line.toByteArray();
             }
+            out.emit(bytes, "the message received from " + name + " (" + m.data().length + " bytes, priority "
+                    + m.priority() + ")");
             return ExitCodes.OK;
         }
     }

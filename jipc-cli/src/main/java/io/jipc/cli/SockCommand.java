@@ -1,8 +1,10 @@
 package io.jipc.cli;
 
+import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.socket.PassedFiles;
+import io.jipc.PassedFiles;
+import io.jipc.Transfer;
 import io.jipc.socket.PeerCredentials;
 import io.jipc.socket.ReceivedMessage;
 import io.jipc.socket.SocketType;
@@ -66,10 +68,11 @@ public final class SockCommand implements Runnable {
 
     @Command(name = "listen",
             description = {
-                "Bind ADDR and serve COUNT messages, then exit: a stream socket serves COUNT connections,",
-                "each read to end of stream; seqpacket and dgram serve COUNT records or datagrams.",
-                "Payloads go to standard output as raw bytes; descriptors passed along are closed.",
-                "A socket file this command created is removed when it exits (see --keep)."})
+                "Bind ADDR, serve COUNT messages to standard output, then exit.",
+                "A stream socket serves COUNT connections, each read to end of stream; seqpacket and dgram",
+                "serve COUNT records or datagrams. Payloads go to standard output as raw bytes; descriptors",
+                "passed along are closed. A socket file this command created is removed when it exits,",
+                "also on SIGINT, SIGTERM and SIGHUP (see --keep)."})
     static final class Listen implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -102,7 +105,6 @@ public final class SockCommand implements Runnable {
         boolean keep;
 
         private Io io;
-        private JsonLines lines;
 
         @Override
         public Integer call() throws IOException {
@@ -111,9 +113,61 @@ public final class SockCommand implements Runnable {
             }
             SocketType t = type(spec, type);
             UnixAddress a = address(spec, address);
+            Converters.checkPermissionBits("a socket file", mode);
             io = Io.of(spec);
-            lines = new JsonLines(io.out());
-            return t == SocketType.DGRAM ? datagrams(a) : connections(a, t);
+            io.out().checkWritable(); // before binding: take no message that could not be written
+            try {
+                return t == SocketType.DGRAM ? datagrams(a) : connections(a, t);
+            } catch (IpcException e) {
+                if (e.call().equals("bind") && e.errno() == Errno.EADDRINUSE.number() && !replaceStale) {
+                    throw Failure.of(e).withAdvice(whatIsAt(a));
+                }
+                throw e;
+            }
+        }
+
+        /**
+         * Why ADDR is taken, and what to do about it in this command's words: a live server is
+         * there, a socket file a server that is gone left (--replace-stale), or something else.
+         */
+        private String whatIsAt(UnixAddress a) {
+            if (!a.isPath()) {
+                return "another socket is bound to the abstract name " + address + "; the name is free again once that"
+                        + " socket is closed";
+            }
+            String kind;
+            try {
+                int m = (Integer) Files.getAttribute(a.path(), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                kind = switch (m & 0170000) {
+                    case 0140000 -> null;
+                    case 0040000 -> "a directory";
+                    case 0100000 -> "a regular file";
+                    case 0120000 -> "a symbolic link";
+                    case 0010000 -> "a FIFO";
+                    default -> "a device file";
+                };
+            } catch (IOException | RuntimeException e) {
+                return address + " is taken";
+            }
+            if (kind != null) {
+                return address + " is " + kind + ", not a socket: listen binds a new socket file there;"
+                        + " choose another path (--replace-stale replaces only a stale socket file)";
+            }
+            if (live(a)) {
+                return "a live server listens on " + address + ": stop it or choose another path"
+                        + " (--replace-stale never replaces a live socket)";
+            }
+            return address + " is a socket file left by a server that is gone: --replace-stale replaces it";
+        }
+
+        /** Whether a socket is bound at the path: a datagram connect creates no connection and is refused only by a stale file. */
+        private static boolean live(UnixAddress a) {
+            try (UnixDatagramSocket probe = UnixDatagramSocket.unbound()) {
+                probe.connect(a);
+                return true;
+            } catch (IpcException e) {
+                return e.errno() != Errno.ECONNREFUSED.number() && e.errno() != Errno.ENOENT.number();
+            }
         }
 
         private Optional<Duration> waitLimit() {
@@ -121,20 +175,15 @@ public final class SockCommand implements Runnable {
         }
 
         private Integer datagrams(UnixAddress a) throws IOException {
-            UnixDatagramSocket.Builder b = UnixDatagramSocket.builder(a).permissions(Converters.permissions(mode)).passCredentials();
-            if (replaceStale) {
-                b.replaceStale();
-            }
-            if (!keep) {
-                b.unlinkOnClose();
-            }
-            try (UnixDatagramSocket s = b.bind()) {
+            UnixDatagramSocket.Options o = UnixDatagramSocket.Options.defaults().withMode(Converters.permissions(mode))
+                    .withPassCredentials(true).withReplaceStale(replaceStale).withUnlinkOnClose(!keep);
+            try (UnixDatagramSocket s = UnixDatagramSocket.bind(a, o)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1 << 18, s.receiveBufferSize()));
                 for (int served = 0; served < count; served++) {
                     buf.clear();
                     Optional<ReceivedMessage> got = timeout == null
                             ? Optional.of(s.receiveMessage(buf, MAX_FDS))
-                            : s.receiveMessage(buf, MAX_FDS, timeout);
+                            : s.tryReceiveMessage(buf, MAX_FDS, timeout);
                     if (got.isEmpty()) {
                         return ExitCodes.WOULD_BLOCK;
                     }
@@ -143,7 +192,7 @@ public final class SockCommand implements Runnable {
                         buf.flip();
                         byte[] data = new byte[buf.remaining()];
                         buf.get(data);
-                        emit(data, m.credentials().orElse(null), targets(m));
+                        emit(data, m.credentials().orElse(null), targets(m), "the datagram of " + data.length + " bytes");
                     }
                 }
             }
@@ -151,18 +200,13 @@ public final class SockCommand implements Runnable {
         }
 
         private Integer connections(UnixAddress a, SocketType t) throws IOException {
-            UnixServerSocket.Builder b = UnixServerSocket.builder(a).type(t).permissions(Converters.permissions(mode));
-            if (replaceStale) {
-                b.replaceStale();
-            }
-            if (!keep) {
-                b.unlinkOnClose();
-            }
-            try (UnixServerSocket server = b.bind()) {
+            UnixServerSocket.Options o = UnixServerSocket.Options.defaults().withType(t).withMode(Converters.permissions(mode))
+                    .withReplaceStale(replaceStale).withUnlinkOnClose(!keep);
+            try (UnixServerSocket server = UnixServerSocket.bind(a, o)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(t == SocketType.STREAM ? 1 << 16 : Math.max(1 << 18, server.receiveBufferSize()));
                 int served = 0;
                 while (served < count) {
-                    Optional<UnixSocket> accepted = timeout == null ? Optional.of(server.accept()) : server.accept(timeout);
+                    Optional<UnixSocket> accepted = timeout == null ? Optional.of(server.accept()) : server.tryAccept(timeout);
                     if (accepted.isEmpty()) {
                         return ExitCodes.WOULD_BLOCK;
                     }
@@ -189,7 +233,7 @@ public final class SockCommand implements Runnable {
                                 buf.flip();
                                 byte[] data = new byte[buf.remaining()];
                                 buf.get(data);
-                                emit(data, peer, targets(m));
+                                emit(data, peer, targets(m), "the record of " + data.length + " bytes");
                                 served++;
                             }
                         }
@@ -200,7 +244,7 @@ public final class SockCommand implements Runnable {
         }
 
         private Optional<ReceivedMessage> receive(UnixSocket c, ByteBuffer buf) throws IpcException {
-            return timeout == null ? Optional.of(c.receiveMessage(buf, MAX_FDS)) : c.receiveMessage(buf, MAX_FDS, timeout);
+            return timeout == null ? Optional.of(c.receiveMessage(buf, MAX_FDS)) : c.tryReceiveMessage(buf, MAX_FDS, timeout);
         }
 
         /** A stream connection to its end: plain output copies as it comes; --json collects one line. */
@@ -217,8 +261,8 @@ public final class SockCommand implements Runnable {
                 try (ReceivedMessage m = got.get()) {
                     targets.addAll(targets(m));
                     if (m.controlTruncated()) {
-                        io.err().println("jipc: recvmsg(" + address + "): more descriptors than " + MAX_FDS
-                                + " came; the kernel closed the rest (MSG_CTRUNC)");
+                        warn("more descriptors than " + MAX_FDS + " came on " + address
+                                + "; the kernel closed the rest (recvmsg said MSG_CTRUNC)");
                     }
                     if (m.endOfStream()) {
                         break;
@@ -229,27 +273,30 @@ public final class SockCommand implements Runnable {
                     if (json) {
                         all.write(chunk, 0, n);
                     } else {
-                        io.out().write(chunk, 0, n);
+                        io.out().emit(chunk, 0, n, n + " bytes received on " + address);
                     }
                 }
             }
             if (json) {
-                emit(all.toByteArray(), peer, targets);
-            } else {
-                io.out().flush();
+                emit(all.toByteArray(), peer, targets, "the connection's " + all.size() + " bytes");
             }
             return true;
         }
 
         private void warnIfCut(ReceivedMessage m) {
             if (m.dataTruncated()) {
-                io.err().println("jipc: recvmsg(" + address + "): a message of " + m.messageLength()
-                        + " bytes was cut to " + m.bytes() + " (MSG_TRUNC)");
+                warn("a message of " + m.messageLength() + " bytes on " + address + " was cut to " + m.bytes()
+                        + " (recvmsg said MSG_TRUNC)");
             }
             if (m.controlTruncated()) {
-                io.err().println("jipc: recvmsg(" + address + "): more descriptors than " + MAX_FDS
-                        + " came; the kernel closed the rest (MSG_CTRUNC)");
+                warn("more descriptors than " + MAX_FDS + " came on " + address
+                        + "; the kernel closed the rest (recvmsg said MSG_CTRUNC)");
             }
+        }
+
+        /** Something the user should know that is no error (the command goes on): not cli.md's error line. */
+        private void warn(String what) {
+            io.err().println("jipc: warning: " + what);
         }
 
         /** What each received descriptor refers to (readlink of /proc/self/fd/N); the descriptors are then closed. */
@@ -270,12 +317,14 @@ public final class SockCommand implements Runnable {
             return out;
         }
 
-        private void emit(byte[] data, PeerCredentials peer, List<String> targets) throws IOException {
+        private void emit(byte[] data, PeerCredentials peer, List<String> targets, String what) throws IOException {
+            String taken = what + " received on " + address;
             if (!json) {
-                io.out().write(data);
-                io.out().flush();
+                io.out().emit(data, taken);
                 return;
             }
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            JsonLines lines = new JsonLines(line);
             JsonGenerator g = lines.begin();
             JsonLines.data(g, data);
             if (peer != null) {
@@ -293,15 +342,16 @@ public final class SockCommand implements Runnable {
             }
             g.writeEndArray();
             lines.end();
-            io.out().flush();
+            io.out().emit(line.toByteArray(), taken);
         }
     }
 
     @Command(name = "send",
             description = {
-                "Send DATA (or standard input to its end) to ADDR: over one connection for stream and",
-                "seqpacket (one record), as one datagram for dgram. Each --fd PATH is opened read-only",
-                "and passed along (SCM_RIGHTS)."})
+                "Send DATA (or standard input to its end) to ADDR.",
+                "Stream: over one connection, standard input passed on as it comes. Seqpacket: one record",
+                "over one connection. Dgram: one datagram. Each --fd PATH is opened read-only and passed",
+                "along (SCM_RIGHTS)."})
     static final class Send implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -330,47 +380,99 @@ public final class SockCommand implements Runnable {
             if (fdPaths.size() > MAX_FDS) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "at most " + MAX_FDS + " --fd per message (SCM_MAX_FD)");
             }
-            Io io = Io.of(spec);
-            byte[] bytes = io.data(data);
-            if (t == SocketType.STREAM && bytes.length == 0 && !fdPaths.isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "a stream socket passes descriptors with at least one data byte; DATA is empty");
-            }
+            io = Io.of(spec);
+            fromStdin = data == null || data.equals("-");
+            limit = timeout == null ? Duration.ofSeconds(Long.MAX_VALUE) : timeout;
             List<Fd> fds = new ArrayList<>();
             try {
                 for (Path p : fdPaths) {
                     fds.add(PassedFiles.openReadOnly(p));
                 }
-                Duration limit = timeout == null ? Duration.ofSeconds(Long.MAX_VALUE) : timeout;
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                if (t == SocketType.DGRAM) {
-                    try (UnixDatagramSocket s = UnixDatagramSocket.unbound()) {
-                        int r = s.sendFdsTo(buf, fds, a, limit);
-                        return r == UnixDatagramSocket.WOULD_BLOCK ? ExitCodes.WOULD_BLOCK : ExitCodes.OK;
-                    }
-                }
-                Optional<UnixSocket> connected = UnixSocket.connect(a, t, limit);
-                if (connected.isEmpty()) {
-                    return ExitCodes.WOULD_BLOCK;
-                }
-                try (UnixSocket s = connected.get()) {
-                    int first = s.sendFds(buf, fds, limit);
-                    if (first == UnixSocket.WOULD_BLOCK) {
-                        return ExitCodes.WOULD_BLOCK;
-                    }
-                    while (buf.hasRemaining()) {
-                        if (s.send(buf, limit) == UnixSocket.WOULD_BLOCK) {
-                            return ExitCodes.WOULD_BLOCK;
-                        }
-                    }
-                    if (t == SocketType.STREAM) {
-                        s.shutdownOutput();
-                    }
-                }
-                return ExitCodes.OK;
+                return t == SocketType.DGRAM ? datagram(a, fds) : connected(a, t, fds);
             } finally {
                 fds.forEach(Fd::close);
             }
+        }
+
+        private Io io;
+        private boolean fromStdin;
+        private Duration limit;
+
+        /** One datagram: standard input is read only up to the socket's send buffer, the most a datagram can be. */
+        private int datagram(UnixAddress a, List<Fd> fds) throws IOException {
+            try (UnixDatagramSocket s = UnixDatagramSocket.unbound()) {
+                byte[] bytes = message(s.sendBufferSize());
+                return s.trySendFdsTo(ByteBuffer.wrap(bytes), fds, a, limit) ? ExitCodes.OK : ExitCodes.WOULD_BLOCK;
+            }
+        }
+
+        /**
+         * Stream: DATA, or standard input passed on as it comes (never held whole); the first piece
+         * carries the descriptors. Seqpacket: one record, read up to the socket's send buffer.
+         */
+        private int connected(UnixAddress a, SocketType t, List<Fd> fds) throws IOException {
+            byte[] first = null;
+            if (t == SocketType.STREAM) {
+                first = fromStdin ? readSome(new byte[1 << 16]) : io.data(data);
+                if (first.length == 0 && !fds.isEmpty()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "a stream socket passes descriptors with at least one data byte; DATA is empty");
+                }
+            }
+            Optional<UnixSocket> connected = UnixSocket.tryConnect(a, t, limit);
+            if (connected.isEmpty()) {
+                return ExitCodes.WOULD_BLOCK;
+            }
+            try (UnixSocket s = connected.get()) {
+                if (t != SocketType.STREAM) {
+                    first = message(s.sendBufferSize());
+                }
+                ByteBuffer buf = ByteBuffer.wrap(first);
+                if (s.trySendFds(buf, fds, limit) == Transfer.NOTHING || !sendRest(s, buf)) {
+                    return ExitCodes.WOULD_BLOCK;
+                }
+                if (t == SocketType.STREAM && fromStdin) {
+                    byte[] chunk = new byte[1 << 16];
+                    byte[] piece;
+                    while ((piece = readSome(chunk)).length > 0) {
+                        if (!sendRest(s, ByteBuffer.wrap(piece))) {
+                            return ExitCodes.WOULD_BLOCK;
+                        }
+                    }
+                }
+                if (t == SocketType.STREAM) {
+                    s.shutdownOutput();
+                }
+            }
+            return ExitCodes.OK;
+        }
+
+        private boolean sendRest(UnixSocket s, ByteBuffer buf) throws IpcException {
+            while (buf.hasRemaining()) {
+                if (s.trySend(buf, limit) == Transfer.NOTHING) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** What standard input has now (up to a buffer's worth), empty at its end. */
+        private byte[] readSome(byte[] buf) throws IOException {
+            int n = io.in().read(buf, 0, buf.length);
+            return n <= 0 ? new byte[0] : java.util.Arrays.copyOf(buf, n);
+        }
+
+        /**
+         * A whole datagram or record: DATA, or standard input up to {@code sendBuffer} bytes (the
+         * kernel refuses a message larger than the socket's send buffer, EMSGSIZE).
+         */
+        private byte[] message(int sendBuffer) throws Failure {
+            byte[] bytes = io.data(data, sendBuffer);
+            if (fromStdin && bytes.length > sendBuffer) {
+                throw Failure.system("sendmsg", address, Errno.EMSGSIZE, "standard input holds more than the"
+                        + " socket's send buffer, " + sendBuffer + " bytes, the most one message can be; nothing was sent");
+            }
+            return bytes;
         }
     }
 }

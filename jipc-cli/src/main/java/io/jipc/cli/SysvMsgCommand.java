@@ -1,5 +1,6 @@
 package io.jipc.cli;
 
+import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
 import io.jipc.Transfer;
@@ -91,7 +92,7 @@ final class SysvMsgCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a queue (or open it if it exists) and print its msqid.")
+            description = "Create a queue with exactly the mode given (or find the existing one) and print its msqid.")
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -100,7 +101,7 @@ final class SysvMsgCommand implements Runnable {
         Target target;
 
         @Option(names = "--mode", paramLabel = "M", converter = Converters.ModeConverter.class, defaultValue = "0600",
-                description = "Permissions, octal (default 0600).")
+                description = "Permissions, octal (default 0600); msgget takes them exactly (no umask).")
         int mode;
 
         @Option(names = "--exclusive", description = "Fail if a queue with this key exists (IPC_EXCL).")
@@ -109,10 +110,43 @@ final class SysvMsgCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             target.check(false);
+            Converters.checkPermissionBits("a queue", mode);
+            Stdout out = Io.of(spec).out();
+            out.checkWritable(); // the msqid is the whole point: create nothing that cannot be told
             IpcKey key = target.key();
-            try (SysVMessageQueue q = exclusive ? SysVMessageQueue.createExclusively(key, SysVMessageQueue.Options.defaults().withMode(Converters.permissions(mode)))
-                    : SysVMessageQueue.createOrOpen(key, SysVMessageQueue.Options.defaults().withMode(Converters.permissions(mode)))) {
-                Io.of(spec).printNumber(q.id());
+            // Knowing whether this call created the queue lets a failed print remove what it made.
+            SysVMessageQueue made = null;
+            boolean created = false;
+            while (made == null) {
+                if (!exclusive && !key.isPrivate()) {
+                    try {
+                        made = SysVMessageQueue.openExisting(key);
+                        break;
+                    } catch (io.jipc.NotFoundException none) {
+                        // create it
+                    }
+                }
+                try {
+                    made = SysVMessageQueue.createExclusively(key,
+                            SysVMessageQueue.Options.defaults().withMode(Converters.permissions(mode)));
+                    created = true;
+                } catch (io.jipc.AlreadyExistsException e) {
+                    if (exclusive) {
+                        throw e;
+                    }
+                }
+            }
+            try (SysVMessageQueue q = made) {
+                try {
+                    Io.of(spec).printNumber(q.id());
+                    out.flush();
+                } catch (Failure f) {
+                    if (!created) {
+                        throw f;
+                    }
+                    q.remove();
+                    throw f.addAdvice("the queue it created (msqid " + q.id() + ") was removed again");
+                }
             }
             return ExitCodes.OK;
         }
@@ -142,8 +176,14 @@ final class SysvMsgCommand implements Runnable {
                 throw new IllegalArgumentException("--type must be 1 or more, got " + type);
             }
             wait.check();
-            byte[] message = Io.of(spec).data(data);
             try (SysVMessageQueue q = target.open()) {
+                // Standard input is read only as far as msgmax allows, and only once the queue is found.
+                long msgmax = SysVMessageQueue.maxMessageSize();
+                byte[] message = Io.of(spec).data(data, msgmax);
+                if (message.length > msgmax && (data == null || data.equals("-"))) {
+                    throw Failure.system("msgsnd", "msqid " + q.id(), Errno.EINVAL, "standard input holds more"
+                            + " than msgmax = " + msgmax + " bytes (/proc/sys/kernel/msgmax); nothing was sent");
+                }
                 boolean sent;
                 if (wait.nonblock) {
                     sent = q.trySend(message, type);
@@ -176,7 +216,8 @@ final class SysvMsgCommand implements Runnable {
         boolean except;
 
         @Option(names = "--max-size", paramLabel = "BYTES",
-                description = "Receive at most BYTES (default: msgmax); a longer message fails with E2BIG and stays queued.")
+                description = {"Receive at most BYTES (default and most: msgmax, the longest message the system takes);",
+                    "a longer message fails with E2BIG and stays queued, unless --truncate."})
         Integer maxSize;
 
         @Option(names = "--truncate", description = "Cut a message longer than --max-size instead (MSG_NOERROR).")
@@ -198,23 +239,38 @@ final class SysvMsgCommand implements Runnable {
             if (maxSize != null && maxSize < 0) {
                 throw new IllegalArgumentException("--max-size must be 0 or more, got " + maxSize);
             }
+            // No message can be longer than msgmax: a larger --max-size allocates only that much.
+            Integer size = maxSize == null ? null : (int) Math.min(maxSize, SysVMessageQueue.maxMessageSize());
+            Stdout out = Io.of(spec).out();
+            out.checkWritable(); // take no message that could not be written
             Optional<SysVMessage> got;
+            String label;
             try (SysVMessageQueue q = target.open()) {
-                got = maxSize == null ? receive(q, selector) : receiveAtMost(q, selector, maxSize);
+                label = "msqid " + q.id();
+                got = size == null ? receive(q, selector) : receiveAtMost(q, selector, size);
+            } catch (IpcException e) {
+                if (e.errno() == Errno.E2BIG.number()) {
+                    throw Failure.of(e).withAdvice("the message is longer than " + (size == null ? "msgmax" : size
+                            + " bytes") + " and stays queued: raise --max-size, or add --truncate to cut it");
+                }
+                throw e;
             }
             if (got.isEmpty()) {
                 return ExitCodes.WOULD_BLOCK;
             }
-            Io io = Io.of(spec);
+            SysVMessage m = got.get();
+            byte[] bytes = m.data();
             if (json) {
-                JsonLines lines = new JsonLines(io.out());
+                java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+                JsonLines lines = new JsonLines(line);
                 JsonGenerator g = lines.begin();
-                g.writeNumberProperty("type", got.get().type());
-                JsonLines.data(g, got.get().data());
+                g.writeNumberProperty("type", m.type());
+                JsonLines.data(g, m.data());
                 lines.end();
-            } else {
-                io.out().write(got.get().data());
+                bytes = line.toByteArray();
             }
+            out.emit(bytes, "the message received from " + label + " (" + m.data().length + " bytes, type "
+                    + m.type() + ")");
             return ExitCodes.OK;
         }
 

@@ -75,8 +75,12 @@ class MqCommandTest {
         try {
             CliRun big = CliRun.run("mq", "send", q, "12345");
             assertThat(big.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(big.stderr()).isEqualTo("jipc: mq_send(" + q + "): message of 5 bytes exceeds the queue's message"
-                    + " size 4 (EMSGSIZE)\n");
+            assertThat(big.stderr()).isEqualTo("jipc: mq_send(" + q + "): Message too long (EMSGSIZE)\n"
+                    + "jipc: message of 5 bytes exceeds the queue's message size 4\n");
+            CliRun bigStdin = CliRun.runWithInput("12345".getBytes(java.nio.charset.StandardCharsets.UTF_8), "mq", "send", q);
+            assertThat(bigStdin.status()).isEqualTo(ExitCodes.SYSTEM);
+            assertThat(bigStdin.stderr()).isEqualTo("jipc: mq_send(" + q + "): Message too long (EMSGSIZE)\n"
+                    + "jipc: standard input holds more than the queue's message size, 4 bytes; nothing was sent\n");
             CliRun exists = CliRun.run("mq", "create", q, "--exclusive");
             assertThat(exists.status()).isEqualTo(ExitCodes.SYSTEM);
             assertThat(exists.stderr()).isEqualTo("jipc: mq_open(" + q + "): File exists (EEXIST)\n");
@@ -88,7 +92,8 @@ class MqCommandTest {
         assertThat(missing.stderr()).isEqualTo("jipc: mq_open(" + q + "): No such file or directory (ENOENT)\n");
         CliRun limit = CliRun.run("mq", "create", q, "--max-messages", "100000");
         assertThat(limit.status()).isEqualTo(ExitCodes.SYSTEM);
-        assertThat(limit.stderr()).startsWith("jipc: mq_open(" + q + "): max_messages 100000 exceeds ").endsWith("(EINVAL)\n");
+        assertThat(limit.stderr()).isEqualTo("jipc: mq_open(" + q + "): Invalid argument (EINVAL)\n"
+                + "jipc: --max-messages 100000 exceeds the kernel's hard limit 65536 (HARD_MSGMAX)\n");
     }
 
     @Test

@@ -57,8 +57,8 @@ class MqLauncherIT {
             }
             try (Peer p = jipc("mq", "send", q, "x".repeat(33))) {
                 assertThat(p.awaitExit(T)).isEqualTo(ExitCodes.SYSTEM);
-                assertThat(errors(p)).isEqualTo("jipc: mq_send(" + q + "): message of 33 bytes exceeds the queue's"
-                        + " message size 32 (EMSGSIZE)\n");
+                assertThat(errors(p)).isEqualTo("jipc: mq_send(" + q + "): Message too long (EMSGSIZE)\n"
+                        + "jipc: message of 33 bytes exceeds the queue's message size 32\n");
             }
             ok("mq", "unlink", q).close();
         } finally {

@@ -148,13 +148,13 @@ class SockCommandTest {
         Path passed = Files.createTempFile("jipct-cli", ".txt");
         files.add(passed);
         Files.writeString(passed, "content of the passed file");
-        try (UnixServerSocket server = UnixServerSocket.builder(address).type(SocketType.SEQPACKET).bind()) {
+        try (UnixServerSocket server = UnixServerSocket.bind(address, UnixServerSocket.Options.defaults().withType(SocketType.SEQPACKET))) {
             CompletableFuture<CliRun> send = inBackground("sock", "send", address.toString(), "", "--type", "seqpacket",
                     "--fd", passed.toString());
-            try (UnixSocket c = server.accept(WAIT).orElseThrow();
+            try (UnixSocket c = server.tryAccept(WAIT).orElseThrow();
                     ReceivedMessage m = c.receiveMessage(ByteBuffer.allocate(16), 4)) {
                 assertThat(m.bytes()).as("an empty record may carry descriptors").isZero();
-                try (var ch = io.jipc.socket.PassedFiles.openChannel(m.fds().get(0))) {
+                try (var ch = io.jipc.PassedFiles.openChannel(m.fds().get(0))) {
                     ByteBuffer b = ByteBuffer.allocate(64);
                     ch.read(b);
                     assertThat(new String(b.array(), 0, b.position(), StandardCharsets.UTF_8)).isEqualTo("content of the passed file");
@@ -191,7 +191,9 @@ class SockCommandTest {
         try (UnixServerSocket s = UnixServerSocket.bind(taken)) {
             r = CliRun.run("sock", "listen", taken.toString());
             assertThat(r.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(r.stderr()).isEqualTo("jipc: bind(" + taken + "): Address already in use (EADDRINUSE)\n");
+            assertThat(r.stderr()).isEqualTo("jipc: bind(" + taken + "): Address already in use (EADDRINUSE)\n"
+                    + "jipc: another socket is bound to the abstract name " + taken + "; the name is free again once"
+                    + " that socket is closed\n");
         }
     }
 
@@ -211,6 +213,42 @@ class SockCommandTest {
         assertThat(CliRun.run("sock", "bogus").status()).isEqualTo(ExitCodes.USAGE);
     }
 
+    /** A taken path: the advice says what is there, in this command's flags, and never offers --replace-stale wrongly. */
+    @Test
+    void aTakenPathIsExplainedByWhatIsThere() throws Exception {
+        String file = pathAddress("cli-file");
+        files.add(Path.of(file));
+        Files.writeString(Path.of(file), "not a socket");
+        CliRun r = CliRun.run("sock", "listen", file);
+        assertThat(r.status()).isEqualTo(ExitCodes.SYSTEM);
+        assertThat(r.stderr()).isEqualTo("jipc: bind(" + file + "): Address already in use (EADDRINUSE)\n"
+                + "jipc: " + file + " is a regular file, not a socket: listen binds a new socket file there; choose"
+                + " another path (--replace-stale replaces only a stale socket file)\n");
+        assertThat(Files.readString(Path.of(file))).isEqualTo("not a socket");
+
+        String dir = pathAddress("cli-dir");
+        Files.createDirectory(Path.of(dir));
+        try {
+            r = CliRun.run("sock", "listen", dir);
+            assertThat(r.stderr()).contains("\njipc: " + dir + " is a directory, not a socket");
+        } finally {
+            Files.delete(Path.of(dir));
+        }
+
+        String live = pathAddress("cli-live");
+        files.add(Path.of(live));
+        try (UnixServerSocket s = UnixServerSocket.bind(UnixAddress.parse(live))) {
+            r = CliRun.run("sock", "listen", live);
+            assertThat(r.stderr()).isEqualTo("jipc: bind(" + live + "): Address already in use (EADDRINUSE)\n"
+                    + "jipc: a live server listens on " + live + ": stop it or choose another path (--replace-stale"
+                    + " never replaces a live socket)\n");
+            r = CliRun.run("sock", "listen", live, "--replace-stale");
+            assertThat(r.stderr()).startsWith("jipc: bind(" + live + "): Address already in use (EADDRINUSE)\njipc: ")
+                    .doesNotContain("replaceStale");
+            assertThat(s.tryAccept(Duration.ofMillis(50))).as("the probes made no connection").isEmpty();
+        }
+    }
+
     @Test
     void replaceStaleTakesOverADeadServersFile() throws Exception {
         String address = pathAddress("cli-stale");
@@ -220,7 +258,8 @@ class SockCommandTest {
         }
         CliRun refused = CliRun.run("sock", "listen", address, "--timeout", "10ms");
         assertThat(refused.status()).isEqualTo(ExitCodes.SYSTEM);
-        assertThat(refused.stderr()).contains("EADDRINUSE").contains("replaceStale");
+        assertThat(refused.stderr()).isEqualTo("jipc: bind(" + address + "): Address already in use (EADDRINUSE)\n"
+                + "jipc: " + address + " is a socket file left by a server that is gone: --replace-stale replaces it\n");
         CompletableFuture<CliRun> listen = inBackground("sock", "listen", address, "--replace-stale", "--keep");
         awaitBound(address);
         assertThat(CliRun.run("sock", "send", address, "ok").status()).isZero();

@@ -3,9 +3,9 @@ package io.jipc.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jipc.Fd;
-import io.jipc.socket.PassedFiles;
+import io.jipc.PassedFiles;
+import io.jipc.Transfer;
 import io.jipc.socket.ReceivedMessage;
-import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixAddress;
 import io.jipc.socket.UnixDatagramSocket;
 import io.jipc.socket.UnixServerSocket;
@@ -29,8 +29,8 @@ class SockLauncherIT {
         try (Peer listen = LauncherIT.jipc("sock", "listen", address, "--type", "dgram", "--json", "--timeout", "60s")) {
             SockCommandTest.awaitBound(address);
             try (UnixDatagramSocket s = UnixDatagramSocket.unbound(); Fd devNull = PassedFiles.openReadOnly(Path.of("/dev/null"))) {
-                s.sendFdsTo(ByteBuffer.wrap("from the test".getBytes(StandardCharsets.UTF_8)), List.of(devNull),
-                        UnixAddress.parse(address), Duration.ofSeconds(5));
+                assertThat(s.trySendFdsTo(ByteBuffer.wrap("from the test".getBytes(StandardCharsets.UTF_8)), List.of(devNull),
+                        UnixAddress.parse(address), Duration.ofSeconds(5))).isTrue();
             }
             listen.awaitSuccess(WAIT);
             Map<String, Object> line = Json.object(listen.stdout().strip());
@@ -46,14 +46,14 @@ class SockLauncherIT {
     void sendFromAnotherProcessPassesAFile() throws Exception {
         UnixAddress address = UnixAddress.parse(SockCommandTest.abstractAddress("it-send"));
         Path file = java.nio.file.Files.createTempFile("jipct-it", ".txt");
-        try (UnixServerSocket server = UnixServerSocket.builder(address).type(SocketType.STREAM).bind();
+        try (UnixServerSocket server = UnixServerSocket.bind(address);
                 Peer send = LauncherIT.jipc("sock", "send", address.toString(), "payload", "--fd", file.toString())) {
-            try (UnixSocket c = server.accept(WAIT).orElseThrow();
+            try (UnixSocket c = server.tryAccept(WAIT).orElseThrow();
                     ReceivedMessage m = c.receiveMessage(ByteBuffer.allocate(64), 2)) {
                 assertThat(m.bytes()).isEqualTo(7);
                 assertThat(c.peerCredentials().pid()).as("the launcher execs the JVM").isEqualTo((int) send.pid());
                 assertThat(m.fdCount()).isEqualTo(1);
-                assertThat(c.receive(new byte[8])).isEqualTo(UnixSocket.EOF);
+                assertThat(c.receive(new byte[8])).isEqualTo(Transfer.EOF);
             }
             send.awaitSuccess(WAIT);
         } finally {

@@ -63,8 +63,8 @@ class SysvMsgCommandTest {
         assertThat(CliRun.run("sysv-msg", "remove", "--key", key).status()).isZero();
         CliRun gone = CliRun.run("sysv-msg", "info", "--id", sid);
         assertThat(gone.status()).isEqualTo(ExitCodes.SYSTEM);
-        assertThat(gone.stderr()).isEqualTo("jipc: msgctl(IPC_STAT)(msqid " + id + "): no queue has msqid " + id
-                + " (removed?) (EINVAL)\n");
+        assertThat(gone.stderr()).isEqualTo("jipc: msgctl(msqid " + id + ", IPC_STAT): Invalid argument (EINVAL)\n"
+                + "jipc: no queue has msqid " + id + " (removed?)\n");
     }
 
     @Test
@@ -105,8 +105,14 @@ class SysvMsgCommandTest {
             long msgmax = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/kernel/msgmax")).get(0).strip());
             CliRun big = CliRun.runWithInput(new byte[(int) msgmax + 1], "sysv-msg", "send", "--key", key, "--type", "2");
             assertThat(big.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(big.stderr()).isEqualTo("jipc: msgsnd(msqid " + id + "): message of " + (msgmax + 1)
-                    + " bytes exceeds msgmax = " + msgmax + " (/proc/sys/kernel/msgmax) (EINVAL)\n");
+            assertThat(big.stderr()).isEqualTo("jipc: msgsnd(msqid " + id + "): Invalid argument (EINVAL)\n"
+                    + "jipc: standard input holds more than msgmax = " + msgmax + " bytes (/proc/sys/kernel/msgmax);"
+                    + " nothing was sent\n");
+            CliRun bigArg = CliRun.run("sysv-msg", "send", "--key", key, "--type", "2", "x".repeat((int) msgmax + 1));
+            assertThat(bigArg.status()).isEqualTo(ExitCodes.SYSTEM);
+            assertThat(bigArg.stderr()).isEqualTo("jipc: msgsnd(msqid " + id + "): Invalid argument (EINVAL)\n"
+                    + "jipc: message of " + (msgmax + 1) + " bytes exceeds msgmax = " + msgmax
+                    + " (/proc/sys/kernel/msgmax)\n");
             q.remove();
         }
         CliRun missing = CliRun.run("sysv-msg", "receive", "--key", key);
@@ -122,8 +128,13 @@ class SysvMsgCommandTest {
             assertThat(CliRun.run("sysv-msg", "send", "--key", key, "--type", "1", "0123456789").status()).isZero();
             CliRun tooBig = CliRun.run("sysv-msg", "receive", "--key", key, "--max-size", "4");
             assertThat(tooBig.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(tooBig.stderr()).startsWith("jipc: msgrcv(msqid " + id + "): the message is longer than the 4-byte"
-                    + " buffer and stays queued").endsWith("(E2BIG)\n");
+            assertThat(tooBig.stderr()).isEqualTo("jipc: msgrcv(msqid " + id + "): Argument list too long (E2BIG)\n"
+                    + "jipc: the message is longer than 4 bytes and stays queued: raise --max-size, or add --truncate"
+                    + " to cut it\n");
+            CliRun huge = CliRun.run("sysv-msg", "receive", "--key", key, "--max-size", "2147483647", "--nonblock");
+            assertThat(huge.status()).as("--max-size above msgmax receives as msgmax: " + huge.stderr()).isZero();
+            assertThat(huge.stdout()).isEqualTo("0123456789");
+            assertThat(CliRun.run("sysv-msg", "send", "--key", key, "--type", "1", "0123456789").status()).isZero();
             assertThat(CliRun.run("sysv-msg", "receive", "--key", key, "--max-size", "4", "--truncate", "--json").stdout())
                     .isEqualTo("{\"type\":1,\"data\":\"0123\"}\n");
             assertThat(CliRun.run("sysv-msg", "receive", "--key", key, "--nonblock").status()).isEqualTo(ExitCodes.WOULD_BLOCK);

@@ -2,7 +2,9 @@ package io.jipc.mq;
 
 import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.EBADF;
+import static io.jipc.internal.libc.Errnos.EEXIST;
 import static io.jipc.internal.libc.Errnos.EMSGSIZE;
+import static io.jipc.internal.libc.Errnos.ENOENT;
 import static io.jipc.internal.libc.Errnos.ETIMEDOUT;
 
 import io.jipc.Fd;
@@ -15,6 +17,7 @@ import io.jipc.internal.PosixNames;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
+import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Time;
 import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Deadline;
@@ -146,7 +149,7 @@ public final class PosixMessageQueue implements FdBacked {
             return new Options(maxMessages, bytes, mode, access);
         }
 
-        /** Permissions for a queue this call creates. */
+        /** Permissions for a queue this call creates, set exactly (fchmod after mq_open: the umask does not apply). */
         public Options withMode(Set<PosixFilePermission> perms) {
             return new Options(maxMessages, messageSize, perms, access);
         }
@@ -268,12 +271,44 @@ public final class PosixMessageQueue implements FdBacked {
                 attr.set(ValueLayout.JAVA_LONG, Mqueue.MQ_MSGSIZE, msgsize != 0 ? msgsize : MqueueLimits.defaultMessageSize());
             }
             // Blocking, as in C: the untimed calls sleep in the kernel; see the class comment.
-            int flags = o.access().flag | createFlags | Fcntl.O_CLOEXEC;
-            int mqd = Mqueue.mq_open(a.allocateFrom(name), flags, Perms.toMode(o.mode()), attr);
+            int flags = o.access().flag | Fcntl.O_CLOEXEC;
+            int mode = Perms.toMode(o.mode());
+            MemorySegment cName = a.allocateFrom(name);
+            int mqd;
+            boolean created = false;
+            if (!creating) {
+                mqd = Mqueue.mq_open(cName, flags, 0, MemorySegment.NULL);
+            } else {
+                // O_EXCL first, even for createOrOpen: only a call that knows it created the
+                // queue may set its mode, and mq_open filters the mode through the umask.
+                while (true) {
+                    mqd = Mqueue.mq_open(cName, flags | Fcntl.O_CREAT | Fcntl.O_EXCL, mode, attr);
+                    if (mqd >= 0) {
+                        created = true;
+                        break;
+                    }
+                    if (mqd != -EEXIST || (createFlags & Fcntl.O_EXCL) != 0) {
+                        break;
+                    }
+                    mqd = Mqueue.mq_open(cName, flags, 0, MemorySegment.NULL);
+                    if (mqd != -ENOENT) {
+                        break; // opened, or refused; ENOENT: unlinked meanwhile, create again
+                    }
+                }
+            }
             if (mqd < 0) {
                 throw MqueueLimits.openError(name, -mqd, creating, maxmsg, msgsize, o.access().text);
             }
             Fd fd = Fd.adopt(mqd, name);
+            if (created) {
+                // The mode asked for, exactly (the umask narrowed it; it was never wider).
+                int r = Stat.fchmod(mqd, mode);
+                if (r < 0) {
+                    fd.close();
+                    Mqueue.mq_unlink(cName);
+                    throw IpcException.of("fchmod", name, -r);
+                }
+            }
             MemorySegment got = a.allocate(Mqueue.MQ_ATTR.layout());
             int r = Mqueue.mq_getattr(mqd, got);
             if (r < 0) {

@@ -1,6 +1,7 @@
 package io.jipc.mq;
 
 import static io.jipc.internal.libc.Errnos.E2BIG;
+import static io.jipc.internal.libc.Errnos.EACCES;
 import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.EINVAL;
 import static io.jipc.internal.libc.Errnos.ENOMSG;
@@ -109,6 +110,7 @@ public final class SysVMessageQueue implements AutoCloseable {
 
     static final Path MSGMAX = Path.of("/proc/sys/kernel/msgmax");
     static final Path MSGMNB = Path.of("/proc/sys/kernel/msgmnb");
+    static final Path SYSVIPC_MSG = Path.of("/proc/sysvipc/msg");
 
     private final SysVObject ipc;
     private final Operation sendOp;
@@ -175,10 +177,13 @@ public final class SysVMessageQueue implements AutoCloseable {
 
     /**
      * Uses the queue with this id (as {@code ipcs -q} lists, or another process printed), after
-     * checking it exists ({@code msgctl(IPC_STAT)}).
+     * checking it exists ({@code msgctl(IPC_STAT)}). A queue this process may write but not read
+     * (mode 0622 for a stranger) is found in {@code /proc/sysvipc/msg} instead, as ipcs does, so
+     * that a send needs only the permission msgsnd needs.
      *
      * @throws IllegalArgumentException for a negative id
-     * @throws IpcException EINVAL if no queue has this id, EACCES if it may not be read
+     * @throws IpcException EINVAL if no queue has this id; EACCES if it may not be read and
+     *                      /proc/sysvipc/msg does not list it
      */
     public static SysVMessageQueue openId(int id) throws IpcException {
         if (id < 0) {
@@ -186,9 +191,33 @@ public final class SysVMessageQueue implements AutoCloseable {
         }
         SysVMessageQueue q = new SysVMessageQueue(id, IpcKey.PRIVATE);
         try (Arena a = Arena.ofConfined()) {
-            IpcKey key = q.ipc.perm(q.ipc.stat(a)).key();
+            IpcKey key;
+            try {
+                key = q.ipc.perm(q.ipc.stat(a)).key();
+            } catch (IpcException e) {
+                Integer listed = e.errno() == EACCES ? listedKey(id) : null;
+                if (listed == null) {
+                    throw e;
+                }
+                key = SysVObject.keyOf(listed);
+            }
             return key.isPrivate() ? q : new SysVMessageQueue(id, key);
         }
+    }
+
+    /** The key of queue {@code id} as /proc/sysvipc/msg lists it (readable by all), null if absent. */
+    private static Integer listedKey(int id) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(SYSVIPC_MSG)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 1 && f[1].equals(Integer.toString(id))) {
+                    return (int) Long.parseLong(f[0]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return null;
+        }
+        return null;
     }
 
     private static SysVMessageQueue get(IpcKey key, int flags) throws IpcException {
@@ -198,6 +227,15 @@ public final class SysVMessageQueue implements AutoCloseable {
             throw SysVObject.getError(SysVObject.Kind.MESSAGE_QUEUE, "msgget", key, -id);
         }
         return new SysVMessageQueue(id, key);
+    }
+
+    /**
+     * The longest message the system accepts now, msgmax ({@code /proc/sys/kernel/msgmax}; 8192,
+     * its default, if unreadable): msgsnd refuses longer ones, so a receive buffer this large
+     * holds any message. Lets a caller bound a buffer before allocating it.
+     */
+    public static long maxMessageSize() {
+        return ProcFiles.readLong(MSGMAX, 8192);
     }
 
     static void checkType(long type) {

@@ -2,21 +2,22 @@ package io.jipc.pipe;
 
 import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.EEXIST;
-import static io.jipc.internal.libc.Errnos.EINTR;
 import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENOENT;
 import static io.jipc.internal.libc.Errnos.ENXIO;
 
-import io.jipc.internal.wait.Legacy;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.Perms;
 import io.jipc.IpcInterruptedException;
-import io.jipc.internal.wait.Deadline;
+import io.jipc.Perms;
 import io.jipc.internal.libc.Fcntl;
-import io.jipc.internal.libc.Inotify;
-import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,40 +33,28 @@ import java.util.Set;
  * <a href="https://man7.org/linux/man-pages/man3/mkfifo.3.html">mkfifo(3)</a>, that unrelated
  * processes open by path. The name stays until {@link #unlink()}; the data lives only in the ends
  * that are open, which are the same {@link Pipe.ReadEnd} and {@link Pipe.WriteEnd} an anonymous
- * pipe has. One difference: the kernel refuses {@code RWF_NOWAIT} on descriptions opened as
- * FIFOs (up to Linux 6.18 at least), without which a timed read could not use a blocking
- * description safely, so FIFO ends stay in jipc's poll model (non-blocking, waiting in poll(2))
- * where a pipe's blocking calls sleep inside read(2) and write(2); see {@link Pipe}'s "Blocking
- * mode". On a kernel that accepts it, FIFO ends are opened blocking like pipes.
+ * pipe has, in blocking mode. One difference: the kernel refuses {@code RWF_NOWAIT} on FIFOs (up
+ * to Linux 6.18 at least), so a FIFO end's timed calls sleep in the call under the thread's timer,
+ * and its first non-blocking call makes it non-blocking; see {@link Pipe}'s "How calls wait".
  *
  * <p><b>Opening waits for the other side</b>, as <a
  * href="https://man7.org/linux/man-pages/man7/fifo.7.html">fifo(7)</a> says: a reader until a
- * writer has opened, a writer until a reader has. Every open comes in three forms: blocking
- * ({@link #openForReading(Path)}), timed ({@link #openForReading(Path, Duration)}: empty when the
- * other side did not come in time), and non-blocking ({@link #tryOpenForReading(Path)}: empty
- * unless the other side is there now). Waiting opens use no CPU and answer {@link
- * Thread#interrupt()} at once with {@link IpcInterruptedException}. How they wait, since the
- * kernel's own blocking open could not be interrupted:
- * <ul>
- *   <li><b>Reader.</b> Opens {@code O_RDONLY|O_NONBLOCK} (which succeeds at once and lets a writer
- *   blocked in its open through), then asks whether a writer is there with tee(2) into a scratch
- *   pipe: it copies a byte without consuming it if there is data, fails with EAGAIN if the FIFO
- *   is empty but has a writer, and returns 0 if it has none. A writer that came and already left
- *   shows as POLLHUP (Linux reports that only once a writer has come since the reader opened).
- *   Between probes it sleeps on an inotify watch of the FIFO for opens, writes and closes, so a
- *   writer that opens and stays silent is seen at once too.</li>
- *   <li><b>Writer.</b> Tries {@code O_WRONLY|O_NONBLOCK}, which fails with ENXIO while there is no
- *   reader, and retries when an inotify watch reports an open of the FIFO. A reader blocked in
- *   its own blocking open(2) (a C program's {@code open(path, O_RDONLY)}, {@code cat path}) has not
- *   completed its open, so no event announces it, though a writer's open would now succeed: for
- *   such readers the writer also retries every 4 ms. Readers that open without waiting (jipc's
- *   among them) are seen at once.</li>
- * </ul>
- * Where inotify is unavailable (its per-user instance limit reached), both sides fall back to
- * that 4 ms retry.
+ * writer has opened, a writer until a reader has. jipc waits the way C does, inside the kernel's
+ * own blocking open(2), which counts this side as present while it waits (so a C program blocked
+ * in its own open is met at once) and which the thread's wake-up signal ends for {@link
+ * Thread#interrupt()} ({@link IpcInterruptedException}) and for the deadline of a timed open.
+ * Every open comes in three forms: {@link #openForReading(Path)} waits, {@link
+ * #tryOpenForReading(Path, Duration)} waits at most that long, {@link #tryOpenForReading(Path)}
+ * never waits (empty unless the other side is there now): a writer's {@code O_WRONLY|O_NONBLOCK},
+ * whose ENXIO means "no reader"; a reader's {@code O_RDONLY|O_NONBLOCK}, then tee(2) of one byte
+ * into a scratch pipe, which says EAGAIN while a writer has the FIFO open and the pipe is empty,
+ * and 0 when no writer has.
  *
- * <p>The path is checked before it is opened: a path that is not a FIFO is refused with an
- * {@link IpcException} saying what it is (it is never opened, so a device is never touched).
+ * <p>The path is checked before anything opens the FIFO: it is opened {@code O_PATH} (which runs
+ * no open of the file itself), checked with fstat(2), and only a FIFO is then opened, through
+ * {@code /proc/self/fd/N}: the same file, even if the name changes meanwhile. Anything else is
+ * refused with an {@link IpcException} saying what it is, never opened, so a device is never
+ * touched.
  *
  * <pre>{@code
  * Fifo fifo = Fifo.createExclusively(Path.of("/tmp/jobs.fifo"));
@@ -77,12 +66,26 @@ import java.util.Set;
  * }</pre>
  */
 public final class Fifo {
-    /** Retry period of a writer waiting for a reader that inotify cannot announce. */
-    static final long RETRY_NANOS = 4_000_000;
-    private static final int DEFAULT_MODE = 0600;
+    /**
+     * How a FIFO is created.
+     *
+     * @param mode its permissions, set exactly (the umask does not apply); default 0600
+     */
+    public record Options(Set<PosixFilePermission> mode) {
+        public Options {
+            mode = Set.copyOf(Objects.requireNonNull(mode, "mode"));
+        }
 
-    /** Times a waiting open woke up to look again (for the tests: no busy waiting). */
-    static final java.util.concurrent.atomic.AtomicLong WAKE_UPS = new java.util.concurrent.atomic.AtomicLong();
+        /** Mode 0600. */
+        public static Options defaults() {
+            return new Options(Perms.DEFAULT);
+        }
+
+        /** Permissions for a FIFO this call creates. */
+        public Options withMode(Set<PosixFilePermission> permissions) {
+            return new Options(permissions);
+        }
+    }
 
     private final Path path;
 
@@ -98,37 +101,36 @@ public final class Fifo {
      * @throws io.jipc.AlreadyExistsException if the path exists (EEXIST)
      */
     public static Fifo createExclusively(Path path) throws IpcException {
-        return create(path, DEFAULT_MODE, false);
+        return createExclusively(path, Options.defaults());
     }
 
     /**
-     * Creates a FIFO at {@code path} with exactly these permissions (the umask does not apply);
-     * fails if anything exists there.
+     * Creates a FIFO at {@code path} with the options' mode; fails if anything exists there.
      *
      * @throws io.jipc.AlreadyExistsException if the path exists (EEXIST)
      */
-    public static Fifo createExclusively(Path path, Set<PosixFilePermission> permissions) throws IpcException {
-        return create(path, Perms.toMode(permissions), false);
+    public static Fifo createExclusively(Path path, Options options) throws IpcException {
+        return create(path, options, false);
     }
 
     /**
-     * Creates a FIFO at {@code path} with mode 0600, or reuses the FIFO already there (its
-     * permissions unchanged).
+     * Creates a FIFO at {@code path} with mode 0600, or reuses the FIFO already there (its mode
+     * unchanged).
      *
      * @throws IpcException EEXIST, saying what it is, if something other than a FIFO is there
      */
     public static Fifo createOrOpen(Path path) throws IpcException {
-        return create(path, DEFAULT_MODE, true);
+        return createOrOpen(path, Options.defaults());
     }
 
     /**
-     * Creates a FIFO at {@code path} with these permissions, or reuses the FIFO already there
-     * (its permissions unchanged).
+     * Creates a FIFO at {@code path} with the options' mode, or reuses the FIFO already there
+     * (its mode unchanged).
      *
      * @throws IpcException EEXIST, saying what it is, if something other than a FIFO is there
      */
-    public static Fifo createOrOpen(Path path, Set<PosixFilePermission> permissions) throws IpcException {
-        return create(path, Perms.toMode(permissions), true);
+    public static Fifo createOrOpen(Path path, Options options) throws IpcException {
+        return create(path, options, true);
     }
 
     /**
@@ -140,13 +142,19 @@ public final class Fifo {
     public static Fifo openExisting(Path path) throws IpcException {
         String label = label(path);
         try (Arena arena = Arena.ofConfined()) {
-            requireFifo(arena.allocateFrom(label), label, "stat", arena);
+            MemorySegment st = arena.allocate(Stat.STAT.layout());
+            int r = Stat.stat(arena.allocateFrom(label), st);
+            if (r < 0) {
+                throw IpcException.of("stat", label, -r);
+            }
+            requireFifo(st, "stat", label);
         }
         return new Fifo(path);
     }
 
-    private static Fifo create(Path path, int mode, boolean reuse) throws IpcException {
+    private static Fifo create(Path path, Options options, boolean reuse) throws IpcException {
         String label = label(path);
+        int mode = Perms.toMode(Objects.requireNonNull(options, "options").mode());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = arena.allocateFrom(label);
             int r = Stat.mkfifo(p, mode);
@@ -170,7 +178,7 @@ public final class Fifo {
                 int m = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE);
                 if ((m & Stat.S_IFMT) != Stat.S_IFIFO) {
                     throw IpcException.withDetail("mkfifo", label, EEXIST,
-                            "exists and is " + PipeIo.fileType(m) + ", not a FIFO");
+                            "exists and is " + PipeDescriptors.fileType(m) + ", not a FIFO");
                 }
                 return new Fifo(path);
             }
@@ -203,7 +211,7 @@ public final class Fifo {
             int m = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE);
             if ((m & Stat.S_IFMT) != Stat.S_IFIFO) {
                 throw IpcException.withDetail("unlink", label, EINVAL,
-                        "is " + PipeIo.fileType(m) + ", not a FIFO: left in place");
+                        "is " + PipeDescriptors.fileType(m) + ", not a FIFO: left in place");
             }
             r = Unistd.unlink(p);
             if (r < 0) {
@@ -224,14 +232,14 @@ public final class Fifo {
         return openForReading(path);
     }
 
-    /** {@link #openForReading(Path, Duration)} on this FIFO. */
-    public Optional<Pipe.ReadEnd> openForReading(Duration timeout) throws IpcException {
-        return openForReading(path, timeout);
-    }
-
     /** {@link #tryOpenForReading(Path)} on this FIFO. */
     public Optional<Pipe.ReadEnd> tryOpenForReading() throws IpcException {
         return tryOpenForReading(path);
+    }
+
+    /** {@link #tryOpenForReading(Path, Duration)} on this FIFO. */
+    public Optional<Pipe.ReadEnd> tryOpenForReading(Duration timeout) throws IpcException {
+        return tryOpenForReading(path, timeout);
     }
 
     /** {@link #openForWriting(Path)} on this FIFO. */
@@ -239,14 +247,14 @@ public final class Fifo {
         return openForWriting(path);
     }
 
-    /** {@link #openForWriting(Path, Duration)} on this FIFO. */
-    public Optional<Pipe.WriteEnd> openForWriting(Duration timeout) throws IpcException {
-        return openForWriting(path, timeout);
-    }
-
     /** {@link #tryOpenForWriting(Path)} on this FIFO. */
     public Optional<Pipe.WriteEnd> tryOpenForWriting() throws IpcException {
         return tryOpenForWriting(path);
+    }
+
+    /** {@link #tryOpenForWriting(Path, Duration)} on this FIFO. */
+    public Optional<Pipe.WriteEnd> tryOpenForWriting(Duration timeout) throws IpcException {
+        return tryOpenForWriting(path, timeout);
     }
 
     // ------------------------------------------------------------------ opening, by path
@@ -254,23 +262,15 @@ public final class Fifo {
     /**
      * Opens the FIFO at {@code path} for reading (<a
      * href="https://man7.org/linux/man-pages/man2/open.2.html">open(2)</a> {@code O_RDONLY}),
-     * waiting until a writer has opened it. Reads then return -1 once every writer has closed.
+     * waiting until a writer has opened it. Reads then return {@link io.jipc.Transfer#EOF} once
+     * every writer has closed.
      *
      * @throws io.jipc.NotFoundException if nothing is at {@code path}
      * @throws IpcException              EINVAL if it is not a FIFO; EACCES...
      * @throws IpcInterruptedException   if the thread is interrupted while waiting
      */
     public static Pipe.ReadEnd openForReading(Path path) throws IpcException {
-        return openRead(path, Deadline.FOREVER).orElseThrow();
-    }
-
-    /**
-     * Opens the FIFO at {@code path} for reading, waiting at most {@code timeout} for a writer.
-     *
-     * @return the read end, or empty if no writer came in time
-     */
-    public static Optional<Pipe.ReadEnd> openForReading(Path path, Duration timeout) throws IpcException {
-        return openRead(path, Deadline.after(timeout));
+        return reader(open(path, false, Deadline.FOREVER)).orElseThrow();
     }
 
     /**
@@ -279,7 +279,16 @@ public final class Fifo {
      * @return the read end, or empty if there is no writer
      */
     public static Optional<Pipe.ReadEnd> tryOpenForReading(Path path) throws IpcException {
-        return openRead(path, Deadline.NOW);
+        return reader(open(path, false, Deadline.NOW));
+    }
+
+    /**
+     * Opens the FIFO at {@code path} for reading, waiting at most {@code timeout} for a writer.
+     *
+     * @return the read end, or empty if no writer came in time
+     */
+    public static Optional<Pipe.ReadEnd> tryOpenForReading(Path path, Duration timeout) throws IpcException {
+        return reader(open(path, false, Deadline.after(timeout)));
     }
 
     /**
@@ -291,7 +300,16 @@ public final class Fifo {
      * @throws IpcInterruptedException   if the thread is interrupted while waiting
      */
     public static Pipe.WriteEnd openForWriting(Path path) throws IpcException {
-        return openWrite(path, Deadline.FOREVER).orElseThrow();
+        return writer(open(path, true, Deadline.FOREVER)).orElseThrow();
+    }
+
+    /**
+     * Opens the FIFO at {@code path} for writing if a reader has it open now.
+     *
+     * @return the write end, or empty if there is no reader
+     */
+    public static Optional<Pipe.WriteEnd> tryOpenForWriting(Path path) throws IpcException {
+        return writer(open(path, true, Deadline.NOW));
     }
 
     /**
@@ -300,260 +318,151 @@ public final class Fifo {
      *
      * @return the write end, or empty if no reader came in time
      */
-    public static Optional<Pipe.WriteEnd> openForWriting(Path path, Duration timeout) throws IpcException {
-        return openWrite(path, Deadline.after(timeout));
+    public static Optional<Pipe.WriteEnd> tryOpenForWriting(Path path, Duration timeout) throws IpcException {
+        return writer(open(path, true, Deadline.after(timeout)));
+    }
+
+    private static Optional<Pipe.ReadEnd> reader(Optional<Fd> fd) {
+        return fd.map(f -> new Pipe.ReadEnd(f, true, PipeDescriptors.fifosTakeNowait()));
+    }
+
+    private static Optional<Pipe.WriteEnd> writer(Optional<Fd> fd) {
+        return fd.map(f -> new Pipe.WriteEnd(f, true, PipeDescriptors.fifosTakeNowait()));
+    }
+
+    // ------------------------------------------------------------------ the open
+
+    /**
+     * Opens the FIFO at {@code path} by {@code deadline}, as a blocking description: the path is
+     * opened {@code O_PATH} and checked, then the FIFO is opened through /proc (see the class
+     * comment); empty when the other side did not come in time.
+     */
+    private static Optional<Fd> open(Path path, boolean writing, long deadline) throws IpcException {
+        String label = label(path);
+        try (Arena arena = Arena.ofConfined()) {
+            int pathFd = Fcntl.open(arena.allocateFrom(label), Fcntl.O_PATH | Fcntl.O_CLOEXEC, 0);
+            if (pathFd < 0) {
+                throw IpcException.of("open", label, -pathFd);
+            }
+            try {
+                MemorySegment st = arena.allocate(Stat.STAT.layout());
+                int r = Stat.fstat(pathFd, st);
+                if (r < 0) {
+                    throw IpcException.of("fstat", label, -r);
+                }
+                requireFifo(st, "open", label);
+                Opening opening = new Opening(arena, "/proc/self/fd/" + pathFd, writing);
+                long fd = Operation.on(Handle.detached(label), "open", opening).build().run(deadline);
+                if (fd == Operation.NOTHING) {
+                    return Optional.empty();
+                }
+                if (fd < 0) {
+                    throw opening.failure(label, (int) -fd);
+                }
+                return Optional.of(blocking((int) fd, label));
+            } finally {
+                Unistd.close(pathFd);
+            }
+        }
+    }
+
+    /** An end the non-blocking form opened is made blocking like the rest: jipc's FIFO ends are. */
+    private static Fd blocking(int number, String label) throws IpcException {
+        Fd fd = Fd.adopt(number, label);
+        try {
+            PipeDescriptors.makeBlocking(number, label);
+        } catch (IpcException e) {
+            fd.close();
+            throw e;
+        }
+        return fd;
     }
 
     /**
-     * Opens the FIFO at {@code path} for writing if a reader has it open now (open(2) {@code
-     * O_WRONLY|O_NONBLOCK}, whose ENXIO means "no reader").
-     *
-     * @return the write end, or empty if there is no reader
+     * The open as the engine makes it: {@link Attempt#KERNEL} is the blocking open(2), which
+     * sleeps until the other side opens (or the thread's signal ends it with EINTR, for
+     * interrupt and deadline); {@link Attempt#NOW} opens without waiting and answers EAGAIN when
+     * the other side is not there. Either returns the new descriptor.
      */
-    public static Optional<Pipe.WriteEnd> tryOpenForWriting(Path path) throws IpcException {
-        return openWrite(path, Deadline.NOW);
-    }
+    private static final class Opening implements Attempt {
+        private final MemorySegment procPath;
+        private final boolean writing;
+        private final MemorySegment probeFds;
+        /** The call a failure came from: the open, or the reader's probe. */
+        private String failed = "open";
 
-    // ------------------------------------------------------------------ the waits
-
-    private static Optional<Pipe.ReadEnd> openRead(Path path, long deadline) throws IpcException {
-        String label = label(path);
-        Fd fd;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocateFrom(label);
-            requireFifo(p, label, "open", arena);
-            int r = Fcntl.open(p, Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC, 0);
-            if (r < 0) {
-                throw IpcException.of("open", label, -r);
-            }
-            fd = Fd.adopt(r, label);
+        Opening(Arena arena, String procPath, boolean writing) {
+            this.procPath = arena.allocateFrom(procPath);
+            this.writing = writing;
+            this.probeFds = arena.allocate(ValueLayout.JAVA_INT, 2);
         }
-        boolean keep = false;
-        try {
-            boolean blocking = false;
-            int n = fd.acquire("open");
+
+        @Override
+        public long call(Waiter w, int how) {
+            int access = (writing ? Fcntl.O_WRONLY : Fcntl.O_RDONLY) | Fcntl.O_CLOEXEC;
+            if (how == Attempt.KERNEL) {
+                return Fcntl.open(procPath, access, 0);
+            }
+            int fd = Fcntl.open(procPath, access | Fcntl.O_NONBLOCK, 0);
+            if (fd == -ENXIO) {
+                return -EAGAIN; // a writer's open, and no reader
+            }
+            if (fd < 0 || writing) {
+                return fd;
+            }
+            int writer = writerThere(fd);
+            if (writer > 0) {
+                return fd;
+            }
+            Unistd.close(fd);
+            return writer == 0 ? -EAGAIN : writer;
+        }
+
+        /**
+         * Whether a writer has the FIFO open: tee(2) of one byte into a scratch pipe copies data
+         * without consuming it, says EAGAIN for an empty FIFO with a writer, 0 for one without.
+         * 1, 0, or {@code -errno}.
+         */
+        private int writerThere(int fd) {
+            int r = Unistd.pipe2(probeFds, Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK);
+            if (r < 0) {
+                failed = "pipe2";
+                return r;
+            }
+            int probeRead = probeFds.getAtIndex(ValueLayout.JAVA_INT, 0);
+            int probeWrite = probeFds.getAtIndex(ValueLayout.JAVA_INT, 1);
             try {
-                requireFifo(n, label);
-                if (awaitWriter(fd, n, label, deadline)) {
-                    PipeIo.makeBlocking(n, label);
-                    blocking = true;
-                    keep = true;
+                long t = Fcntl.tee(fd, probeWrite, 1, Fcntl.SPLICE_F_NONBLOCK);
+                if (t > 0 || t == -EAGAIN) {
+                    return 1;
                 }
+                if (t < 0) {
+                    failed = "tee";
+                }
+                return (int) t;
             } finally {
-                fd.release();
-            }
-            return keep ? Optional.of(new Pipe.ReadEnd(fd, blocking, true)) : Optional.empty();
-        } finally {
-            if (!keep) {
-                fd.close();
-            }
-        }
-    }
-
-    /** Waits until a writer has opened the FIFO read through {@code n}; false at the deadline. */
-    private static boolean awaitWriter(Fd fd, int n, String label, long deadline) throws IpcException {
-        Fd watcher = null;
-        boolean watchTried = false;
-        int probeRead = -1;
-        int probeWrite = -1;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
-            int r = Unistd.pipe2(fds, Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK);
-            if (r < 0) {
-                throw IpcException.of("pipe2", label, -r);
-            }
-            probeRead = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
-            probeWrite = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
-            MemorySegment events = null;
-            while (true) {
-                if (writerCame(n, probeWrite, label)) {
-                    return true;
-                }
-                if (deadline == Deadline.NOW || Deadline.expired(deadline)) {
-                    return false;
-                }
-                if (!watchTried) {
-                    watchTried = true;
-                    watcher = watch(arena, "/proc/self/fd/" + n, label,
-                            Inotify.IN_OPEN | Inotify.IN_MODIFY | Inotify.IN_CLOSE_WRITE);
-                    events = arena.allocate(4096, 8);
-                    continue; // probe again: a writer may have come before the watch was set
-                }
-                WAKE_UPS.incrementAndGet();
-                if (watcher != null) {
-                    if (await(watcher, deadline)) {
-                        drain(watcher, events);
-                    }
-                } else {
-                    // No inotify: data or a writer's hang-up wake the FIFO itself; a silent writer is
-                    // seen at the next probe.
-                    Legacy.await(fd, Poll.POLLIN, Math.min(deadline, System.nanoTime() + RETRY_NANOS), "open");
-                }
-            }
-        } finally {
-            if (watcher != null) {
-                watcher.close();
-            }
-            if (probeRead >= 0) {
                 Unistd.close(probeRead);
                 Unistd.close(probeWrite);
             }
         }
-    }
 
-    /**
-     * Whether a writer has the FIFO open, or has had since this reader opened: tee(2) of one byte
-     * into the probe pipe copies data without consuming it, says EAGAIN for an empty FIFO with a
-     * writer and 0 for one without; POLLHUP marks a writer that came and went.
-     */
-    private static boolean writerCame(int n, int probeWrite, String label) throws IpcException {
-        while (true) {
-            long t = Fcntl.tee(n, probeWrite, 1, Fcntl.SPLICE_F_NONBLOCK);
-            if (t > 0 || t == -EAGAIN) {
-                return true;
+        IpcException failure(String label, int errno) {
+            if (errno == ENOENT && failed.equals("open")) {
+                // The FIFO is held open by its O_PATH descriptor: only /proc can be missing.
+                return IpcException.withDetail("open", label, errno,
+                        "cannot reopen it through /proc/self/fd: is /proc mounted?");
             }
-            if (t == 0) {
-                return PipeIo.pollNow(n, Poll.POLLIN);
-            }
-            if (t != -EINTR) {
-                throw IpcException.of("tee", label, (int) -t);
-            }
-        }
-    }
-
-    private static Optional<Pipe.WriteEnd> openWrite(Path path, long deadline) throws IpcException {
-        String label = label(path);
-        Fd watcher = null;
-        boolean watchTried = false;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocateFrom(label);
-            requireFifo(p, label, "open", arena);
-            MemorySegment events = null;
-            while (true) {
-                int r = Fcntl.open(p, Fcntl.O_WRONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC, 0);
-                if (r >= 0) {
-                    Fd fd = Fd.adopt(r, label);
-                    boolean blocking;
-                    try {
-                        requireFifo(r, label);
-                        PipeIo.makeBlocking(r, label);
-                        blocking = true;
-                    } catch (IpcException e) {
-                        fd.close();
-                        throw e;
-                    }
-                    return Optional.of(new Pipe.WriteEnd(fd, blocking, true));
-                }
-                if (r != -ENXIO) {
-                    if (r == -EINTR) {
-                        continue;
-                    }
-                    throw IpcException.of("open", label, -r);
-                }
-                if (deadline == Deadline.NOW || Deadline.expired(deadline)) {
-                    return Optional.empty();
-                }
-                if (!watchTried) {
-                    watchTried = true;
-                    watcher = watch(arena, label, label, Inotify.IN_OPEN);
-                    events = arena.allocate(4096, 8);
-                    continue; // try again: a reader may have come before the watch was set
-                }
-                WAKE_UPS.incrementAndGet();
-                long wake = Math.min(deadline, System.nanoTime() + RETRY_NANOS);
-                if (watcher != null) {
-                    if (await(watcher, wake)) {
-                        drain(watcher, events);
-                    }
-                } else {
-                    sleepUntil(wake, label);
-                }
-            }
-        } finally {
-            if (watcher != null) {
-                watcher.close();
-            }
+            return IpcException.of(failed, label, errno);
         }
     }
 
     // ------------------------------------------------------------------ helpers
 
-    /** An inotify descriptor watching {@code target}, or null where inotify is unavailable. */
-    private static Fd watch(Arena arena, String target, String label, int mask) {
-        int ino = Inotify.inotify_init1(Inotify.IN_NONBLOCK | Inotify.IN_CLOEXEC);
-        if (ino < 0) {
-            return null;
-        }
-        int wd = Inotify.inotify_add_watch(ino, arena.allocateFrom(target), mask);
-        if (wd < 0 && !target.equals(label)) {
-            wd = Inotify.inotify_add_watch(ino, arena.allocateFrom(label), mask);
-        }
-        if (wd < 0) {
-            Unistd.close(ino);
-            return null;
-        }
-        return Fd.adopt(ino, "inotify " + label);
-    }
-
-    private static boolean await(Fd watcher, long deadline) throws IpcException {
-        watcher.acquire("open");
-        try {
-            return Legacy.await(watcher, Poll.POLLIN, deadline, "open");
-        } finally {
-            watcher.release();
-        }
-    }
-
-    /** Reads the queued inotify events away: only their arrival matters. */
-    private static void drain(Fd watcher, MemorySegment events) throws IpcException {
-        int n = watcher.acquire("read");
-        try {
-            while (Unistd.read(n, events, events.byteSize()) > 0) {
-                // keep reading until EAGAIN
-            }
-        } finally {
-            watcher.release();
-        }
-    }
-
-    private static void sleepUntil(long wake, String label) throws IpcInterruptedException {
-        long nanos = wake - System.nanoTime();
-        if (nanos <= 0) {
-            return;
-        }
-        try {
-            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IpcInterruptedException("open", label);
-        }
-    }
-
-    /** Refuses a path that is not a FIFO, before anything opens it. */
-    private static void requireFifo(MemorySegment p, String label, String call, Arena arena) throws IpcException {
-        MemorySegment st = arena.allocate(Stat.STAT.layout());
-        int r = Stat.stat(p, st);
-        if (r < 0) {
-            throw IpcException.of(call, label, -r);
-        }
+    /** Refuses a file that is not a FIFO, naming what it is. */
+    private static void requireFifo(MemorySegment st, String call, String label) throws IpcException {
         int m = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE);
         if ((m & Stat.S_IFMT) != Stat.S_IFIFO) {
-            throw IpcException.withDetail(call, label, EINVAL, "is " + PipeIo.fileType(m) + ", not a FIFO");
-        }
-    }
-
-    /** The same check on the opened descriptor: the path may have been replaced in between. */
-    private static void requireFifo(int n, String label) throws IpcException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(Stat.STAT.layout());
-            int r = Stat.fstat(n, st);
-            if (r < 0) {
-                throw IpcException.of("fstat", label, -r);
-            }
-            int m = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE);
-            if ((m & Stat.S_IFMT) != Stat.S_IFIFO) {
-                throw IpcException.withDetail("open", label, EINVAL, "is " + PipeIo.fileType(m) + ", not a FIFO");
-            }
+            throw IpcException.withDetail(call, label, EINVAL, "is " + PipeDescriptors.fileType(m) + ", not a FIFO");
         }
     }
 

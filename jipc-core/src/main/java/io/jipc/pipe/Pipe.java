@@ -3,9 +3,10 @@ package io.jipc.pipe;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.wait.Deadline;
+import io.jipc.Transfer;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.internal.wait.Deadline;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
@@ -24,51 +25,43 @@ import java.util.Objects;
  * <p>Each end is an object of its own ({@link FdBacked}, closed on its own), so one end can be
  * handed to a child process and the other kept. Closing the {@code Pipe} closes both ends.
  *
- * <p><b>Semantics</b> (as <a href="https://man7.org/linux/man-pages/man7/pipe.7.html">pipe(7)</a>
- * states them). A read waits while the pipe is empty and returns what is there (at least one
- * byte, perhaps fewer than asked for); it returns {@code -1}, like {@link InputStream#read()},
- * once the pipe is empty and every write end (in every process) is closed. A write waits while
- * the pipe is full; a write of at most {@code PIPE_BUF} (4096) bytes is atomic, never interleaved
- * with another writer's bytes. Writing when every read end is closed throws an {@link
- * IpcException} with EPIPE, and the signal never kills the JVM: HotSpot catches SIGPIPE with a
- * handler that ignores it (also under {@code -Xrs}; jipc's tests check both). Being a handler, not
- * SIG_IGN, it is reset by exec, so child processes get the default SIGPIPE C programs expect.
+ * <p><b>Semantics</b> are <a href="https://man7.org/linux/man-pages/man7/pipe.7.html">pipe(7)</a>'s.
+ * A read returns what is there (at least one byte), {@link Transfer#EOF} once the pipe is empty
+ * and every write end, in every process, is closed. A write of at most {@code PIPE_BUF} (4096)
+ * bytes is atomic. Writing when every read end is closed throws an {@link IpcException} with
+ * EPIPE; the signal never kills the JVM (HotSpot's SIGPIPE handler ignores it, also under {@code
+ * -Xrs}, and exec resets it, so child processes get the default SIGPIPE C programs expect).
  *
- * <p><b>Forms of every read and write.</b> A blocking form ({@code read}, {@code write}), a
- * non-blocking form ({@code tryRead}, {@code tryWrite}) and a timed form (taking a {@link
- * Duration}). Reads return the byte count, {@code -1} at end of stream, and {@code 0} when the
- * non-blocking or timed form found nothing to read. Blocking writes write everything; the
- * non-blocking and timed forms return how many bytes they wrote, possibly {@code 0}. A waiting
- * call burns no CPU, throws {@link io.jipc.ObjectClosedException} when another thread closes the
- * end, and {@link io.jipc.IpcInterruptedException} when its thread is interrupted.
+ * <p><b>Three forms of every call</b>, as everywhere in jipc: {@code read}/{@code write} wait
+ * until done, {@code tryRead}/{@code tryWrite} never wait, and {@code tryRead}/{@code tryWrite}
+ * with a {@link Duration} wait at most that long; the same for {@code transferTo}, {@code
+ * transferFrom} and {@code teeTo}. Reads answer the byte count, {@link Transfer#EOF} at end of
+ * stream, and (try forms) {@link Transfer#NOTHING} when nothing was there. Blocking writes write
+ * everything; the try forms answer the count written, possibly short, or {@link
+ * Transfer#NOTHING}. A waiting call uses no CPU, throws {@link io.jipc.ObjectClosedException} when
+ * another thread closes the end and {@link io.jipc.IpcInterruptedException} when its thread is
+ * interrupted — the latter only when it would wait: a read that finds data returns it.
  *
  * <p><b>Buffers.</b> Direct {@link ByteBuffer}s and native {@link MemorySegment}s go straight to
- * the system call. Heap arrays, heap buffers and heap segments are copied through a native
- * scratch buffer of the end (64 KiB, allocated on first use), so a read or write moves at most
- * 64 KiB of heap memory per system call. Nothing on these paths allocates.
+ * the system call; heap memory is copied through a native buffer of the calling thread, at most
+ * 64 KiB per read. Nothing on these paths allocates.
  *
- * <p><b>Blocking mode.</b> A blocking read costs C one system call. So a pipe made by {@link
- * #open} is left in blocking mode where the kernel's pipes accept {@code RWF_NOWAIT} (Linux 5.x
- * and later): a blocking read or write sleeps inside read(2) / write(2), as in C, and close and
- * interrupt wake it with a thread-directed signal that makes the call fail with EINTR (see
- * {@code Fd.beginKernelWait}); the non-blocking and timed forms, which must not sleep in the
- * kernel, use preadv2(2) / pwritev2(2) with {@code RWF_NOWAIT} and wait in poll(2). On older
- * kernels, for FIFOs (whose descriptions refuse {@code RWF_NOWAIT} up to Linux 6.18 at least),
- * and for a thread that cannot have its wake-up timer ({@code RLIMIT_SIGPENDING} reached), jipc
- * uses its poll model instead: the descriptor is non-blocking ({@code O_NONBLOCK}) and a waiting
- * call sleeps in poll(2), three system calls per wait instead of one. Either way a waiting call
- * uses no CPU and answers close and interrupt promptly; an interrupt is answered when the call
- * has to wait (a read that finds data returns it).
+ * <p><b>How calls wait.</b> Pipes jipc makes are in blocking mode, as C's are, so a blocking read
+ * or write sleeps inside read(2) / write(2): one system call, as in C; close and interrupt end it
+ * with a thread-directed signal (EINTR). The non-blocking form uses preadv2(2) / pwritev2(2) with
+ * {@code RWF_NOWAIT}, which leaves the description's mode alone, and the timed form waits in
+ * poll(2). Descriptions that refuse {@code RWF_NOWAIT} — FIFOs (up to Linux 6.18 at least), a
+ * pipe reopened through /proc, a pipe splice(2) has touched (recent kernels) — sleep in the call
+ * under the thread's timer for timed calls too, and jipc makes such a description of its own
+ * non-blocking at its first non-blocking call; from then on a call that must wait does so in
+ * poll(2), three system calls instead of one. A thread that cannot have its wake-up timer
+ * ({@code RLIMIT_SIGPENDING} reached) waits in poll(2) as well.
  *
- * <p>{@code O_NONBLOCK} belongs to the open file description, which is shared by every
- * duplicate of the descriptor, in every process that holds one; a child process expects a
- * blocking descriptor. A blocking description is handed to a child as it is (jipc's own calls
- * never depend on the flag, and a child that sets it only sends this end's blocking calls to
- * poll(2)); for a non-blocking one the child gets {@link End#reopenBlocking()} — a new open file
- * description of the same pipe, blocking, leaving the parent's untouched — and the parent closes
- * that copy once the child has started. {@link io.jipc.process.ChildProcess} does exactly this
- * for every pipe or FIFO it places in a child. {@link End#setBlocking(boolean)} switches the
- * shared description instead, for the rare case where the very same description must be shared.
+ * <p>{@code O_NONBLOCK} belongs to the open file description, shared by every duplicate of the
+ * descriptor in every process, and a child process expects a blocking one: {@link
+ * io.jipc.process.ChildProcess} hands a child a blocking description as it is, and for a
+ * non-blocking one a new blocking description of the same pipe ({@link End#reopenBlocking()}),
+ * leaving the parent's untouched.
  *
  * <pre>{@code
  * try (Pipe pipe = Pipe.open()) {
@@ -79,14 +72,24 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Pipe implements AutoCloseable {
-    /** Options for {@link #open(Option...)}. */
-    public enum Option {
-        /**
-         * Packet mode ({@code O_DIRECT}, Linux 3.4+): each write of at most {@code PIPE_BUF}
-         * (4096) bytes is one packet, and each read returns one packet; a read into a buffer
-         * smaller than the packet discards the rest of it. Larger writes are split into packets.
-         */
-        PACKET
+    /**
+     * How {@link #open(Options)} makes a pipe.
+     *
+     * @param packet packet mode ({@code O_DIRECT}, Linux 3.4+): each write of at most {@code
+     *               PIPE_BUF} (4096) bytes is one packet, and each read returns one packet; a read
+     *               into a buffer smaller than the packet discards the rest of it. Larger writes
+     *               are split into packets.
+     */
+    public record Options(boolean packet) {
+        /** A byte stream, as pipe(2) makes it. */
+        public static Options defaults() {
+            return new Options(false);
+        }
+
+        /** Packet mode ({@code O_DIRECT}) or a byte stream. */
+        public Options withPacket(boolean packetMode) {
+            return new Options(packetMode);
+        }
     }
 
     private final ReadEnd readEnd;
@@ -97,21 +100,20 @@ public final class Pipe implements AutoCloseable {
         this.writeEnd = writeEnd;
     }
 
+    /** A byte-stream pipe; see {@link #open(Options)}. */
+    public static Pipe open() throws IpcException {
+        return open(Options.defaults());
+    }
+
     /**
      * Creates a pipe with <a href="https://man7.org/linux/man-pages/man2/pipe.2.html">pipe2(2)</a>:
-     * both ends close-on-exec (blocking or not as the class comment's "Blocking mode" says).
+     * both ends blocking and close-on-exec.
      *
-     * @throws IpcException EMFILE/ENFILE when out of descriptors; EINVAL for {@link
-     *                      Option#PACKET} on a kernel without packet mode
+     * @throws IpcException EMFILE/ENFILE when out of descriptors; EINVAL for packet mode on a
+     *                      kernel without it
      */
-    public static Pipe open(Option... options) throws IpcException {
-        boolean blocking = PipeIo.pipesTakeNowait();
-        int flags = blocking ? Fcntl.O_CLOEXEC : Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK;
-        for (Option o : options) {
-            if (Objects.requireNonNull(o, "option") == Option.PACKET) {
-                flags |= Fcntl.O_DIRECT;
-            }
-        }
+    public static Pipe open(Options options) throws IpcException {
+        int flags = Fcntl.O_CLOEXEC | (Objects.requireNonNull(options, "options").packet() ? Fcntl.O_DIRECT : 0);
         int r;
         int in;
         int out;
@@ -124,8 +126,9 @@ public final class Pipe implements AutoCloseable {
         if (r < 0) {
             throw IpcException.of("pipe2", "pipe", -r);
         }
-        return new Pipe(new ReadEnd(Fd.adopt(in, "pipe"), blocking, true),
-                new WriteEnd(Fd.adopt(out, "pipe"), blocking, true));
+        boolean nowait = PipeDescriptors.pipesTakeNowait();
+        return new Pipe(new ReadEnd(Fd.adopt(in, "pipe"), true, nowait),
+                new WriteEnd(Fd.adopt(out, "pipe"), true, nowait));
     }
 
     /** The read end. */
@@ -174,8 +177,8 @@ public final class Pipe implements AutoCloseable {
     public abstract static sealed class End implements FdBacked permits ReadEnd, WriteEnd {
         final PipeIo io;
 
-        End(Fd fd, boolean blockingDescription, boolean modeOwned) {
-            this.io = new PipeIo(fd, blockingDescription, modeOwned);
+        End(Fd fd, boolean reading, boolean modeOwned, boolean nowait) {
+            this.io = new PipeIo(fd, reading, modeOwned, nowait);
         }
 
         @Override
@@ -199,7 +202,7 @@ public final class Pipe implements AutoCloseable {
 
         /** The capacity of the pipe in bytes (fcntl {@code F_GETPIPE_SZ}; 65536 by default). */
         public final int capacity() throws IpcException {
-            return io.capacity();
+            return PipeDescriptors.capacity(io.fd);
         }
 
         /**
@@ -217,51 +220,44 @@ public final class Pipe implements AutoCloseable {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("pipe capacity must be > 0 bytes, got " + bytes);
             }
-            return io.setCapacity(bytes);
+            return PipeDescriptors.setCapacity(io.fd, bytes);
         }
 
         /**
          * Sets or clears {@code O_NONBLOCK} on the <em>shared</em> open file description.
          *
          * <p>Prefer {@link #reopenBlocking()} for a child process: this switch reaches every
-         * duplicate of the descriptor, in every process. It exists for the rare case where the
-         * very same description must be shared. While the description is blocking, this object's
-         * own calls still honour their forms: blocking calls sleep in the kernel and are woken by
-         * close and interrupt; the non-blocking and timed forms use {@code RWF_NOWAIT} where the
-         * description takes it (pipes made by pipe2(2)), and otherwise (FIFOs) wait in poll(2)
-         * first, then make the call, with one weakness a blocking description cannot avoid there:
-         * if another reader (writer) takes the bytes (the room) between the poll and the call,
-         * the call blocks in the kernel until data (room) comes, past its deadline. Switching to
-         * non-blocking puts this end in the poll model: a call already asleep in the kernel stays
-         * there until data (room), close or interrupt comes.
+         * duplicate of the descriptor, in every process. Once the user has chosen the mode, jipc
+         * never changes it: on a blocking description that refuses {@code RWF_NOWAIT} (a FIFO),
+         * the non-blocking forms then make the call only after poll(2) says it may succeed, with
+         * one weakness a blocking description cannot avoid: if another reader (writer) takes the
+         * bytes (the room) in between, the call sleeps in the kernel until data (room) comes.
+         * Switching to non-blocking puts this end's waits in poll(2); a call already asleep in
+         * the kernel stays there until data (room), close or interrupt comes.
          *
-         * <p>Change the mode through this method, not through {@code fd().setNonBlocking(...)}:
-         * the end remembers the mode to choose how to wait.
+         * <p>Change the mode through this method, not through {@code fd().setNonBlocking(...)},
+         * which leaves jipc free to change it again.
          */
         public final void setBlocking(boolean blocking) throws IpcException {
-            // The waiting style switches first when going blocking, last when going back: a call
-            // racing with the switch then takes a needless detour at worst (EAGAIN in a kernel
-            // wait), and a non-blocking or timed one never meets a blocking description unawares.
             if (blocking) {
                 io.modeOwned = false;
-                io.blockingDescription = true;
-                io.kernelWaits = true;
+                // Waiting calls may sleep in the kernel from now on; one racing with the switch
+                // meets EAGAIN there at worst, and waits in poll(2) once.
+                io.handle.blocking(true);
                 io.fd.setNonBlocking(false);
             } else {
                 io.fd.setNonBlocking(true);
-                io.blockingDescription = false;
             }
         }
 
         /**
          * Whether the open file description is in blocking mode, as this end last set or found
-         * it: true for pipes {@link Pipe#open} makes on kernels whose pipes take {@code
-         * RWF_NOWAIT}, for {@link #reopenBlocking()} and after {@link #setBlocking(boolean)
-         * setBlocking(true)}; false for FIFOs jipc opens on kernels whose FIFOs refuse {@code
-         * RWF_NOWAIT}.
+         * it: true for the pipes and FIFO ends jipc opens, for {@link #reopenBlocking()} and
+         * after {@link #setBlocking(boolean) setBlocking(true)}; false once jipc made a
+         * description that refuses {@code RWF_NOWAIT} non-blocking for a non-blocking call.
          */
         public final boolean isBlocking() {
-            return io.blockingDescription;
+            return io.blocking();
         }
 
         /**
@@ -270,7 +266,7 @@ public final class Pipe implements AutoCloseable {
          * {@code O_NONBLOCK}, stay untouched), with packet mode copied, and close-on-exec (the
          * dup2 that places it in the child clears that flag there). Close it in the parent once
          * the child has started; until then it counts as a reader (writer) of the pipe, so EOF
-         * (EPIPE) cannot happen while it is open.
+         * (EPIPE) cannot happen while it is open. jipc leaves its mode alone.
          *
          * @throws IpcException ENOENT when {@code /proc} is not mounted ({@link
          *                      #setBlocking(boolean)} is the fallback); ENXIO when reopening a
@@ -285,24 +281,22 @@ public final class Pipe implements AutoCloseable {
     }
 
     /**
-     * The read end of a pipe or FIFO. Reads return the number of bytes read (at least 1), {@code
-     * -1} at end of stream (pipe empty and every write end closed, in every process), and, for
-     * the non-blocking ({@code tryRead}) and timed forms, {@code 0} when nothing was there
-     * (before the deadline). A read of 0 bytes returns 0 at once.
+     * The read end of a pipe or FIFO. Reads return the number of bytes read (at least 1), {@link
+     * Transfer#EOF} at end of stream (pipe empty and every write end closed, in every process),
+     * and, for the try forms, {@link Transfer#NOTHING} when nothing came. A read of 0 bytes
+     * returns 0 at once.
      */
     public static final class ReadEnd extends End {
-        ReadEnd(Fd fd, boolean blockingDescription, boolean modeOwned) {
-            super(fd, blockingDescription, modeOwned);
+        ReadEnd(Fd fd, boolean modeOwned, boolean nowait) {
+            super(fd, true, modeOwned, nowait);
         }
 
         /**
          * Takes ownership of an inherited descriptor number that is the read end of a pipe or
          * FIFO, as a child process given one at fd 3 does: {@code Pipe.ReadEnd.adopt(3)}. It is
-         * checked (fstat: a pipe or FIFO; open for reading) and made close-on-exec. A blocking
-         * description stays blocking where its kind takes {@code RWF_NOWAIT} (see the class
-         * comment); otherwise it is switched to non-blocking mode, at once or, for a pipe
-         * reopened through /proc (which refuses it), at its first non-blocking or timed call. The
-         * switch is made on the open file description, which the parent may share: jipc expects
+         * checked (fstat: a pipe or FIFO; open for reading) and made close-on-exec; its mode stays
+         * as it is, and jipc may change it as for its own ends (see the class comment): the
+         * switch reaches the open file description, which the parent may share, so jipc expects
          * to be its only user. If the checks fail, the number is left open and the caller keeps
          * it.
          *
@@ -314,8 +308,8 @@ public final class Pipe implements AutoCloseable {
             if (number < 0) {
                 throw new IllegalArgumentException("descriptor numbers are >= 0, got " + number);
             }
-            boolean blocking = PipeIo.prepareAdopted(number, "fd " + number, true);
-            return new ReadEnd(Fd.adopt(number, "fd " + number), blocking, true);
+            PipeDescriptors.Adopted a = PipeDescriptors.prepareAdopted(number, "fd " + number, true);
+            return adopted(Fd.adopt(number, "fd " + number), a);
         }
 
         /**
@@ -324,30 +318,37 @@ public final class Pipe implements AutoCloseable {
          */
         public static ReadEnd adopt(Fd fd) throws IpcException {
             int n = fd.acquire("fstat");
-            boolean blocking;
+            PipeDescriptors.Adopted a;
             try {
-                blocking = PipeIo.prepareAdopted(n, fd.label(), true);
+                a = PipeDescriptors.prepareAdopted(n, fd.label(), true);
             } finally {
                 fd.release();
             }
-            return new ReadEnd(fd, blocking, true);
+            return adopted(fd, a);
+        }
+
+        private static ReadEnd adopted(Fd fd, PipeDescriptors.Adopted a) {
+            ReadEnd end = new ReadEnd(fd, true, a.nowait());
+            end.io.handle.blocking(a.blocking());
+            return end;
         }
 
         @Override
         public ReadEnd reopenBlocking() throws IpcException {
-            return new ReadEnd(io.reopenBlocking(true), true, false);
+            return new ReadEnd(PipeDescriptors.reopenBlocking(io.fd, true), false, PipeDescriptors.fifosTakeNowait());
         }
 
-        /** Blocking read into {@code b}; see the class comment for the result. */
+        /** Reads into {@code b}, waiting for data; see {@link #read(byte[], int, int)}. */
         public int read(byte[] b) throws IpcException {
             return read(b, 0, b.length);
         }
 
         /**
-         * Blocking <a href="https://man7.org/linux/man-pages/man2/read.2.html">read(2)</a>: waits
-         * until the pipe holds data or every writer has gone.
+         * <a href="https://man7.org/linux/man-pages/man2/read.2.html">read(2)</a>, waiting while
+         * the pipe is empty and a writer is open.
          *
-         * @return bytes read (1..len, at most 64 KiB per call for heap memory), -1 at end of stream
+         * @return bytes read (1..len, at most 64 KiB per call for heap memory), {@link
+         *         Transfer#EOF} at end of stream
          * @throws IndexOutOfBoundsException if off/len are outside {@code b}
          */
         public int read(byte[] b, int off, int len) throws IpcException {
@@ -355,122 +356,130 @@ public final class Pipe implements AutoCloseable {
             return io.readArray(b, off, len, Deadline.FOREVER);
         }
 
-        /**
-         * Timed read: as {@link #read(byte[], int, int)}, giving up after {@code timeout}.
-         *
-         * @return bytes read, -1 at end of stream, 0 if nothing came in time
-         */
-        public int read(byte[] b, int off, int len, Duration timeout) throws IpcException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            return io.readArray(b, off, len, Deadline.after(timeout));
+        /** Reads what is there now into {@code b}: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public int tryRead(byte[] b) throws IpcException {
+            return tryRead(b, 0, b.length);
         }
 
         /**
-         * Non-blocking read: returns what is there now.
+         * Reads what is there now, never waiting.
          *
-         * @return bytes read, -1 at end of stream, 0 if the pipe is empty but a writer is open
+         * @return bytes read, {@link Transfer#EOF} at end of stream, {@link Transfer#NOTHING} if
+         *         the pipe is empty but a writer is open
          */
         public int tryRead(byte[] b, int off, int len) throws IpcException {
             Objects.checkFromIndexSize(off, len, b.length);
             return io.readArray(b, off, len, Deadline.NOW);
         }
 
+        /** Reads into {@code b}, waiting at most {@code timeout}; see {@link #tryRead(byte[], int, int, Duration)}. */
+        public int tryRead(byte[] b, Duration timeout) throws IpcException {
+            return tryRead(b, 0, b.length, timeout);
+        }
+
         /**
-         * Blocking read into {@code dst}'s remaining bytes (heap or direct); advances its position
-         * by the count read.
+         * Reads, waiting at most {@code timeout} for data.
          *
-         * @return bytes read, -1 at end of stream
+         * @return bytes read, {@link Transfer#EOF} at end of stream, {@link Transfer#NOTHING} if
+         *         nothing came in time
+         */
+        public int tryRead(byte[] b, int off, int len, Duration timeout) throws IpcException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            return io.readArray(b, off, len, Deadline.after(timeout));
+        }
+
+        /**
+         * Reads into {@code dst}'s remaining bytes (heap or direct), waiting for data; advances
+         * its position by the count read.
+         *
+         * @return bytes read, {@link Transfer#EOF} at end of stream
          * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only
          */
         public int read(ByteBuffer dst) throws IpcException {
             return io.readBuffer(dst, Deadline.FOREVER);
         }
 
-        /** Timed read into a buffer: bytes read, -1 at end of stream, 0 if nothing came in time. */
-        public int read(ByteBuffer dst, Duration timeout) throws IpcException {
-            return io.readBuffer(dst, Deadline.after(timeout));
-        }
-
-        /** Non-blocking read into a buffer: bytes read, -1 at end of stream, 0 if empty. */
+        /** Reads into a buffer what is there now: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
         public int tryRead(ByteBuffer dst) throws IpcException {
             return io.readBuffer(dst, Deadline.NOW);
         }
 
+        /** Reads into a buffer, waiting at most {@code timeout}: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public int tryRead(ByteBuffer dst, Duration timeout) throws IpcException {
+            return io.readBuffer(dst, Deadline.after(timeout));
+        }
+
         /**
-         * Blocking read into the start of {@code dst} (up to its size); native segments go
-         * straight to the system call.
+         * Reads into the start of {@code dst} (up to its size), waiting for data; native segments
+         * go straight to the system call.
          *
-         * @return bytes read, -1 at end of stream
+         * @return bytes read, {@link Transfer#EOF} at end of stream
          * @throws IllegalArgumentException if {@code dst} is read-only
          */
         public long read(MemorySegment dst) throws IpcException {
             return io.readSegment(dst, Deadline.FOREVER);
         }
 
-        /** Timed read into a segment: bytes read, -1 at end of stream, 0 if nothing came in time. */
-        public long read(MemorySegment dst, Duration timeout) throws IpcException {
-            return io.readSegment(dst, Deadline.after(timeout));
-        }
-
-        /** Non-blocking read into a segment: bytes read, -1 at end of stream, 0 if empty. */
+        /** Reads into a segment what is there now: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
         public long tryRead(MemorySegment dst) throws IpcException {
             return io.readSegment(dst, Deadline.NOW);
         }
 
+        /** Reads into a segment, waiting at most {@code timeout}: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryRead(MemorySegment dst, Duration timeout) throws IpcException {
+            return io.readSegment(dst, Deadline.after(timeout));
+        }
+
         /** Bytes the pipe holds now (ioctl {@code FIONREAD}). */
         public int available() throws IpcException {
-            return io.available();
+            return PipeDescriptors.available(io.fd);
         }
 
         /**
-         * Moves up to {@code count} bytes from this pipe to {@code target} (a file, a socket, another
-         * pipe) inside the kernel, with
-         * <a href="https://man7.org/linux/man-pages/man2/splice.2.html">splice(2)</a>. Waits until
-         * at least one byte can move. A file target is written at (and advances) its file position.
+         * Moves up to {@code count} bytes from this pipe to {@code target} (a file, a socket,
+         * another pipe) inside the kernel, with
+         * <a href="https://man7.org/linux/man-pages/man2/splice.2.html">splice(2)</a>, waiting
+         * until at least one byte can move. A file target is written at (and advances) its file
+         * position. Closing this end or interrupting the thread ends the wait; closing {@code
+         * target} does not.
          *
-         * @return bytes moved (1..count), -1 at end of stream
+         * @return bytes moved (1..count), {@link Transfer#EOF} at end of stream
          * @throws IllegalArgumentException if {@code count} is not positive
          */
         public long transferTo(FdBacked target, long count) throws IpcException {
-            return transferTo(target.fd(), count);
+            return io.splice().run(target, count, Deadline.FOREVER);
         }
 
-        /** As {@link #transferTo(FdBacked, long)}, to any owned descriptor. */
-        public long transferTo(Fd target, long count) throws IpcException {
-            return PipeIo.splice(io, target, true, count, Deadline.FOREVER);
+        /** {@link #transferTo} of what can move now: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryTransferTo(FdBacked target, long count) throws IpcException {
+            return io.splice().run(target, count, Deadline.NOW);
         }
 
-        /**
-         * Timed {@link #transferTo(FdBacked, long)}: bytes moved, -1 at end of stream, 0 if nothing
-         * could move in time ({@link Duration#ZERO}: the non-blocking form).
-         */
-        public long transferTo(FdBacked target, long count, Duration timeout) throws IpcException {
-            return transferTo(target.fd(), count, timeout);
-        }
-
-        /** As {@link #transferTo(FdBacked, long, Duration)}, to any owned descriptor. */
-        public long transferTo(Fd target, long count, Duration timeout) throws IpcException {
-            return PipeIo.splice(io, target, true, count, Deadline.after(timeout));
+        /** {@link #transferTo}, waiting at most {@code timeout}: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryTransferTo(FdBacked target, long count, Duration timeout) throws IpcException {
+            return io.splice().run(target, count, Deadline.after(timeout));
         }
 
         /**
          * Copies up to {@code count} bytes from this pipe into another pipe without consuming them
-         * here, with <a href="https://man7.org/linux/man-pages/man2/tee.2.html">tee(2)</a>. Waits
-         * until at least one byte can be copied.
+         * here, with <a href="https://man7.org/linux/man-pages/man2/tee.2.html">tee(2)</a>,
+         * waiting until at least one byte can be copied.
          *
-         * @return bytes copied (1..count), -1 at end of stream
+         * @return bytes copied (1..count), {@link Transfer#EOF} at end of stream
          * @throws IllegalArgumentException if {@code count} is not positive
          */
         public long teeTo(WriteEnd target, long count) throws IpcException {
-            return PipeIo.tee(io, target.io, count, Deadline.FOREVER);
+            return io.tee().run(target, count, Deadline.FOREVER);
         }
 
-        /**
-         * Timed {@link #teeTo(WriteEnd, long)}: bytes copied, -1 at end of stream, 0 if nothing could
-         * be copied in time ({@link Duration#ZERO}: the non-blocking form).
-         */
-        public long teeTo(WriteEnd target, long count, Duration timeout) throws IpcException {
-            return PipeIo.tee(io, target.io, count, Deadline.after(timeout));
+        /** {@link #teeTo} of what can be copied now: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryTeeTo(WriteEnd target, long count) throws IpcException {
+            return io.tee().run(target, count, Deadline.NOW);
+        }
+
+        /** {@link #teeTo}, waiting at most {@code timeout}: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryTeeTo(WriteEnd target, long count, Duration timeout) throws IpcException {
+            return io.tee().run(target, count, Deadline.after(timeout));
         }
 
         /**
@@ -491,14 +500,14 @@ public final class Pipe implements AutoCloseable {
     }
 
     /**
-     * The write end of a pipe or FIFO. Blocking writes write everything, waiting for room;
-     * non-blocking ({@code tryWrite}) and timed writes return how many bytes they wrote (0 when the
-     * pipe was full). A write of at most {@code PIPE_BUF} (4096) bytes is atomic: all or nothing.
-     * Every form throws {@link IpcException} with EPIPE when no reader is left.
+     * The write end of a pipe or FIFO. Blocking writes write everything, waiting for room; the
+     * try forms return how many bytes they wrote, or {@link Transfer#NOTHING} when the pipe had
+     * no room. A write of at most {@code PIPE_BUF} (4096) bytes is atomic: all or nothing. Every
+     * form throws {@link IpcException} with EPIPE when no reader is left.
      */
     public static final class WriteEnd extends End {
-        WriteEnd(Fd fd, boolean blockingDescription, boolean modeOwned) {
-            super(fd, blockingDescription, modeOwned);
+        WriteEnd(Fd fd, boolean modeOwned, boolean nowait) {
+            super(fd, false, modeOwned, nowait);
         }
 
         /**
@@ -509,34 +518,40 @@ public final class Pipe implements AutoCloseable {
             if (number < 0) {
                 throw new IllegalArgumentException("descriptor numbers are >= 0, got " + number);
             }
-            boolean blocking = PipeIo.prepareAdopted(number, "fd " + number, false);
-            return new WriteEnd(Fd.adopt(number, "fd " + number), blocking, true);
+            PipeDescriptors.Adopted a = PipeDescriptors.prepareAdopted(number, "fd " + number, false);
+            return adopted(Fd.adopt(number, "fd " + number), a);
         }
 
         /** Takes over an owned descriptor that is the write end of a pipe or FIFO. */
         public static WriteEnd adopt(Fd fd) throws IpcException {
             int n = fd.acquire("fstat");
-            boolean blocking;
+            PipeDescriptors.Adopted a;
             try {
-                blocking = PipeIo.prepareAdopted(n, fd.label(), false);
+                a = PipeDescriptors.prepareAdopted(n, fd.label(), false);
             } finally {
                 fd.release();
             }
-            return new WriteEnd(fd, blocking, true);
+            return adopted(fd, a);
+        }
+
+        private static WriteEnd adopted(Fd fd, PipeDescriptors.Adopted a) {
+            WriteEnd end = new WriteEnd(fd, true, a.nowait());
+            end.io.handle.blocking(a.blocking());
+            return end;
         }
 
         @Override
         public WriteEnd reopenBlocking() throws IpcException {
-            return new WriteEnd(io.reopenBlocking(false), true, false);
+            return new WriteEnd(PipeDescriptors.reopenBlocking(io.fd, false), false, PipeDescriptors.fifosTakeNowait());
         }
 
-        /** Blocking write of all of {@code b}. */
+        /** Writes all of {@code b}, waiting for room as often as needed. */
         public void write(byte[] b) throws IpcException {
             write(b, 0, b.length);
         }
 
         /**
-         * Blocking <a href="https://man7.org/linux/man-pages/man2/write.2.html">write(2)</a> of all
+         * <a href="https://man7.org/linux/man-pages/man2/write.2.html">write(2)</a> of all
          * {@code len} bytes, waiting for room as often as needed.
          *
          * @throws IpcException EPIPE when no reader is left
@@ -546,85 +561,89 @@ public final class Pipe implements AutoCloseable {
             io.writeArray(b, off, len, Deadline.FOREVER);
         }
 
-        /**
-         * Timed write: writes what it can until {@code timeout} passes.
-         *
-         * @return bytes written, {@code len} if all; fewer (maybe 0) if time ran out
-         */
-        public int write(byte[] b, int off, int len, Duration timeout) throws IpcException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            return io.writeArray(b, off, len, Deadline.after(timeout));
+        /** Writes what fits now of {@code b}; see {@link #tryWrite(byte[], int, int)}. */
+        public int tryWrite(byte[] b) throws IpcException {
+            return tryWrite(b, 0, b.length);
         }
 
         /**
-         * Non-blocking write: writes what fits now.
+         * Writes what fits now, never waiting.
          *
-         * @return bytes written, 0 if the pipe is full
+         * @return bytes written, {@link Transfer#NOTHING} if the pipe is full
          */
         public int tryWrite(byte[] b, int off, int len) throws IpcException {
             Objects.checkFromIndexSize(off, len, b.length);
             return io.writeArray(b, off, len, Deadline.NOW);
         }
 
-        /** Blocking write of all of {@code src}'s remaining bytes; advances its position to its limit. */
+        /** Writes {@code b}, waiting at most {@code timeout}; see {@link #tryWrite(byte[], int, int, Duration)}. */
+        public int tryWrite(byte[] b, Duration timeout) throws IpcException {
+            return tryWrite(b, 0, b.length, timeout);
+        }
+
+        /**
+         * Writes what it can until {@code timeout} has passed.
+         *
+         * @return bytes written, {@code len} if all; {@link Transfer#NOTHING} if none
+         */
+        public int tryWrite(byte[] b, int off, int len, Duration timeout) throws IpcException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            return io.writeArray(b, off, len, Deadline.after(timeout));
+        }
+
+        /** Writes all of {@code src}'s remaining bytes, waiting for room; advances its position to its limit. */
         public void write(ByteBuffer src) throws IpcException {
             io.writeBuffer(src, Deadline.FOREVER);
         }
 
-        /** Timed write from a buffer: bytes written (position advanced by that), maybe 0. */
-        public int write(ByteBuffer src, Duration timeout) throws IpcException {
-            return io.writeBuffer(src, Deadline.after(timeout));
-        }
-
-        /** Non-blocking write from a buffer: bytes written (position advanced by that), 0 if full. */
+        /** Writes from a buffer what fits now: count (position advanced by it) or {@link Transfer#NOTHING}. */
         public int tryWrite(ByteBuffer src) throws IpcException {
             return io.writeBuffer(src, Deadline.NOW);
         }
 
-        /** Blocking write of all of {@code src}; native segments go straight to the system call. */
+        /** Writes from a buffer, waiting at most {@code timeout}: count (position advanced by it) or {@link Transfer#NOTHING}. */
+        public int tryWrite(ByteBuffer src, Duration timeout) throws IpcException {
+            return io.writeBuffer(src, Deadline.after(timeout));
+        }
+
+        /** Writes all of {@code src}, waiting for room; native segments go straight to the system call. */
         public void write(MemorySegment src) throws IpcException {
             io.writeSegment(src, Deadline.FOREVER);
         }
 
-        /** Timed write from a segment: bytes written, maybe 0. */
-        public long write(MemorySegment src, Duration timeout) throws IpcException {
-            return io.writeSegment(src, Deadline.after(timeout));
-        }
-
-        /** Non-blocking write from a segment: bytes written, 0 if full. */
+        /** Writes from a segment what fits now: count or {@link Transfer#NOTHING}. */
         public long tryWrite(MemorySegment src) throws IpcException {
             return io.writeSegment(src, Deadline.NOW);
+        }
+
+        /** Writes from a segment, waiting at most {@code timeout}: count or {@link Transfer#NOTHING}. */
+        public long tryWrite(MemorySegment src, Duration timeout) throws IpcException {
+            return io.writeSegment(src, Deadline.after(timeout));
         }
 
         /**
          * Moves up to {@code count} bytes from {@code source} (a file, a socket, another pipe) into
          * this pipe inside the kernel, with
-         * <a href="https://man7.org/linux/man-pages/man2/splice.2.html">splice(2)</a>. Waits until at
-         * least one byte can move. A file source is read at (and advances) its file position.
+         * <a href="https://man7.org/linux/man-pages/man2/splice.2.html">splice(2)</a>, waiting
+         * until at least one byte can move. A file source is read at (and advances) its file
+         * position. Closing this end or interrupting the thread ends the wait; closing {@code
+         * source} does not.
          *
-         * @return bytes moved (1..count), -1 at the end of the source
+         * @return bytes moved (1..count), {@link Transfer#EOF} at the end of the source
          * @throws IllegalArgumentException if {@code count} is not positive
          */
         public long transferFrom(FdBacked source, long count) throws IpcException {
-            return transferFrom(source.fd(), count);
+            return io.splice().run(source, count, Deadline.FOREVER);
         }
 
-        /** As {@link #transferFrom(FdBacked, long)}, from any owned descriptor. */
-        public long transferFrom(Fd source, long count) throws IpcException {
-            return PipeIo.splice(io, source, false, count, Deadline.FOREVER);
+        /** {@link #transferFrom} of what can move now: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryTransferFrom(FdBacked source, long count) throws IpcException {
+            return io.splice().run(source, count, Deadline.NOW);
         }
 
-        /**
-         * Timed {@link #transferFrom(FdBacked, long)}: bytes moved, -1 at the end of the source, 0 if
-         * nothing could move in time ({@link Duration#ZERO}: the non-blocking form).
-         */
-        public long transferFrom(FdBacked source, long count, Duration timeout) throws IpcException {
-            return transferFrom(source.fd(), count, timeout);
-        }
-
-        /** As {@link #transferFrom(FdBacked, long, Duration)}, from any owned descriptor. */
-        public long transferFrom(Fd source, long count, Duration timeout) throws IpcException {
-            return PipeIo.splice(io, source, false, count, Deadline.after(timeout));
+        /** {@link #transferFrom}, waiting at most {@code timeout}: count, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. */
+        public long tryTransferFrom(FdBacked source, long count, Duration timeout) throws IpcException {
+            return io.splice().run(source, count, Deadline.after(timeout));
         }
 
         /**

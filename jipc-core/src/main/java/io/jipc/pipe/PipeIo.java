@@ -1,219 +1,202 @@
 package io.jipc.pipe;
 
 import static io.jipc.internal.libc.Errnos.EAGAIN;
-import static io.jipc.internal.libc.Errnos.EINTR;
-import static io.jipc.internal.libc.Errnos.EINVAL;
 import static io.jipc.internal.libc.Errnos.EOPNOTSUPP;
-import static io.jipc.internal.libc.Errnos.EPERM;
 
-import io.jipc.internal.wait.Legacy;
-import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
-import io.jipc.internal.wait.Deadline;
-import io.jipc.internal.wait.TryFirst;
-import io.jipc.internal.wait.Waiter;
-import io.jipc.internal.libc.Fcntl;
-import io.jipc.internal.libc.Ioctl;
+import io.jipc.Transfer;
 import io.jipc.internal.libc.Poll;
-import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Uio;
 import io.jipc.internal.libc.Unistd;
-import java.io.IOException;
-import java.lang.foreign.Arena;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
- * The I/O engine behind a pipe or FIFO end: the read and write loops of jipc's two blocking
- * models, the heap scratch buffer, splice and tee. One per end.
+ * The reads or the writes of one pipe or FIFO end: its call, as the wait engine's {@link
+ * Operation}, the end's blocking-mode bookkeeping, and the staging of heap data.
  *
- * <p><b>Two ways to wait.</b> A read or write costs C one system call; jipc's poll model (a
- * non-blocking description: try, poll(2) on EAGAIN, retry) costs three. So where the description
- * is in blocking mode ({@link #blockingDescription}), an untimed read or write sleeps inside
- * read(2) / write(2) like C's, between {@code Fd.beginKernelWait} and {@code Fd.endKernelWait}, and close and interrupt wake it with a signal (EINTR). The non-blocking
- * and timed forms must never sleep in the kernel, so on a blocking description they use
- * preadv2/pwritev2 with {@code RWF_NOWAIT} and wait in {@code Fd.await} on EAGAIN; so do the
- * untimed ones once a kernel wait has met EAGAIN (a process sharing the description made it
- * non-blocking), and on a thread that cannot have its wake-up timer. splice(2)
- * and tee(2) keep the poll model in every form: {@code SPLICE_F_NONBLOCK} is their per-call
- * form, for the pipes on both sides whatever their mode.
+ * <p><b>The call's two forms.</b> {@link Attempt#KERNEL} is plain read(2) / write(2), asleep in
+ * the kernel on a blocking description as in C; untimed calls go straight to it (no non-blocking
+ * try first: preadv2/pwritev2 cost more than read/write than a kernel wait costs to set up).
+ * {@link Attempt#NOW} must never sleep:
+ * <ul>
+ *   <li>where the description takes {@code RWF_NOWAIT} (pipes made by pipe2(2)), preadv2 /
+ *       pwritev2 with it, whatever the mode;
+ *   <li>on a non-blocking description, read / write themselves;
+ *   <li>on a blocking description that refuses {@code RWF_NOWAIT} (a FIFO; a pipe reopened
+ *       through /proc, or spliced, once the kernel cleared it): jipc makes the description
+ *       non-blocking when it chose the mode itself ({@link #modeOwned}); when the user chose it,
+ *       the mode stays and the call is made only once poll(2) says it may succeed — with the
+ *       weakness that another reader (writer) can take the data (room) in between, and the call
+ *       then sleeps until more comes. Writes there are cut to {@code PIPE_BUF}, which fits once
+ *       poll says there is room, so that a large write cannot sleep for the rest.
+ * </ul>
  *
- * <p>Which descriptions are blocking: pipes made by pipe2(2) on kernels whose pipes take {@code
- * RWF_NOWAIT} ({@link #pipesTakeNowait()}), FIFO ends {@link Fifo} opens, adopted blocking
- * descriptors where their kind takes it, and whatever the user switches with {@code
- * setBlocking(true)}. A description whose kernel says EOPNOTSUPP to {@code RWF_NOWAIT} (a FIFO,
- * on Linux up to 6.18 at least ({@link #fifosTakeNowait()}), or a pipe reopened through /proc,
- * which opens it as a FIFO) keeps its untimed calls in the kernel, and is made non-blocking at
- * its first timed or non-blocking call when jipc chose its mode ({@link #modeOwned}); when the
- * user did, it stays blocking and the timed loops wait in poll(2) first and call second, so that
- * the call blocks in the kernel only if another process takes the data (room) in between. Every
- * other description is non-blocking and every loop makes the call first and waits in {@code Fd.await} only on EAGAIN; the non-blocking form ({@link Deadline#NOW}) never waits.
+ * <p><b>Timed calls</b> wait in poll(2) where {@code RWF_NOWAIT} is taken (a call that finds data
+ * or room costs one system call); where it is refused they sleep in the call under the thread's
+ * timer ({@link Operation#timedInKernel}), so the description keeps its mode. Only a
+ * non-blocking call ({@code tryRead}, {@code tryWrite}), or any call on a thread that cannot have
+ * its wake-up timer, makes jipc's own description non-blocking.
  *
- * <p>An untimed call answers an interrupt, as the poll model did, only when it would have to
- * wait: a read that finds data (a write that finds room) completes. So the first call of a
- * kernel wait checks only for close (which, had it come before the wait registered, would not
- * send the signal); the interrupt pending then already armed the signal, which ends the call if
- * it sleeps.
- *
- * <p>Heap memory goes through {@link #scratch}: 64 KiB of native memory, allocated on first use
- * and owned by whichever thread holds {@link #scratchBusy}; a second thread using the same end
- * meanwhile gets a temporary buffer of its own. A critical downcall with heap access would save
- * the copy, but it is only safe while the call cannot block, and pipe calls do block: untimed
- * ones on a blocking description by design, and any of them once another process sharing the
- * description clears O_NONBLOCK. A critical read asleep in the kernel would stall every
- * safepoint of the JVM. Measured here (write+read of 64 KiB in one thread), the copy
- * costs 10-25 %, and nothing at 64 bytes; direct buffers and native segments avoid it entirely.
+ * <p>Heap memory goes through the calling thread's {@link Waiter#scratch}, at most {@value
+ * #SCRATCH_SIZE} bytes per call: no lock, so a call asleep in the kernel holds nothing another
+ * thread needs. A critical downcall with heap access would save the copy, but only calls that
+ * can never block may be critical, and these block by design.
  */
 final class PipeIo {
-    /** Size of the heap scratch buffer: the default capacity of a pipe. */
+    /** The most heap memory one call moves: the default capacity of a pipe. */
     static final int SCRATCH_SIZE = 64 * 1024;
+    /** The largest write the kernel keeps atomic; a free slot of a pipe holds it. */
+    static final int PIPE_BUF = 4096;
 
-    private static final String PIPE_MAX_SIZE = "/proc/sys/fs/pipe-max-size";
-
-    /**
-     * This thread's iovec for preadv2/pwritev2: per thread, not per end, because several threads
-     * may use one end at once; allocated on a thread's first non-blocking or timed call.
-     */
-    private static final ThreadLocal<MemorySegment> IOVEC =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Uio.IOVEC_SIZE, 8));
-    private static final VarHandle SCRATCH_BUSY;
-
-    static {
-        try {
-            SCRATCH_BUSY = MethodHandles.lookup().findVarHandle(PipeIo.class, "scratchBusy", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    // w.flags: which form the caller asked for, for the NOW form's choices; w.value: the deadline.
+    private static final int UNTIMED = 0;
+    private static final int TIMED = 1;
+    private static final int TRY = 2;
 
     final Fd fd;
-    /** Whether O_NONBLOCK is clear on the description (set only through the end's own methods). */
-    volatile boolean blockingDescription;
+    final Handle handle;
+    private final boolean reading;
+    private final Operation op;
     /**
-     * Whether preadv2/pwritev2 may take RWF_NOWAIT here: assumed until the kernel says EOPNOTSUPP
-     * (pipes made by pipe2(2) accept it; FIFOs, and pipes reopened through /proc, do not).
+     * Whether the description may take RWF_NOWAIT: as probed for its kind, until the kernel says
+     * EOPNOTSUPP (as it does, on recent kernels, once a splice has touched a pipe).
      */
-    volatile boolean nowait = true;
-    /** Whether an untimed read, or a small untimed write, tries RWF_NOWAIT before its kernel wait. */
-    private final TryFirst readTries = new TryFirst();
-    private final TryFirst writeTries = new TryFirst();
+    private volatile boolean nowait;
     /**
-     * Whether jipc chose the blocking mode (pipe2 without O_NONBLOCK, or an adopted blocking
-     * descriptor) and may switch it back to non-blocking when RWF_NOWAIT is refused; false when
-     * the user asked for it, or for a child's copy ({@link #reopenBlocking}).
+     * Whether jipc chose the blocking mode (a pipe or FIFO it opened, an adopted descriptor) and
+     * may make the description non-blocking when a non-blocking call has no other way; false
+     * once the user set the mode, and for a child's copy ({@link Pipe.End#reopenBlocking()}).
      */
     volatile boolean modeOwned;
-    /**
-     * Whether untimed calls on a blocking description sleep in the kernel: until one meets EAGAIN
-     * (a process sharing the description set O_NONBLOCK), after which they take the RWF_NOWAIT
-     * loop, which is right in either mode, instead of failing a call first each time.
-     */
-    volatile boolean kernelWaits = true;
-    /** Guarded by {@link #scratchBusy}. */
-    private MemorySegment scratch;
-    @SuppressWarnings("unused")
-    private volatile int scratchBusy;
     /** The last direct buffer used, mapped whole (MemorySegment.ofBuffer allocates on every call). */
     private Mapped mapped;
+    /** splice(2) from (a read end) or into (a write end) this end's pipe, and tee(2) from it; made on first use. */
+    private volatile PipeSplice splice;
+    private volatile PipeSplice tee;
 
     /** An immutable pair, so that a racing thread never sees one buffer with another's segment. */
     private record Mapped(ByteBuffer buffer, MemorySegment whole) {}
 
-    PipeIo(Fd fd, boolean blockingDescription, boolean modeOwned) {
+    PipeIo(Fd fd, boolean reading, boolean modeOwned, boolean nowait) {
         this.fd = fd;
-        this.blockingDescription = blockingDescription;
+        this.handle = Handles.of(fd);
+        this.reading = reading;
         this.modeOwned = modeOwned;
+        this.nowait = nowait;
+        // w.data, w.offset, w.length: the bytes; w.flags, w.value: the form and its deadline.
+        this.op = Operation.on(handle, reading ? "read" : "write", this::call)
+                .readiness(reading ? Poll.POLLIN : Poll.POLLOUT)
+                .timedInKernel(!nowait)
+                .build();
     }
 
-    /**
-     * Whether pipes made by pipe2(2) accept RWF_NOWAIT on this kernel (Linux 5.x+): then {@link
-     * Pipe#open} leaves them blocking and untimed calls sleep inside read/write. Probed once.
-     */
-    static boolean pipesTakeNowait() {
-        return NowaitProbe.PIPES;
-    }
-
-    /**
-     * Whether descriptions opened as FIFOs (by path, or a pipe reopened through /proc: both
-     * through the kernel's fifo_open) accept RWF_NOWAIT: then {@link Fifo}'s ends are left
-     * blocking too. False up to Linux 6.18 at least.
-     */
-    static boolean fifosTakeNowait() {
-        return NowaitProbe.FIFOS;
-    }
-
-    /**
-     * Probes on a scratch pipe, made non-blocking so that nothing can wait: the kernel checks
-     * RWF_NOWAIT before it looks at the pipe, so EAGAIN from an empty pipe means "accepted" and
-     * EOPNOTSUPP "refused". FIFOs are probed on the pipe's read end reopened through /proc.
-     * {@code -Dio.jipc.pipe.pollOnly=true} keeps every pipe and FIFO in the poll model.
-     */
-    private static final class NowaitProbe {
-        static final boolean PIPES;
-        static final boolean FIFOS;
-        /** st_dev of pipe2(2)'s pipes (pipefs), to tell them from FIFOs in a file system; -1 if unknown. */
-        static final long PIPEFS_DEV;
-
-        static {
-            boolean pipes = false;
-            boolean fifos = false;
-            long dev = -1;
-            if (!Boolean.getBoolean("io.jipc.pipe.pollOnly")) {
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
-                    if (Unistd.pipe2(fds, Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK) == 0) {
-                        int in = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
-                        int out = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
-                        MemorySegment iov = arena.allocate(Uio.IOVEC_SIZE, 8);
-                        MemorySegment buf = arena.allocate(1);
-                        pipes = Uio.preadv2(in, iov, buf, 0, 1, Uio.RWF_NOWAIT) == -EAGAIN
-                                && Uio.pwritev2(out, iov, buf, 0, 1, Uio.RWF_NOWAIT) == 1;
-                        MemorySegment st = arena.allocate(Stat.STAT.layout());
-                        if (Stat.fstat(in, st) == 0) {
-                            dev = st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV);
-                        }
-                        Unistd.read(in, buf, 1); // the probe's byte: the reopened end must find the pipe empty
-                        int copy = Fcntl.open(arena.allocateFrom("/proc/self/fd/" + in),
-                                Fcntl.O_RDONLY | Fcntl.O_NONBLOCK | Fcntl.O_CLOEXEC, 0);
-                        if (copy >= 0) {
-                            fifos = pipes && Uio.preadv2(copy, iov, buf, 0, 1, Uio.RWF_NOWAIT) == -EAGAIN;
-                            Unistd.close(copy);
-                        }
-                        Unistd.close(in);
-                        Unistd.close(out);
-                    }
-                }
+    private long call(Waiter w, int how) {
+        if (how == Attempt.KERNEL) {
+            return io(w, w.length);
+        }
+        if (nowait) {
+            long r = reading
+                    ? Uio.preadv2(w.target, w.iovec(), w.data, w.offset, w.length, Uio.RWF_NOWAIT)
+                    : Uio.pwritev2(w.target, w.iovec(), w.data, w.offset, w.length, Uio.RWF_NOWAIT);
+            if (r != -EOPNOTSUPP) {
+                return r;
             }
-            PIPES = pipes;
-            FIFOS = fifos;
-            PIPEFS_DEV = dev;
+            nowait = false;
+            op.timedInKernel(true);
+            if (w.flags == TIMED) {
+                return -EOPNOTSUPP; // run() runs it again: a timed call now sleeps in the call
+            }
         }
+        if (!handle.blocking()) {
+            return io(w, w.length);
+        }
+        // A blocking description with no per-call form; see the class comment.
+        if (w.flags == TIMED && Deadline.expired(w.value)) {
+            return -EAGAIN; // it has expired since the call began: the engine answers "nothing"
+        }
+        if (modeOwned) {
+            int r = PipeDescriptors.makeNonBlocking(handle, w.target);
+            return r < 0 ? r : io(w, w.length);
+        }
+        if (!w.readyNow(w.target, reading ? Poll.POLLIN : Poll.POLLOUT)) {
+            return -EAGAIN;
+        }
+        return io(w, reading ? w.length : Math.min(w.length, PIPE_BUF));
     }
 
-    // ------------------------------------------------------------------ scratch
-
-    /** The end's scratch buffer, or null if another thread holds it. */
-    private MemorySegment takeScratch() {
-        if (!SCRATCH_BUSY.compareAndSet(this, 0, 1)) {
-            return null;
+    private long io(Waiter w, long len) {
+        int n = w.target;
+        if (reading) {
+            return w.offset == 0 ? Unistd.read(n, w.data, len) : Unistd.read(n, w.data, w.offset, len);
         }
-        MemorySegment s = scratch;
+        return w.offset == 0 ? Unistd.write(n, w.data, len) : Unistd.write(n, w.data, w.offset, len);
+    }
+
+    /**
+     * The form of a call by {@code deadline}, decided as the call begins: a timeout already past
+     * ({@code Duration.ZERO}) asks what a try asks, what can be done now.
+     */
+    private static int form(long deadline) {
+        return deadline == Deadline.FOREVER ? UNTIMED : Deadline.expired(deadline) ? TRY : TIMED;
+    }
+
+    /**
+     * One run of the operation on {@code len} bytes of native memory at {@code offset} of {@code
+     * seg}, in the call's {@link #form}: the count (0: end of stream, for a read), or {@link
+     * Operation#NOTHING}.
+     */
+    private long run(Waiter w, MemorySegment seg, long offset, long len, long deadline, int form)
+            throws IpcException {
+        w.data = seg;
+        w.offset = offset;
+        w.length = len;
+        w.value = deadline;
+        w.flags = form;
+        long r = op.run(w, deadline, true);
+        if (r == -EOPNOTSUPP && !nowait) {
+            // The description refused RWF_NOWAIT just now: the operation sleeps in the call for
+            // timed calls from now on, this one included.
+            r = op.run(w, deadline, true);
+        }
+        if (r < 0 && r != Operation.NOTHING) {
+            throw op.failure(r);
+        }
+        return r;
+    }
+
+    /** The splice of this end: out of its pipe for a read end, into it for a write end. */
+    PipeSplice splice() {
+        PipeSplice s = splice;
         if (s == null) {
-            s = Arena.ofAuto().allocate(SCRATCH_SIZE, 64);
-            scratch = s;
+            s = new PipeSplice(this, reading ? PipeSplice.Kind.TO : PipeSplice.Kind.FROM);
+            splice = s; // a racing thread's twin is as good
         }
         return s;
     }
 
-    private void releaseScratch() {
-        SCRATCH_BUSY.setRelease(this, 0);
+    /** The tee out of this end's pipe (a read end's). */
+    PipeSplice tee() {
+        PipeSplice s = tee;
+        if (s == null) {
+            s = new PipeSplice(this, PipeSplice.Kind.TEE);
+            tee = s;
+        }
+        return s;
+    }
+
+    /** Whether calls can sleep in the kernel on this description (as jipc knows its mode). */
+    boolean blocking() {
+        return handle.blocking();
     }
 
     /**
@@ -229,37 +212,27 @@ final class PipeIo {
         return m.whole;
     }
 
-    private void ensureOpen(String call) throws IpcException {
-        fd.acquire(call);
-        fd.release();
-    }
-
     // ------------------------------------------------------------------ reads
 
+    /** A read's answer: 0 from the call is the end of the stream. */
+    private static long answer(long r) {
+        return r > 0 ? r : r == 0 ? Transfer.EOF : Transfer.NOTHING;
+    }
+
+    /** Bytes read (at most {@value #SCRATCH_SIZE}), {@link Transfer#EOF} or {@link Transfer#NOTHING}. */
     int readArray(byte[] b, int off, int len, long deadline) throws IpcException {
         if (len == 0) {
-            ensureOpen("read");
+            handle.checkOpen("read");
             return 0;
         }
-        MemorySegment s = takeScratch();
-        Arena temp = null;
-        if (s == null) {
-            temp = Arena.ofConfined();
-            s = temp.allocate(SCRATCH_SIZE, 64);
+        Waiter w = Waiter.current();
+        int chunk = Math.min(len, SCRATCH_SIZE);
+        MemorySegment s = w.scratch(chunk);
+        long r = run(w, s, 0, chunk, deadline, form(deadline));
+        if (r > 0) {
+            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, b, off, (int) r);
         }
-        try {
-            long n = readNative(s, 0, Math.min(len, SCRATCH_SIZE), deadline);
-            if (n > 0) {
-                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, b, off, (int) n);
-            }
-            return (int) n;
-        } finally {
-            if (temp != null) {
-                temp.close();
-            } else {
-                releaseScratch();
-            }
-        }
+        return (int) answer(r);
     }
 
     int readBuffer(ByteBuffer dst, long deadline) throws IpcException {
@@ -269,11 +242,11 @@ final class PipeIo {
         int pos = dst.position();
         int rem = dst.limit() - pos;
         if (rem == 0) {
-            ensureOpen("read");
+            handle.checkOpen("read");
             return 0;
         }
         int n = dst.isDirect()
-                ? (int) readNative(direct(dst), pos, rem, deadline)
+                ? (int) answer(run(Waiter.current(), direct(dst), pos, rem, deadline, form(deadline)))
                 : readArray(dst.array(), dst.arrayOffset() + pos, rem, deadline);
         if (n > 0) {
             dst.position(pos + n);
@@ -287,573 +260,114 @@ final class PipeIo {
         }
         long len = dst.byteSize();
         if (len == 0) {
-            ensureOpen("read");
+            handle.checkOpen("read");
             return 0;
         }
+        Waiter w = Waiter.current();
         if (dst.isNative()) {
-            return readNative(dst, 0, len, deadline);
+            return answer(run(w, dst, 0, len, deadline, form(deadline)));
         }
-        MemorySegment s = takeScratch();
-        Arena temp = null;
-        if (s == null) {
-            temp = Arena.ofConfined();
-            s = temp.allocate(SCRATCH_SIZE, 64);
+        int chunk = (int) Math.min(len, SCRATCH_SIZE);
+        MemorySegment s = w.scratch(chunk);
+        long r = run(w, s, 0, chunk, deadline, form(deadline));
+        if (r > 0) {
+            MemorySegment.copy(s, 0, dst, 0, r);
         }
-        try {
-            long n = readNative(s, 0, Math.min(len, SCRATCH_SIZE), deadline);
-            if (n > 0) {
-                MemorySegment.copy(s, 0, dst, 0, n);
-            }
-            return n;
-        } finally {
-            if (temp != null) {
-                temp.close();
-            } else {
-                releaseScratch();
-            }
-        }
-    }
-
-    /**
-     * read(2) into {@code len} bytes of native memory at {@code offset} of {@code seg}: bytes
-     * read, -1 at end of stream, 0 when nothing came by the deadline.
-     */
-    long readNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
-        int n = fd.acquire("read");
-        try {
-            if (deadline == Deadline.FOREVER && blockingDescription && nowait && kernelWaits && readTries.now()) {
-                // Data is usually there for a reader behind a fast writer: no wait to set up (TryFirst).
-                long r = Uio.preadv2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
-                readTries.found(r != -EAGAIN);
-                if (r > 0) {
-                    return r;
-                }
-                if (r == 0) {
-                    return -1;
-                }
-                if (r == -EOPNOTSUPP) {
-                    nowait = false; // untimed calls need no per-call form: the mode stays
-                } else if (r != -EAGAIN && r != -EINTR) {
-                    throw IpcException.of("read", fd.label(), (int) -r);
-                }
-            }
-            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && Legacy.beginKernelWait(fd)) {
-                long r;
-                try {
-                    Legacy.checkOpen(fd, "read");
-                    r = read(n, seg, offset, len);
-                    while (r == -EINTR) {
-                        Legacy.checkWake(fd, "read");
-                        r = read(n, seg, offset, len);
-                    }
-                } finally {
-                    Legacy.endKernelWait(fd);
-                }
-                if (r > 0) {
-                    return r;
-                }
-                if (r == 0) {
-                    return -1;
-                }
-                if (r != -EAGAIN) {
-                    throw IpcException.of("read", fd.label(), (int) -r);
-                }
-                kernelWaits = false; // someone sharing the description made it non-blocking
-            }
-            while (true) {
-                long r;
-                if (!nowait && modeOwned && blockingDescription) {
-                    noNowait(); // no per-call form: jipc's own description goes to the poll model
-                }
-                if (blockingDescription && nowait) {
-                    r = Uio.preadv2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
-                    if (r == -EOPNOTSUPP) {
-                        noNowait();
-                        continue;
-                    }
-                } else {
-                    if (blockingDescription && !ready(n, Poll.POLLIN, deadline, "read")) {
-                        return 0;
-                    }
-                    r = read(n, seg, offset, len);
-                }
-                if (r > 0) {
-                    return r;
-                }
-                if (r == 0) {
-                    return -1;
-                }
-                if (r != -EAGAIN) {
-                    if (r == -EINTR) {
-                        continue;
-                    }
-                    throw IpcException.of("read", fd.label(), (int) -r);
-                }
-                if (deadline == Deadline.NOW || !Legacy.await(fd, Poll.POLLIN, deadline, "read")) {
-                    return 0;
-                }
-            }
-        } finally {
-            fd.release();
-        }
-    }
-
-    private static long read(int n, MemorySegment seg, long offset, long len) {
-        return offset == 0 ? Unistd.read(n, seg, len) : Unistd.read(n, seg, offset, len);
+        return answer(r);
     }
 
     // ------------------------------------------------------------------ writes
 
+    /** What a write answers: the count, or {@link Transfer#NOTHING} when nothing was written. */
+    private static long answer(long done, long len) {
+        return done > 0 || len == 0 ? done : Transfer.NOTHING;
+    }
+
+    /**
+     * Writes from {@code len} bytes of native memory at {@code offset} of {@code seg} as much as
+     * the deadline allows: everything for {@link Deadline#FOREVER}, what fits now for {@link
+     * Deadline#NOW}. Returns the bytes written.
+     */
+    private long writeNative(Waiter w, MemorySegment seg, long offset, long len, long deadline, int form)
+            throws IpcException {
+        long done = 0;
+        while (done < len) {
+            long r = run(w, seg, offset + done, len - done, deadline, form);
+            if (r <= 0) {
+                break; // NOTHING: no room before the deadline
+            }
+            done += r;
+            if (form == TRY) {
+                break; // what fitted: a second try would find the pipe full
+            }
+        }
+        return done;
+    }
+
     int writeArray(byte[] b, int off, int len, long deadline) throws IpcException {
         if (len == 0) {
-            ensureOpen("write");
+            handle.checkOpen("write");
             return 0;
         }
-        MemorySegment s = takeScratch();
-        Arena temp = null;
-        if (s == null) {
-            temp = Arena.ofConfined();
-            s = temp.allocate(SCRATCH_SIZE, 64);
-        }
-        try {
-            int done = 0;
-            while (done < len) {
-                int chunk = Math.min(len - done, SCRATCH_SIZE);
-                MemorySegment.copy(b, off + done, s, ValueLayout.JAVA_BYTE, 0, chunk);
-                long w = writeNative(s, 0, chunk, deadline);
-                done += (int) w;
-                if (w < chunk) {
-                    break;
-                }
-            }
-            return done;
-        } finally {
-            if (temp != null) {
-                temp.close();
-            } else {
-                releaseScratch();
+        Waiter w = Waiter.current();
+        int form = form(deadline);
+        int done = 0;
+        while (done < len) {
+            int chunk = Math.min(len - done, SCRATCH_SIZE);
+            MemorySegment s = w.scratch(chunk);
+            MemorySegment.copy(b, off + done, s, ValueLayout.JAVA_BYTE, 0, chunk);
+            long n = writeNative(w, s, 0, chunk, deadline, form);
+            done += (int) n;
+            if (n < chunk) {
+                break;
             }
         }
+        return (int) answer(done, len);
     }
 
     int writeBuffer(ByteBuffer src, long deadline) throws IpcException {
         int pos = src.position();
         int rem = src.limit() - pos;
         if (rem == 0) {
-            ensureOpen("write");
+            handle.checkOpen("write");
             return 0;
         }
         int n;
         if (src.isDirect()) {
-            n = (int) writeNative(direct(src), pos, rem, deadline);
+            n = (int) answer(writeNative(Waiter.current(), direct(src), pos, rem, deadline, form(deadline)), rem);
         } else if (src.hasArray()) {
             n = writeArray(src.array(), src.arrayOffset() + pos, rem, deadline);
         } else {
-            n = (int) writeSegment(MemorySegment.ofBuffer(src), deadline); // read-only heap buffer
+            n = (int) writeSegment(MemorySegment.ofBuffer(src), deadline); // a read-only heap buffer
         }
-        src.position(pos + n);
+        if (n > 0) {
+            src.position(pos + n);
+        }
         return n;
     }
 
     long writeSegment(MemorySegment src, long deadline) throws IpcException {
         long len = src.byteSize();
         if (len == 0) {
-            ensureOpen("write");
+            handle.checkOpen("write");
             return 0;
         }
+        Waiter w = Waiter.current();
+        int form = form(deadline);
         if (src.isNative()) {
-            return writeNative(src, 0, len, deadline);
+            return answer(writeNative(w, src, 0, len, deadline, form), len);
         }
-        MemorySegment s = takeScratch();
-        Arena temp = null;
-        if (s == null) {
-            temp = Arena.ofConfined();
-            s = temp.allocate(SCRATCH_SIZE, 64);
-        }
-        try {
-            long done = 0;
-            while (done < len) {
-                long chunk = Math.min(len - done, SCRATCH_SIZE);
-                MemorySegment.copy(src, done, s, 0, chunk);
-                long w = writeNative(s, 0, chunk, deadline);
-                done += w;
-                if (w < chunk) {
-                    break;
-                }
-            }
-            return done;
-        } finally {
-            if (temp != null) {
-                temp.close();
-            } else {
-                releaseScratch();
+        long done = 0;
+        while (done < len) {
+            int chunk = (int) Math.min(len - done, SCRATCH_SIZE);
+            MemorySegment s = w.scratch(chunk);
+            MemorySegment.copy(src, done, s, 0, chunk);
+            long n = writeNative(w, s, 0, chunk, deadline, form);
+            done += n;
+            if (n < chunk) {
+                break;
             }
         }
-    }
-
-    /**
-     * write(2) from {@code len} bytes of native memory at {@code offset} of {@code seg}, as much
-     * as the deadline allows: everything for {@link Deadline#FOREVER}, what fits now for {@link
-     * Deadline#NOW}. Returns the bytes written.
-     */
-    long writeNative(MemorySegment seg, long offset, long len, long deadline) throws IpcException {
-        int n = fd.acquire("write");
-        try {
-            long done = 0;
-            if (len <= Legacy.SMALL_TRANSFER && deadline == Deadline.FOREVER && blockingDescription && nowait
-                    && writeTries.now()) {
-                // A small write usually fits: try it without setting up a kernel wait (TryFirst).
-                long r = Uio.pwritev2(n, IOVEC.get(), seg, offset, len, Uio.RWF_NOWAIT);
-                writeTries.found(r != -EAGAIN);
-                if (r == len) {
-                    return r;
-                }
-                if (r > 0) {
-                    done = r;
-                } else if (r == -EOPNOTSUPP) {
-                    nowait = false; // untimed calls need no per-call form: the mode stays
-                } else if (r != -EAGAIN && r != -EINTR) {
-                    throw IpcException.of("write", fd.label(), (int) -r);
-                }
-            }
-            if (deadline == Deadline.FOREVER && blockingDescription && kernelWaits && Legacy.beginKernelWait(fd)) {
-                long r;
-                try {
-                    Legacy.checkOpen(fd, "write");
-                    while (true) {
-                        r = write(n, seg, offset + done, len - done);
-                        if (r > 0) {
-                            done += r; // a write cut short by the signal says how much it wrote
-                            if (done == len) {
-                                return done;
-                            }
-                        } else if (r == -EINTR) {
-                            Legacy.checkWake(fd, "write");
-                        } else {
-                            break;
-                        }
-                    }
-                } finally {
-                    Legacy.endKernelWait(fd);
-                }
-                if (r < 0 && r != -EAGAIN) {
-                    throw IpcException.of("write", fd.label(), (int) -r);
-                }
-                kernelWaits = false; // someone sharing the description made it non-blocking
-            }
-            while (true) {
-                long at = offset + done;
-                long r;
-                if (!nowait && modeOwned && blockingDescription) {
-                    noNowait(); // no per-call form: jipc's own description goes to the poll model
-                }
-                if (blockingDescription && nowait) {
-                    r = Uio.pwritev2(n, IOVEC.get(), seg, at, len - done, Uio.RWF_NOWAIT);
-                    if (r == -EOPNOTSUPP) {
-                        noNowait();
-                        continue;
-                    }
-                } else {
-                    if (blockingDescription && !ready(n, Poll.POLLOUT, deadline, "write")) {
-                        return done;
-                    }
-                    r = write(n, seg, at, len - done);
-                }
-                if (r > 0) {
-                    done += r;
-                    if (done == len) {
-                        return done;
-                    }
-                    continue; // a partial write: the next try says EAGAIN, or writes more
-                }
-                if (r < 0 && r != -EAGAIN) {
-                    if (r == -EINTR) {
-                        continue;
-                    }
-                    throw IpcException.of("write", fd.label(), (int) -r);
-                }
-                if (deadline == Deadline.NOW || !Legacy.await(fd, Poll.POLLOUT, deadline, "write")) {
-                    return done;
-                }
-            }
-        } finally {
-            fd.release();
-        }
-    }
-
-    private static long write(int n, MemorySegment seg, long at, long len) {
-        return at == 0 ? Unistd.write(n, seg, len) : Unistd.write(n, seg, at, len);
-    }
-
-    /**
-     * The description refuses RWF_NOWAIT (a FIFO, or a pipe reopened through /proc) and a timed
-     * or non-blocking call needs a form that cannot sleep: stop asking, and unless the blocking
-     * mode was chosen by the user (or is a child's copy), fall back to jipc's poll model by
-     * making the description non-blocking. An untimed call gets here only when it cannot wait in
-     * the kernel (no wake-up timer); otherwise it sleeps in read/write on the blocking
-     * description, as in C.
-     */
-    private void noNowait() throws IpcException {
-        nowait = false;
-        if (modeOwned && blockingDescription) {
-            fd.setNonBlocking(true);
-            blockingDescription = false;
-        }
-    }
-
-    // ------------------------------------------------------------------ waiting
-
-    /** Readiness for a blocking description: a zero-timeout poll for NOW, else a wait. */
-    private boolean ready(int n, short events, long deadline, String call) throws IpcException {
-        return deadline == Deadline.NOW ? pollNow(n, events) : Legacy.await(fd, events, deadline, call);
-    }
-
-    /** Whether descriptor {@code n} is ready for {@code events} right now (poll with timeout 0). */
-    static boolean pollNow(int n, short events) {
-        return Waiter.current().readyNow(n, events);
-    }
-
-    // ------------------------------------------------------------------ splice and tee
-
-    /** splice(2) between this pipe and {@code other}, in the direction {@code pipeIsSource} says. */
-    static long splice(PipeIo pipe, Fd other, boolean pipeIsSource, long count, long deadline) throws IpcException {
-        if (count <= 0) {
-            throw new IllegalArgumentException("count must be > 0 bytes, got " + count);
-        }
-        Fd in = pipeIsSource ? pipe.fd : other;
-        Fd out = pipeIsSource ? other : pipe.fd;
-        return move(in, out, count, deadline, false);
-    }
-
-    /** tee(2) from one pipe into another. */
-    static long tee(PipeIo from, PipeIo to, long count, long deadline) throws IpcException {
-        if (count <= 0) {
-            throw new IllegalArgumentException("count must be > 0 bytes, got " + count);
-        }
-        return move(from.fd, to.fd, count, deadline, true);
-    }
-
-    private static long move(Fd in, Fd out, long count, long deadline, boolean tee) throws IpcException {
-        String call = tee ? "tee" : "splice";
-        int a = in.acquire(call);
-        try {
-            int b = out.acquire(call);
-            try {
-                while (true) {
-                    long r = tee
-                            ? Fcntl.tee(a, b, count, Fcntl.SPLICE_F_NONBLOCK)
-                            : Fcntl.splice(a, MemorySegment.NULL, b, MemorySegment.NULL, count,
-                                    Fcntl.SPLICE_F_NONBLOCK | Fcntl.SPLICE_F_MOVE);
-                    if (r > 0) {
-                        return r;
-                    }
-                    if (r == 0) {
-                        return -1;
-                    }
-                    if (r != -EAGAIN) {
-                        if (r == -EINTR) {
-                            continue;
-                        }
-                        throw IpcException.of(call, in.label() + " -> " + out.label(), (int) -r);
-                    }
-                    if (deadline == Deadline.NOW) {
-                        return 0;
-                    }
-                    // Which side said EAGAIN? An empty source, or else a full target.
-                    boolean ok = pollNow(a, Poll.POLLIN)
-                            ? Legacy.await(out, Poll.POLLOUT, deadline, call)
-                            : Legacy.await(in, Poll.POLLIN, deadline, call);
-                    if (!ok) {
-                        return 0;
-                    }
-                }
-            } finally {
-                out.release();
-            }
-        } finally {
-            in.release();
-        }
-    }
-
-    // ------------------------------------------------------------------ control
-
-    int available() throws IpcException {
-        int n = fd.acquire("ioctl");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-            int r = Ioctl.ioctl(n, Ioctl.FIONREAD, count);
-            if (r < 0) {
-                throw IpcException.of("ioctl(FIONREAD)", fd.label(), -r);
-            }
-            return count.get(ValueLayout.JAVA_INT, 0);
-        } finally {
-            fd.release();
-        }
-    }
-
-    int capacity() throws IpcException {
-        int n = fd.acquire("fcntl");
-        try {
-            int r = Fcntl.fcntl(n, Fcntl.F_GETPIPE_SZ, 0);
-            if (r < 0) {
-                throw IpcException.of("fcntl(F_GETPIPE_SZ)", fd.label(), -r);
-            }
-            return r;
-        } finally {
-            fd.release();
-        }
-    }
-
-    int setCapacity(int bytes) throws IpcException {
-        int n = fd.acquire("fcntl");
-        try {
-            int r = Fcntl.fcntl(n, Fcntl.F_SETPIPE_SZ, bytes);
-            if (r < 0) {
-                throw capacityRefused(bytes, -r);
-            }
-            return r;
-        } finally {
-            fd.release();
-        }
-    }
-
-    private IpcException capacityRefused(int bytes, int errno) {
-        String limit = PIPE_MAX_SIZE + " is " + pipeMaxSize();
-        String why = switch (Errno.of(errno)) {
-            case EPERM -> "above " + limit + " (raising past it needs CAP_SYS_RESOURCE),"
-                    + " or the user's pipe buffer quota (/proc/sys/fs/pipe-user-pages-soft) is spent";
-            case EBUSY -> "the pipe holds more data than that; " + limit;
-            case EINVAL -> "out of range; " + limit;
-            case null, default -> Errno.describe(errno) + "; " + limit;
-        };
-        return IpcException.withDetail("fcntl(F_SETPIPE_SZ)", fd.label(), errno,
-                "cannot set the capacity to " + bytes + " bytes: " + why);
-    }
-
-    /**
-     * The system's pipe-max-size, read when a refusal is reported. Not with Files.readString: on
-     * JDK 25 it returns only the first byte of a /proc/sys file ("1" for 1048576).
-     */
-    static String pipeMaxSize() {
-        try {
-            return Files.readAllLines(Path.of(PIPE_MAX_SIZE)).get(0).trim();
-        } catch (IOException | RuntimeException e) {
-            return "unreadable (" + e.getMessage() + ")";
-        }
-    }
-
-    // ------------------------------------------------------------------ adopt and reopen
-
-    /**
-     * Checks that {@code number} is a pipe or FIFO open in the right direction, then makes it
-     * close-on-exec. Returns whether its description is in blocking mode: a blocking description
-     * stays so where its kind takes RWF_NOWAIT (a pipe, by its pipefs device, where {@link
-     * #pipesTakeNowait()}; a FIFO in a file system where {@link #fifosTakeNowait()}), and is made
-     * non-blocking otherwise. A pipe reopened through /proc cannot be told from one made by
-     * pipe2(2); it refuses RWF_NOWAIT, and {@link #noNowait()} makes it non-blocking at its first
-     * timed or non-blocking call.
-     */
-    static boolean prepareAdopted(int number, String label, boolean forReading) throws IpcException {
-        int mode;
-        long dev;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(Stat.STAT.layout());
-            int r = Stat.fstat(number, st);
-            if (r < 0) {
-                throw IpcException.of("fstat", label, -r);
-            }
-            mode = st.get(ValueLayout.JAVA_INT, Stat.ST_MODE);
-            dev = st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV);
-        }
-        if ((mode & Stat.S_IFMT) != Stat.S_IFIFO) {
-            throw new IllegalArgumentException(label + " is " + fileType(mode) + ", not a pipe or FIFO");
-        }
-        int flags = Fcntl.fcntl(number, Fcntl.F_GETFL, 0);
-        if (flags < 0) {
-            throw IpcException.of("fcntl(F_GETFL)", label, -flags);
-        }
-        int access = flags & Fcntl.O_ACCMODE;
-        if (forReading && access == Fcntl.O_WRONLY) {
-            throw new IllegalArgumentException(label + " is open for writing only: a write end, not a read end");
-        }
-        if (!forReading && access == Fcntl.O_RDONLY) {
-            throw new IllegalArgumentException(label + " is open for reading only: a read end, not a write end");
-        }
-        boolean blocking = (flags & Fcntl.O_NONBLOCK) == 0;
-        if (blocking && !(dev == NowaitProbe.PIPEFS_DEV ? pipesTakeNowait() : fifosTakeNowait())) {
-            blocking = false;
-            int r = Fcntl.fcntl(number, Fcntl.F_SETFL, flags | Fcntl.O_NONBLOCK);
-            if (r < 0) {
-                throw IpcException.of("fcntl(F_SETFL)", label, -r);
-            }
-        }
-        int r = Fcntl.fcntl(number, Fcntl.F_SETFD, Fcntl.FD_CLOEXEC);
-        if (r < 0) {
-            throw IpcException.of("fcntl(F_SETFD)", label, -r);
-        }
-        return blocking;
-    }
-
-    /**
-     * For a FIFO end just opened (non-blocking, so that the open itself never waited): clears
-     * {@code O_NONBLOCK}, so that its untimed calls sleep in the kernel. Where FIFOs refuse
-     * RWF_NOWAIT, the end's first timed or non-blocking call makes it non-blocking again ({@link
-     * #noNowait()}): an end used only untimed, as most are, keeps C's one system call per call.
-     */
-    static void makeBlocking(int number, String label) throws IpcException {
-        int flags = Fcntl.fcntl(number, Fcntl.F_GETFL, 0);
-        if (flags < 0) {
-            throw IpcException.of("fcntl(F_GETFL)", label, -flags);
-        }
-        int r = Fcntl.fcntl(number, Fcntl.F_SETFL, flags & ~Fcntl.O_NONBLOCK);
-        if (r < 0) {
-            throw IpcException.of("fcntl(F_SETFL)", label, -r);
-        }
-    }
-
-    /** A new, blocking, close-on-exec open file description of the same pipe via /proc/self/fd. */
-    Fd reopenBlocking(boolean forReading) throws IpcException {
-        int n = fd.acquire("open");
-        try {
-            int flags = Fcntl.fcntl(n, Fcntl.F_GETFL, 0);
-            if (flags < 0) {
-                throw IpcException.of("fcntl(F_GETFL)", fd.label(), -flags);
-            }
-            String path = "/proc/self/fd/" + n;
-            int copy;
-            try (Arena arena = Arena.ofConfined()) {
-                // O_NONBLOCK for the open itself: a FIFO's write end with no reader says ENXIO, not hang.
-                copy = Fcntl.open(arena.allocateFrom(path),
-                        (forReading ? Fcntl.O_RDONLY : Fcntl.O_WRONLY) | Fcntl.O_CLOEXEC | Fcntl.O_NONBLOCK, 0);
-            }
-            if (copy < 0) {
-                throw IpcException.of("open", path + " (" + fd.label() + ")", -copy);
-            }
-            int r = Fcntl.fcntl(copy, Fcntl.F_GETFL, 0);
-            if (r >= 0) {
-                r = Fcntl.fcntl(copy, Fcntl.F_SETFL, (r & ~Fcntl.O_NONBLOCK) | (flags & Fcntl.O_DIRECT));
-            }
-            if (r < 0) {
-                Unistd.close(copy);
-                throw IpcException.of("fcntl(F_SETFL)", path + " (" + fd.label() + ")", -r);
-            }
-            return Fd.adopt(copy, fd.label());
-        } finally {
-            fd.release();
-        }
-    }
-
-    /** What an st_mode says a file is, for error messages. */
-    static String fileType(int mode) {
-        return switch (mode & Stat.S_IFMT) {
-            case Stat.S_IFREG -> "a regular file";
-            case Stat.S_IFDIR -> "a directory";
-            case Stat.S_IFSOCK -> "a socket";
-            case Stat.S_IFCHR -> "a character device";
-            case 0060000 -> "a block device";
-            case 0120000 -> "a symbolic link";
-            case Stat.S_IFIFO -> "a FIFO";
-            default -> "a file of type 0" + Integer.toOctalString(mode & Stat.S_IFMT);
-        };
+        return answer(done, len);
     }
 }

@@ -62,24 +62,19 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Blocking descriptors in the child</h2>
  * Programs expect blocking descriptors, and {@code O_NONBLOCK} is a flag of the open file
- * description, which a child shares with this process. A descriptor whose description is
- * already blocking is handed over as it is. Most that jipc creates are: pipes from {@link
- * io.jipc.pipe.Pipe#open} (where the kernel lets jipc wait inside read(2) and write(2); see its
- * "Blocking mode"), connected and datagram sockets, and POSIX message queues. Their blocking
- * calls sleep inside the system call and their non-blocking and timed ones say so per call, so
- * their jipc calls never depend on the flag. The others (FIFOs, listening sockets) are
- * non-blocking, jipc's poll model; unless {@link ChildProcessBuilder#keepNonBlocking()} is set, such a
- * descriptor handed to a child is made blocking <em>for the child</em>:
+ * description, which a child shares with this process. Descriptors jipc creates are blocking
+ * (pipes, FIFO ends until their first non-blocking call, sockets, POSIX queues): jipc's own calls
+ * say per call when they must not wait, so they never depend on the flag, and such a descriptor
+ * is handed over as it is. One that is non-blocking (a FIFO end after a non-blocking call, a
+ * listening socket after {@code tryAccept}, an adopted descriptor) is made blocking <em>for the
+ * child</em>, unless {@link ChildProcessBuilder#keepNonBlocking()} is set:
  * <ul>
  * <li>a pipe or FIFO is reopened through {@code /proc/self/fd/N}, which gives the child a new
  *     open file description of the same pipe without {@code O_NONBLOCK}; this process's object
- *     stays non-blocking and fully usable;</li>
+ *     keeps its own;</li>
  * <li>any other descriptor (a listening socket, an eventfd) cannot be reopened, so {@code
- *     O_NONBLOCK} is cleared on the shared description: the parent's copy becomes blocking too,
- *     and its jipc calls then block inside the kernel where close and interrupt cannot reach
- *     them. Hand such objects over ({@link Redirect#handOver(FdBacked)}) or close your copy
- *     after the start; call {@link Fd#setNonBlocking(boolean)} to set it back once the child no
- *     longer needs it.</li>
+ *     O_NONBLOCK} is cleared on the shared description. This process's jipc calls on it keep
+ *     working: a blocking one sleeps in the call and close and interrupt still end it.</li>
  * </ul>
  *
  * <h2>Signals, environment, directory</h2>

@@ -7,6 +7,7 @@ import static io.jipc.internal.libc.Errnos.ESRCH;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.wait.Handles;
 import io.jipc.internal.libc.Libc;
 import io.jipc.internal.libc.Pidfd;
 import io.jipc.internal.libc.SignalH;
@@ -244,6 +245,8 @@ final class Spawner {
                     if (r < 0) {
                         throw IpcException.of("fcntl(F_SETFL)", fd.label(), -r);
                     }
+                    Handles.of(fd).blocking(true); // the engine's view of the shared description
+
                 }
             }
         }

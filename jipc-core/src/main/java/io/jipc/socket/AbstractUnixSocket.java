@@ -10,10 +10,11 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * What every UNIX-domain socket has: its owned descriptor, its type, its local address, buffer
- * sizes and the SO_PASSCRED switch. The descriptor is non-blocking and close-on-exec; blocking
- * calls wait in {@code Fd.await}, so they use no CPU, return promptly when the socket is closed
- * from another thread ({@link io.jipc.ObjectClosedException}) and answer {@link
- * Thread#interrupt()} at once ({@link io.jipc.IpcInterruptedException}).
+ * sizes and the SO_PASSCRED switch. The descriptors jipc creates are close-on-exec and in blocking
+ * mode, as C programs expect; a call that waits sleeps inside its socket call (or, where it
+ * cannot, in poll(2)) and uses no CPU, returns promptly when the socket is closed from another
+ * thread ({@link io.jipc.ObjectClosedException}) and answers {@link Thread#interrupt()} at once
+ * ({@link io.jipc.IpcInterruptedException}).
  */
 public abstract sealed class AbstractUnixSocket implements FdBacked
         permits UnixSocket, UnixDatagramSocket, UnixServerSocket {
@@ -116,7 +117,8 @@ public abstract sealed class AbstractUnixSocket implements FdBacked
     /**
      * Closes the socket: at once, or when the last call in flight returns; calls blocked on it
      * are woken and throw {@link io.jipc.ObjectClosedException}. Idempotent, thread-safe. A
-     * filesystem socket's path stays (see {@code unlink()}).
+     * filesystem socket's path stays (see {@code unlink()}), unless it was bound with {@code
+     * withUnlinkOnClose}.
      */
     @Override
     public void close() {

@@ -1,25 +1,26 @@
 package io.jipc.socket;
 
 import static io.jipc.internal.libc.Errnos.EADDRINUSE;
-import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.ECONNREFUSED;
-import static io.jipc.internal.libc.Errnos.EINPROGRESS;
-import static io.jipc.internal.libc.Errnos.EINTR;
 import static io.jipc.internal.libc.Errnos.ENOENT;
 
-import io.jipc.internal.wait.Legacy;
 import io.jipc.Errno;
 import io.jipc.Fd;
 import io.jipc.IpcException;
+import io.jipc.NotFoundException;
 import io.jipc.Perms;
-import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.libc.Fcntl;
-import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.SysFile;
 import io.jipc.internal.libc.Un;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.wait.BackOff;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handles;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,9 +28,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
+import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 
 /** Socket plumbing shared by the public classes: creation, options, names, connect and bind. */
 final class Sockets {
@@ -37,17 +37,15 @@ final class Sockets {
 
     static final int SO_DOMAIN = 39;
 
-    /** Default permissions of a socket file: 0600. */
-    static final Set<PosixFilePermission> DEFAULT_PERMISSIONS =
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    /** How long a stale-socket replacement waits for another replacer's directory lock. */
+    static final Duration DIRECTORY_LOCK_WAIT = Duration.ofSeconds(5);
 
     /**
-     * A new close-on-exec AF_UNIX socket. Non-blocking for a socket that will listen (accept4 has
-     * no per-call non-blocking flag) or connect (so that a full backlog says EAGAIN, and the wait
-     * is jipc's); blocking otherwise, for {@link MessageIo}'s kernel waits.
+     * A new close-on-exec AF_UNIX socket in blocking mode, as C programs expect when they inherit
+     * one, and so that jipc's untimed calls sleep inside the socket calls.
      */
-    static Fd open(SocketType type, String label, boolean nonBlocking) throws IpcException {
-        int r = Socket.socket(Socket.AF_UNIX, type.value | Socket.SOCK_CLOEXEC | (nonBlocking ? Socket.SOCK_NONBLOCK : 0), 0);
+    static Fd open(SocketType type, String label) throws IpcException {
+        int r = Socket.socket(Socket.AF_UNIX, type.value | Socket.SOCK_CLOEXEC, 0);
         if (r < 0) {
             throw IpcException.of("socket", label, -r);
         }
@@ -137,42 +135,83 @@ final class Sockets {
     }
 
     /**
-     * connect(2) on a non-blocking socket. A UNIX listener whose backlog is full answers EAGAIN
-     * (never EINPROGRESS), and poll cannot tell when room appears, so that case backs off and
-     * retries until the deadline.
+     * Sets or clears O_NONBLOCK on descriptor {@code n}, for an attempt whose call has no per-call
+     * non-blocking flag (connect, accept4).
+     *
+     * @return 0, or {@code -errno}
+     */
+    static int setNonBlocking(int n, boolean on) {
+        int flags = Fcntl.fcntl(n, Fcntl.F_GETFL, 0);
+        if (flags < 0) {
+            return flags;
+        }
+        int wanted = on ? flags | Fcntl.O_NONBLOCK : flags & ~Fcntl.O_NONBLOCK;
+        return wanted == flags ? 0 : Math.min(0, Fcntl.fcntl(n, Fcntl.F_SETFL, wanted));
+    }
+
+    /**
+     * connect(2) of a new STREAM or SEQPACKET socket, as an operation of the wait engine. A UNIX
+     * listener whose backlog is full makes a blocking connect sleep in the kernel until there is
+     * room ({@code unix_stream_connect}, {@code unix_wait_for_peer}), before the socket's state
+     * changes: a signal ends that sleep with EINTR and leaves the socket unconnected, so the
+     * engine's wake-up ends it for interrupt and deadline, and the connect it makes again starts
+     * afresh. poll(2) cannot tell when room appears, so there is no readiness: a timed connect
+     * sleeps under the thread's timer. connect has no per-call non-blocking flag; the form that
+     * never sleeps sets O_NONBLOCK for its call, which is safe because the socket is not shared
+     * yet, and a connected socket is left blocking.
      *
      * @return false if the deadline passed first
      */
     static boolean connect(Fd fd, String label, UnixAddress address, long deadline) throws IpcException {
+        try (Arena a = Arena.ofConfined()) {
+            Connecting attempt = new Connecting(a.allocate(Un.SOCKADDR_UN.layout()));
+            attempt.length = address.encode(attempt.address);
+            long r = Operation.on(Handles.of(fd), "connect", attempt).build().run(deadline);
+            if (attempt.nonBlocking) {
+                fd.setNonBlocking(false);
+            }
+            if (r == Operation.NOTHING) {
+                return false;
+            }
+            if (r < 0) {
+                throw IpcException.of("connect", label, (int) -r);
+            }
+            return true;
+        }
+    }
+
+    /** One connect's attempt: the address, and the mode it left the description in. */
+    private static final class Connecting implements Attempt {
+        final MemorySegment address;
+        int length;
+        boolean nonBlocking;
+
+        Connecting(MemorySegment address) {
+            this.address = address;
+        }
+
+        @Override
+        public long call(Waiter w, int how) {
+            boolean now = how == Attempt.NOW;
+            if (now != nonBlocking) {
+                int r = setNonBlocking(w.target, now);
+                if (r < 0) {
+                    return r;
+                }
+                nonBlocking = now;
+            }
+            return Socket.connect(w.target, address, length);
+        }
+    }
+
+    /** connect(2) of a datagram socket: it only sets the default peer, and never waits. */
+    static void connectDatagram(Fd fd, String label, UnixAddress address) throws IpcException {
         int n = fd.acquire("connect");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(Un.SOCKADDR_UN.layout());
-            int len = address.encode(sa);
-            int attempt = 0;
-            while (true) {
-                int r = Socket.connect(n, sa, len);
-                if (r == 0) {
-                    return true;
-                }
-                if (r == -EINTR) {
-                    continue;
-                }
-                if (r == -EINPROGRESS) {
-                    if (!Legacy.await(fd, Poll.POLLOUT, deadline, "connect")) {
-                        return false;
-                    }
-                    int err = getInt(fd, label, Socket.SO_ERROR, "getsockopt(SO_ERROR)");
-                    if (err != 0) {
-                        throw IpcException.of("connect", label, err);
-                    }
-                    return true;
-                }
-                if (r != -EAGAIN) {
-                    throw IpcException.of("connect", label, -r);
-                }
-                if (!MessageIo.backOff(fd, label, deadline, attempt++, "connect")) {
-                    return false;
-                }
+            int r = Socket.connect(n, sa, address.encode(sa));
+            if (r < 0) {
+                throw IpcException.of("connect", label, -r);
             }
         } finally {
             fd.release();
@@ -254,12 +293,13 @@ final class Sockets {
      */
     private static int replaceStale(int n, MemorySegment sa, int len, UnixAddress address, String label, Arena a)
             throws IpcException {
-        Path dir = address.path().toAbsolutePath().getParent();
-        MemorySegment dirPath = a.allocateFrom(dir == null ? "/" : dir.toString());
-        int dirFd = Fcntl.open(dirPath, Fcntl.O_RDONLY | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+        Path parent = address.path().toAbsolutePath().getParent();
+        String dirName = parent == null ? "/" : parent.toString();
+        int dirFd = Fcntl.open(a.allocateFrom(dirName), Fcntl.O_RDONLY | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+        Fd dir = dirFd < 0 ? null : Fd.adopt(dirFd, dirName);
         try {
-            if (dirFd >= 0) {
-                lockDirectory(dirFd, label);
+            if (dir != null) {
+                lockDirectory(dir, label);
             }
             MemorySegment path = a.allocateFrom(ValueLayout.JAVA_BYTE, address.pathCString());
             MemorySegment st = a.allocate(Stat.STAT.layout());
@@ -310,61 +350,51 @@ final class Sockets {
             }
             return -EADDRINUSE;
         } finally {
-            if (dirFd >= 0) {
-                Unistd.close(dirFd);
+            if (dir != null) {
+                dir.close(); // and with it the lock
             }
         }
     }
 
-    /** Exclusive flock on the directory, waiting up to 5 s for another replacer (it holds it for microseconds). */
-    private static void lockDirectory(int dirFd, String label) throws IpcException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (true) {
-            int r = SysFile.flock(dirFd, SysFile.LOCK_EX | SysFile.LOCK_NB);
-            if (r == 0) {
-                return;
-            }
-            if (r != -EAGAIN && r != -EINTR) {
-                return; // a file system without flock: go on unserialised, the inode check still applies
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw IpcException.withDetail("flock", label, EAGAIN,
-                        "another process holds the directory lock of a stale-socket replacement");
-            }
-            LockSupport.parkNanos(1_000_000L);
-            if (Thread.currentThread().isInterrupted()) {
-                throw new io.jipc.IpcInterruptedException("flock", label);
-            }
+    /**
+     * Exclusive flock on the directory, waiting up to {@link #DIRECTORY_LOCK_WAIT} for another
+     * replacer, which holds it for microseconds. flock sleeps in the kernel (interrupt ends it);
+     * there is nothing to poll for, so a thread without its wake-up timer retries LOCK_NB every
+     * millisecond instead.
+     */
+    private static void lockDirectory(Fd dir, String label) throws IpcException {
+        Operation lock = Operation.on(Handles.of(dir), "flock",
+                        (w, how) -> SysFile.flock(w.target, SysFile.LOCK_EX | (how == Attempt.NOW ? SysFile.LOCK_NB : 0)))
+                .backOff(BackOff.FIXED_1MS).build();
+        long r = lock.run(Deadline.after(DIRECTORY_LOCK_WAIT));
+        if (r == Operation.NOTHING) {
+            throw IpcException.withDetail("flock", label, Errno.EAGAIN.number(),
+                    "another process has held the directory lock of a stale-socket replacement for "
+                            + DIRECTORY_LOCK_WAIT.toSeconds() + " s");
         }
+        // Another failure: a file system without flock. Go on unserialised; the inode check still applies.
     }
 
-    /** Removes the socket file if it is still the one {@code file} describes. */
-    static boolean unlink(BoundFile file, String label) throws IpcException {
+    /**
+     * Removes the socket file if it is still the one {@code file} describes.
+     *
+     * @throws NotFoundException if that file is gone: removed, or replaced by another (which stays)
+     */
+    static void unlink(BoundFile file, String label) throws IpcException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment path = a.allocateFrom(ValueLayout.JAVA_BYTE, file.cPath());
             MemorySegment st = a.allocate(Stat.STAT.layout());
             int s = Stat.lstat(path, st);
-            if (s == -ENOENT) {
-                return false;
-            }
             if (s < 0) {
-                throw IpcException.of("lstat", label, -s);
+                throw s == -ENOENT ? new NotFoundException("unlink", label) : IpcException.of("lstat", label, -s);
             }
             if (st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV) != file.dev() || st.get(ValueLayout.JAVA_LONG, Stat.ST_INO) != file.ino()) {
-                return false;
+                throw new NotFoundException("unlink", label);
             }
             int u = Unistd.unlink(path);
-            if (u == -ENOENT) {
-                return false;
-            }
             if (u < 0) {
                 throw IpcException.of("unlink", label, -u);
             }
-            return true;
         }
-    }
-
-    static long deadline(java.time.Duration timeout) {
-        return Deadline.after(timeout);
     }
 }

@@ -187,21 +187,26 @@ public final class UnixAddress {
      * to bind/connect/sendto. Allocation-free.
      */
     int encode(MemorySegment sockaddr) {
-        sockaddr.set(ValueLayout.JAVA_SHORT, Un.SUN_FAMILY, (short) Socket.AF_UNIX);
-        int base = (int) Un.SUN_PATH;
+        return encode(sockaddr, 0);
+    }
+
+    /** As {@link #encode(MemorySegment)}, for a {@code struct sockaddr_un} at offset {@code at}. */
+    int encode(MemorySegment memory, long at) {
+        memory.set(ValueLayout.JAVA_SHORT, at + Un.SUN_FAMILY, (short) Socket.AF_UNIX);
+        long base = at + Un.SUN_PATH;
         switch (kind) {
             case PATH -> {
-                MemorySegment.copy(bytes, 0, sockaddr, ValueLayout.JAVA_BYTE, base, bytes.length);
-                sockaddr.set(ValueLayout.JAVA_BYTE, base + bytes.length, (byte) 0);
-                return base + bytes.length + 1;
+                MemorySegment.copy(bytes, 0, memory, ValueLayout.JAVA_BYTE, base, bytes.length);
+                memory.set(ValueLayout.JAVA_BYTE, base + bytes.length, (byte) 0);
+                return (int) Un.SUN_PATH + bytes.length + 1;
             }
             case ABSTRACT -> {
-                sockaddr.set(ValueLayout.JAVA_BYTE, base, (byte) 0);
-                MemorySegment.copy(bytes, 0, sockaddr, ValueLayout.JAVA_BYTE, base + 1, bytes.length);
-                return base + 1 + bytes.length;
+                memory.set(ValueLayout.JAVA_BYTE, base, (byte) 0);
+                MemorySegment.copy(bytes, 0, memory, ValueLayout.JAVA_BYTE, base + 1, bytes.length);
+                return (int) Un.SUN_PATH + 1 + bytes.length;
             }
             default -> {
-                return base;
+                return (int) Un.SUN_PATH;
             }
         }
     }

@@ -3,15 +3,16 @@ package io.jipc.socket;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.wait.Deadline;
+import io.jipc.Perms;
+import io.jipc.Transfer;
 import io.jipc.internal.libc.Socket;
 import io.jipc.internal.libc.Un;
+import io.jipc.internal.wait.Deadline;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,10 +20,11 @@ import java.util.Set;
 
 /**
  * A UNIX-domain datagram socket (SOCK_DGRAM): messages keep their boundaries and, unlike UDP, are
- * reliable and ordered; a full receiver makes the sender wait (or, non-blocking, say it would).
+ * reliable and ordered; a full receiver makes the sender wait (or, in a try form, say it did not
+ * send).
  *
  * <pre>{@code
- * try (UnixDatagramSocket server = UnixDatagramSocket.builder(UnixAddress.parse("@logd")).bind();
+ * try (UnixDatagramSocket server = UnixDatagramSocket.bind(UnixAddress.parse("@logd"));
  *      UnixDatagramSocket client = UnixDatagramSocket.unbound()) {
  *     client.sendTo(ByteBuffer.wrap("hello".getBytes()), server.localAddress());
  *     ByteBuffer b = ByteBuffer.allocate(4096);
@@ -35,25 +37,69 @@ import java.util.Set;
  * address fails with ECONNREFUSED (or ENOENT for a missing path). A sender that wants replies
  * needs an address of its own: {@link #bindAutomatically()} gives it a free abstract name.
  *
- * <p>The blocking forms, timeouts, interrupts and the allocation-free paths are as in {@link
- * UnixSocket}. One Linux quirk: poll cannot wait for room in an unconnected receiver's queue, so a
- * {@code sendTo} that finds it full retries with short pauses (50 µs up to 10 ms) instead of
- * sleeping in poll; a {@link #connect connected} socket waits in poll.
+ * <p><b>Blocking.</b> Every send and receive comes in three forms: {@code send}/{@code receive}
+ * wait until done, {@code trySend}/{@code tryReceive} never wait, and with a {@link Duration} they
+ * wait at most that long. A try send that did not send answers {@code false}; a try receive that
+ * got nothing answers {@link Transfer#NOTHING} (0 is an empty datagram). Close, interrupt and the
+ * allocation-free paths are as in {@link UnixSocket}. One Linux quirk: poll(2) cannot wait for
+ * room in an unconnected receiver's queue (it reports the sender's own buffer), so a {@code
+ * sendTo} that finds the queue full sleeps inside sendto(2) — under the thread's timer when it is
+ * timed — where a {@link #connect connected} socket's timed send waits in poll.
  *
  * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
  */
 public final class UnixDatagramSocket extends AbstractUnixSocket {
-    /** What a timed or non-blocking transfer returns when nothing could move in time. */
-    public static final int WOULD_BLOCK = MessageIo.WOULD_BLOCK;
+    /**
+     * How a datagram socket is bound.
+     *
+     * @param mode            the socket file's permissions (sending to it needs write permission)
+     * @param replaceStale    replace a socket file nothing is bound to any more; never a live one
+     *                        (see {@link UnixServerSocket})
+     * @param unlinkOnClose   remove the socket file on close, if it is still this socket's file
+     * @param passCredentials turn SO_PASSCRED on before binding, so that every datagram ever
+     *                        received carries its sender's credentials
+     */
+    public record Options(Set<PosixFilePermission> mode, boolean replaceStale, boolean unlinkOnClose,
+            boolean passCredentials) {
+        public Options {
+            mode = Set.copyOf(Objects.requireNonNull(mode, "mode"));
+        }
+
+        /** Mode 0600, no replacement, the file kept on close, SO_PASSCRED off. */
+        public static Options defaults() {
+            return new Options(Perms.DEFAULT, false, false, false);
+        }
+
+        /** The socket file's permissions (default 0600). */
+        public Options withMode(Set<PosixFilePermission> permissions) {
+            return new Options(permissions, replaceStale, unlinkOnClose, passCredentials);
+        }
+
+        /** Whether to replace a socket file whose socket is gone (default false). */
+        public Options withReplaceStale(boolean replace) {
+            return new Options(mode, replace, unlinkOnClose, passCredentials);
+        }
+
+        /** Whether {@link #close()} removes the socket file (default false). */
+        public Options withUnlinkOnClose(boolean unlink) {
+            return new Options(mode, replaceStale, unlink, passCredentials);
+        }
+
+        /** Whether SO_PASSCRED is on from the start (default false). */
+        public Options withPassCredentials(boolean pass) {
+            return new Options(mode, replaceStale, unlinkOnClose, pass);
+        }
+    }
 
     private final MessageIo io;
+    private final ControlMessages control;
     private final Sockets.BoundFile file;
     private final boolean unlinkOnClose;
 
     private UnixDatagramSocket(Fd fd, String label, Sockets.BoundFile file, boolean unlinkOnClose, boolean passCredentials) {
         super(fd, SocketType.DGRAM, label);
         this.io = new MessageIo(fd, label, SocketType.DGRAM);
-        this.io.passCredentials = passCredentials;
+        this.control = new ControlMessages(io, SocketType.DGRAM, passCredentials);
         this.file = file;
         this.unlinkOnClose = unlinkOnClose;
     }
@@ -67,71 +113,37 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         }
     }
 
-    /** How to bind: file permissions, stale-file replacement, SO_PASSCRED. */
-    public static final class Builder {
-        private final UnixAddress address;
-        private Set<PosixFilePermission> permissions = Sockets.DEFAULT_PERMISSIONS;
-        private boolean replaceStale;
-        private boolean unlinkOnClose;
-        private boolean passCredentials;
-
-        private Builder(UnixAddress address) {
-            this.address = Objects.requireNonNull(address, "address");
-            if (address.isUnnamed()) {
-                throw new IllegalArgumentException("bind a path or an abstract name; for an automatic name use bindAutomatically()");
-            }
-        }
-
-        /** The socket file's permissions (default 0600); sending to it needs write permission. */
-        public Builder permissions(Set<PosixFilePermission> permissions) {
-            this.permissions = EnumSet.noneOf(PosixFilePermission.class);
-            this.permissions.addAll(permissions);
-            return this;
-        }
-
-        /** Replace a socket file nothing is bound to any more; never a live one (see {@link UnixServerSocket}). */
-        public Builder replaceStale() {
-            this.replaceStale = true;
-            return this;
-        }
-
-        /** Remove the socket file on close (if it is still this socket's file). */
-        public Builder unlinkOnClose() {
-            this.unlinkOnClose = true;
-            return this;
-        }
-
-        /** Turn SO_PASSCRED on before binding, so that every datagram ever received carries its sender's credentials. */
-        public Builder passCredentials() {
-            this.passCredentials = true;
-            return this;
-        }
-
-        /** Creates and binds the socket ({@code bind(2)}); EADDRINUSE when the address is taken. */
-        public UnixDatagramSocket bind() throws IpcException {
-            String label = address.toString();
-            Fd fd = Sockets.open(SocketType.DGRAM, label, false);
-            try {
-                if (passCredentials) {
-                    Sockets.setInt(fd, label, Socket.SO_PASSCRED, 1, "setsockopt(SO_PASSCRED)");
-                }
-                Sockets.BoundFile bound = Sockets.bind(fd, label, address, permissions, replaceStale);
-                return new UnixDatagramSocket(fd, label, bound, unlinkOnClose, passCredentials);
-            } catch (IpcException | RuntimeException | Error e) {
-                fd.close();
-                throw e;
-            }
-        }
-    }
-
-    /** Starts describing a datagram socket bound to {@code address}. */
-    public static Builder builder(UnixAddress address) {
-        return new Builder(address);
-    }
+    // ------------------------------------------------------------------ factories
 
     /** A datagram socket bound to {@code address} with the defaults (mode 0600). */
     public static UnixDatagramSocket bind(UnixAddress address) throws IpcException {
-        return builder(address).bind();
+        return bind(address, Options.defaults());
+    }
+
+    /**
+     * Creates a datagram socket and binds it to {@code address} ({@code bind(2)}).
+     *
+     * @throws IllegalArgumentException for an unnamed address (see {@link #bindAutomatically()})
+     * @throws IpcException EADDRINUSE when the address is taken
+     */
+    public static UnixDatagramSocket bind(UnixAddress address, Options options) throws IpcException {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        if (address.isUnnamed()) {
+            throw new IllegalArgumentException("bind a path or an abstract name; for an automatic name use bindAutomatically()");
+        }
+        String label = address.toString();
+        Fd fd = Sockets.open(SocketType.DGRAM, label);
+        try {
+            if (options.passCredentials()) {
+                Sockets.setInt(fd, label, Socket.SO_PASSCRED, 1, "setsockopt(SO_PASSCRED)");
+            }
+            Sockets.BoundFile bound = Sockets.bind(fd, label, address, options.mode(), options.replaceStale());
+            return new UnixDatagramSocket(fd, label, bound, options.unlinkOnClose(), options.passCredentials());
+        } catch (IpcException | RuntimeException | Error e) {
+            fd.close();
+            throw e;
+        }
     }
 
     /**
@@ -139,7 +151,7 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
      * digits), so that it can receive replies; {@link #localAddress()} tells the name.
      */
     public static UnixDatagramSocket bindAutomatically() throws IpcException {
-        Fd fd = Sockets.open(SocketType.DGRAM, "autobind", false);
+        Fd fd = Sockets.open(SocketType.DGRAM, "autobind");
         try {
             int n = fd.acquire("bind");
             try (Arena a = Arena.ofConfined()) {
@@ -162,7 +174,7 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
 
     /** A datagram socket with no address: it can send, and receive only on a pair or after connect from a peer. */
     public static UnixDatagramSocket unbound() throws IpcException {
-        return new UnixDatagramSocket(Sockets.open(SocketType.DGRAM, "unix dgram", false), "unix dgram", null, false, false);
+        return new UnixDatagramSocket(Sockets.open(SocketType.DGRAM, "unix dgram"), "unix dgram", null, false, false);
     }
 
     /** Two connected datagram sockets ({@code socketpair(2)}). */
@@ -174,8 +186,8 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
 
     /**
      * Takes ownership of a datagram socket descriptor (received from another process, inherited).
-     * Its blocking mode, which a process sharing the socket would see, is left as it is: jipc's
-     * non-blocking and timed forms say so per call ({@code MSG_DONTWAIT}).
+     * Its blocking mode, which a process sharing the socket would see, is left as it is: jipc's try
+     * forms say so per call ({@code MSG_DONTWAIT}).
      *
      * @throws IllegalArgumentException if it is not a UNIX datagram socket
      */
@@ -189,12 +201,12 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
 
     @Override
     void passCredentialsChanged(boolean on) {
-        io.passCredentials = on;
+        control.passCredentials = on;
     }
 
     /**
      * Sets the default destination ({@code connect(2)}): {@link #send(ByteBuffer)} goes there, and
-     * only datagrams from there are received.
+     * only datagrams from there are received. Never waits.
      *
      * @throws IpcException ECONNREFUSED when nothing is bound at the address
      */
@@ -202,7 +214,7 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         if (address.isUnnamed()) {
             throw new IllegalArgumentException("cannot connect to an unnamed address");
         }
-        Sockets.connect(fd, address.toString(), address, Deadline.FOREVER);
+        Sockets.connectDatagram(fd, address.toString(), address);
     }
 
     /** The connected peer's address ({@code getpeername(2)}). */
@@ -221,65 +233,144 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
 
     // ------------------------------------------------------------------ send
 
-    /** Sends one datagram to the connected peer ({@code send(2)}). */
-    public int send(ByteBuffer src) throws IpcException {
-        return io.send(src, null, Deadline.FOREVER);
+    /**
+     * Sends the buffer's remaining bytes as one datagram to the connected peer ({@code send(2)}),
+     * waiting while its queue is full; advances the position.
+     *
+     * @throws io.jipc.MessageTooLargeException when the datagram exceeds the send buffer
+     * @see <a href="https://man7.org/linux/man-pages/man2/send.2.html">send(2)</a>
+     */
+    public void send(ByteBuffer src) throws IpcException {
+        io.send(src, null, Deadline.FOREVER);
     }
 
-    /** Sends one datagram to the connected peer, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if it did not go. */
-    public int send(ByteBuffer src, Duration timeout) throws IpcException {
-        return io.send(src, null, Deadline.after(timeout));
+    /** Sends one datagram to the connected peer if its queue has room now; false (nothing sent) if not. */
+    public boolean trySend(ByteBuffer src) throws IpcException {
+        return io.send(src, null, Deadline.NOW) != Transfer.NOTHING;
+    }
+
+    /** Sends one datagram to the connected peer, waiting at most {@code timeout} for room; false if it did not go. */
+    public boolean trySend(ByteBuffer src, Duration timeout) throws IpcException {
+        return io.send(src, null, Deadline.after(timeout)) != Transfer.NOTHING;
     }
 
     /** Sends the array as one datagram to the connected peer. */
-    public int send(byte[] src) throws IpcException {
-        return io.send(src, 0, src.length, null, Deadline.FOREVER);
+    public void send(byte[] src) throws IpcException {
+        io.send(src, 0, src.length, null, Deadline.FOREVER);
+    }
+
+    /** Sends the array as one datagram if there is room now; false if not. */
+    public boolean trySend(byte[] src) throws IpcException {
+        return io.send(src, 0, src.length, null, Deadline.NOW) != Transfer.NOTHING;
+    }
+
+    /** Sends the array as one datagram, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySend(byte[] src, Duration timeout) throws IpcException {
+        return io.send(src, 0, src.length, null, Deadline.after(timeout)) != Transfer.NOTHING;
     }
 
     /** Sends the segment as one datagram to the connected peer (a native segment without a copy). */
-    public long send(MemorySegment src) throws IpcException {
-        return io.send(src, null, Deadline.FOREVER);
+    public void send(MemorySegment src) throws IpcException {
+        io.send(src, null, Deadline.FOREVER);
+    }
+
+    /** Sends the segment as one datagram if there is room now; false if not. */
+    public boolean trySend(MemorySegment src) throws IpcException {
+        return io.send(src, null, Deadline.NOW) != Transfer.NOTHING;
+    }
+
+    /** Sends the segment as one datagram, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySend(MemorySegment src, Duration timeout) throws IpcException {
+        return io.send(src, null, Deadline.after(timeout)) != Transfer.NOTHING;
     }
 
     /**
-     * Sends one datagram to {@code target} ({@code sendto(2)}).
+     * Sends one datagram to {@code target} ({@code sendto(2)}), waiting inside sendto while the
+     * receiver's queue is full.
      *
      * @throws io.jipc.MessageTooLargeException when the datagram exceeds the send buffer
      * @throws IpcException ECONNREFUSED when nothing is bound at {@code target}
      * @see <a href="https://man7.org/linux/man-pages/man2/sendto.2.html">sendto(2)</a>
      */
-    public int sendTo(ByteBuffer src, UnixAddress target) throws IpcException {
-        return io.send(src, requireNamed(target), Deadline.FOREVER);
+    public void sendTo(ByteBuffer src, UnixAddress target) throws IpcException {
+        io.send(src, requireNamed(target), Deadline.FOREVER);
     }
 
-    /** Sends one datagram to {@code target}, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if it did not go. */
-    public int sendTo(ByteBuffer src, UnixAddress target, Duration timeout) throws IpcException {
-        return io.send(src, requireNamed(target), Deadline.after(timeout));
+    /** Sends one datagram to {@code target} if its queue has room now; false (nothing sent) if not. */
+    public boolean trySendTo(ByteBuffer src, UnixAddress target) throws IpcException {
+        return io.send(src, requireNamed(target), Deadline.NOW) != Transfer.NOTHING;
+    }
+
+    /** Sends one datagram to {@code target}, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySendTo(ByteBuffer src, UnixAddress target, Duration timeout) throws IpcException {
+        return io.send(src, requireNamed(target), Deadline.after(timeout)) != Transfer.NOTHING;
     }
 
     /** Sends the array as one datagram to {@code target}. */
-    public int sendTo(byte[] src, UnixAddress target) throws IpcException {
-        return io.send(src, 0, src.length, requireNamed(target), Deadline.FOREVER);
+    public void sendTo(byte[] src, UnixAddress target) throws IpcException {
+        io.send(src, 0, src.length, requireNamed(target), Deadline.FOREVER);
+    }
+
+    /** Sends the array as one datagram to {@code target} if there is room now; false if not. */
+    public boolean trySendTo(byte[] src, UnixAddress target) throws IpcException {
+        return io.send(src, 0, src.length, requireNamed(target), Deadline.NOW) != Transfer.NOTHING;
+    }
+
+    /** Sends the array as one datagram to {@code target}, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySendTo(byte[] src, UnixAddress target, Duration timeout) throws IpcException {
+        return io.send(src, 0, src.length, requireNamed(target), Deadline.after(timeout)) != Transfer.NOTHING;
     }
 
     /** Sends the segment as one datagram to {@code target}. */
-    public long sendTo(MemorySegment src, UnixAddress target) throws IpcException {
-        return io.send(src, requireNamed(target), Deadline.FOREVER);
+    public void sendTo(MemorySegment src, UnixAddress target) throws IpcException {
+        io.send(src, requireNamed(target), Deadline.FOREVER);
     }
 
-    /** Sends one datagram with descriptors (SCM_RIGHTS) to the connected peer; the datagram may be empty. */
-    public int sendFds(ByteBuffer data, Fd... fds) throws IpcException {
-        return io.sendFds(data, fds.clone(), null, Deadline.FOREVER);
+    /** Sends the segment as one datagram to {@code target} if there is room now; false if not. */
+    public boolean trySendTo(MemorySegment src, UnixAddress target) throws IpcException {
+        return io.send(src, requireNamed(target), Deadline.NOW) != Transfer.NOTHING;
     }
 
-    /** Sends one datagram with the descriptors of jipc objects to the connected peer. */
-    public int sendFds(ByteBuffer data, FdBacked... objects) throws IpcException {
-        return io.sendFds(data, UnixSocket.fdsOf(objects), null, Deadline.FOREVER);
+    /** Sends the segment as one datagram to {@code target}, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySendTo(MemorySegment src, UnixAddress target, Duration timeout) throws IpcException {
+        return io.send(src, requireNamed(target), Deadline.after(timeout)) != Transfer.NOTHING;
     }
 
-    /** Sends one datagram with descriptors to {@code target} (connected peer if null), waiting at most {@code timeout}. */
-    public int sendFdsTo(ByteBuffer data, List<Fd> fds, UnixAddress target, Duration timeout) throws IpcException {
-        return io.sendFds(data, fds.toArray(new Fd[0]), target == null ? null : requireNamed(target), Deadline.after(timeout));
+    /**
+     * Sends one datagram with descriptors (SCM_RIGHTS) to the connected peer; the datagram may be
+     * empty. See {@link UnixSocket#sendFds(ByteBuffer, List)}.
+     */
+    public void sendFds(ByteBuffer data, List<? extends FdBacked> fds) throws IpcException {
+        control.sendFds(data, Objects.requireNonNull(fds, "fds"), null, Deadline.FOREVER);
+    }
+
+    /** Sends one datagram with descriptors to the connected peer if there is room now; false if not. */
+    public boolean trySendFds(ByteBuffer data, List<? extends FdBacked> fds) throws IpcException {
+        return control.sendFds(data, Objects.requireNonNull(fds, "fds"), null, Deadline.NOW) != Transfer.NOTHING;
+    }
+
+    /** Sends one datagram with descriptors to the connected peer, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySendFds(ByteBuffer data, List<? extends FdBacked> fds, Duration timeout) throws IpcException {
+        return control.sendFds(data, Objects.requireNonNull(fds, "fds"), null, Deadline.after(timeout))
+                != Transfer.NOTHING;
+    }
+
+    /** Sends one datagram with descriptors to {@code target}, waiting while its queue is full. */
+    public void sendFdsTo(ByteBuffer data, List<? extends FdBacked> fds, UnixAddress target) throws IpcException {
+        control.sendFds(data, Objects.requireNonNull(fds, "fds"), requireNamed(target), Deadline.FOREVER);
+    }
+
+    /** Sends one datagram with descriptors to {@code target} if there is room now; false if not. */
+    public boolean trySendFdsTo(ByteBuffer data, List<? extends FdBacked> fds, UnixAddress target) throws IpcException {
+        return control.sendFds(data, Objects.requireNonNull(fds, "fds"), requireNamed(target), Deadline.NOW)
+                != Transfer.NOTHING;
+    }
+
+    /** Sends one datagram with descriptors to {@code target}, waiting at most {@code timeout}; false if it did not go. */
+    public boolean trySendFdsTo(ByteBuffer data, List<? extends FdBacked> fds, UnixAddress target, Duration timeout)
+            throws IpcException {
+        return control.sendFds(data, Objects.requireNonNull(fds, "fds"), requireNamed(target), Deadline.after(timeout))
+                != Transfer.NOTHING;
     }
 
     private static UnixAddress requireNamed(UnixAddress target) {
@@ -303,8 +394,13 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         return io.receive(dst, 0, Deadline.FOREVER);
     }
 
-    /** Receives one datagram, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if none came. */
-    public int receive(ByteBuffer dst, Duration timeout) throws IpcException {
+    /** Receives one datagram if one is there now; its real length, or {@link Transfer#NOTHING}. */
+    public int tryReceive(ByteBuffer dst) throws IpcException {
+        return io.receive(dst, 0, Deadline.NOW);
+    }
+
+    /** Receives one datagram, waiting at most {@code timeout}; its real length, or {@link Transfer#NOTHING}. */
+    public int tryReceive(ByteBuffer dst, Duration timeout) throws IpcException {
         return io.receive(dst, 0, Deadline.after(timeout));
     }
 
@@ -313,23 +409,43 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         return io.receive(dst, 0, dst.length, 0, Deadline.FOREVER);
     }
 
+    /** Receives one datagram into the array if one is there now; its real length, or {@link Transfer#NOTHING}. */
+    public int tryReceive(byte[] dst) throws IpcException {
+        return io.receive(dst, 0, dst.length, 0, Deadline.NOW);
+    }
+
+    /** Receives one datagram into the array, waiting at most {@code timeout}; its real length, or {@link Transfer#NOTHING}. */
+    public int tryReceive(byte[] dst, Duration timeout) throws IpcException {
+        return io.receive(dst, 0, dst.length, 0, Deadline.after(timeout));
+    }
+
     /** Receives one datagram into the segment; returns its real length. */
     public long receive(MemorySegment dst) throws IpcException {
         return io.receive(dst, 0, Deadline.FOREVER);
     }
 
-    /** Receives one datagram into the segment, waiting at most {@code timeout}. */
-    public long receive(MemorySegment dst, Duration timeout) throws IpcException {
+    /** Receives one datagram into the segment if one is there now; its real length, or {@link Transfer#NOTHING}. */
+    public long tryReceive(MemorySegment dst) throws IpcException {
+        return io.receive(dst, 0, Deadline.NOW);
+    }
+
+    /** Receives one datagram into the segment, waiting at most {@code timeout}; its real length, or {@link Transfer#NOTHING}. */
+    public long tryReceive(MemorySegment dst, Duration timeout) throws IpcException {
         return io.receive(dst, 0, Deadline.after(timeout));
     }
 
-    /** Copies the next datagram without consuming it (MSG_PEEK); returns its real length. */
+    /** Copies the next datagram without consuming it (MSG_PEEK), waiting for one; returns its real length. */
     public int peek(ByteBuffer dst) throws IpcException {
         return io.receive(dst, Socket.MSG_PEEK, Deadline.FOREVER);
     }
 
-    /** Peeks, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if none came. */
-    public int peek(ByteBuffer dst, Duration timeout) throws IpcException {
+    /** Peeks at the next datagram if one is there now; its real length, or {@link Transfer#NOTHING}. */
+    public int tryPeek(ByteBuffer dst) throws IpcException {
+        return io.receive(dst, Socket.MSG_PEEK, Deadline.NOW);
+    }
+
+    /** Peeks, waiting at most {@code timeout}; the datagram's real length, or {@link Transfer#NOTHING}. */
+    public int tryPeek(ByteBuffer dst, Duration timeout) throws IpcException {
         return io.receive(dst, Socket.MSG_PEEK, Deadline.after(timeout));
     }
 
@@ -339,35 +455,44 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
      * UnixSocket#receiveMessage(ByteBuffer, int)} for MSG_CTRUNC.
      */
     public ReceivedMessage receiveMessage(ByteBuffer dst, int maxFds) throws IpcException {
-        return io.receiveMessage(dst, maxFds, Deadline.FOREVER, true);
+        return control.receiveMessage(dst, maxFds, Deadline.FOREVER, true);
+    }
+
+    /** As {@link #receiveMessage(ByteBuffer, int)} if a datagram is there now; empty if not. */
+    public Optional<ReceivedMessage> tryReceiveMessage(ByteBuffer dst, int maxFds) throws IpcException {
+        return Optional.ofNullable(control.receiveMessage(dst, maxFds, Deadline.NOW, true));
     }
 
     /** As {@link #receiveMessage(ByteBuffer, int)}, waiting at most {@code timeout}; empty if none came. */
-    public Optional<ReceivedMessage> receiveMessage(ByteBuffer dst, int maxFds, Duration timeout) throws IpcException {
-        return Optional.ofNullable(io.receiveMessage(dst, maxFds, Deadline.after(timeout), true));
+    public Optional<ReceivedMessage> tryReceiveMessage(ByteBuffer dst, int maxFds, Duration timeout)
+            throws IpcException {
+        return Optional.ofNullable(control.receiveMessage(dst, maxFds, Deadline.after(timeout), true));
     }
 
-    /** Shuts down one or both directions ({@code shutdown(2)}): {@code SHUT_RD} = receiving. */
+    /** Shuts down the receiving side ({@code shutdown(SHUT_RD)}). */
     public void shutdownInput() throws IpcException {
         Sockets.shutdown(fd, label, Socket.SHUT_RD);
     }
 
-    /** Shuts down the sending side. */
+    /** Shuts down the sending side ({@code shutdown(SHUT_WR)}). */
     public void shutdownOutput() throws IpcException {
         Sockets.shutdown(fd, label, Socket.SHUT_WR);
     }
 
     /**
-     * Removes the socket file this socket created, if it is still that file; nothing for abstract
-     * or automatic names.
+     * Removes the socket file this socket created, if it is still that file. Does nothing for an
+     * abstract or automatic name (the kernel frees it with the last socket) or an adopted socket.
      *
-     * @return whether a file was removed
+     * @throws io.jipc.NotFoundException if the file this socket created is gone (removed, or
+     *         replaced by another, which stays)
      */
-    public boolean unlink() throws IpcException {
-        return file != null && Sockets.unlink(file, label);
+    public void unlink() throws IpcException {
+        if (file != null) {
+            Sockets.unlink(file, label);
+        }
     }
 
-    /** Closes the socket (removing its file first if built with {@link Builder#unlinkOnClose()}). */
+    /** Closes the socket (removing its file first if bound with {@link Options#withUnlinkOnClose}). */
     @Override
     public void close() {
         if (unlinkOnClose && fd.isOpen() && file != null) {

@@ -3,8 +3,9 @@ package io.jipc.socket;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
-import io.jipc.internal.wait.Deadline;
+import io.jipc.Transfer;
 import io.jipc.internal.libc.Socket;
+import io.jipc.internal.wait.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,41 +21,40 @@ import java.util.Optional;
  * UnixServerSocket#accept()}, {@link #pair(SocketType)} ({@code socketpair(2)}) or a descriptor
  * another process passed ({@link #adopt(Fd)}).
  *
- * <p><b>Blocking.</b> Every transfer comes in three forms: blocking ({@code receive(dst)}), timed
- * ({@code receive(dst, timeout)}) and non-blocking (the timed form with {@link Duration#ZERO}).
- * The timed forms return {@link #WOULD_BLOCK} when nothing moved in time. A blocked call returns
- * promptly when another thread closes the socket ({@link io.jipc.ObjectClosedException}) and
- * answers {@link Thread#interrupt()} at once ({@link io.jipc.IpcInterruptedException}); the socket
- * stays usable after an interrupt.
+ * <p><b>Blocking.</b> Every transfer comes in the three forms of every jipc wait: {@code
+ * send}/{@code receive} wait until done, {@code trySend}/{@code tryReceive} never wait, and {@code
+ * trySend}/{@code tryReceive} with a {@link Duration} wait at most that long. A try form that moved
+ * nothing answers {@link Transfer#NOTHING}; one that moved part of a stream send answers the bytes
+ * it sent. An untimed call sleeps inside send(2)/recv(2), as in C; a blocked call returns promptly
+ * when another thread closes the socket ({@link io.jipc.ObjectClosedException}) and answers {@link
+ * Thread#interrupt()} at once ({@link io.jipc.IpcInterruptedException}); the socket stays usable
+ * after an interrupt.
  *
- * <p><b>Streams and records.</b> On a STREAM socket a send of a blocking form sends every byte
- * (looping over partial writes) and a receive returns what has arrived, at least one byte, or
- * {@link #EOF} once the peer has shut down its side. On a SEQPACKET socket each send is one record,
- * delivered whole or refused (EMSGSIZE), and each receive takes one record: a record longer than
- * the buffer is cut, and the receive returns its real length so the caller can tell.
+ * <p><b>Streams and records.</b> On a STREAM socket {@code send} sends every byte, and a receive
+ * returns what has arrived, at least one byte, or {@link Transfer#EOF} once the peer has shut down
+ * its side. On a SEQPACKET socket each send is one record, delivered whole or refused (EMSGSIZE),
+ * and each receive takes one record: a record longer than the buffer is cut, and the receive
+ * returns its real length so the caller can tell. Two threads sending on one stream take turns:
+ * one send's bytes are never interleaved with another's.
  *
  * <p><b>No allocation per call.</b> {@link MemorySegment} and direct {@link ByteBuffer} data go to
- * the kernel as they are; {@code byte[]} and heap buffers go through a native scratch buffer that
- * each socket allocates once (per direction) and reuses.
+ * the kernel as they are; {@code byte[]} and heap buffers go through a native buffer of the calling
+ * thread (its own, so no lock is held for it while a call sleeps).
  *
- * <p><b>Descriptors and credentials.</b> {@link #sendFds(ByteBuffer, Fd...)} passes descriptors
+ * <p><b>Descriptors and credentials.</b> {@link #sendFds(ByteBuffer, List)} passes descriptors
  * (SCM_RIGHTS); {@link #receiveMessage(ByteBuffer, int)} receives them, owned and close-on-exec;
  * {@link #peerCredentials()} says which process connected (SO_PEERCRED).
  *
  * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
  */
 public final class UnixSocket extends AbstractUnixSocket {
-    /** What a receive returns at end of stream. */
-    public static final int EOF = MessageIo.EOF;
-    /** What a timed or non-blocking transfer returns when nothing could move in time. */
-    public static final int WOULD_BLOCK = MessageIo.WOULD_BLOCK;
-
     private final MessageIo io;
+    private final ControlMessages control;
 
     UnixSocket(Fd fd, SocketType type, String label, boolean passCredentials) {
         super(fd, type, label);
         this.io = new MessageIo(fd, label, type);
-        this.io.passCredentials = passCredentials;
+        this.control = new ControlMessages(io, type, passCredentials);
     }
 
     /** A connected pair of sockets ({@code socketpair(2)}); closing the pair closes both. */
@@ -70,30 +70,45 @@ public final class UnixSocket extends AbstractUnixSocket {
 
     /**
      * Connects a STREAM socket to {@code address} ({@code connect(2)}), waiting as long as it takes
-     * when the listener's backlog is full.
+     * when the listener's backlog is full (asleep inside connect, as in C).
      *
      * @throws io.jipc.NotFoundException when no socket file exists at a path
      * @throws IpcException ECONNREFUSED when nothing listens at the address (a stale socket file
      *         or a free abstract name), EACCES without write permission on the socket file
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while it waits
      * @see <a href="https://man7.org/linux/man-pages/man2/connect.2.html">connect(2)</a>
      */
     public static UnixSocket connect(UnixAddress address) throws IpcException {
         return connect(address, SocketType.STREAM);
     }
 
-    /** Connects a socket of {@code type} (STREAM or SEQPACKET) to {@code address}. */
+    /** Connects a socket of {@code type} (STREAM or SEQPACKET) to {@code address}, waiting while the backlog is full. */
     public static UnixSocket connect(UnixAddress address, SocketType type) throws IpcException {
         return connect(address, type, Deadline.FOREVER).orElseThrow();
     }
 
+    /** Connects a STREAM socket if the listener has room in its backlog now; empty if it is full. */
+    public static Optional<UnixSocket> tryConnect(UnixAddress address) throws IpcException {
+        return connect(address, SocketType.STREAM, Deadline.NOW);
+    }
+
+    /** Connects a STREAM socket, waiting at most {@code timeout} while the backlog is full; empty if it stayed full. */
+    public static Optional<UnixSocket> tryConnect(UnixAddress address, Duration timeout) throws IpcException {
+        return connect(address, SocketType.STREAM, Deadline.after(timeout));
+    }
+
+    /** Connects a socket of {@code type} if the listener has room in its backlog now; empty if it is full. */
+    public static Optional<UnixSocket> tryConnect(UnixAddress address, SocketType type) throws IpcException {
+        return connect(address, type, Deadline.NOW);
+    }
+
     /**
-     * Connects, waiting at most {@code timeout} while the listener's backlog is full (a UNIX
-     * listener refuses nobody for being busy: the connect waits, or in non-blocking form says
-     * EAGAIN).
+     * Connects a socket of {@code type}, waiting at most {@code timeout} while the listener's
+     * backlog is full (a UNIX listener refuses nobody for being busy: the connect waits).
      *
      * @return the connected socket, or empty when the backlog stayed full until the timeout
      */
-    public static Optional<UnixSocket> connect(UnixAddress address, SocketType type, Duration timeout)
+    public static Optional<UnixSocket> tryConnect(UnixAddress address, SocketType type, Duration timeout)
             throws IpcException {
         return connect(address, type, Deadline.after(timeout));
     }
@@ -108,14 +123,12 @@ public final class UnixSocket extends AbstractUnixSocket {
             throw new IllegalArgumentException("cannot connect to an unnamed address");
         }
         String label = address.toString();
-        Fd fd = Sockets.open(type, label, true);
+        Fd fd = Sockets.open(type, label);
         try {
             if (!Sockets.connect(fd, label, address, deadline)) {
                 fd.close();
                 return Optional.empty();
             }
-            // Connected: from now on blocking, so that untimed calls can sleep in the kernel.
-            fd.setNonBlocking(false);
             return Optional.of(new UnixSocket(fd, type, label, false));
         } catch (IpcException | RuntimeException | Error e) {
             fd.close();
@@ -140,9 +153,9 @@ public final class UnixSocket extends AbstractUnixSocket {
     /**
      * Takes ownership of a connected STREAM or SEQPACKET socket descriptor, e.g. one received from
      * another process. Its blocking mode, which belongs to the open file description and so is
-     * seen by every process sharing the socket, is left as it is: jipc's non-blocking and timed
-     * forms say so per call ({@code MSG_DONTWAIT}); blocking calls sleep in the kernel only on a
-     * blocking description.
+     * seen by every process sharing the socket, is left as it is: jipc's try forms say so per call
+     * ({@code MSG_DONTWAIT}); untimed calls sleep in the kernel only on a blocking description,
+     * and wait in poll(2) on another.
      *
      * @throws IllegalArgumentException if the descriptor is not a UNIX stream or seqpacket socket
      */
@@ -157,7 +170,7 @@ public final class UnixSocket extends AbstractUnixSocket {
 
     @Override
     void passCredentialsChanged(boolean on) {
-        io.passCredentials = on;
+        control.passCredentials = on;
     }
 
     // ------------------------------------------------------------------ who is on the other end
@@ -185,81 +198,98 @@ public final class UnixSocket extends AbstractUnixSocket {
      * closed peer gives EPIPE, never SIGPIPE). STREAM: every byte, waiting for room; SEQPACKET: one
      * record.
      *
-     * @return the bytes sent
      * @throws io.jipc.MessageTooLargeException for a record larger than the socket's send buffer allows
+     * @throws io.jipc.ObjectClosedException if the socket is closed, before or during the wait
+     * @throws io.jipc.IpcInterruptedException if the thread is interrupted while it waits
      * @see <a href="https://man7.org/linux/man-pages/man2/send.2.html">send(2)</a>
      */
-    public int send(ByteBuffer src) throws IpcException {
-        return io.send(src, null, Deadline.FOREVER);
+    public void send(ByteBuffer src) throws IpcException {
+        io.send(src, null, Deadline.FOREVER);
     }
 
     /**
-     * Sends, waiting at most {@code timeout} for room ({@link Duration#ZERO}: not at all).
+     * Sends what goes now, advancing the buffer's position.
      *
-     * @return the bytes sent (on a STREAM possibly fewer than remaining), or {@link #WOULD_BLOCK}
+     * @return the bytes sent (on a STREAM possibly fewer than remaining), or {@link Transfer#NOTHING}
      */
-    public int send(ByteBuffer src, Duration timeout) throws IpcException {
-        return io.send(src, null, Deadline.after(timeout));
+    public int trySend(ByteBuffer src) throws IpcException {
+        return (int) io.send(src, null, Deadline.NOW);
+    }
+
+    /** Sends, waiting at most {@code timeout} for room; the bytes sent, or {@link Transfer#NOTHING}. */
+    public int trySend(ByteBuffer src, Duration timeout) throws IpcException {
+        return (int) io.send(src, null, Deadline.after(timeout));
     }
 
     /** Sends the whole array (a record on SEQPACKET). */
-    public int send(byte[] src) throws IpcException {
-        return io.send(src, 0, src.length, null, Deadline.FOREVER);
+    public void send(byte[] src) throws IpcException {
+        io.send(src, 0, src.length, null, Deadline.FOREVER);
+    }
+
+    /** Sends what of the array goes now; the bytes sent, or {@link Transfer#NOTHING}. */
+    public int trySend(byte[] src) throws IpcException {
+        return (int) io.send(src, 0, src.length, null, Deadline.NOW);
+    }
+
+    /** Sends the array, waiting at most {@code timeout}; the bytes sent, or {@link Transfer#NOTHING}. */
+    public int trySend(byte[] src, Duration timeout) throws IpcException {
+        return (int) io.send(src, 0, src.length, null, Deadline.after(timeout));
     }
 
     /** Sends {@code length} bytes of {@code src} from {@code offset}. */
-    public int send(byte[] src, int offset, int length) throws IpcException {
-        return io.send(src, offset, length, null, Deadline.FOREVER);
+    public void send(byte[] src, int offset, int length) throws IpcException {
+        io.send(src, offset, length, null, Deadline.FOREVER);
     }
 
-    /** Sends {@code length} bytes of {@code src} from {@code offset}, waiting at most {@code timeout}. */
-    public int send(byte[] src, int offset, int length, Duration timeout) throws IpcException {
-        return io.send(src, offset, length, null, Deadline.after(timeout));
+    /** Sends what of {@code length} bytes from {@code offset} goes now; the bytes sent, or {@link Transfer#NOTHING}. */
+    public int trySend(byte[] src, int offset, int length) throws IpcException {
+        return (int) io.send(src, offset, length, null, Deadline.NOW);
+    }
+
+    /** Sends {@code length} bytes from {@code offset}, waiting at most {@code timeout}; the bytes sent, or {@link Transfer#NOTHING}. */
+    public int trySend(byte[] src, int offset, int length, Duration timeout) throws IpcException {
+        return (int) io.send(src, offset, length, null, Deadline.after(timeout));
     }
 
     /** Sends the segment's bytes; a native segment goes to the kernel without a copy. */
-    public long send(MemorySegment src) throws IpcException {
-        return io.send(src, null, Deadline.FOREVER);
+    public void send(MemorySegment src) throws IpcException {
+        io.send(src, null, Deadline.FOREVER);
     }
 
-    /** Sends the segment's bytes, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if none went. */
-    public long send(MemorySegment src, Duration timeout) throws IpcException {
+    /** Sends what of the segment goes now; the bytes sent, or {@link Transfer#NOTHING}. */
+    public long trySend(MemorySegment src) throws IpcException {
+        return io.send(src, null, Deadline.NOW);
+    }
+
+    /** Sends the segment, waiting at most {@code timeout}; the bytes sent, or {@link Transfer#NOTHING}. */
+    public long trySend(MemorySegment src, Duration timeout) throws IpcException {
         return io.send(src, null, Deadline.after(timeout));
     }
 
     /**
-     * Sends data with descriptors (sendmsg with one SCM_RIGHTS control message): the receiver gets
-     * its own descriptors for the same open files. The descriptors are pinned for the call, so one
-     * closed meanwhile by another thread is still passed (or the call fails with {@link
-     * io.jipc.ObjectClosedException} if it was already closed); the caller keeps its own.
+     * Sends data with descriptors (sendmsg with one SCM_RIGHTS control message), advancing the
+     * buffer's position: the receiver gets its own descriptors for the same open files. Each is
+     * pinned for the call, so one closed meanwhile by another thread is still passed (one already
+     * closed fails the call with {@link io.jipc.ObjectClosedException}); the caller keeps its own.
      *
      * <p>A STREAM socket needs at least one data byte to carry them (the descriptors travel with
-     * the first byte); a SEQPACKET record may be empty.
+     * the first byte, every byte is sent); a SEQPACKET record may be empty.
      *
-     * @param fds 1 to 253 (SCM_MAX_FD) descriptors
-     * @return the bytes sent
+     * @param fds 0 to 253 (SCM_MAX_FD) descriptors or jipc objects with one (pipes, sockets, queues...)
      * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7), SCM_RIGHTS</a>
      */
-    public int sendFds(ByteBuffer data, Fd... fds) throws IpcException {
-        return io.sendFds(data, fds.clone(), null, Deadline.FOREVER);
+    public void sendFds(ByteBuffer data, List<? extends FdBacked> fds) throws IpcException {
+        control.sendFds(data, Objects.requireNonNull(fds, "fds"), null, Deadline.FOREVER);
     }
 
-    /** Sends data with the descriptors of jipc objects (pipes, sockets, queues...). */
-    public int sendFds(ByteBuffer data, FdBacked... objects) throws IpcException {
-        return io.sendFds(data, fdsOf(objects), null, Deadline.FOREVER);
+    /** Sends data with descriptors if that goes now; the bytes sent, or {@link Transfer#NOTHING} (then none passed). */
+    public int trySendFds(ByteBuffer data, List<? extends FdBacked> fds) throws IpcException {
+        return (int) control.sendFds(data, Objects.requireNonNull(fds, "fds"), null, Deadline.NOW);
     }
 
-    /** Sends data with descriptors, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing went. */
-    public int sendFds(ByteBuffer data, List<Fd> fds, Duration timeout) throws IpcException {
-        return io.sendFds(data, fds.toArray(new Fd[0]), null, Deadline.after(timeout));
-    }
-
-    static Fd[] fdsOf(FdBacked[] objects) {
-        Fd[] fds = new Fd[objects.length];
-        for (int i = 0; i < objects.length; i++) {
-            fds[i] = Objects.requireNonNull(objects[i], "a jipc object to pass is null").fd();
-        }
-        return fds;
+    /** Sends data with descriptors, waiting at most {@code timeout}; the bytes sent, or {@link Transfer#NOTHING}. */
+    public int trySendFds(ByteBuffer data, List<? extends FdBacked> fds, Duration timeout) throws IpcException {
+        return (int) control.sendFds(data, Objects.requireNonNull(fds, "fds"), null, Deadline.after(timeout));
     }
 
     // ------------------------------------------------------------------ receive
@@ -269,17 +299,23 @@ public final class UnixSocket extends AbstractUnixSocket {
      * along are discarded by the kernel (closed, never installed here): use {@link
      * #receiveMessage(ByteBuffer, int)} to get them.
      *
-     * @return STREAM: the bytes received (at least 1 when the buffer has room), or {@link #EOF}.
-     *         SEQPACKET: the record's length, larger than the bytes stored when the record was cut
-     *         short; 0 for an empty record; {@link #EOF} once the peer has closed
+     * @return STREAM: the bytes received (at least 1 when the buffer has room), or {@link
+     *         Transfer#EOF}. SEQPACKET: the record's length, larger than the bytes stored when the
+     *         record was cut short; 0 for an empty record; {@link Transfer#EOF} once the peer has
+     *         closed
      * @see <a href="https://man7.org/linux/man-pages/man2/recv.2.html">recv(2)</a>
      */
     public int receive(ByteBuffer dst) throws IpcException {
         return io.receive(dst, 0, Deadline.FOREVER);
     }
 
-    /** Receives, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing arrived. */
-    public int receive(ByteBuffer dst, Duration timeout) throws IpcException {
+    /** Receives what has arrived; as {@link #receive(ByteBuffer)}, or {@link Transfer#NOTHING} if nothing has. */
+    public int tryReceive(ByteBuffer dst) throws IpcException {
+        return io.receive(dst, 0, Deadline.NOW);
+    }
+
+    /** Receives, waiting at most {@code timeout}; {@link Transfer#NOTHING} if nothing arrived. */
+    public int tryReceive(ByteBuffer dst, Duration timeout) throws IpcException {
         return io.receive(dst, 0, Deadline.after(timeout));
     }
 
@@ -288,13 +324,28 @@ public final class UnixSocket extends AbstractUnixSocket {
         return io.receive(dst, 0, dst.length, 0, Deadline.FOREVER);
     }
 
+    /** Receives into the array what has arrived; {@link Transfer#NOTHING} if nothing has. */
+    public int tryReceive(byte[] dst) throws IpcException {
+        return io.receive(dst, 0, dst.length, 0, Deadline.NOW);
+    }
+
+    /** Receives into the array, waiting at most {@code timeout}; {@link Transfer#NOTHING} if nothing arrived. */
+    public int tryReceive(byte[] dst, Duration timeout) throws IpcException {
+        return io.receive(dst, 0, dst.length, 0, Deadline.after(timeout));
+    }
+
     /** Receives into {@code length} bytes of the array from {@code offset}. */
     public int receive(byte[] dst, int offset, int length) throws IpcException {
         return io.receive(dst, offset, length, 0, Deadline.FOREVER);
     }
 
-    /** Receives into the array, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing arrived. */
-    public int receive(byte[] dst, int offset, int length, Duration timeout) throws IpcException {
+    /** Receives into part of the array what has arrived; {@link Transfer#NOTHING} if nothing has. */
+    public int tryReceive(byte[] dst, int offset, int length) throws IpcException {
+        return io.receive(dst, offset, length, 0, Deadline.NOW);
+    }
+
+    /** Receives into part of the array, waiting at most {@code timeout}; {@link Transfer#NOTHING} if nothing arrived. */
+    public int tryReceive(byte[] dst, int offset, int length, Duration timeout) throws IpcException {
         return io.receive(dst, offset, length, 0, Deadline.after(timeout));
     }
 
@@ -303,8 +354,13 @@ public final class UnixSocket extends AbstractUnixSocket {
         return io.receive(dst, 0, Deadline.FOREVER);
     }
 
-    /** Receives into the segment, waiting at most {@code timeout}. */
-    public long receive(MemorySegment dst, Duration timeout) throws IpcException {
+    /** Receives into the segment what has arrived; {@link Transfer#NOTHING} if nothing has. */
+    public long tryReceive(MemorySegment dst) throws IpcException {
+        return io.receive(dst, 0, Deadline.NOW);
+    }
+
+    /** Receives into the segment, waiting at most {@code timeout}; {@link Transfer#NOTHING} if nothing arrived. */
+    public long tryReceive(MemorySegment dst, Duration timeout) throws IpcException {
         return io.receive(dst, 0, Deadline.after(timeout));
     }
 
@@ -317,8 +373,13 @@ public final class UnixSocket extends AbstractUnixSocket {
         return io.receive(dst, Socket.MSG_PEEK, Deadline.FOREVER);
     }
 
-    /** Peeks, waiting at most {@code timeout}; {@link #WOULD_BLOCK} if nothing arrived. */
-    public int peek(ByteBuffer dst, Duration timeout) throws IpcException {
+    /** Peeks at what has arrived; {@link Transfer#NOTHING} if nothing has. */
+    public int tryPeek(ByteBuffer dst) throws IpcException {
+        return io.receive(dst, Socket.MSG_PEEK, Deadline.NOW);
+    }
+
+    /** Peeks, waiting at most {@code timeout}; {@link Transfer#NOTHING} if nothing arrived. */
+    public int tryPeek(ByteBuffer dst, Duration timeout) throws IpcException {
         return io.receive(dst, Socket.MSG_PEEK, Deadline.after(timeout));
     }
 
@@ -327,7 +388,8 @@ public final class UnixSocket extends AbstractUnixSocket {
      * owned by the returned message and close-on-exec (MSG_CMSG_CLOEXEC), and the sender's
      * credentials when SO_PASSCRED is on. If the peer sent more descriptors than {@code maxFds},
      * those that fit arrive, the kernel closes the rest, and {@link
-     * ReceivedMessage#controlTruncated()} says so (MSG_CTRUNC).
+     * ReceivedMessage#controlTruncated()} says so (MSG_CTRUNC). At end of stream the message says
+     * {@link ReceivedMessage#endOfStream()}.
      *
      * <p>On a STREAM socket Linux ends a receive with the bytes that carried descriptors: bytes
      * sent after them come with the next receive, bytes sent before them may come with this one.
@@ -336,12 +398,18 @@ public final class UnixSocket extends AbstractUnixSocket {
      * @see <a href="https://man7.org/linux/man-pages/man2/recvmsg.2.html">recvmsg(2)</a>
      */
     public ReceivedMessage receiveMessage(ByteBuffer dst, int maxFds) throws IpcException {
-        return io.receiveMessage(dst, maxFds, Deadline.FOREVER, false);
+        return control.receiveMessage(dst, maxFds, Deadline.FOREVER, false);
+    }
+
+    /** As {@link #receiveMessage(ByteBuffer, int)} if something has arrived; empty if nothing has. */
+    public Optional<ReceivedMessage> tryReceiveMessage(ByteBuffer dst, int maxFds) throws IpcException {
+        return Optional.ofNullable(control.receiveMessage(dst, maxFds, Deadline.NOW, false));
     }
 
     /** As {@link #receiveMessage(ByteBuffer, int)}, waiting at most {@code timeout}; empty if nothing arrived. */
-    public Optional<ReceivedMessage> receiveMessage(ByteBuffer dst, int maxFds, Duration timeout) throws IpcException {
-        return Optional.ofNullable(io.receiveMessage(dst, maxFds, Deadline.after(timeout), false));
+    public Optional<ReceivedMessage> tryReceiveMessage(ByteBuffer dst, int maxFds, Duration timeout)
+            throws IpcException {
+        return Optional.ofNullable(control.receiveMessage(dst, maxFds, Deadline.after(timeout), false));
     }
 
     // ------------------------------------------------------------------ shutdown
@@ -356,7 +424,7 @@ public final class UnixSocket extends AbstractUnixSocket {
         Sockets.shutdown(fd, label, Socket.SHUT_WR);
     }
 
-    /** Shuts down the receiving side ({@code shutdown(SHUT_RD)}): receives return {@link #EOF}, the peer's sends fail with EPIPE. */
+    /** Shuts down the receiving side ({@code shutdown(SHUT_RD)}): receives return {@link Transfer#EOF}, the peer's sends fail with EPIPE. */
     public void shutdownInput() throws IpcException {
         Sockets.shutdown(fd, label, Socket.SHUT_RD);
     }
@@ -387,7 +455,7 @@ public final class UnixSocket extends AbstractUnixSocket {
                     return 0;
                 }
                 int n = io.receive(b, off, len, 0, Deadline.FOREVER);
-                return n == EOF ? -1 : Math.min(n, len);
+                return n == Transfer.EOF ? -1 : Math.min(n, len);
             }
 
             @Override

@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code receive NAME COUNT}: prints ready, then receives COUNT messages (blocking), one
  *       {@code PRIO TEXT} line each, through the allocation-free byte[] form;
  *   <li>{@code create NAME MAXMSG MSGSIZE} (repeatable): tries to create each queue and prints
- *       the exception's message, or {@code created} (and unlinks it again).
+ *       the exception's message, or {@code created} (and unlinks it again);
+ *   <li>{@code sysv-send-id MSQID TYPE TEXT}: sends one message to a System V queue reached by
+ *       id, then tries to receive from it; prints {@code sent} and the receive's exception
+ *       message (run as another user: sending needs write permission only).
  * </ul>
  */
 public final class MqueuePeer {
@@ -41,6 +44,20 @@ public final class MqueuePeer {
                     } catch (IpcException e) {
                         System.out.println(e.getMessage());
                     }
+                }
+            }
+            case "sysv-send-id" -> {
+                try (SysVMessageQueue q = SysVMessageQueue.openId(Integer.parseInt(args[1]))) {
+                    q.send(args[3].getBytes(StandardCharsets.UTF_8), Long.parseLong(args[2]));
+                    System.out.println("sent");
+                    try {
+                        q.tryReceive(TypeSelector.any());
+                        System.out.println("received");
+                    } catch (IpcException e) {
+                        System.out.println(e.getMessage());
+                    }
+                } catch (IpcException e) {
+                    System.out.println(e.getMessage());
                 }
             }
             default -> throw new IllegalArgumentException(args[0]);

@@ -130,6 +130,36 @@ class PosixMessageQueueTest {
         }
     }
 
+    /** The mode of an open queue, by stat of its descriptor through /proc (no mqueue mount needed). */
+    static int modeOf(PosixMessageQueue q) throws Exception {
+        int n = q.fd().acquire("stat");
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self/fd/" + n), "unix:mode") & 07777;
+        } finally {
+            q.fd().release();
+        }
+    }
+
+    @Test
+    void modeIsExactWhateverTheUmask() throws Exception {
+        // 0666 is wider than the usual umask (022) lets mq_open create; jipc sets it with fchmod.
+        String name = TestIpc.name("wide-mode");
+        PosixMessageQueue.Options wide = PosixMessageQueue.Options.defaults()
+                .withMode(PosixFilePermissions.fromString("rw-rw-rw-"));
+        try (PosixMessageQueue q = PosixMessageQueue.createExclusively(name, wide)) {
+            assertThat(modeOf(q)).isEqualTo(0666);
+            q.unlink();
+        }
+        String other = TestIpc.name("wide-mode");
+        try (PosixMessageQueue q = PosixMessageQueue.createOrOpen(other, wide)) {
+            assertThat(modeOf(q)).as("created by createOrOpen").isEqualTo(0666);
+            try (PosixMessageQueue again = PosixMessageQueue.createOrOpen(other, PosixMessageQueue.Options.defaults())) {
+                assertThat(modeOf(again)).as("an existing queue keeps its mode").isEqualTo(0666);
+            }
+            q.unlink();
+        }
+    }
+
     @Test
     void modeIsApplied() throws Exception {
         String name = TestIpc.name("mode");

@@ -95,6 +95,40 @@ class SysVMessageQueueTest {
         }
     }
 
+    /**
+     * A stranger (uid 65534) may write to a 0622 queue but not read it: opening it by id must not
+     * need the read permission msgctl(IPC_STAT) asks for. The peer JVM runs from the build's own
+     * class directories, the part of the class path that user can read.
+     */
+    @Test
+    void aQueueThatMayOnlyBeWrittenIsOpenedByIdForSending() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Unistd.getuid() == 0, "needs root to start a peer as uid 65534");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/setpriv")),
+                "needs setpriv (util-linux) to start a peer as uid 65534");
+        try (SysVMessageQueue q = SysVMessageQueue.createExclusively(IpcKey.of(TestIpc.key()),
+                SysVMessageQueue.Options.defaults().withMode(PosixFilePermissions.fromString("rw--w--w-")))) {
+            try {
+                String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(":"))
+                        .filter(e -> e.endsWith("/classes") || e.endsWith("/test-classes"))
+                        .collect(java.util.stream.Collectors.joining(":"));
+                List<String> cmd = List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        io.jipc.testing.PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1", "-cp", classPath, MqueuePeer.class.getName(),
+                        "sysv-send-id", String.valueOf(q.id()), "5", "from a stranger");
+                try (Peer stranger = Peer.start("stranger", cmd)) {
+                    stranger.awaitSuccess(T);
+                    assertThat(stranger.stdout()).isEqualTo("sent\nmsgrcv(msqid " + q.id()
+                            + "): Permission denied (EACCES)\n");
+                }
+                SysVMessage m = q.tryReceive(TypeSelector.any()).orElseThrow();
+                assertThat(m.type()).isEqualTo(5);
+                assertThat(new String(m.data(), UTF_8)).isEqualTo("from a stranger");
+            } finally {
+                q.remove();
+            }
+        }
+    }
+
     @Test
     void privateQueuesAreReachedById() throws Exception {
         try (SysVMessageQueue a = SysVMessageQueue.createExclusively(IpcKey.PRIVATE);
@@ -189,7 +223,11 @@ class SysVMessageQueueTest {
     @Test
     void messagesBeyondMsgmaxAreRefusedWithTheLimit() throws Exception {
         try (SysVMessageQueue q = create()) {
-            long msgmax = io.jipc.internal.ProcFiles.readLong(SysVMessageQueue.MSGMAX, -1);
+            long msgmax = SysVMessageQueue.maxMessageSize();
+            // readAllLines reads in one call: a sysctl file answers a read at a later offset with EOF.
+            assertThat(msgmax).isEqualTo(Long.parseLong(java.nio.file.Files.readAllLines(
+                    java.nio.file.Path.of("/proc/sys/kernel/msgmax")).get(0).strip()));
+            assertThat(q.trySend(new byte[(int) msgmax], 1)).as("msgmax itself is allowed").isTrue();
             assertThatThrownBy(() -> q.trySend(new byte[(int) msgmax + 1], 1)).isInstanceOf(IpcException.class)
                     .hasMessage("msgsnd(msqid " + q.id() + "): message of " + (msgmax + 1) + " bytes exceeds msgmax = "
                             + msgmax + " (/proc/sys/kernel/msgmax) (EINVAL)");

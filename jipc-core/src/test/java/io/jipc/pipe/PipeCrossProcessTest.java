@@ -85,9 +85,9 @@ class PipeCrossProcessTest {
         }
     }
 
-    /** How PipePeer reports an adopted blocking descriptor: kept blocking where pipes take RWF_NOWAIT. */
+    /** How PipePeer reports an adopted blocking descriptor: as it found it. */
     private static String adoptedMode() {
-        return PipeIo.pipesTakeNowait() ? "blocking=true nonblock-flag=false" : "blocking=false nonblock-flag=true";
+        return "blocking=true nonblock-flag=false";
     }
 
     @Test
@@ -101,8 +101,8 @@ class PipeCrossProcessTest {
                     PipePeer.class.getName(), "echo-inherited"));
             try (Peer peer = Peer.start("PipePeer", cmd)) {
                 // The child got blocking descriptors (as posix_spawn/exec hand them over); adopting made
-                // them jipc's, blocking where pipes take RWF_NOWAIT (these /proc copies refuse it: the
-                // first timed call would make them non-blocking; the peer makes none).
+                // them jipc's and left them blocking (these /proc copies refuse RWF_NOWAIT: a first
+                // non-blocking call would make them non-blocking; the peer makes none).
                 peer.awaitOutput("ready " + adoptedMode(), WAIT);
                 toPeer.readEnd().close();
                 fromPeer.writeEnd().close();

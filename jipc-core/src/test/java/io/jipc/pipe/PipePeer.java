@@ -53,13 +53,13 @@ public final class PipePeer {
                 }
             }
             case "fifo-write" -> {
-                try (Pipe.WriteEnd out = Fifo.openForWriting(Path.of(args[1]), wait).orElseThrow()) {
+                try (Pipe.WriteEnd out = Fifo.tryOpenForWriting(Path.of(args[1]), wait).orElseThrow()) {
                     out.write(args[2].getBytes(StandardCharsets.UTF_8));
                 }
                 System.out.println("written");
             }
             case "fifo-read" -> {
-                try (Pipe.ReadEnd in = Fifo.openForReading(Path.of(args[1]), wait).orElseThrow()) {
+                try (Pipe.ReadEnd in = Fifo.tryOpenForReading(Path.of(args[1]), wait).orElseThrow()) {
                     System.out.print(new String(in.inputStream().readAllBytes(), StandardCharsets.UTF_8));
                 }
             }

@@ -11,6 +11,7 @@ import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.Transfer;
 import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixAddress;
 import io.jipc.socket.UnixServerSocket;
@@ -97,11 +98,11 @@ class PollerTest {
         UnixAddress address = UnixAddress.abstractName(TestIpc.name("poller").substring(1));
         List<UnixSocket> accepted = new ArrayList<>();
         PipeEnd[] pipe = pipe();
-        try (UnixServerSocket server = UnixServerSocket.builder(address).backlog(128).bind();
+        try (UnixServerSocket server = UnixServerSocket.bind(address, UnixServerSocket.Options.defaults().withBacklog(128));
                 Peer fan = CPeer.start("unix_peer", "fan", "100", address.toString());
                 Poller poller = Poller.create(); PipeEnd r = pipe[0]; PipeEnd w = pipe[1]) {
             for (int i = 0; i < 100; i++) {
-                accepted.add(server.accept(WAIT).orElseThrow());
+                accepted.add(server.tryAccept(WAIT).orElseThrow());
             }
             fan.awaitOutput("connected", WAIT);
             // the C peer connected in order, and a UNIX backlog is FIFO: connection i is socket i
@@ -144,7 +145,7 @@ class PollerTest {
                 int n = poller.tryPoll(WAIT);
                 for (int i = 0; i < n; i++) {
                     Registration reg = poller.ready(i);
-                    assertThat(((UnixSocket) reg.source()).receive(new byte[8], 0, 8, Duration.ZERO)).isEqualTo(UnixSocket.EOF);
+                    assertThat(((UnixSocket) reg.source()).tryReceive(new byte[8], 0, 8)).isEqualTo(Transfer.EOF);
                     hung.add(reg.attachment());
                     reg.cancel();
                 }

@@ -19,9 +19,9 @@ class CredentialsTest {
     @Test
     void peerCredentialsAreTheConnectingProcesses() throws Exception {
         UnixAddress address = SocketTesting.address(SocketTesting.Kind.PATH, "peercred");
-        try (UnixServerSocket server = UnixServerSocket.builder(address).unlinkOnClose().bind();
+        try (UnixServerSocket server = UnixServerSocket.bind(address, UnixServerSocket.Options.defaults().withUnlinkOnClose(true));
                 Peer c = CPeer.start("unix_peer", "connect-as", String.valueOf(Unistd.getuid()), "stream", address.toString());
-                UnixSocket s = server.accept(WAIT).orElseThrow()) {
+                UnixSocket s = server.tryAccept(WAIT).orElseThrow()) {
             c.awaitOutput("sent", WAIT);
             assertThat(s.peerCredentials()).isEqualTo(new PeerCredentials((int) c.pid(), Unistd.getuid(), Unistd.getgid()));
             assertThat(c.stdout()).contains("sent pid=" + c.pid());
@@ -31,11 +31,12 @@ class CredentialsTest {
     @Test
     void passCredentialsAttachesTheSenderToEveryMessage() throws Exception {
         UnixAddress address = SocketTesting.address(SocketTesting.Kind.ABSTRACT, "passcred");
-        try (UnixServerSocket server = UnixServerSocket.builder(address).type(SocketType.SEQPACKET).passCredentials().bind();
+        try (UnixServerSocket server = UnixServerSocket.bind(address,
+                UnixServerSocket.Options.defaults().withType(SocketType.SEQPACKET).withPassCredentials(true));
                 Peer c = CPeer.start("unix_peer", "connect-as", String.valueOf(Unistd.getuid()), "seqpacket", address.toString());
-                UnixSocket s = server.accept(WAIT).orElseThrow()) {
+                UnixSocket s = server.tryAccept(WAIT).orElseThrow()) {
             assertThat(s.passCredentials()).as("inherited from the listener").isTrue();
-            try (ReceivedMessage m = s.receiveMessage(ByteBuffer.allocate(8), 0, WAIT).orElseThrow()) {
+            try (ReceivedMessage m = s.tryReceiveMessage(ByteBuffer.allocate(8), 0, WAIT).orElseThrow()) {
                 assertThat(m.bytes()).isEqualTo(1);
                 assertThat(m.credentials()).contains(new PeerCredentials((int) c.pid(), Unistd.getuid(), Unistd.getgid()));
                 assertThat(m.controlTruncated()).isFalse();
@@ -72,7 +73,7 @@ class CredentialsTest {
             stranger.awaitOutput("sent", WAIT);
             try (Peer friend = CPeer.start("unix_peer", "connect-as", String.valueOf(me), "stream", address.toString())) {
                 friend.awaitOutput("sent", WAIT);
-                try (UnixSocket accepted = server.acceptIf(peer -> {
+                try (UnixSocket accepted = server.tryAcceptIf(peer -> {
                     if (peer.uid() != me) {
                         refused.add(peer);
                         return false;

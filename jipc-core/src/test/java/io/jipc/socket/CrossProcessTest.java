@@ -2,6 +2,7 @@ package io.jipc.socket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jipc.Transfer;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
@@ -66,7 +67,7 @@ class CrossProcessTest {
                     s.send(ByteBuffer.wrap("second".getBytes(StandardCharsets.UTF_8)));
                     assertThat(readExactly(s, reply, 6)).isEqualTo("second");
                     s.shutdownOutput();
-                    assertThat(s.receive(reply)).isEqualTo(UnixSocket.EOF);
+                    assertThat(s.receive(reply)).isEqualTo(Transfer.EOF);
                 }
                 server.awaitOutput("eof", WAIT);
                 assertThat(server.stdout()).contains("peer pid=" + ProcessHandle.current().pid());
@@ -84,9 +85,10 @@ class CrossProcessTest {
         UnixAddress address = SocketTesting.address(kind, "cli");
         ByteBuffer buf = ByteBuffer.allocate(256);
         if (type == SocketType.DGRAM) {
-            try (UnixDatagramSocket server = UnixDatagramSocket.builder(address).unlinkOnClose().passCredentials().bind();
+            try (UnixDatagramSocket server = UnixDatagramSocket.bind(address,
+                    UnixDatagramSocket.Options.defaults().withUnlinkOnClose(true).withPassCredentials(true));
                     Peer client = start(other, "client", "dgram", address.toString(), "ping")) {
-                try (ReceivedMessage m = server.receiveMessage(buf, 0, WAIT).orElseThrow()) {
+                try (ReceivedMessage m = server.tryReceiveMessage(buf, 0, WAIT).orElseThrow()) {
                     assertThat(m.credentials()).get().extracting(PeerCredentials::pid).isEqualTo((int) client.pid());
                     assertThat(m.sender().isAbstract()).as("the client autobound").isTrue();
                     buf.flip();
@@ -97,9 +99,10 @@ class CrossProcessTest {
             }
             return;
         }
-        try (UnixServerSocket server = UnixServerSocket.builder(address).type(type).unlinkOnClose().bind();
+        try (UnixServerSocket server = UnixServerSocket.bind(address,
+                UnixServerSocket.Options.defaults().withType(type).withUnlinkOnClose(true));
                 Peer client = start(other, "client", word(type), address.toString(), "ping pong")) {
-            try (UnixSocket c = server.accept(WAIT).orElseThrow()) {
+            try (UnixSocket c = server.tryAccept(WAIT).orElseThrow()) {
                 assertThat(c.peerCredentials().pid()).isEqualTo((int) client.pid());
                 int got = 0;
                 while (got < 9) {

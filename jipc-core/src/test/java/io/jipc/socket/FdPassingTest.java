@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jipc.Fd;
 import io.jipc.ObjectClosedException;
+import io.jipc.PassedFiles;
+import io.jipc.Transfer;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.CPeer;
@@ -60,12 +62,12 @@ class FdPassingTest {
 
     private static Receiver serve(SocketType type, UnixAddress address, Runnable startPeer) throws Exception {
         if (type == SocketType.DGRAM) {
-            UnixDatagramSocket s = UnixDatagramSocket.builder(address).unlinkOnClose().bind();
+            UnixDatagramSocket s = UnixDatagramSocket.bind(address, UnixDatagramSocket.Options.defaults().withUnlinkOnClose(true));
             startPeer.run();
             return new Receiver() {
                 @Override
                 public ReceivedMessage receive(ByteBuffer buf, int maxFds) throws Exception {
-                    return s.receiveMessage(buf, maxFds, WAIT).orElseThrow();
+                    return s.tryReceiveMessage(buf, maxFds, WAIT).orElseThrow();
                 }
 
                 @Override
@@ -79,18 +81,19 @@ class FdPassingTest {
                 }
             };
         }
-        UnixServerSocket server = UnixServerSocket.builder(address).type(type).unlinkOnClose().bind();
+        UnixServerSocket server = UnixServerSocket.bind(address,
+                UnixServerSocket.Options.defaults().withType(type).withUnlinkOnClose(true));
         startPeer.run();
         UnixSocket c;
         try {
-            c = server.accept(WAIT).orElseThrow();
+            c = server.tryAccept(WAIT).orElseThrow();
         } finally {
             server.close();
         }
         return new Receiver() {
             @Override
             public ReceivedMessage receive(ByteBuffer buf, int maxFds) throws Exception {
-                return c.receiveMessage(buf, maxFds, WAIT).orElseThrow();
+                return c.tryReceiveMessage(buf, maxFds, WAIT).orElseThrow();
             }
 
             @Override
@@ -157,14 +160,15 @@ class FdPassingTest {
             if (type == SocketType.DGRAM) {
                 try (UnixDatagramSocket s = UnixDatagramSocket.unbound()) {
                     s.connect(address);
-                    assertThat(s.sendFds(data, memfd, regular)).isEqualTo(7);
+                    s.sendFds(data, List.of(memfd, regular));
                 }
             } else {
                 try (UnixSocket s = UnixSocket.connect(address, type)) {
-                    assertThat(s.sendFds(data, memfd, regular)).isEqualTo(7);
+                    s.sendFds(data, List.of(memfd, regular));
                     assertThat(s.receive(new byte[1])).as("the C peer's ack").isEqualTo(1);
                 }
             }
+            assertThat(data.hasRemaining()).as("every byte sent").isFalse();
             c.awaitSuccess(WAIT);
             String out = c.stdout();
             assertThat(out).contains("data=two fds")
@@ -208,12 +212,12 @@ class FdPassingTest {
     void noRoomAtAllStillReportsAndAPlainReceiveDiscardsSafely() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.SEQPACKET); UnixSocket.Pair carried = UnixSocket.pair(SocketType.STREAM)) {
             var before = LeakGuard.openDescriptors().keySet();
-            p.first().sendFds(ByteBuffer.wrap(new byte[] {1}), carried.first(), carried.second());
+            p.first().sendFds(ByteBuffer.wrap(new byte[] {1}), List.of(carried.first(), carried.second()));
             try (ReceivedMessage m = p.second().receiveMessage(ByteBuffer.allocate(4), 0)) {
                 assertThat(m.controlTruncated()).isTrue();
                 assertThat(m.fdCount()).isZero();
             }
-            p.first().sendFds(ByteBuffer.wrap(new byte[] {2}), carried.first());
+            p.first().sendFds(ByteBuffer.wrap(new byte[] {2}), List.of(carried.first()));
             assertThat(p.second().receive(new byte[4])).isEqualTo(1);
             assertThat(LeakGuard.openDescriptors().keySet()).isSubsetOf(before);
         }
@@ -224,7 +228,8 @@ class FdPassingTest {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM);
                 UnixSocket.Pair inner = UnixSocket.pair(SocketType.SEQPACKET);
                 Fd memfd = memfd("raw", "raw fd content")) {
-            assertThat(p.first().sendFds(ByteBuffer.wrap("xy".getBytes(StandardCharsets.UTF_8)), List.of(inner.second().fd(), memfd),
+            // A jipc object and a bare Fd in one list: both are FdBacked.
+            assertThat(p.first().trySendFds(ByteBuffer.wrap("xy".getBytes(StandardCharsets.UTF_8)), List.of(inner.second(), memfd),
                     Duration.ofSeconds(5))).isEqualTo(2);
             try (ReceivedMessage m = p.second().receiveMessage(ByteBuffer.allocate(8), 4)) {
                 assertThat(m.bytes()).isEqualTo(2);
@@ -251,7 +256,7 @@ class FdPassingTest {
     void aStreamReceiveStopsAfterTheBytesThatCarriedDescriptors() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM); Fd memfd = memfd("m", "m")) {
             p.first().send("before".getBytes(StandardCharsets.UTF_8));
-            p.first().sendFds(ByteBuffer.wrap("with".getBytes(StandardCharsets.UTF_8)), memfd);
+            p.first().sendFds(ByteBuffer.wrap("with".getBytes(StandardCharsets.UTF_8)), List.of(memfd));
             p.first().send("after".getBytes(StandardCharsets.UTF_8));
             ByteBuffer b = ByteBuffer.allocate(64);
             try (ReceivedMessage m = p.second().receiveMessage(b, 1)) {
@@ -269,26 +274,25 @@ class FdPassingTest {
     void badArgumentsAreRefusedBeforeAnySyscall() throws Exception {
         try (UnixSocket.Pair p = UnixSocket.pair(SocketType.STREAM); UnixSocket.Pair q = UnixSocket.pair(SocketType.SEQPACKET);
                 Fd memfd = memfd("bad", "")) {
-            assertThatThrownBy(() -> p.first().sendFds(ByteBuffer.allocate(0), memfd))
+            assertThatThrownBy(() -> p.first().sendFds(ByteBuffer.allocate(0), List.of(memfd)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one data byte");
             // a seqpacket record may be empty
-            assertThat(q.first().sendFds(ByteBuffer.allocate(0), memfd)).isZero();
+            assertThat(q.first().trySendFds(ByteBuffer.allocate(0), List.of(memfd))).as("an empty record is 0 bytes sent").isZero();
             try (ReceivedMessage m = q.second().receiveMessage(ByteBuffer.allocate(4), 1)) {
                 assertThat(m.bytes()).isZero();
                 assertThat(m.fdCount()).isEqualTo(1);
             }
-            Fd[] tooMany = new Fd[254];
-            java.util.Arrays.fill(tooMany, memfd);
+            List<Fd> tooMany = java.util.Collections.nCopies(254, memfd);
             assertThatThrownBy(() -> q.first().sendFds(ByteBuffer.allocate(1), tooMany))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SCM_MAX_FD");
             assertThatThrownBy(() -> q.second().receiveMessage(ByteBuffer.allocate(1), 254))
                     .isInstanceOf(IllegalArgumentException.class);
             Fd closed = memfd("closed", "");
             closed.close();
-            assertThatThrownBy(() -> q.first().sendFds(ByteBuffer.allocate(1), closed))
+            assertThatThrownBy(() -> q.first().sendFds(ByteBuffer.allocate(1), List.of(closed)))
                     .isInstanceOf(ObjectClosedException.class);
-            assertThat(q.second().receive(ByteBuffer.allocate(1), Duration.ZERO)).as("nothing was sent")
-                    .isEqualTo(UnixSocket.WOULD_BLOCK);
+            assertThat(q.second().tryReceive(ByteBuffer.allocate(1))).as("nothing was sent")
+                    .isEqualTo(Transfer.NOTHING);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jipc.socket;
 
+import io.jipc.Transfer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -28,7 +29,7 @@ public final class SocketPeer {
     private static void echoServer(SocketType type, UnixAddress address) throws Exception {
         ByteBuffer buf = ByteBuffer.allocateDirect(65536);
         if (type == SocketType.DGRAM) {
-            try (UnixDatagramSocket s = UnixDatagramSocket.builder(address).unlinkOnClose().bind()) {
+            try (UnixDatagramSocket s = UnixDatagramSocket.bind(address, UnixDatagramSocket.Options.defaults().withUnlinkOnClose(true))) {
                 System.out.println("ready");
                 try (ReceivedMessage m = s.receiveMessage(buf, 0)) {
                     buf.flip();
@@ -38,7 +39,8 @@ public final class SocketPeer {
             }
             return;
         }
-        try (UnixServerSocket server = UnixServerSocket.builder(address).type(type).unlinkOnClose().bind()) {
+        try (UnixServerSocket server = UnixServerSocket.bind(address,
+                UnixServerSocket.Options.defaults().withType(type).withUnlinkOnClose(true))) {
             System.out.println("ready");
             try (UnixSocket c = server.accept()) {
                 PeerCredentials p = c.peerCredentials();
@@ -46,7 +48,7 @@ public final class SocketPeer {
                 while (true) {
                     buf.clear();
                     int n = c.receive(buf);
-                    if (n == UnixSocket.EOF) {
+                    if (n == Transfer.EOF) {
                         break;
                     }
                     buf.flip();
@@ -74,7 +76,7 @@ public final class SocketPeer {
             int got = 0;
             while (got < data.length) {
                 int n = s.receive(reply, got, reply.length - got);
-                if (n == UnixSocket.EOF) {
+                if (n == Transfer.EOF) {
                     break;
                 }
                 got += n;

@@ -5,8 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jipc.Errno;
 import io.jipc.IpcException;
+import io.jipc.NotFoundException;
+import io.jipc.IpcInterruptedException;
+import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.SysFile;
+import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.CPeer;
 import io.jipc.testing.Peer;
+import io.jipc.testing.TestIpc;
+import io.jipc.testing.ThreadSyscalls;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,12 +24,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Socket files: a dead server's file is replaced on request, a live one's never; modes; unlink. */
 class StaleSocketTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final UnixServerSocket.Options REPLACE_STALE = UnixServerSocket.Options.defaults().withReplaceStale(true);
     private final List<Path> created = new ArrayList<>();
 
     private UnixAddress address(String what) {
@@ -58,12 +70,12 @@ class StaleSocketTest {
         assertThatThrownBy(() -> UnixServerSocket.bind(address)).isInstanceOf(IpcException.class)
                 .hasMessageContaining("bind with replaceStale")
                 .satisfies(e -> assertThat(errorOf(e).error()).isEqualTo(Errno.EADDRINUSE));
-        try (UnixServerSocket server = UnixServerSocket.builder(address).replaceStale().bind();
+        try (UnixServerSocket server = UnixServerSocket.bind(address, REPLACE_STALE);
                 UnixSocket client = UnixSocket.connect(address);
-                UnixSocket accepted = server.accept(WAIT).orElseThrow()) {
+                UnixSocket accepted = server.tryAccept(WAIT).orElseThrow()) {
             client.send(new byte[] {42});
             assertThat(accepted.receive(new byte[1])).isEqualTo(1);
-            assertThat(server.unlink()).isTrue();
+            server.unlink();
             assertThat(Files.exists(address.path())).isFalse();
         }
     }
@@ -72,7 +84,8 @@ class StaleSocketTest {
     void aStaleDatagramFileIsReplacedToo() throws Exception {
         UnixAddress address = address("stale-dgram");
         leaveStaleFile(address, "dgram");
-        try (UnixDatagramSocket s = UnixDatagramSocket.builder(address).replaceStale().unlinkOnClose().bind();
+        try (UnixDatagramSocket s = UnixDatagramSocket.bind(address,
+                        UnixDatagramSocket.Options.defaults().withReplaceStale(true).withUnlinkOnClose(true));
                 UnixDatagramSocket c = UnixDatagramSocket.unbound()) {
             c.sendTo(new byte[] {1, 2}, address);
             assertThat(s.receive(new byte[4])).isEqualTo(2);
@@ -87,10 +100,10 @@ class StaleSocketTest {
             try (Peer live = CPeer.start("unix_peer", "hold", type, address.toString())) {
                 live.awaitOutput("ready", WAIT);
                 long inode = (long) Files.getAttribute(address.path(), "unix:ino");
-                assertThatThrownBy(() -> UnixServerSocket.builder(address).replaceStale().bind())
+                assertThatThrownBy(() -> UnixServerSocket.bind(address, REPLACE_STALE))
                         .isInstanceOf(IpcException.class).hasMessageContaining("live socket")
                         .satisfies(e -> assertThat(errorOf(e).error()).isEqualTo(Errno.EADDRINUSE));
-                assertThatThrownBy(() -> UnixDatagramSocket.builder(address).replaceStale().bind())
+                assertThatThrownBy(() -> UnixDatagramSocket.bind(address, UnixDatagramSocket.Options.defaults().withReplaceStale(true)))
                         .isInstanceOf(IpcException.class).hasMessageContaining("live socket");
                 assertThat((long) Files.getAttribute(address.path(), "unix:ino")).isEqualTo(inode);
                 if (!type.equals("dgram")) {
@@ -107,7 +120,7 @@ class StaleSocketTest {
     void somethingElseAtThePathIsNeverReplaced() throws Exception {
         UnixAddress address = address("regular");
         Files.writeString(address.path(), "precious");
-        assertThatThrownBy(() -> UnixServerSocket.builder(address).replaceStale().bind())
+        assertThatThrownBy(() -> UnixServerSocket.bind(address, REPLACE_STALE))
                 .isInstanceOf(IpcException.class).hasMessageContaining("not a socket");
         assertThat(Files.readString(address.path())).isEqualTo("precious");
     }
@@ -124,7 +137,7 @@ class StaleSocketTest {
                 racers.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         start.await();
-                        return UnixServerSocket.builder(address).replaceStale().bind();
+                        return UnixServerSocket.bind(address, REPLACE_STALE);
                     } catch (Exception e) {
                         return e;
                     }
@@ -140,7 +153,7 @@ class StaleSocketTest {
                 assertThat(winners).as("round " + round + ": " + outcomes).hasSize(1);
                 assertThat(outcomes).filteredOn(o -> o instanceof IpcException).singleElement()
                         .satisfies(e -> assertThat(((IpcException) e).error()).isEqualTo(Errno.EADDRINUSE));
-                try (UnixSocket c = UnixSocket.connect(address); UnixSocket a = winners.get(0).accept(WAIT).orElseThrow()) {
+                try (UnixSocket c = UnixSocket.connect(address); UnixSocket a = winners.get(0).tryAccept(WAIT).orElseThrow()) {
                     assertThat(a.isOpen()).as("the winner's socket is the one at the path").isTrue();
                 }
             } finally {
@@ -150,12 +163,73 @@ class StaleSocketTest {
         }
     }
 
+    /**
+     * A replacement waits for another replacer's lock on the directory inside flock(2), asleep
+     * rather than retrying, answers interrupt there (leaving the stale file alone), and goes on
+     * once the lock is free.
+     */
+    @Test
+    void aReplacementWaitsForTheDirectoryLockInsideFlock() throws Exception {
+        Path dir = Files.createDirectory(SocketTesting.DIR.resolve(TestIpc.name("lockdir").substring(1)));
+        UnixAddress address = UnixAddress.of(dir.resolve("s"));
+        created.add(address.path());
+        try {
+            leaveStaleFile(address, "stream");
+            int held;
+            try (Arena a = Arena.ofConfined()) {
+                held = Fcntl.open(a.allocateFrom(dir.toString()), Fcntl.O_RDONLY | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+            }
+            assertThat(held).isNotNegative();
+            CompletableFuture<Object> waiting;
+            AtomicInteger tid = new AtomicInteger();
+            try {
+                assertThat(SysFile.flock(held, SysFile.LOCK_EX)).isZero();
+                AtomicReference<Thread> thread = new AtomicReference<>();
+                CompletableFuture<Object> interrupted = bindReplacing(address, tid, thread);
+                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, interrupted, "flock", "clock_nanosleep", "poll", "ppoll"))
+                        .isEqualTo("flock");
+                thread.get().interrupt();
+                assertThat(interrupted.get(5, TimeUnit.SECONDS)).isInstanceOf(IpcInterruptedException.class)
+                        .asInstanceOf(InstanceOfAssertFactories.THROWABLE).hasMessageStartingWith("flock(");
+                assertThat(Files.exists(address.path())).as("the stale file is still there").isTrue();
+                waiting = bindReplacing(address, tid, thread);
+                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, waiting, "flock")).isEqualTo("flock");
+            } finally {
+                Unistd.close(held);
+            }
+            Object outcome = waiting.get(10, TimeUnit.SECONDS);
+            assertThat(outcome).isInstanceOf(UnixServerSocket.class);
+            try (UnixServerSocket server = (UnixServerSocket) outcome; UnixSocket c = UnixSocket.connect(address);
+                    UnixSocket accepted = server.tryAccept(WAIT).orElseThrow()) {
+                assertThat(accepted.isOpen()).isTrue();
+            }
+        } finally {
+            Files.deleteIfExists(address.path());
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static CompletableFuture<Object> bindReplacing(UnixAddress address, AtomicInteger tid,
+            AtomicReference<Thread> thread) {
+        tid.set(0); // until the new thread has published its own
+        return CompletableFuture.supplyAsync(() -> {
+            thread.set(Thread.currentThread());
+            tid.set(Unistd.gettid());
+            try {
+                return UnixServerSocket.bind(address, REPLACE_STALE);
+            } catch (Throwable t) {
+                return t;
+            }
+        }, r -> Thread.ofPlatform().start(r));
+    }
+
     @Test
     void socketFilesGetExactlyTheModeAsked() throws Exception {
         UnixAddress a = address("mode-default");
         UnixAddress b = address("mode-group");
         try (UnixServerSocket s = UnixServerSocket.bind(a);
-                UnixDatagramSocket d = UnixDatagramSocket.builder(b).permissions(PosixFilePermissions.fromString("rw-rw-rw-")).bind()) {
+                UnixDatagramSocket d = UnixDatagramSocket.bind(b,
+                        UnixDatagramSocket.Options.defaults().withMode(PosixFilePermissions.fromString("rw-rw-rw-")))) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(a.path()))).isEqualTo("rw-------");
             // wider than the usual umask allows: widened after bind
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(b.path()))).isEqualTo("rw-rw-rw-");
@@ -169,17 +243,21 @@ class StaleSocketTest {
         try (UnixServerSocket first = UnixServerSocket.bind(address)) {
             Files.delete(address.path());
             try (UnixServerSocket second = UnixServerSocket.bind(address)) {
-                assertThat(first.unlink()).as("the file at the path is the second server's").isFalse();
+                assertThatThrownBy(first::unlink).as("the file at the path is the second server's")
+                        .isInstanceOf(NotFoundException.class);
                 assertThat(Files.exists(address.path())).isTrue();
-                try (UnixSocket c = UnixSocket.connect(address); UnixSocket s = second.accept(WAIT).orElseThrow()) {
+                try (UnixSocket c = UnixSocket.connect(address); UnixSocket s = second.tryAccept(WAIT).orElseThrow()) {
                     assertThat(s.isOpen()).isTrue();
                 }
-                assertThat(second.unlink()).isTrue();
-                assertThat(second.unlink()).isFalse();
+                second.unlink();
+                assertThat(Files.exists(address.path())).isFalse();
+                assertThatThrownBy(second::unlink).isInstanceOf(NotFoundException.class)
+                        .hasMessage("unlink(" + address + "): No such file or directory (ENOENT)");
             }
         }
         try (UnixServerSocket abs = UnixServerSocket.bind(SocketTesting.address(SocketTesting.Kind.ABSTRACT, "nofile"))) {
-            assertThat(abs.unlink()).isFalse();
+            abs.unlink(); // an abstract name has no file: nothing to do
+            assertThat(abs.isOpen()).isTrue();
         }
     }
 }

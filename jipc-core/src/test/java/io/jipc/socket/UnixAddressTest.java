@@ -71,7 +71,7 @@ class UnixAddressTest {
         UnixAddress abs = SocketTesting.address(SocketTesting.Kind.ABSTRACT, "addr");
         UnixAddress path = SocketTesting.address(SocketTesting.Kind.PATH, "addr");
         try (UnixDatagramSocket a = UnixDatagramSocket.bind(abs);
-                UnixDatagramSocket p = UnixDatagramSocket.builder(path).unlinkOnClose().bind();
+                UnixDatagramSocket p = UnixDatagramSocket.bind(path, UnixDatagramSocket.Options.defaults().withUnlinkOnClose(true));
                 UnixDatagramSocket auto = UnixDatagramSocket.bindAutomatically();
                 UnixDatagramSocket none = UnixDatagramSocket.unbound()) {
             assertThat(a.localAddress()).isEqualTo(abs);

@@ -1,7 +1,6 @@
 package io.jipc.testing;
 
 import io.jipc.internal.ServiceDescriptors;
-import io.jipc.internal.libc.Sem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,8 +21,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * carrying this run's prefix ({@link TestIpc}) — a {@code /dev/shm} entry (shared memory, named
  * semaphores), a POSIX queue, a System V queue, semaphore set or segment — or a private (key 0)
  * System V object the class made: a segment this JVM created (its cpid), and a queue or semaphore
- * set that appeared while the class ran (the kernel records no creator pid for those: a queue, or a
- * set, that some live process other than this one used last — another test run's — is not counted).
+ * set that appeared while the class ran and that this JVM or its peers, and nobody else alive,
+ * used last (the kernel records no creator for those).
  *
  * <p>Registered for every test class by JUnit's extension auto-detection (see {@code
  * junit-platform.properties}). Runs after the class's own {@code @AfterAll}. What it finds it
@@ -219,8 +218,10 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
 
     /**
      * Removes the private queues and semaphore sets made since {@code before} that are this
-     * run's: a queue whose last sender and receiver are this JVM, nobody, or processes gone (its
-     * C and JVM peers); a set whose semaphores were each last operated on (GETPID) by one of those.
+     * run's. The kernel records no creator for them, so the last users tell: at least one is this
+     * JVM or a process gone (its C and JVM peers), and none is a live process other than this
+     * one. A queue never used, or a set never operated on, cannot be told from another
+     * program's and is left alone: removing someone else's object would be worse than missing a leak.
      */
     private static List<String> removePrivateSysV(Set<String> before) {
         List<String> found = new ArrayList<>();
@@ -230,28 +231,40 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
                 if (Long.parseLong(row[0]) != 0 || before.contains(kind[0] + " " + row[1])) {
                     continue;
                 }
-                if (kind[0].equals("msg") && !(oursOrGone(row[5], pid) && oursOrGone(row[6], pid))) {
-                    continue;
+                List<String> lastUsers = kind[0].equals("msg") ? List.of(row[5], row[6]) : semaphorePids(row[1]);
+                boolean anyOurs = lastUsers.stream().anyMatch(p -> !p.equals("0") && oursOrGone(p, pid));
+                boolean anyForeign = lastUsers.stream().anyMatch(p -> !p.equals("0") && !oursOrGone(p, pid));
+                if (anyOurs && !anyForeign) {
+                    found.add("sysv " + kind[0] + " private id " + row[1]);
+                    ipcrm(kind[1], row[1]);
                 }
-                if (kind[0].equals("sem") && !semaphoresOursOrGone(Integer.parseInt(row[1]), Integer.parseInt(row[3]), pid)) {
-                    continue;
-                }
-                found.add("sysv " + kind[0] + " private id " + row[1]);
-                ipcrm(kind[1], row[1]);
             }
         }
         return found;
     }
 
-    /** Whether each semaphore of set {@code id} was last operated on by this JVM, nobody, or a process gone. */
-    private static boolean semaphoresOursOrGone(int id, int nsems, long pid) {
-        for (int i = 0; i < nsems; i++) {
-            int last = Sem.semctl(id, i, Sem.GETPID);
-            if (last >= 0 && !oursOrGone(Integer.toString(last), pid)) {
-                return false;
+    /** The last operating pid of each semaphore of a set (as {@code ipcs -s -i} shows them). */
+    private static List<String> semaphorePids(String id) {
+        try {
+            Process p = new ProcessBuilder("ipcs", "-s", "-i", id).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            List<String> pids = new ArrayList<>();
+            boolean table = false;
+            for (String line : new String(p.getInputStream().readAllBytes()).lines().toList()) {
+                String[] f = line.trim().split("\\s+");
+                if (table && f.length == 5) {
+                    pids.add(f[4]);
+                }
+                table |= line.startsWith("semnum");
             }
+            p.waitFor();
+            return pids;
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
         }
-        return true;
     }
 
     private static boolean oursOrGone(String pidField, long pid) {

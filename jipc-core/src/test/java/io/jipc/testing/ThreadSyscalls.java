@@ -27,6 +27,7 @@ public final class ThreadSyscalls {
             Map.entry("write", new int[] {1, 64}),
             Map.entry("poll", new int[] {7, -1}),
             Map.entry("ppoll", new int[] {271, 73}),
+            Map.entry("connect", new int[] {42, 203}),
             Map.entry("sendto", new int[] {44, 206}),
             Map.entry("recvfrom", new int[] {45, 207}),
             Map.entry("sendmsg", new int[] {46, 211}),
@@ -44,7 +45,9 @@ public final class ThreadSyscalls {
             Map.entry("waitid", new int[] {247, 95}),
             Map.entry("openat", new int[] {257, 56}),
             Map.entry("flock", new int[] {73, 32}),
-            Map.entry("accept4", new int[] {288, 242}));
+            Map.entry("accept4", new int[] {288, 242}),
+            Map.entry("splice", new int[] {275, 76}),
+            Map.entry("tee", new int[] {276, 77}));
 
     private static int number(String name) {
         int[] n = NUMBERS.get(name);

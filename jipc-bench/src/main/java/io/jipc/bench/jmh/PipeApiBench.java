@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * {@link DowncallBench}'s pipe loop through the public API, {@link Pipe.WriteEnd#write} and
  * {@link Pipe.ReadEnd#read} of 8 bytes from a native segment and from a {@code byte[]}: the
- * binding plus what the library adds (the owned descriptor's acquire/release, the try-then-wait
- * loop, the heap copy). The pipe never runs empty here, so no call waits; {@code -prof gc} shows
+ * binding plus what the library adds (the owned descriptor's acquire/release, the wait engine's
+ * run, the heap copy). The pipe never runs empty here, so no call waits; {@code -prof gc} shows
  * that none allocates.
  */
 @State(Scope.Thread)

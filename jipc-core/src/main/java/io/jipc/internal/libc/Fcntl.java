@@ -41,6 +41,8 @@ public final class Fcntl {
     public static final int O_DIRECT = Libc.AARCH64 ? 0200000 : 040000;
     public static final int O_DIRECTORY = Libc.AARCH64 ? 040000 : 0200000;
     public static final int O_NOFOLLOW = Libc.AARCH64 ? 0100000 : 0400000;
+    /** A descriptor that only names the file: the file's own open (fifo_open, a device's) does not run. */
+    public static final int O_PATH = 010000000;
 
     public static final int F_DUPFD = 0;
     public static final int F_GETFD = 1;

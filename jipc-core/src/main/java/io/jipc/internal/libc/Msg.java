@@ -14,7 +14,7 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>msgsnd and msgrcv may sleep in the kernel (when called without IPC_NOWAIT) and have no
  * timeout: they are normal downcalls, and jipc gets a sleeping thread out of them with {@code
- * io.jipc.internal.SignalWaker}.
+ * io.jipc.internal.wait.Waiter}.
  */
 public final class Msg {
     private Msg() {}

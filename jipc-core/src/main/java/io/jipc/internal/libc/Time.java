@@ -5,6 +5,7 @@ import static io.jipc.internal.libc.Libc.C_LONG;
 import static io.jipc.internal.libc.Libc.C_POINTER;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -71,9 +72,11 @@ public final class Time {
 
     private static final MethodHandle TIMER_CREATE = Libc.downcall("timer_create",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
-    // timer_settime and timer_delete never sleep.
-    private static final MethodHandle TIMER_SETTIME = Libc.criticalDowncall("timer_settime",
-            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER));
+    // timer_settime and timer_delete never sleep. timer_settime captures no errno: the linker
+    // slices the capture segment on every call, which the compiler does not always remove, and it
+    // runs twice per timed kernel wait, which must allocate nothing.
+    private static final MethodHandle TIMER_SETTIME = Libc.plainDowncall("timer_settime",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER), Linker.Option.critical(false));
     private static final MethodHandle TIMER_DELETE = Libc.criticalDowncall("timer_delete",
             FunctionDescriptor.of(C_INT, C_POINTER));
 
@@ -93,13 +96,14 @@ public final class Time {
 
     /**
      * {@code int timer_settime(timer_t timerid, int flags, const struct itimerspec *new_value,
-     * struct itimerspec *old_value)}; {@code oldValue} may be {@link MemorySegment#NULL}.
+     * struct itimerspec *old_value)}; {@code oldValue} may be {@link MemorySegment#NULL}. Returns
+     * 0, or {@code -EINVAL}, its one failure with segments the linker has checked (a bad timer or
+     * time); errno is not read.
      */
     public static int timer_settime(MemorySegment timer, int flags, MemorySegment newValue, MemorySegment oldValue) {
-        MemorySegment state = Libc.callState();
         try {
-            int r = (int) TIMER_SETTIME.invokeExact(state, timer, flags, newValue, oldValue);
-            return r < 0 ? -Libc.errno(state) : r;
+            int r = (int) TIMER_SETTIME.invokeExact(timer, flags, newValue, oldValue);
+            return r < 0 ? -Errnos.EINVAL : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }

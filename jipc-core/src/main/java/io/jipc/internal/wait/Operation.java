@@ -16,8 +16,9 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>Try</b> the call's non-blocking form first when the deadline is {@link Deadline#NOW},
  *       or when the operation's {@link TryFirst} says tries have been finding work done.</li>
  *   <li><b>Sleep inside the call</b> ({@link Attempt#KERNEL}), as C does, where the call can: an
- *       untimed wait always; a timed one when the call takes a timeout ({@link Timeout}) or has no
- *       readiness to poll for (then the thread's timer fires at the deadline). Close and
+ *       untimed wait always; a timed one when the call takes a timeout ({@link Timeout}), has no
+ *       readiness to poll for, or has no non-blocking form that keeps the description's mode
+ *       ({@link #timedInKernel(boolean)}): then the thread's timer fires at the deadline. Close and
  *       interrupt end the sleep with the {@link Waiter}'s signal: EINTR, and {@link
  *       Handle#checkWake} says why.</li>
  *   <li><b>Else wait for readiness</b>: poll(2) on the descriptor, its close eventfd and the
@@ -76,8 +77,8 @@ public final class Operation {
     private final long sliceNanos;
     private final BackOff backOff;
     private final TryFirst tries;
-    /** Whether a timed wait may sleep in the call too (the call takes a timeout, or nothing can be polled). */
-    private final boolean timedInKernel;
+    /** Whether a timed wait may sleep in the call too (see {@link #timedInKernel(boolean)}). */
+    private volatile boolean timedInKernel;
     /** Whether the call may sleep in the kernel at all (besides the handle's mode). */
     private volatile boolean kernelWaits;
 
@@ -90,7 +91,7 @@ public final class Operation {
         this.sliceNanos = b.sliceNanos;
         this.backOff = b.backOff;
         this.tries = b.tryFirst ? new TryFirst() : null;
-        this.timedInKernel = b.timeout != Timeout.NONE || b.events == 0;
+        this.timedInKernel = b.timedInKernel || b.timeout != Timeout.NONE || b.events == 0;
         this.kernelWaits = b.kernelWaits;
     }
 
@@ -117,6 +118,15 @@ public final class Operation {
     /** Says whether the call can sleep inside the kernel at all (e.g. once it has no per-call form). */
     public void kernelWaits(boolean may) {
         kernelWaits = may;
+    }
+
+    /**
+     * Says whether a timed wait sleeps inside the call, under the thread's timer, although the
+     * operation has readiness to poll for (see {@link Builder#timedInKernel(boolean)}). Always
+     * true for a call that takes a timeout or has no readiness.
+     */
+    public void timedInKernel(boolean may) {
+        timedInKernel = may || timeout != Timeout.NONE || events == 0;
     }
 
     /** Runs the operation until done or the deadline; see the class comment for the result. */
@@ -178,6 +188,8 @@ public final class Operation {
                         if (Deadline.expired(deadline)) {
                             return NOTHING; // the timer's deadline
                         }
+                        w.absorbStrayWake();
+                        handle.checkWake(call);
                     }
                     continue;
                 }
@@ -283,6 +295,7 @@ public final class Operation {
         private BackOff backOff = BackOff.EXPONENTIAL;
         private boolean tryFirst;
         private boolean kernelWaits = true;
+        private boolean timedInKernel;
 
         private Builder(Handle handle, String call, Attempt attempt) {
             this.handle = java.util.Objects.requireNonNull(handle, "handle");
@@ -329,6 +342,18 @@ public final class Operation {
          */
         public Builder tryFirst() {
             this.tryFirst = true;
+            return this;
+        }
+
+        /**
+         * Whether a timed wait sleeps inside the call, under the thread's timer, although the
+         * operation has {@link #readiness} (default false: it waits in poll(2)). For a descriptor
+         * whose call has no per-call non-blocking form, so that the poll model would cost the
+         * description its blocking mode (a FIFO refuses {@code RWF_NOWAIT}). Readiness still
+         * serves a description found non-blocking and a thread without its timer.
+         */
+        public Builder timedInKernel(boolean may) {
+            this.timedInKernel = may;
             return this;
         }
 

@@ -154,6 +154,9 @@ public final class Waiter extends InterruptHook {
     private final Resources resources = new Resources();
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment spec = arena.allocate(Time.ITIMERSPEC_SIZE, 8);
+    // Sliced once: a slice per armed deadline allocated 80 bytes per timed kernel wait.
+    private final MemorySegment specValue = spec.asSlice(Time.IT_VALUE, Time.TIMESPEC_SIZE);
+    private final MemorySegment specInterval = spec.asSlice(Time.IT_INTERVAL, Time.TIMESPEC_SIZE);
     private final MemorySegment timerOut = arena.allocate(ValueLayout.ADDRESS);
     private final MemorySegment sigevent = arena.allocate(SignalH.SIGEVENT.layout());
     private final MemorySegment timeout = arena.allocate(Time.TIMESPEC_SIZE, 8);
@@ -163,6 +166,7 @@ public final class Waiter extends InterruptHook {
     private final MemorySegment counter = arena.allocate(ValueLayout.JAVA_LONG);
     private MemorySegment buffer = MemorySegment.NULL;
     private ByteBuffer bufferView;
+    private MemorySegment header;
 
     // ---------------------------------------------------------------- wake-up state
 
@@ -247,6 +251,24 @@ public final class Waiter extends InterruptHook {
         return intOut;
     }
 
+    /** The size of {@link #header()}. */
+    public static final int HEADER_SIZE = 2048;
+
+    /**
+     * Per-thread native memory of {@value #HEADER_SIZE} bytes for a call's fixed-size structures
+     * (a {@code msghdr} with its iovec and control messages, a {@code sockaddr}), apart from
+     * {@link #scratch}, which holds the call's data: a call that passes both needs no slice of
+     * either, so it allocates nothing. Created on first use.
+     */
+    public MemorySegment header() {
+        MemorySegment h = header;
+        if (h == null) {
+            h = arena.allocate(HEADER_SIZE, 16);
+            header = h;
+        }
+        return h;
+    }
+
     /** This thread's {@code struct iovec} (preadv2/pwritev2 of one buffer). */
     public MemorySegment iovec() {
         return iovec;
@@ -288,10 +310,10 @@ public final class Waiter extends InterruptHook {
         }
         handle.waiters.add(this);
         if (timerDeadline != Deadline.FOREVER) {
-            long left = timerDeadline == Deadline.NOW ? 1 : Math.max(1, timerDeadline - System.nanoTime());
-            Time.setTimespec(spec.asSlice(Time.IT_VALUE), left);
-            Time.setTimespec(spec.asSlice(Time.IT_INTERVAL), REPEAT_NANOS);
-            arm(spec);
+            // Absolute CLOCK_MONOTONIC (a deadline is one): arming again never moves it.
+            Deadline.toMonotonic(timerDeadline == Deadline.NOW ? 1 : Math.max(1, timerDeadline), specValue);
+            Time.setTimespec(specInterval, REPEAT_NANOS);
+            arm(spec, Time.TIMER_ABSTIME);
             deadlineArmed = true;
         }
         waitState = WAITING;
@@ -322,7 +344,30 @@ public final class Waiter extends InterruptHook {
         }
         synchronized (this) {
             if (WAIT_STATE.compareAndSet(this, WAITING, FIRED)) {
-                arm(FIRE_NOW);
+                arm(FIRE_NOW, 0);
+            }
+        }
+    }
+
+    /**
+     * After a wake-up that was not for this wait — its object is open, the thread not interrupted,
+     * the deadline ahead: a close of an object this thread waited on before, whose wake reached it
+     * just as it left that wait — stops the timer's repeat (it would interrupt the call every 2
+     * ms for as long as this wait lasts) and keeps the deadline. The caller looks at the object
+     * and the interrupt status again after this and before calling: a wake that comes after this
+     * point arms the timer anew.
+     */
+    void absorbStrayWake() {
+        if (waitState != FIRED) {
+            return;
+        }
+        synchronized (this) {
+            if (WAIT_STATE.compareAndSet(this, FIRED, WAITING)) {
+                if (deadlineArmed) {
+                    arm(spec, Time.TIMER_ABSTIME);
+                } else {
+                    disarm();
+                }
             }
         }
     }
@@ -331,8 +376,8 @@ public final class Waiter extends InterruptHook {
         Time.timer_settime(resources.timer, 0, DISARM, MemorySegment.NULL);
     }
 
-    private void arm(MemorySegment value) {
-        int r = Time.timer_settime(resources.timer, 0, value, MemorySegment.NULL);
+    private void arm(MemorySegment value, int flags) {
+        int r = Time.timer_settime(resources.timer, flags, value, MemorySegment.NULL);
         if (r < 0) {
             // Only EINVAL is possible, for a bad timer or spec: a bug here, not a runtime condition.
             throw new IllegalStateException("timer_settime failed: errno " + -r);

@@ -256,6 +256,44 @@ class OperationTest {
     }
 
     @Test
+    void aTimedWaitWithReadinessSleepsInsideTheCallWhenTheMechanismAsks() throws Exception {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
+            assertThat(Unistd.pipe2(fds, Fcntl.O_CLOEXEC)).isZero();
+            try (Fd in = Fd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 0), "pipe");
+                 Fd out = Fd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 1), "pipe")) {
+                MemorySegment buf = Arena.global().allocate(8);
+                // No non-blocking form here: NOW says "not now" without a call.
+                Operation read = Operation.on(Handles.of(in), "read",
+                        (w, how) -> how == Attempt.NOW ? -EAGAIN : Unistd.read(w.target, buf, 8))
+                        .readiness(Poll.POLLIN).timedInKernel(true).build();
+                AtomicInteger tid = new AtomicInteger();
+                CompletableFuture<Object> f = CompletableFuture.supplyAsync(() -> {
+                    tid.set(Unistd.gettid());
+                    try {
+                        return read.run(Deadline.after(Duration.ofSeconds(30)));
+                    } catch (Throwable t) {
+                        return t;
+                    }
+                }, r -> Thread.ofPlatform().start(r));
+                assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, f, "read", "poll", "ppoll")).isEqualTo("read");
+                int n = out.acquire("write");
+                try {
+                    assertThat(Unistd.write(n, a.allocateFrom("abc"), 3)).isEqualTo(3);
+                } finally {
+                    out.release();
+                }
+                assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo(3L);
+
+                long start = System.nanoTime();
+                assertThat(read.run(Deadline.after(Duration.ofMillis(100)))).isEqualTo(Operation.NOTHING);
+                assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(100_000_000L);
+                assertThat(Handles.of(in).blocking()).as("the description kept its mode").isTrue();
+            }
+        }
+    }
+
+    @Test
     void withNothingToSleepOnItBacksOffAndStillAnswersClose() throws Exception {
         Handle h = new Handle("test object", -1);
         Sleeper s = new Sleeper(Operation.Timeout.NONE, false);
@@ -325,6 +363,10 @@ class OperationTest {
         Handle h = new Handle("test object", -1);
         Sleeper s = new Sleeper(Operation.Timeout.REALTIME, false);
         Operation op = Operation.on(h, "sleep", s).timeout(s.form).tryFirst().build();
+        // A timed wait under the thread's timer: armed and disarmed on every run.
+        Sleeper timed = new Sleeper(Operation.Timeout.NONE, false);
+        timed.ready.set(true);
+        Operation underTimer = Operation.on(h, "sleep", timed).build();
         long second = Deadline.after(Duration.ofSeconds(1)) - System.nanoTime();
         long allocated = ThreadMeters.allocatedBytes(() -> {
             try {
@@ -333,10 +375,11 @@ class OperationTest {
                 s.ready.set(true);
                 op.run(Deadline.FOREVER);
                 op.run(System.nanoTime() + second);
+                underTimer.run(System.nanoTime() + second);
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
         }, 20_000);
-        assertThat(allocated).as("bytes allocated by 20000 rounds of 3 runs").isLessThan(20_000);
+        assertThat(allocated).as("bytes allocated by 20000 rounds of 4 runs").isLessThan(20_000);
     }
 }

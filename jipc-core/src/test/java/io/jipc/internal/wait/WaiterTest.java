@@ -80,6 +80,48 @@ class WaiterTest {
     }
 
     @Test
+    void aStrayWakeIsAbsorbedAndTheDeadlineKept() {
+        Waiter w = Waiter.current();
+        Handle h = new Handle("test", -1);
+        long deadline = Deadline.after(Duration.ofMillis(400));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ms100 = a.allocate(16);
+            io.jipc.internal.libc.Time.setTimespec(ms100, 100_000_000L);
+            MemorySegment s10 = a.allocate(16);
+            io.jipc.internal.libc.Time.setTimespec(s10, 10_000_000_000L);
+            int eintr = -io.jipc.Errno.EINTR.number();
+            assertThat(w.beginKernelWait(h, deadline)).isTrue();
+            try {
+                w.wake(); // as the close of an object this thread waited on before would
+                assertThat(io.jipc.internal.libc.Time.clock_nanosleep(1, 0, ms100, MemorySegment.NULL))
+                        .as("the timer fires").isEqualTo(eintr);
+                w.absorbStrayWake();
+                assertThat(io.jipc.internal.libc.Time.clock_nanosleep(1, 0, ms100, MemorySegment.NULL))
+                        .as("and fires no more").isZero();
+                assertThat(io.jipc.internal.libc.Time.clock_nanosleep(1, 0, s10, MemorySegment.NULL))
+                        .as("but the deadline still does").isEqualTo(eintr);
+                assertThat(Deadline.expired(deadline)).isTrue();
+            } finally {
+                w.endKernelWait(h);
+            }
+        }
+    }
+
+    @Test
+    void theHeaderIsTheThreadsOwnAndApartFromTheScratch() throws Exception {
+        Waiter w = Waiter.current();
+        MemorySegment header = w.header();
+        assertThat(header.byteSize()).isEqualTo(Waiter.HEADER_SIZE);
+        assertThat(w.header()).as("the same memory every time").isSameAs(header);
+        MemorySegment scratch = w.scratch(Waiter.HEADER_SIZE * 4L);
+        assertThat(scratch.address() + scratch.byteSize() <= header.address()
+                || header.address() + header.byteSize() <= scratch.address()).as("no overlap with the scratch").isTrue();
+        MemorySegment other = CompletableFuture.supplyAsync(() -> Waiter.current().header(),
+                r -> Thread.ofPlatform().start(r)).get(10, TimeUnit.SECONDS);
+        assertThat(other.address()).as("another thread's header").isNotEqualTo(header.address());
+    }
+
+    @Test
     void aDeadlineIsTheMonotonicClock() {
         // toMonotonic takes System.nanoTime() for CLOCK_MONOTONIC without reading the clock.
         try (Arena a = Arena.ofConfined()) {

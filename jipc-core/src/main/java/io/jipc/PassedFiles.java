@@ -1,7 +1,5 @@
-package io.jipc.socket;
+package io.jipc;
 
-import io.jipc.Fd;
-import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Stat;
 import java.io.IOException;
