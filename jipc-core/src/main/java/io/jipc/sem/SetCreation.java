@@ -1,5 +1,6 @@
 package io.jipc.sem;
 
+import static io.jipc.internal.libc.Errnos.EACCES;
 import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.EEXIST;
 import static io.jipc.internal.libc.Errnos.EINVAL;
@@ -150,16 +151,26 @@ final class SetCreation {
         return (int) Math.max(1, limit(2, 32));
     }
 
+    /** What an open learns of an existing set: its key and its number of semaphores. */
+    record Found(IpcKey key, int count) {}
+
     /**
      * Waits, through the engine's back-off, until sem_otime of the set is set or the set is old
-     * enough to be taken as initialised by other means.
-     *
-     * @return {@code ipc}
+     * enough to be taken as initialised by other means; then its key and size. A set this process
+     * may operate on but not read (mode 0622 for a stranger: IPC_STAT says EACCES) is looked up in
+     * {@code /proc/sysvipc/sem} instead, as ipcs does, so that an operation needs only the
+     * permission semop needs.
      */
-    static SysVObject awaitInitialised(SysVObject ipc) throws IpcException {
-        // w.data: a semid_ds
+    static Found awaitInitialised(SysVObject ipc) throws IpcException {
+        // w.data: a semid_ds, filled by IPC_STAT or from /proc/sysvipc/sem
         Operation wait = Operation.on(ipc.handle(), "semctl(IPC_STAT)", (w, how) -> {
             int r = Sem.semctl(w.target, 0, Ipc.IPC_STAT, w.data);
+            if (r == -EACCES) {
+                if (!listed(w.target, w.data)) {
+                    return r;
+                }
+                r = 0;
+            }
             if (r < 0 || w.data.get(ValueLayout.JAVA_LONG, Sem.SEM_OTIME) != 0) {
                 return r;
             }
@@ -167,12 +178,39 @@ final class SetCreation {
             return age > INIT_GRACE_SECONDS ? 0 : -EAGAIN;
         }).kernelWaits(false).build();
         Waiter w = Waiter.current();
-        w.data = w.scratch(Sem.SEMID_DS_SIZE);
+        MemorySegment ds = w.scratch(Sem.SEMID_DS_SIZE);
+        w.data = ds;
         // Bounded also by our own clock, should the realtime clock stand still.
         long r = wait.run(w, Deadline.after(Duration.ofSeconds(INIT_GRACE_SECONDS + 2)), true);
         if (r < 0 && r != Operation.NOTHING) {
             throw ipc.error("semctl(IPC_STAT)", (int) -r);
         }
-        return ipc;
+        return new Found(SysVObject.keyOf(ds.get(ValueLayout.JAVA_INT, Sem.SEM_PERM + Ipc.PERM_KEY)),
+                (int) ds.get(ValueLayout.JAVA_LONG, Sem.SEM_NSEMS));
+    }
+
+    static final Path SYSVIPC_SEM = Path.of("/proc/sysvipc/sem");
+
+    /**
+     * Fills the fields of {@code ds} an open needs (key, nsems, otime, ctime) from set {@code
+     * id}'s line of /proc/sysvipc/sem (readable by all: key semid perms nsems uid gid cuid cgid
+     * otime ctime); false if it is not listed.
+     */
+    private static boolean listed(int id, MemorySegment ds) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(SYSVIPC_SEM)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[1].equals(Integer.toString(id))) {
+                    ds.set(ValueLayout.JAVA_INT, Sem.SEM_PERM + Ipc.PERM_KEY, (int) Long.parseLong(f[0]));
+                    ds.set(ValueLayout.JAVA_LONG, Sem.SEM_NSEMS, Long.parseLong(f[3]));
+                    ds.set(ValueLayout.JAVA_LONG, Sem.SEM_OTIME, Long.parseLong(f[8]));
+                    ds.set(ValueLayout.JAVA_LONG, Sem.SEM_CTIME, Long.parseLong(f[9]));
+                    return true;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return false;
+        }
+        return false;
     }
 }

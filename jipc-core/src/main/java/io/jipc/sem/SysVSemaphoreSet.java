@@ -204,8 +204,8 @@ public final class SysVSemaphoreSet implements AutoCloseable {
 
     /** An existing set by id: its key and size, once its creator has initialised it. */
     private static SysVSemaphoreSet opened(int id, IpcKey key) throws IpcException {
-        Info info = info(SetCreation.awaitInitialised(SetCreation.object(id, key == null ? IpcKey.PRIVATE : key)));
-        return new SysVSemaphoreSet(id, key != null ? key : info.perm().key(), info.count());
+        SetCreation.Found found = SetCreation.awaitInitialised(SetCreation.object(id, key == null ? IpcKey.PRIVATE : key));
+        return new SysVSemaphoreSet(id, key != null ? key : found.key(), found.count());
     }
 
     /**
@@ -229,8 +229,8 @@ public final class SysVSemaphoreSet implements AutoCloseable {
 
     /**
      * Uses the set with this id (as {@code ipcs -s} lists, or another process printed), after
-     * checking it exists ({@code semctl(IPC_STAT)}) and waiting for its creator to have
-     * initialised it.
+     * checking it exists ({@code semctl(IPC_STAT)}, or {@code /proc/sysvipc/sem} for a set this
+     * process may operate on but not read) and waiting for its creator to have initialised it.
      *
      * @throws IllegalArgumentException for a negative id
      * @throws IpcException EINVAL if no set has this id, EACCES if it may not be read
@@ -276,10 +276,6 @@ public final class SysVSemaphoreSet implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man2/semctl.2.html">semctl(2)</a>
      */
     public Info info() throws IpcException {
-        return info(ipc);
-    }
-
-    private static Info info(SysVObject ipc) throws IpcException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ds = ipc.stat(a);
             long otime = ds.get(ValueLayout.JAVA_LONG, Sem.SEM_OTIME);
