@@ -40,7 +40,7 @@ final class SemCommand implements Runnable {
         long value;
 
         @Option(names = "--mode", paramLabel = "M", converter = Converters.ModeConverter.class, defaultValue = "0600",
-                description = "Permissions, octal (default 0600).")
+                description = "Permissions, octal (default 0600); set exactly, whatever the umask.")
         int mode;
 
         @Option(names = "--exclusive", description = "Fail if the semaphore exists (O_EXCL).")
@@ -49,6 +49,7 @@ final class SemCommand implements Runnable {
         @Override
         public Integer call() throws IpcException {
             PosixSemaphore.checkName(name);
+            Converters.checkPermissionBits("a semaphore", mode);
             PosixSemaphore.Options o = PosixSemaphore.Options.defaults().withInitialValue(value)
                     .withMode(Converters.permissions(mode));
             PosixSemaphore s = exclusive ? PosixSemaphore.createExclusively(name, o) : PosixSemaphore.createOrOpen(name, o);

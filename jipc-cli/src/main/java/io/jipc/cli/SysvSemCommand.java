@@ -117,15 +117,38 @@ final class SysvSemCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             target.check(false);
+            Converters.checkPermissionBits("a semaphore set", mode);
             if (count < 1) {
                 throw new IllegalArgumentException("--count must be at least 1, got " + count);
             }
             SysVSemaphoreSet.Options o = SysVSemaphoreSet.Options.defaults().withInitialValue(value)
                     .withMode(Converters.permissions(mode));
+            Stdout out = Io.of(spec).out();
+            out.checkWritable(); // the semid is the whole point: create nothing that cannot be told
             IpcKey key = target.key();
-            try (SysVSemaphoreSet s = exclusive ? SysVSemaphoreSet.createExclusively(key, count, o)
-                    : SysVSemaphoreSet.createOrOpen(key, count, o)) {
-                Io.of(spec).printNumber(s.id());
+            // Knowing whether this call created the set lets a failed print remove what it made.
+            SysVSemaphoreSet made;
+            boolean created = false;
+            try {
+                made = SysVSemaphoreSet.createExclusively(key, count, o);
+                created = true;
+            } catch (io.jipc.AlreadyExistsException e) {
+                if (exclusive) {
+                    throw e;
+                }
+                made = SysVSemaphoreSet.createOrOpen(key, count, o); // the existing set, if it has enough semaphores
+            }
+            try (SysVSemaphoreSet s = made) {
+                try {
+                    Io.of(spec).printNumber(s.id());
+                    out.flush();
+                } catch (Failure f) {
+                    if (!created) {
+                        throw f;
+                    }
+                    s.remove();
+                    throw f.addAdvice("the semaphore set it created (semid " + s.id() + ") was removed again");
+                }
             }
             return ExitCodes.OK;
         }

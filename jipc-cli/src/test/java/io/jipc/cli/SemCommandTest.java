@@ -95,8 +95,8 @@ class SemCommandTest {
             assertThat(CliRun.run("sem", "create", name, "--value", "2147483647").status()).isZero();
             CliRun post = CliRun.run("sem", "post", name);
             assertThat(post.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(post.stderr()).isEqualTo("jipc: sem_post(" + name + "): the value is already SEM_VALUE_MAX 2147483647"
-                    + " (EOVERFLOW)\n");
+            assertThat(post.stderr()).isEqualTo("jipc: sem_post(" + name + "): Value too large for defined data type"
+                    + " (EOVERFLOW)\njipc: the value is already SEM_VALUE_MAX 2147483647\n");
             assertThat(CliRun.run("sem", "value", name).stdout()).isEqualTo("2147483647\n");
         } finally {
             unlinkQuietly(name);

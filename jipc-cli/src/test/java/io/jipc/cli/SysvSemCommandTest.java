@@ -71,14 +71,14 @@ class SysvSemCommandTest {
             assertThat(exists.stderr()).isEqualTo("jipc: semget(key " + key + "): File exists (EEXIST)\n");
             CliRun bigger = CliRun.run("sysv-sem", "create", "--key", key, "--count", "4");
             assertThat(bigger.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(bigger.stderr()).isEqualTo("jipc: semget(key " + key + "): the existing set has fewer than the 4"
-                    + " semaphores asked for (it has 3) (EINVAL)\n");
+            assertThat(bigger.stderr()).isEqualTo("jipc: semget(key " + key + "): Invalid argument (EINVAL)\n"
+                    + "jipc: the existing set has fewer than the 4 semaphores asked for (it has 3)\n");
 
             assertThat(CliRun.run("sysv-sem", "remove", "--key", key).status()).isZero();
             CliRun gone = CliRun.run("sysv-sem", "values", "--id", sid);
             assertThat(gone.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(gone.stderr()).isEqualTo("jipc: semctl(IPC_STAT)(semid " + id + "): no semaphore set has semid " + id
-                    + " (removed?) (EINVAL)\n");
+            assertThat(gone.stderr()).isEqualTo("jipc: semctl(semid " + id + ", IPC_STAT): Invalid argument (EINVAL)\n"
+                    + "jipc: no semaphore set has semid " + id + " (removed?)\n");
             assertThat(CliRun.run("sysv-sem", "values", "--key", key).stderr())
                     .isEqualTo("jipc: semget(key " + key + "): No such file or directory (ENOENT)\n");
         } finally {
@@ -125,8 +125,9 @@ class SysvSemCommandTest {
             assertThat(IpcKey.ftok(anchor, 7)).isEqualTo(SysVSemaphoreSet.openId(id).key());
             CliRun range = CliRun.run("sysv-sem", "op", "--id", String.valueOf(id), "0:+1");
             assertThat(range.status()).isEqualTo(ExitCodes.SYSTEM);
-            assertThat(range.stderr()).isEqualTo("jipc: semop(semid " + id + "): an operation would take a value above SEMVMX"
-                    + " 32767, or this process's undo adjustment outside -32768..32767; nothing was applied (ERANGE)\n");
+            assertThat(range.stderr()).isEqualTo("jipc: semop(semid " + id + "): Numerical result out of range (ERANGE)\n"
+                    + "jipc: an operation would take a value above SEMVMX 32767, or this process's undo adjustment outside"
+                    + " -32768..32767; nothing was applied\n");
         } finally {
             removeQuietly(id);
         }
