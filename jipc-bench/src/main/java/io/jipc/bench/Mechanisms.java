@@ -16,7 +16,9 @@ public final class Mechanisms {
             new TcpMechanism(),
             new MqMechanism(),
             new SysVMsgMechanism(),
-            new LockMechanism());
+            new LockMechanism(),
+            new SemMechanism(),
+            new SysVSemMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -51,6 +51,8 @@ public final class JipcCommand implements Runnable {
             MqCommand.class,
             SockCommand.class,
             SysvMsgCommand.class,
+            SemCommand.class,
+            SysvSemCommand.class,
             BenchCommand.class);
 
     @Spec

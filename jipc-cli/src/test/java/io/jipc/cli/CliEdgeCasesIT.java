@@ -216,6 +216,48 @@ class CliEdgeCasesIT {
                     (w, r) -> assertThat(r.out().lines().skip(1).toList()).singleElement().asString()
                             .startsWith("FLOCK WRITE").endsWith(" " + w.lockFile),
                     NO_CHECK),
+            new Row("sem create", EnumSet.noneOf(Trait.class),
+                    w -> a("sem", "create", w.newSem, "--value", "2", "--mode", "0640"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.semMode(w.newSem)).isEqualTo(0640),
+                    (w, r) -> assertThat(World.semExists(w.newSem)).isFalse()),
+            new Row("sem post", EnumSet.noneOf(Trait.class),
+                    w -> a("sem", "post", w.sem, "--count", "2"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(w.semValue()).isEqualTo(2),
+                    (w, r) -> assertThat(w.semValue()).isZero()),
+            new Row("sem wait", EnumSet.noneOf(Trait.class),
+                    w -> a("sem", "wait", w.sem, "--timeout", "20s"), w -> {
+                        w.postSem(1);
+                        return null;
+                    },
+                    (w, r) -> assertThat(w.semValue()).isZero(),
+                    (w, r) -> assertThat(w.semValue()).as("nothing taken").isEqualTo(1)),
+            new Row("sem value", EnumSet.of(Trait.PRINTS),
+                    w -> a("sem", "value", w.sem), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(r.out()).isEqualTo("0\n"), NO_CHECK),
+            new Row("sem unlink", EnumSet.noneOf(Trait.class),
+                    w -> a("sem", "unlink", w.sem), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.semExists(w.sem)).isFalse(),
+                    (w, r) -> assertThat(World.semExists(w.sem)).isTrue()),
+            new Row("sysv-sem create", EnumSet.of(Trait.PRINTS),
+                    w -> a("sysv-sem", "create", "--key", Converters.formatKey(w.newSemKey), "--count", "2", "--mode", "0640"),
+                    CliEdgeCasesIT::nothing,
+                    (w, r) -> {
+                        int id = World.semSetId(w.newSemKey);
+                        assertThat(r.out()).isEqualTo(id + "\n");
+                        assertThat(World.semSetMode(id)).isEqualTo(0640);
+                    },
+                    (w, r) -> assertThat(World.semSetId(w.newSemKey)).as("no set left for the key").isEqualTo(-1)),
+            new Row("sysv-sem op", EnumSet.noneOf(Trait.class),
+                    w -> a("sysv-sem", "op", "--id", w.semid, "0:-1", "1:+1"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(w.semValues()).containsExactly(0, 1),
+                    (w, r) -> assertThat(w.semValues()).containsExactly(1, 0)),
+            new Row("sysv-sem values", EnumSet.of(Trait.PRINTS),
+                    w -> a("sysv-sem", "values", "--id", w.semid), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(r.out()).isEqualTo("1 0\n"), NO_CHECK),
+            new Row("sysv-sem remove", EnumSet.noneOf(Trait.class),
+                    w -> a("sysv-sem", "remove", "--id", w.semid), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.semSetExists(w.semid)).isFalse(),
+                    (w, r) -> assertThat(World.semSetExists(w.semid)).isTrue()),
             new Row("completion", EnumSet.of(Trait.PRINTS),
                     w -> a("completion", "bash"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("#!/usr/bin/env bash"), NO_CHECK),
@@ -443,6 +485,11 @@ class CliEdgeCasesIT {
             new Blocking("lock, held by another", w -> a("lock", w.lockFile.toString(), "--", "touch",
                     w.newLockFile.toString()), World::lockHolder, false,
                     (w, r) -> assertThat(w.newLockFile).as("the command never ran").doesNotExist()),
+            new Blocking("sem wait, value 0", w -> a("sem", "wait", w.sem), CliEdgeCasesIT::nothing, false,
+                    (w, r) -> assertThat(w.semValue()).isZero()),
+            new Blocking("sysv-sem op, cannot proceed", w -> a("sysv-sem", "op", "--id", w.semid, "0:-1", "1:-1"),
+                    CliEdgeCasesIT::nothing, false, (w, r) -> assertThat(w.semValues()).as("nothing applied")
+                            .containsExactly(1, 0)),
             new Blocking("fifo read, no writer", w -> a("fifo", "read", w.fifo.toString()), CliEdgeCasesIT::nothing,
                     false, NO_CHECK),
             new Blocking("fifo write, no reader", w -> a("fifo", "write", w.fifo.toString(), "x"), CliEdgeCasesIT::nothing,
@@ -536,6 +583,26 @@ class CliEdgeCasesIT {
                                     + "): Permission denied (EACCES)");
                             assertThat(w.newLockFile).as("the command never ran").doesNotExist();
                         }),
+                new Permission("sem post to a semaphore it may only write",
+                        w -> a("sem", "post", w.sem), ExitCodes.SYSTEM,
+                        (w, r) -> {
+                            assertThat(r.errLines().get(0)).isEqualTo("jipc: sem_open(" + w.sem + "): Permission denied (EACCES)");
+                            assertThat(w.semValue()).isZero();
+                        }),
+                new Permission("sysv-sem op on a set it may only write",
+                        w -> a("sysv-sem", "op", "--key", Converters.formatKey(w.semKey), "0:-1", "1:+1"), 0,
+                        (w, r) -> assertThat(w.semValues()).containsExactly(0, 1)),
+                new Permission("sysv-sem values of a set it may not read",
+                        w -> a("sysv-sem", "values", "--key", Converters.formatKey(w.semKey)), ExitCodes.SYSTEM,
+                        (w, r) -> assertThat(r.errLines().get(0)).startsWith("jipc: semctl(semid " + w.semid + ", ")
+                                .endsWith("Permission denied (EACCES)")),
+                new Permission("sem create --mode 0666 under umask 022",
+                        w -> a("sem", "create", w.newSem, "--mode", "0666"), 0,
+                        (w, r) -> assertThat(World.semMode(w.newSem)).isEqualTo(0666)),
+                new Permission("sysv-sem create --mode 0666",
+                        w -> a("sysv-sem", "create", "--key", Converters.formatKey(w.newSemKey), "--count", "1",
+                                "--mode", "0666"), 0,
+                        (w, r) -> assertThat(World.semSetMode(World.semSetId(w.newSemKey))).isEqualTo(0666)),
                 new Permission("mq create --mode 0666 under umask 022",
                         w -> a("mq", "create", w.newMq, "--mode", "0666"), 0,
                         (w, r) -> assertThat(World.mqMode(w.newMq)).isEqualTo(0666)),
@@ -570,13 +637,17 @@ class CliEdgeCasesIT {
             for (List<Object> args : List.of(
                     a("mq", "create", w.newMq, "--mode", "0644"),
                     a("fifo", "create", w.newFifo.toString(), "--mode", "0644"),
-                    a("sysv-msg", "create", "--key", Converters.formatKey(w.newKey), "--mode", "0644"))) {
+                    a("sysv-msg", "create", "--key", Converters.formatKey(w.newKey), "--mode", "0644"),
+                    a("sem", "create", w.newSem, "--mode", "0644"),
+                    a("sysv-sem", "create", "--key", Converters.formatKey(w.newSemKey), "--count", "1", "--mode", "0644"))) {
                 Shell.Result r = Shell.run(new Shell.Run(args).umask("077"), T);
                 assertThat(r.status()).as(args + "\n" + r.stderr()).isZero();
             }
             assertThat(World.mqMode(w.newMq)).isEqualTo(0644);
             assertThat(World.fileMode(w.newFifo)).isEqualTo(0644);
             assertThat(World.sysvMode(World.sysvId(w.newKey))).isEqualTo(0644);
+            assertThat(World.semMode(w.newSem)).isEqualTo(0644);
+            assertThat(World.semSetMode(World.semSetId(w.newSemKey))).isEqualTo(0644);
             try (World.Counterpart client = w.sockClient(new byte[] {1});
                     Shell.Started listen = Shell.start(new Shell.Run(a("sock", "listen", w.sock.toString(), "--mode", "0644",
                             "--keep")).umask("077"))) {

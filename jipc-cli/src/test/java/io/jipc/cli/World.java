@@ -11,6 +11,8 @@ import io.jipc.mq.TypeSelector;
 import io.jipc.mq.SysVMessage;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
+import io.jipc.sem.PosixSemaphore;
+import io.jipc.sem.SysVSemaphoreSet;
 import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixAddress;
 import io.jipc.socket.UnixDatagramSocket;
@@ -32,8 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The objects one run of a command meets, made fresh by the test (never by jipc) for each run and
- * removed after it: an existing POSIX queue, System V queue, FIFO and datagram server, and names
- * that nothing has yet. Every name carries this run's test prefix ({@link TestIpc}); with a tag
+ * removed after it: an existing POSIX queue, System V queue, POSIX semaphore (value 0), System V
+ * semaphore set (two semaphores, 1 and 0), FIFO and datagram server, and names that nothing has
+ * yet. Every name carries this run's test prefix ({@link TestIpc}); with a tag
  * such as {@code "-é"} every name and path also has a non-ASCII part. All the library calls of the
  * edge-case suite are here.
  */
@@ -47,6 +50,11 @@ final class World implements AutoCloseable {
     final int key;
     final int msqid;
     final int newKey;
+    final String sem;
+    final String newSem;
+    final int semKey;
+    final int semid;
+    final int newSemKey;
     final Path fifo;
     final Path newFifo;
     final Path sock;
@@ -73,6 +81,15 @@ final class World implements AutoCloseable {
         try (SysVMessageQueue q = SysVMessageQueue.createExclusively(IpcKey.of(key),
                 SysVMessageQueue.Options.defaults().withMode(Perms.fromMode(mode)))) {
             msqid = q.id();
+        }
+        sem = TestIpc.name("edge-sem") + tag;
+        newSem = TestIpc.name("edge-new-sem") + tag;
+        PosixSemaphore.createExclusively(sem, PosixSemaphore.Options.defaults().withMode(Perms.fromMode(mode))).close();
+        semKey = TestIpc.key();
+        newSemKey = TestIpc.key();
+        try (SysVSemaphoreSet set = SysVSemaphoreSet.createExclusively(IpcKey.of(semKey), 2,
+                SysVSemaphoreSet.Options.defaults().withInitialValues(1, 0).withMode(Perms.fromMode(mode)))) {
+            semid = set.id();
         }
         fifo = dir.resolve("fifo" + tag);
         Fifo.createExclusively(fifo, Fifo.Options.defaults().withMode(Perms.fromMode(mode & 0666)));
@@ -183,6 +200,62 @@ final class World implements AutoCloseable {
     static int sysvMode(int id) throws IpcException {
         try (SysVMessageQueue q = SysVMessageQueue.openId(id)) {
             return q.info().perm().modeBits();
+        }
+    }
+
+    // ---------------------------------------------------------------- semaphores
+
+    int semValue() throws IpcException {
+        try (PosixSemaphore s = PosixSemaphore.openExisting(sem)) {
+            return s.value();
+        }
+    }
+
+    void postSem(int n) throws IpcException {
+        try (PosixSemaphore s = PosixSemaphore.openExisting(sem)) {
+            s.release(n);
+        }
+    }
+
+    static boolean semExists(String name) throws IpcException {
+        try (PosixSemaphore s = PosixSemaphore.openExisting(name)) {
+            return s.isOpen();
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    /** A POSIX semaphore's mode: its file's, /dev/shm/sem.NAME. */
+    static int semMode(String name) throws IOException {
+        return fileMode(Path.of("/dev/shm/sem." + name.substring(1)));
+    }
+
+    int[] semValues() throws IpcException {
+        try (SysVSemaphoreSet s = SysVSemaphoreSet.openId(semid)) {
+            return s.values();
+        }
+    }
+
+    static boolean semSetExists(int id) {
+        try (SysVSemaphoreSet s = SysVSemaphoreSet.openId(id)) {
+            return s.isOpen();
+        } catch (IpcException e) {
+            return false;
+        }
+    }
+
+    /** The semid for a key, or -1 if no set has it. */
+    static int semSetId(int key) throws IpcException {
+        try (SysVSemaphoreSet s = SysVSemaphoreSet.openExisting(IpcKey.of(key))) {
+            return s.id();
+        } catch (NotFoundException e) {
+            return -1;
+        }
+    }
+
+    static int semSetMode(int id) throws IpcException {
+        try (SysVSemaphoreSet s = SysVSemaphoreSet.openId(id)) {
+            return s.info().perm().modeBits();
         }
     }
 
@@ -340,6 +413,21 @@ final class World implements AutoCloseable {
                 PosixMessageQueue.unlink(name);
             } catch (NotFoundException gone) {
                 // unlinked by the command
+            }
+        }
+        for (String name : List.of(sem, newSem)) {
+            try {
+                PosixSemaphore.unlink(name);
+            } catch (NotFoundException gone) {
+                // unlinked by the command
+            }
+        }
+        for (int k : List.of(semKey, newSemKey)) {
+            int id = semSetId(k);
+            if (id >= 0) {
+                try (SysVSemaphoreSet s = SysVSemaphoreSet.openId(id)) {
+                    s.remove();
+                }
             }
         }
         for (int k : List.of(key, newKey)) {

@@ -23,9 +23,11 @@ public final class Errnos {
     public static final int EAGAIN = Errno.EAGAIN.number();
     public static final int EACCES = Errno.EACCES.number();
     public static final int EEXIST = Errno.EEXIST.number();
+    public static final int EFBIG = Errno.EFBIG.number();
     public static final int EINVAL = Errno.EINVAL.number();
     public static final int ENOSPC = Errno.ENOSPC.number();
     public static final int EPIPE = Errno.EPIPE.number();
+    public static final int ERANGE = Errno.ERANGE.number();
     public static final int EDEADLK = Errno.EDEADLK.number();
     public static final int ENOLCK = Errno.ENOLCK.number();
     public static final int ENOSYS = Errno.ENOSYS.number();

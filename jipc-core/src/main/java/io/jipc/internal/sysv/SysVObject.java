@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.function.IntUnaryOperator;
 
 /**
  * What every System V object (message queue, semaphore set, shared-memory segment) shares: its
@@ -172,6 +173,28 @@ public final class SysVObject {
                 }
                 throw error(call, -r);
             }
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * A {@code *ctl} command of the kind's own ({@code semctl(GETVAL)}, {@code shmctl(SHM_LOCK)}):
+     * runs {@code call} with the id while the handle is pinned. A negative result, {@code -errno},
+     * becomes this object's exception for {@code <ctl>(<command>)} ({@link #error}).
+     *
+     * @param command the command as errors name it ({@code GETVAL})
+     * @return the call's result
+     */
+    public int ctl(String command, IntUnaryOperator call) throws IpcException {
+        String name = kind.ctlName + "(" + command + ")";
+        handle.acquire(name);
+        try {
+            int r = call.applyAsInt(id);
+            if (r < 0) {
+                throw error(name, -r);
+            }
+            return r;
         } finally {
             handle.release();
         }
