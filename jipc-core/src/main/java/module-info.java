@@ -10,6 +10,7 @@ module io.jipc {
     exports io.jipc.pipe;
     exports io.jipc.poll;
     exports io.jipc.process;
+    exports io.jipc.shm;
     exports io.jipc.signal;
     exports io.jipc.socket;
 }
