@@ -2,41 +2,25 @@ package io.jipc.shm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jipc.internal.libc.Unistd;
 import io.jipc.testing.Peer;
 import io.jipc.testing.PeerJvm;
+import io.jipc.testing.SmallShmLimits;
 import io.jipc.testing.TestIpc;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The limits the system puts on shared memory, named in the errors with their values: a JVM in an
- * IPC and mount namespace of its own (so that nothing outside sees the small limits) with a 1 MiB
- * tmpfs on /dev/shm and shmmax 65536, shmmni 1.
+ * The limits the system puts on shared memory, named in the errors with their values: a JVM where
+ * they are small ({@link SmallShmLimits}: a namespace of its own, so nothing outside sees them).
  */
 class ShmLimitsTest {
-    static final String LIMITS = "echo 65536 > /proc/sys/kernel/shmmax && echo 1 > /proc/sys/kernel/shmmni"
-            + " && mount -t tmpfs -o size=1m jipc-test /dev/shm && exec \"$@\"";
-
-    /** A command run by {@code sh -c} in a new IPC and mount namespace with {@link #LIMITS}. */
-    static List<String> inSmallNamespace(List<String> command) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("unshare", "--ipc", "--mount", "sh", "-c", LIMITS, "sh"));
-        cmd.addAll(command);
-        return cmd;
-    }
-
-    static void assumeNamespaces() {
-        Assumptions.assumeTrue(Unistd.getuid() == 0, "needs root to make an IPC and mount namespace with small limits");
-    }
-
     @Test
     void everyLimitIsNamedWithItsValue() {
-        assumeNamespaces();
+        SmallShmLimits.assumeAvailable();
         String name = TestIpc.name("limits");
         List<String> jvm = List.of(PeerJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), ShmLimitsPeer.class.getName(), name);
-        try (Peer p = Peer.start("limits", inSmallNamespace(jvm))) {
+        try (Peer p = Peer.start("limits", SmallShmLimits.command(jvm))) {
             p.awaitSuccess(ShmPeers.T);
             String tmpfs = "the tmpfs at /dev/shm (its size= mount option)";
             assertThat(p.stdout().lines()).containsExactly(
