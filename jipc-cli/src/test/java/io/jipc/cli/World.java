@@ -11,6 +11,10 @@ import io.jipc.mq.TypeSelector;
 import io.jipc.mq.SysVMessage;
 import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
+import io.jipc.shm.Access;
+import io.jipc.shm.Mapping;
+import io.jipc.shm.SharedMemory;
+import io.jipc.shm.SysVSharedMemory;
 import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixAddress;
 import io.jipc.socket.UnixDatagramSocket;
@@ -32,13 +36,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The objects one run of a command meets, made fresh by the test (never by jipc) for each run and
- * removed after it: an existing POSIX queue, System V queue, FIFO and datagram server, and names
- * that nothing has yet. Every name carries this run's test prefix ({@link TestIpc}); with a tag
+ * removed after it: an existing POSIX queue, System V queue, POSIX shared-memory object, System V
+ * segment, FIFO and datagram server, and names that nothing has yet. Every name carries this run's test prefix ({@link TestIpc}); with a tag
  * such as {@code "-é"} every name and path also has a non-ASCII part. All the library calls of the
  * edge-case suite are here.
  */
 final class World implements AutoCloseable {
     /** The payload: UTF-8 text, a byte that is not UTF-8 (0xE9, Latin-1 é), and a newline. */
+    static final int SHM_SIZE = 64;
+
     static final byte[] DATA = concat("edge h\u00e9llo ".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xe9, '\n'});
 
     final Path dir;
@@ -47,6 +53,13 @@ final class World implements AutoCloseable {
     final int key;
     final int msqid;
     final int newKey;
+    /** A POSIX shared-memory object of {@link #SHM_SIZE} zero bytes, and a name nothing has. */
+    final String shm;
+    final String newShm;
+    /** A System V segment of {@link #SHM_SIZE} zero bytes (its key and id), and a key nothing has. */
+    final int shmKey;
+    final int shmid;
+    final int newShmKey;
     final Path fifo;
     final Path newFifo;
     final Path sock;
@@ -73,6 +86,15 @@ final class World implements AutoCloseable {
         try (SysVMessageQueue q = SysVMessageQueue.createExclusively(IpcKey.of(key),
                 SysVMessageQueue.Options.defaults().withMode(Perms.fromMode(mode)))) {
             msqid = q.id();
+        }
+        shm = TestIpc.name("edge-shm") + tag;
+        newShm = TestIpc.name("edge-shm-new") + tag;
+        SharedMemory.createExclusively(shm, SHM_SIZE, SharedMemory.Options.defaults().withMode(Perms.fromMode(mode))).close();
+        shmKey = TestIpc.key();
+        newShmKey = TestIpc.key();
+        try (SysVSharedMemory seg = SysVSharedMemory.createExclusively(IpcKey.of(shmKey), SHM_SIZE,
+                SysVSharedMemory.Options.defaults().withMode(Perms.fromMode(mode)))) {
+            shmid = seg.id();
         }
         fifo = dir.resolve("fifo" + tag);
         Fifo.createExclusively(fifo, Fifo.Options.defaults().withMode(Perms.fromMode(mode & 0666)));
@@ -184,6 +206,81 @@ final class World implements AutoCloseable {
         try (SysVMessageQueue q = SysVMessageQueue.openId(id)) {
             return q.info().perm().modeBits();
         }
+    }
+
+    // ---------------------------------------------------------------- shared memory
+
+    /** The POSIX object's bytes. */
+    byte[] shmBytes() throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(shm, SharedMemory.Options.defaults().withAccess(Access.READ_ONLY));
+             Mapping map = m.map()) {
+            byte[] b = new byte[SHM_SIZE];
+            map.read(0, b);
+            return b;
+        }
+    }
+
+    void putShm(byte[] data) throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(shm); Mapping map = m.map()) {
+            map.write(0, data);
+        }
+    }
+
+    static boolean shmExists(String name) throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(name, SharedMemory.Options.defaults().withAccess(Access.READ_ONLY))) {
+            return m.fd().isOpen();
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    static int shmMode(String name) throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(name, SharedMemory.Options.defaults().withAccess(Access.READ_ONLY))) {
+            return Perms.toMode(m.info().mode());
+        }
+    }
+
+    /** The System V segment's bytes. */
+    byte[] sysvShmBytes() throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(shmid); Mapping map = seg.attach(Access.READ_ONLY)) {
+            byte[] b = new byte[SHM_SIZE];
+            map.read(0, b);
+            return b;
+        }
+    }
+
+    void putSysvShm(byte[] data) throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(shmid); Mapping map = seg.attach()) {
+            map.write(0, data);
+        }
+    }
+
+    /** The shmid for a key, or -1 if no segment has it. */
+    static int sysvShmId(int key) throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openExisting(IpcKey.of(key))) {
+            return seg.id();
+        } catch (NotFoundException e) {
+            return -1;
+        }
+    }
+
+    static boolean sysvShmExists(int id) {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(id)) {
+            return seg.isOpen();
+        } catch (IpcException e) {
+            return false;
+        }
+    }
+
+    static int sysvShmMode(int id) throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(id)) {
+            return seg.info().perm().modeBits();
+        }
+    }
+
+    /** The bytes {@code from} the start of {@code all}, {@code n} of them. */
+    static byte[] slice(byte[] all, int from, int n) {
+        return java.util.Arrays.copyOfRange(all, from, from + n);
     }
 
     // ---------------------------------------------------------------- files, sockets
@@ -340,6 +437,28 @@ final class World implements AutoCloseable {
                 PosixMessageQueue.unlink(name);
             } catch (NotFoundException gone) {
                 // unlinked by the command
+            }
+        }
+        for (String name : List.of(shm, newShm)) {
+            try {
+                SharedMemory.unlink(name);
+            } catch (NotFoundException gone) {
+                // unlinked by the command
+            }
+        }
+        for (int k : List.of(shmKey, newShmKey)) {
+            int id = sysvShmId(k);
+            if (id >= 0) {
+                try (SysVSharedMemory seg = SysVSharedMemory.openId(id)) {
+                    seg.remove();
+                }
+            }
+        }
+        if (sysvShmExists(shmid)) { // removed by key above unless a command marked it (then its key reads 0)
+            try (SysVSharedMemory seg = SysVSharedMemory.openId(shmid)) {
+                seg.remove();
+            } catch (IpcException gone) {
+                // removed meanwhile
             }
         }
         for (int k : List.of(key, newKey)) {
