@@ -10,8 +10,6 @@ import io.jipc.IpcException;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mman;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,10 +154,7 @@ public final class MemFd implements FdBacked {
             }
             flags |= Mman.MFD_HUGETLB | (Long.numberOfTrailingZeros(huge) << Mman.MFD_HUGE_SHIFT);
         }
-        int r;
-        try (Arena a = Arena.ofConfined()) {
-            r = Mman.memfd_create(a.allocateFrom(name), flags);
-        }
+        int r = Mman.memfd_create(MemoryFile.cString(name), flags);
         String label = "memfd:" + name;
         if (r < 0) {
             throw IpcException.of("memfd_create", label, -r);

@@ -14,9 +14,10 @@ import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mman;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Unistd;
-import java.lang.foreign.Arena;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -48,20 +49,29 @@ final class MemoryFile {
         }
     }
 
-    /** {@code fstat} of the descriptor {@code n} (acquired by the caller). */
+    /**
+     * A C string of {@code name} in this thread's scratch memory (no arena per call): valid until
+     * the thread's next use of its scratch.
+     */
+    static MemorySegment cString(String name) {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        MemorySegment s = Waiter.current().scratch(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        s.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+        return s;
+    }
+
+    /** {@code fstat} of the descriptor {@code n} (acquired by the caller), into this thread's scratch memory. */
     static Status stat(int n, String label) throws IpcException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(Stat.STAT.layout());
-            int r = Stat.fstat(n, st);
-            if (r < 0) {
-                throw IpcException.of("fstat", label, -r);
-            }
-            return new Status(st.get(ValueLayout.JAVA_LONG, Stat.ST_SIZE), st.get(ValueLayout.JAVA_INT, Stat.ST_MODE),
-                    st.get(ValueLayout.JAVA_INT, Stat.ST_UID), st.get(ValueLayout.JAVA_INT, Stat.ST_GID),
-                    Stat.blksize(st),
-                    new LiveMappings.FileKey(st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV),
-                            st.get(ValueLayout.JAVA_LONG, Stat.ST_INO)));
+        MemorySegment st = Waiter.current().scratch(Stat.STAT.layout().byteSize());
+        int r = Stat.fstat(n, st);
+        if (r < 0) {
+            throw IpcException.of("fstat", label, -r);
         }
+        return new Status(st.get(ValueLayout.JAVA_LONG, Stat.ST_SIZE), st.get(ValueLayout.JAVA_INT, Stat.ST_MODE),
+                st.get(ValueLayout.JAVA_INT, Stat.ST_UID), st.get(ValueLayout.JAVA_INT, Stat.ST_GID),
+                Stat.blksize(st),
+                new LiveMappings.FileKey(st.get(ValueLayout.JAVA_LONG, Stat.ST_DEV), st.get(ValueLayout.JAVA_LONG, Stat.ST_INO)));
     }
 
     static Status stat(Fd fd) throws IpcException {

@@ -12,8 +12,6 @@ import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mman;
 import io.jipc.internal.libc.Stat;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -176,13 +174,11 @@ public final class SharedMemory implements FdBacked {
     public static SharedMemory openExisting(String name, Options options) throws IpcException {
         checkName(name);
         Objects.requireNonNull(options, "options");
-        try (Arena a = Arena.ofConfined()) {
-            int r = Mman.shm_open(a.allocateFrom(name), openFlags(options.access()), 0);
-            if (r < 0) {
-                throw IpcException.of("shm_open", name, -r);
-            }
-            return new SharedMemory(Fd.adopt(r, name), name, options.access(), options.reserve());
+        int r = Mman.shm_open(MemoryFile.cString(name), openFlags(options.access()), 0);
+        if (r < 0) {
+            throw IpcException.of("shm_open", name, -r);
         }
+        return new SharedMemory(Fd.adopt(r, name), name, options.access(), options.reserve());
     }
 
     /**
@@ -231,50 +227,47 @@ public final class SharedMemory implements FdBacked {
         }
         long limit = TmpfsLimit.check(size);
         int mode = Perms.toMode(o.mode());
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment cName = a.allocateFrom(name);
-            int r;
-            boolean created;
-            while (true) {
-                // O_EXCL first even for createOrOpen: only the call that created the object sets its
-                // mode and size, and shm_open filters the mode through the umask.
-                r = Mman.shm_open(cName, Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL, mode);
-                if (r >= 0 || r != -EEXIST || exclusive) {
-                    created = r >= 0;
-                    break;
-                }
-                r = Mman.shm_open(cName, Fcntl.O_RDWR, 0);
-                if (r != -ENOENT) {
-                    created = false;
-                    break; // opened, or refused; ENOENT: unlinked meanwhile, create again
-                }
+        int r;
+        boolean created;
+        while (true) {
+            // O_EXCL first even for createOrOpen: only the call that created the object sets its
+            // mode and size, and shm_open filters the mode through the umask.
+            r = Mman.shm_open(MemoryFile.cString(name), Fcntl.O_RDWR | Fcntl.O_CREAT | Fcntl.O_EXCL, mode);
+            if (r >= 0 || r != -EEXIST || exclusive) {
+                created = r >= 0;
+                break;
             }
-            if (r < 0) {
-                throw IpcException.of("shm_open", name, -r);
+            r = Mman.shm_open(MemoryFile.cString(name), Fcntl.O_RDWR, 0);
+            if (r != -ENOENT) {
+                created = false;
+                break; // opened, or refused; ENOENT: unlinked meanwhile, create again
             }
-            Fd fd = Fd.adopt(r, name);
-            try {
-                if (created) {
-                    int c = Stat.fchmod(r, mode);
-                    if (c < 0) {
-                        throw IpcException.of("fchmod", name, -c);
-                    }
-                    MemoryFile.setSize(r, name, 0, size, o.reserve(), limit, TmpfsLimit.NAME);
-                } else {
-                    long now = MemoryFile.stat(r, name).size();
-                    if (now < size) {
-                        MemoryFile.setSize(r, name, now, size, o.reserve(), limit, TmpfsLimit.NAME);
-                    }
-                }
-            } catch (IpcException | RuntimeException e) {
-                fd.close();
-                if (created) {
-                    Mman.shm_unlink(cName); // nothing half-made is left behind
-                }
-                throw e;
-            }
-            return new SharedMemory(fd, name, Access.READ_WRITE, o.reserve());
         }
+        if (r < 0) {
+            throw IpcException.of("shm_open", name, -r);
+        }
+        Fd fd = Fd.adopt(r, name);
+        try {
+            if (created) {
+                int c = Stat.fchmod(r, mode);
+                if (c < 0) {
+                    throw IpcException.of("fchmod", name, -c);
+                }
+                MemoryFile.setSize(r, name, 0, size, o.reserve(), limit, TmpfsLimit.NAME);
+            } else {
+                long now = MemoryFile.stat(r, name).size();
+                if (now < size) {
+                    MemoryFile.setSize(r, name, now, size, o.reserve(), limit, TmpfsLimit.NAME);
+                }
+            }
+        } catch (IpcException | RuntimeException e) {
+            fd.close();
+            if (created) {
+                Mman.shm_unlink(MemoryFile.cString(name)); // nothing half-made is left behind
+            }
+            throw e;
+        }
+        return new SharedMemory(fd, name, Access.READ_WRITE, o.reserve());
     }
 
     /**
@@ -286,11 +279,9 @@ public final class SharedMemory implements FdBacked {
      */
     public static void unlink(String name) throws IpcException {
         checkName(name);
-        try (Arena a = Arena.ofConfined()) {
-            int r = Mman.shm_unlink(a.allocateFrom(name));
-            if (r < 0) {
-                throw IpcException.of("shm_unlink", name, -r);
-            }
+        int r = Mman.shm_unlink(MemoryFile.cString(name));
+        if (r < 0) {
+            throw IpcException.of("shm_unlink", name, -r);
         }
     }
 
