@@ -154,7 +154,7 @@ class MappingTest {
      */
     @Test
     void closingWhileOtherThreadsCopyNeverCrashesAndNeverReadsStalePages() throws Exception {
-        int rounds = 10_000;
+        int rounds = 5_000;
         int size = 64 * 1024;
         AtomicReference<Mapping> current = new AtomicReference<>();
         AtomicReference<MemorySegment> currentSegment = new AtomicReference<>();
