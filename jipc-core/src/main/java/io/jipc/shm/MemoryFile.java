@@ -124,8 +124,8 @@ final class MemoryFile {
                 }
                 long len = length == -1 ? st.size() - offset : length;
                 if (len > st.size() - offset) {
-                    throw new IllegalArgumentException("mapping " + len + " bytes from offset " + offset + " needs "
-                            + Math.addExact(offset, len) + " bytes; " + label + " has " + st.size());
+                    throw new IllegalArgumentException("mapping " + len + " bytes from offset " + offset + " passes the end"
+                            + " of " + label + ", which has " + st.size() + " bytes");
                 }
                 long unit = st.granularity();
                 long lead = offset % unit;

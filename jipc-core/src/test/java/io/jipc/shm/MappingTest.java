@@ -111,6 +111,14 @@ class MappingTest {
                 m.read(512, native4k);
             }, MEASURED)).as("MemorySegment").isLessThan(MEASURED);
         }
+        try (MemFd mem = MemFd.create(TestIpc.PREFIX + "alloc-big", 1 << 20); Mapping m = mem.map()) {
+            byte[] big = new byte[1 << 20];
+            int times = 2000;
+            assertThat(ThreadMeters.allocatedBytes(() -> {
+                m.write(0, big);
+                m.read(0, big);
+            }, times)).as("1 MiB byte[]").isLessThan(times);
+        }
     }
 
     @Test

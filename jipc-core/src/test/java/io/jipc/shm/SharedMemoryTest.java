@@ -198,8 +198,10 @@ class SharedMemoryTest {
             assertThatThrownBy(() -> shm.map(Access.READ_WRITE, size, 1)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("mapping offset " + size + " is past the end of " + name + ", which has " + size + " bytes");
             assertThatThrownBy(() -> shm.map(Access.READ_WRITE, 4096, size)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("mapping " + size + " bytes from offset 4096 needs " + (size + 4096) + " bytes; " + name
-                            + " has " + size);
+                    .hasMessage("mapping " + size + " bytes from offset 4096 passes the end of " + name + ", which has "
+                            + size + " bytes");
+            assertThatThrownBy(() -> shm.map(Access.READ_WRITE, 4096, Long.MAX_VALUE))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("passes the end");
             assertThatThrownBy(() -> shm.map(Access.READ_WRITE, -1, 10)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("mapping offset must be >= 0, got -1");
             assertThatThrownBy(() -> shm.map(Access.READ_WRITE, 0, 0)).isInstanceOf(IllegalArgumentException.class)
