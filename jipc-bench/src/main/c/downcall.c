@@ -6,7 +6,7 @@
  *
  * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv,
  * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock, shm_copy_in_SIZE and shm_copy_out_SIZE for
- * SIZE 4096, 65536 and 1048576, shm_lifecycle) and prints one line per loop,
+ * SIZE 4096, 65536 and 1048576, shm_lifecycle, shm_lifecycle_jipc_calls) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 static long long now_ns(void) {
     struct timespec ts;
@@ -147,14 +148,18 @@ SHM_COPY_LOOPS(4096)
 SHM_COPY_LOOPS(65536)
 SHM_COPY_LOOPS(1048576)
 
-/* ShmLifecycleBench's loop: a 4 KiB object created, mapped, unmapped and unlinked, as C does it. */
-static void loop_shm_lifecycle(long n) {
+/* ShmLifecycleBench's loop: a 4 KiB object created, mapped, unmapped and unlinked, as C does it;
+ * with jipc_calls, with the two calls jipc adds: fchmod (the mode exact whatever the umask) and
+ * fstat (the mapping checked against the object's size). */
+static void shm_life(long n, int jipc_calls) {
     char name[64];
     snprintf(name, sizeof name, "/jipc-downcall-life-%d", (int) getpid());
+    struct stat st;
     for (long i = 0; i < n; i++) {
         int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
-        if (fd < 0 || ftruncate(fd, 4096) != 0) {
-            perror("shm_open/ftruncate");
+        if (fd < 0 || (jipc_calls && fchmod(fd, 0600) != 0) || ftruncate(fd, 4096) != 0
+                || (jipc_calls && fstat(fd, &st) != 0)) {
+            perror("shm_open/fchmod/ftruncate/fstat");
             exit(3);
         }
         void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -168,6 +173,14 @@ static void loop_shm_lifecycle(long n) {
             exit(3);
         }
     }
+}
+
+static void loop_shm_lifecycle(long n) {
+    shm_life(n, 0);
+}
+
+static void loop_shm_lifecycle_jipc_calls(long n) {
+    shm_life(n, 1);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -239,6 +252,7 @@ int main(int argc, char **argv) {
         {"shm_copy_in_1048576", loop_shm_copy_in_1048576},
         {"shm_copy_out_1048576", loop_shm_copy_out_1048576},
         {"shm_lifecycle", loop_shm_lifecycle},
+        {"shm_lifecycle_jipc_calls", loop_shm_lifecycle_jipc_calls},
     };
     int nloops = (int) (sizeof loops / sizeof loops[0]);
     for (int a = 3; a < argc; a++) {

@@ -91,7 +91,9 @@ public final class BindingCost {
             new Row("flock lock+unlock", LockBench.class, "flockLockUnlock", "flock_lock_unlock"),
             new Row("POSIX record lock+unlock", LockBench.class, "posixLockUnlock", "posix_lock_unlock"),
             new Row("OFD lock+unlock", LockBench.class, "ofdLockUnlock", "ofd_lock_unlock"),
-            new Row("shm create+map+unmap+unlink", ShmLifecycleBench.class, "createMapUnmapUnlink", "shm_lifecycle"));
+            new Row("shm lifecycle (create..unlink)", ShmLifecycleBench.class, "createMapUnmapUnlink", "shm_lifecycle"),
+            new Row("shm lifecycle, C w/ jipc's calls", ShmLifecycleBench.class, "createMapUnmapUnlink",
+                    "shm_lifecycle_jipc_calls"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;

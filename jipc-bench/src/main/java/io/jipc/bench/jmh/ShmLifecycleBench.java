@@ -16,7 +16,9 @@ import org.openjdk.jmh.annotations.State;
  * O_EXCL, fchmod for the exact mode, ftruncate), {@code map} (fstat for the size check, mmap),
  * the mapping's close (munmap), {@code unlink} (shm_unlink) and close. {@code downcall.c}'s
  * {@code shm_lifecycle} makes C's calls for the same: shm_open, ftruncate, mmap, munmap, close,
- * shm_unlink. 4 KiB, no page touched (the page fault would be the same on both sides).
+ * shm_unlink; {@code shm_lifecycle_jipc_calls} adds jipc's fchmod and fstat, so that the two rows
+ * tell what jipc's guarantees cost from what its Java costs. 4 KiB, no page touched (the page
+ * fault would be the same on both sides).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
