@@ -39,7 +39,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--only TEXT] [--verbose]
  * </pre>
  * {@code --only lock} runs the rows whose label contains "lock" (case ignored), {@code --only shm} the shared-memory rows.
- * Defaults (about three and a half minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
+ * Defaults (about nine minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
  * iterations of 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
  */
