@@ -40,13 +40,6 @@ final class Unmapper {
         }
     }
 
-    /** How many mappings wait to be unmapped (for tests). */
-    static int pending() {
-        synchronized (PENDING) {
-            return PENDING.size();
-        }
-    }
-
     private static void run() {
         long pause = 1_000_000L;
         while (true) {
