@@ -5,7 +5,6 @@ import io.jipc.IpcKey;
 import io.jipc.sem.SemOp;
 import io.jipc.sem.SysVSemaphoreSet;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,56 +37,21 @@ final class SysvSemCommand implements Runnable {
                 "a verb is required: create, op, values or remove");
     }
 
-    /** Which set: {@code --id ID | --key K | --path P [--project-id N]} (a picocli mixin). */
-    static final class Target {
-        @Option(names = "--id", paramLabel = "ID", description = "The semid (as ipcs -s shows it).")
-        Integer id;
-
-        @Option(names = "--key", paramLabel = "K", converter = Converters.KeyConverter.class,
-                description = "The key, decimal or 0x hex (0 is IPC_PRIVATE, for create only).")
-        Integer key;
-
-        @Option(names = "--path", paramLabel = "P", description = "Make the key with ftok(P, project id).")
-        Path path;
-
-        @Option(names = "--project-id", paramLabel = "N", description = "ftok's project id, 1..255 (default 1).")
-        Integer projectId;
-
-        private void check(boolean idAllowed) {
-            int given = (id != null ? 1 : 0) + (key != null ? 1 : 0) + (path != null ? 1 : 0);
-            String choices = idAllowed ? "--id, --key or --path" : "--key or --path";
-            if (given == 0) {
-                throw new IllegalArgumentException("which semaphore set? give " + choices);
-            }
-            if (given > 1) {
-                throw new IllegalArgumentException("give only one of " + choices);
-            }
-            if (!idAllowed && id != null) {
-                throw new IllegalArgumentException("create takes --key or --path, not --id");
-            }
-            if (projectId != null && path == null) {
-                throw new IllegalArgumentException("--project-id goes with --path");
-            }
+    /** Which semaphore set: {@code --id ID | --key K | --path P [--project-id N]}. */
+    static final class Target extends SysVTarget<SysVSemaphoreSet> {
+        @Override
+        String noun() {
+            return "semaphore set";
         }
 
-        /** The key of --key or --path; {@link IpcKey#PRIVATE} for --key 0. */
-        IpcKey key() throws IpcException {
-            if (path != null) {
-                return IpcKey.ftok(path, projectId == null ? 1 : projectId);
-            }
-            return key == 0 ? IpcKey.PRIVATE : IpcKey.of(key);
+        @Override
+        SysVSemaphoreSet openId(int id) throws IpcException {
+            return SysVSemaphoreSet.openId(id);
         }
 
-        SysVSemaphoreSet open() throws IpcException {
-            check(true);
-            if (id != null) {
-                return SysVSemaphoreSet.openId(id);
-            }
-            IpcKey k = key();
-            if (k.isPrivate()) {
-                throw new IllegalArgumentException("key 0 is IPC_PRIVATE, which no key can open: use --id");
-            }
-            return SysVSemaphoreSet.openExisting(k);
+        @Override
+        SysVSemaphoreSet openExisting(IpcKey key) throws IpcException {
+            return SysVSemaphoreSet.openExisting(key);
         }
     }
 

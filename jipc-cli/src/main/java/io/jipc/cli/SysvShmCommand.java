@@ -5,7 +5,6 @@ import io.jipc.IpcKey;
 import io.jipc.shm.Access;
 import io.jipc.shm.SysVSharedMemory;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,56 +30,21 @@ final class SysvShmCommand implements Runnable {
                 "a verb is required: create, write, read, info or remove");
     }
 
-    /** Which segment: {@code --id ID | --key K | --path P [--project-id N]} (a picocli mixin). */
-    static final class Target {
-        @Option(names = "--id", paramLabel = "ID", description = "The shmid (as ipcs -m shows it).")
-        Integer id;
-
-        @Option(names = "--key", paramLabel = "K", converter = Converters.KeyConverter.class,
-                description = "The key, decimal or 0x hex (0 is IPC_PRIVATE, for create only).")
-        Integer key;
-
-        @Option(names = "--path", paramLabel = "P", description = "Make the key with ftok(P, project id).")
-        Path path;
-
-        @Option(names = "--project-id", paramLabel = "N", description = "ftok's project id, 1..255 (default 1).")
-        Integer projectId;
-
-        private void check(boolean idAllowed) {
-            int given = (id != null ? 1 : 0) + (key != null ? 1 : 0) + (path != null ? 1 : 0);
-            String choices = idAllowed ? "--id, --key or --path" : "--key or --path";
-            if (given == 0) {
-                throw new IllegalArgumentException("which segment? give " + choices);
-            }
-            if (given > 1) {
-                throw new IllegalArgumentException("give only one of " + choices);
-            }
-            if (!idAllowed && id != null) {
-                throw new IllegalArgumentException("create takes --key or --path, not --id");
-            }
-            if (projectId != null && path == null) {
-                throw new IllegalArgumentException("--project-id goes with --path");
-            }
+    /** Which segment: {@code --id ID | --key K | --path P [--project-id N]}. */
+    static final class Target extends SysVTarget<SysVSharedMemory> {
+        @Override
+        String noun() {
+            return "segment";
         }
 
-        /** The key of --key or --path; {@link IpcKey#PRIVATE} for --key 0. */
-        IpcKey key() throws IpcException {
-            if (path != null) {
-                return IpcKey.ftok(path, projectId == null ? 1 : projectId);
-            }
-            return key == 0 ? IpcKey.PRIVATE : IpcKey.of(key);
+        @Override
+        SysVSharedMemory openId(int id) throws IpcException {
+            return SysVSharedMemory.openId(id);
         }
 
-        SysVSharedMemory open() throws IpcException {
-            check(true);
-            if (id != null) {
-                return SysVSharedMemory.openId(id);
-            }
-            IpcKey k = key();
-            if (k.isPrivate()) {
-                throw new IllegalArgumentException("key 0 is IPC_PRIVATE, which no key can open: use --id");
-            }
-            return SysVSharedMemory.openExisting(k);
+        @Override
+        SysVSharedMemory openExisting(IpcKey key) throws IpcException {
+            return SysVSharedMemory.openExisting(key);
         }
     }
 
