@@ -8,6 +8,8 @@ import java.util.Optional;
  * whether a process may catch, block or ignore it. See
  * <a href="https://man7.org/linux/man-pages/man7/signal.7.html">signal(7)</a>.
  *
+ * <p>Sending, handling and waiting for signals: {@link Signals}, {@link SignalCatcher}.
+ *
  * <p>The numbers are Linux's on x86_64 and aarch64 (the generic table). The real-time signals
  * run from {@link #SIGRTMIN} (34) to {@link #SIGRTMAX} (64), named as {@code kill -l} names
  * them: {@code SIGRTMIN+1} … {@code SIGRTMIN+15}, {@code SIGRTMAX-14} … {@code SIGRTMAX-1}.
