@@ -11,6 +11,7 @@ import io.jipc.internal.libc.Eventfd;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.SignalH;
 import io.jipc.internal.libc.Signalfd;
+import io.jipc.internal.libc.Time;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Deadline;
@@ -50,19 +51,25 @@ import java.util.Set;
  * signals over from an earlier registration or catcher, closing gives them back (see {@link
  * Signals#handle}).
  *
- * <p>The catcher is a descriptor (an epoll set of its signalfd and the queue of signals the
- * handler caught): readable while a signal waits, so a {@link io.jipc.poll.Poller} can watch it
- * among sockets and pipes, as C programs put a signalfd in their event loop.
+ * <p>{@link #receive()} sleeps in {@code sigtimedwait}, as C's {@code sigwaitinfo}: one system
+ * call per signal. The catcher is also a descriptor (an epoll set of a signalfd and of the queue
+ * of signals jipc's handler caught): readable while a signal waits, so a {@link
+ * io.jipc.poll.Poller} can watch it among sockets and pipes, as C programs put a signalfd in
+ * their event loop. (The kernel wakes every thread polling a signalfd for each signal the
+ * process gets, whichever it is for: a poller watching a catcher wakes, and polls again, for
+ * signals that are not its own.)
  *
  * <p>Receiving never waits when a signal is there (also with an interrupt pending); a blocked
  * receive returns when another thread closes the catcher ({@link io.jipc.ObjectClosedException})
  * and answers {@link Thread#interrupt()} ({@link io.jipc.IpcInterruptedException}).
  */
 public final class SignalCatcher implements FdBacked {
-    private static final long RECORD = Signalfd.SIZE;
-    /** Results of the attempt: the signalfd gave a record (in the thread's scratch), or the queue has one. */
-    private static final long FROM_SIGNALFD = 1;
+    private static final long RECORD = SignalH.SIGINFO_SIZE;
+    /** Results of the attempt: sigtimedwait took one (its siginfo in the thread's scratch), or the queue has one. */
+    private static final long FROM_KERNEL = 1;
     private static final long FROM_QUEUE = 2;
+    /** A zero timeout: sigtimedwait's form that never waits. */
+    private static final MemorySegment NO_WAIT = Arena.global().allocate(Time.TIMESPEC_SIZE, 8);
 
     private final SignalDispatcher dispatcher;
     private final Set<Signal> signals;
@@ -76,6 +83,8 @@ public final class SignalCatcher implements FdBacked {
     private final Listener listener;
     private final Operation receiveOp;
     private final MemorySegment one;
+    /** The signals this catcher takes with sigtimedwait now (kept by the dispatcher). */
+    private final MemorySegment waitSet;
 
     private SignalCatcher(SignalDispatcher dispatcher, Set<Signal> signals, Fd epoll, Fd signalfd, Fd queued,
             int signalfdNumber, int queuedNumber) {
@@ -87,12 +96,16 @@ public final class SignalCatcher implements FdBacked {
         this.signalfdNumber = signalfdNumber;
         this.queuedNumber = queuedNumber;
         this.listener = new Listener(signals);
-        this.one = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG);
+        Arena arena = Arena.ofAuto();
+        this.one = arena.allocate(ValueLayout.JAVA_LONG);
         one.set(ValueLayout.JAVA_LONG, 0, 1L);
-        // Sleeps in epoll_wait on both sources (its own millisecond timeout), then reads: a signal
-        // from the signalfd into the thread's scratch, or says the queue has one.
-        this.receiveOp = Operation.on(Handles.of(epoll), "epoll_wait", this::attempt)
-                .readiness(Poll.POLLIN).timeout(Operation.Timeout.MILLIS).build();
+        this.waitSet = arena.allocate(SignalH.SIGSET.layout());
+        SignalH.sigemptyset(waitSet);
+        // Sleeps in sigtimedwait (a relative timeout), as C's sigwaitinfo: one system call per
+        // signal. The descriptor (epoll over the signalfd and the queue's eventfd) is for pollers,
+        // and for the engine's poll(2) fallback.
+        this.receiveOp = Operation.on(Handles.of(epoll), "sigtimedwait", this::attempt)
+                .readiness(Poll.POLLIN).timeout(Operation.Timeout.RELATIVE).build();
     }
 
     /** Opens a catcher for these signals; see {@link #open(Set)}. */
@@ -186,68 +199,56 @@ public final class SignalCatcher implements FdBacked {
 
     private SignalInfo await(long deadline) throws IpcException {
         Waiter w = Waiter.current();
-        // The attempt uses the two numbers: pinned, so that a close in between cannot free them.
-        signalfd.acquire("read");
+        // poll() reads the eventfd's number: pinned, so that a close in between cannot free it.
+        queued.acquire("read");
         try {
-            queued.acquire("read");
-            try {
-                while (true) {
-                    long r = receiveOp.run(w, deadline, true);
-                    if (r == Operation.NOTHING) {
-                        return null;
-                    }
-                    if (r == FROM_SIGNALFD) {
-                        SignalInfo info = SignalDispatcher.fromSignalfd(w.scratch(RECORD), 0);
-                        if (info != null && dispatcher.isTop(listener, info.signal())) {
-                            return info;
-                        }
-                        if (info != null) {
-                            dispatcher.route(info); // read just as another listener took the signal over
-                        }
-                    } else if (r == FROM_QUEUE) {
-                        SignalInfo info = poll(w);
-                        if (info != null) {
-                            return info;
-                        }
-                        // another thread took it: look again
-                    } else {
-                        throw receiveOp.failure(r);
-                    }
+            while (true) {
+                long r = receiveOp.run(w, deadline, true);
+                if (r == Operation.NOTHING) {
+                    return null;
                 }
-            } finally {
-                queued.release();
+                if (r == FROM_KERNEL) {
+                    SignalInfo info = SignalDispatcher.fromHandler(w.scratch(RECORD), 0);
+                    if (info != null && dispatcher.isTop(listener, info.signal())) {
+                        return info;
+                    }
+                    if (info != null) {
+                        dispatcher.route(info); // taken just as another listener took the signal over
+                    }
+                } else if (r == FROM_QUEUE) {
+                    SignalInfo info = poll(w);
+                    if (info != null) {
+                        return info;
+                    }
+                    // another thread took it: look again
+                } else {
+                    throw receiveOp.failure(r);
+                }
             }
         } finally {
-            signalfd.release();
+            queued.release();
         }
     }
 
-    /** One call of the wait: KERNEL sleeps in epoll_wait first; both forms then take what is there. */
+    /**
+     * One call of the wait: what the handler caught first (the queue), then sigtimedwait for a
+     * signal pending in the kernel — blocked in every thread, or (while it sleeps, as the kernel
+     * unblocks the set for it) sent to the process. NOW with a zero timeout.
+     */
     private long attempt(Waiter w, int how) {
-        if (how == Attempt.KERNEL) {
-            int n = Epoll.epoll_wait(w.target, w.header(), 2, w.timeoutMillis);
-            if (n < 0) {
-                return n; // -EINTR: the engine looks why
-            }
-            if (n == 0) {
-                return -ETIMEDOUT;
-            }
-        }
-        long r = Unistd.read(signalfdNumber, w.scratch(RECORD), RECORD);
-        if (r == RECORD) {
-            return FROM_SIGNALFD;
-        }
-        if (r < 0 && r != -EAGAIN) {
-            return r;
-        }
         synchronized (queue) {
             if (!queue.isEmpty()) {
                 return FROM_QUEUE;
             }
         }
-        // Readiness without a signal (another receiver took it): the engine checks the deadline,
-        // close and interrupt, and calls again.
-        return how == Attempt.NOW ? -EAGAIN : -ETIMEDOUT;
+        int r = SignalH.sigtimedwait(waitSet, w.scratch(RECORD), how == Attempt.NOW ? NO_WAIT : w.timeoutArg);
+        if (r > 0) {
+            return FROM_KERNEL;
+        }
+        if (r == -EAGAIN) {
+            return how == Attempt.NOW ? -EAGAIN : -ETIMEDOUT;
+        }
+        return r; // -EINTR: the engine looks why (close, interrupt, deadline, or the dispatcher's wake)
     }
 
     /**
@@ -314,11 +315,22 @@ public final class SignalCatcher implements FdBacked {
                     Unistd.write(queuedNumber, one, 8);
                 }
             }
+            // A receiver asleep in sigtimedwait cannot see the queue: wake it to look.
+            Handles.of(epoll).wakeWaiters();
         }
 
         @Override
-        int signalfd() {
-            return signalfdNumber;
+        boolean readsItself() {
+            return true;
+        }
+
+        @Override
+        void signalsNow(MemorySegment set) {
+            Signalfd.signalfd(signalfdNumber, set, 0);
+            MemorySegment.copy(set, 0, waitSet, 0, SignalH.SIGSET_SIZE);
+            // A receiver asleep in sigtimedwait waits with the set it entered with: one that got a
+            // signal back (a later catcher closed) would sleep on while it stays pending.
+            Handles.of(epoll).wakeWaiters();
         }
     }
 }

@@ -157,10 +157,13 @@ final class SignalDispatcher {
         /** A signal for this listener: called under the dispatcher's lock, on any thread. */
         abstract void accept(SignalDispatcher d, SignalInfo info);
 
-        /** A catcher's signalfd, whose mask the dispatcher keeps; -1 for a handler. */
-        int signalfd() {
-            return -1;
+        /** Whether the listener reads its signals itself (a catcher), whose set the dispatcher keeps. */
+        boolean readsItself() {
+            return false;
         }
+
+        /** A catcher's new set of signals (those it is the top listener of), under the dispatcher's lock. */
+        void signalsNow(MemorySegment set) {}
     }
 
     /** A handler's listener: its signals are run on the dispatch thread. */
@@ -336,14 +339,14 @@ final class SignalDispatcher {
         }
         Signalfd.signalfd(handlerSignalfd, handlerMask, 0);
         for (Listener l : affected) {
-            if (l != null && l.open && l.signalfd() >= 0) {
+            if (l != null && l.open && l.readsItself()) {
                 SignalH.sigemptyset(catcherMask);
                 for (int n = 1; n <= MAX_SIGNAL; n++) {
                     if (top(n) == l) {
                         SignalH.sigaddset(catcherMask, n);
                     }
                 }
-                Signalfd.signalfd(l.signalfd(), catcherMask, 0);
+                l.signalsNow(catcherMask);
             }
         }
         Unistd.write(wakeEvent, one, 8); // the thread polls again with the new mask

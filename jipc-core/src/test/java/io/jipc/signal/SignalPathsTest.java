@@ -81,6 +81,20 @@ class SignalPathsTest {
     }
 
     @Test
+    void aCatcherWhoseThreadWaitsGetsItsSignalsBackWhenALaterCatcherCloses() {
+        // Blocked in every thread, the signal stays pending until a sigtimedwait names it: the
+        // receiver, which went to sleep while the second catcher had it, must wait for it again.
+        try (Peer p = PeerJvm.startWithSignalsBlocked(List.of(10), List.of(), SignalPeer.class, "regain", "USR1")) {
+            long pid = pidOf(p);
+            try (Peer kill = CPeer.start("signal_peer", "kill", Long.toString(pid), "10")) {
+                kill.awaitSuccess(WAIT);
+                p.send("go");
+                assertThat(got(p)).containsExactly("SIGUSR1 KILL " + kill.pid() + " 0 receiver", "lost 0", "done");
+            }
+        }
+    }
+
+    @Test
     void inAnOrdinaryJvmTheHandlerTakesThemWithTheSameSiginfo() {
         try (Peer p = PeerJvm.start(SignalPeer.class, "catch", "USR1", "RTMIN+1")) {
             long pid = pidOf(p);

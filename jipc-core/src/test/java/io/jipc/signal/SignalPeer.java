@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   catch SIG...    a SignalCatcher open before ready, received from after the line
  *   handle SIG...   a handler registered after the line (the signals must be blocked meanwhile)
+ *   regain SIG...   a catcher open, a second one taking the signals over, a thread that starts
+ *                   to receive from the first (it may take none now), then the second closed
+ *                   before ready: the first has them back while its thread waits
  * </pre>
  * If jipc refuses to catch a signal, prints {@code refused MESSAGE} and exits 0.
  */
@@ -46,6 +49,32 @@ public final class SignalPeer {
                     while ((s = c.tryReceive(Duration.ofSeconds(1))).isPresent()) {
                         say(line(s.get(), Thread.currentThread().getName()));
                     }
+                }
+            } else if (args[0].equals("regain")) {
+                try (SignalCatcher first = SignalCatcher.open(signals)) {
+                    BlockingQueue<String> got = new ArrayBlockingQueue<>(100);
+                    Thread receiver;
+                    try (SignalCatcher second = SignalCatcher.open(signals)) {
+                        receiver = Thread.ofPlatform().name("receiver").start(() -> {
+                            try {
+                                Optional<SignalInfo> s;
+                                while ((s = first.tryReceive(Duration.ofSeconds(30))).isPresent()) {
+                                    got.add(line(s.get(), Thread.currentThread().getName()));
+                                }
+                            } catch (IpcException e) {
+                                got.add("closed");
+                            }
+                        });
+                        Thread.sleep(200); // the receiver is asleep, in a wait for nothing: second has them
+                    }
+                    say("ready " + ProcessHandle.current().pid());
+                    in.readLine();
+                    String l;
+                    while ((l = got.poll(5, TimeUnit.SECONDS)) != null) {
+                        say(l);
+                    }
+                    first.close();
+                    receiver.join();
                 }
             } else {
                 say("ready " + ProcessHandle.current().pid());

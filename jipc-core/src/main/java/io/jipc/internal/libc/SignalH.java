@@ -108,6 +108,8 @@ public final class SignalH {
     private static final MethodHandle KILLPG = Libc.downcall("killpg", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     // union sigval (int or pointer, 8 bytes) is passed in one integer register, as a long is.
     private static final MethodHandle SIGQUEUE = Libc.downcall("sigqueue", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG));
+    private static final MethodHandle SIGTIMEDWAIT = Libc.downcall("sigtimedwait",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
     private static final MethodHandle TGKILL = Libc.downcall("tgkill", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final MethodHandle SIGRTMIN = Libc.plainDowncall("__libc_current_sigrtmin", FunctionDescriptor.of(C_INT));
     private static final MethodHandle SIGRTMAX = Libc.plainDowncall("__libc_current_sigrtmax", FunctionDescriptor.of(C_INT));
@@ -207,6 +209,21 @@ public final class SignalH {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) SIGQUEUE.invokeExact(state, pid, signal, value & 0xFFFF_FFFFL);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec
+     * *timeout)}: the signal taken, or {@code -errno} (EAGAIN when the relative timeout passed,
+     * EINTR when a handler ran for a signal not in the set). A NULL timeout waits as sigwaitinfo.
+     */
+    public static int sigtimedwait(MemorySegment set, MemorySegment info, MemorySegment timeout) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGTIMEDWAIT.invokeExact(state, set, info, timeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
