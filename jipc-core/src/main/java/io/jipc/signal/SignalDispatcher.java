@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Two sources, one route.</b> The dispatch thread waits in poll(2) on the handler's pipe
  * (signals a thread took, each record a {@code siginfo_t}), on its signalfd (signals blocked in
- * every thread whose top listener is a handler; catchers read their own signalfd) and on an
- * eventfd that wakes it for work other threads queue. Every record goes to the signal's top
+ * every thread whose top listener is a handler, polled only while there are such; catchers read
+ * their own signalfd) and on an eventfd that wakes it for work other threads queue. Every record goes to the signal's top
  * listener at the time it is read; one with no listener any more (it arrived while the last one
  * closed) is dropped.
  *
@@ -89,6 +89,13 @@ final class SignalDispatcher {
     private final MemorySegment handlerMask;
     private final MemorySegment catcherMask;
     private final ArrayDeque<Call> calls = new ArrayDeque<>();
+    /**
+     * Whether some signal's top listener is a handler: only then does the thread poll its
+     * signalfd. The kernel wakes every thread polling any signalfd of the process for every
+     * signal the process gets, whatever the masks; a thread polling an empty one would wake (and
+     * cost a context switch) for each signal a catcher takes.
+     */
+    private volatile boolean handlerSignals;
 
     private SignalDispatcher() throws IpcException {
         // jipc's wake signal is chosen now, before any listener could take the one it would choose.
@@ -338,6 +345,11 @@ final class SignalDispatcher {
             }
         }
         Signalfd.signalfd(handlerSignalfd, handlerMask, 0);
+        boolean any = false;
+        for (int n = 1; n <= MAX_SIGNAL && !any; n++) {
+            any = top(n) instanceof HandlerListener;
+        }
+        handlerSignals = any;
         for (Listener l : affected) {
             if (l != null && l.open && l.readsItself()) {
                 SignalH.sigemptyset(catcherMask);
@@ -357,7 +369,7 @@ final class SignalDispatcher {
     private void loop() {
         Arena arena = Arena.ofAuto();
         MemorySegment fds = arena.allocate(Poll.POLLFD_SIZE * 3, 8);
-        int[] numbers = {pipeRead, handlerSignalfd, wakeEvent};
+        int[] numbers = {pipeRead, wakeEvent, handlerSignalfd};
         for (int i = 0; i < 3; i++) {
             fds.set(ValueLayout.JAVA_INT, i * Poll.POLLFD_SIZE + Poll.POLLFD_FD, numbers[i]);
             fds.set(ValueLayout.JAVA_SHORT, i * Poll.POLLFD_SIZE + Poll.POLLFD_EVENTS, Poll.POLLIN);
@@ -369,17 +381,21 @@ final class SignalDispatcher {
             synchronized (this) {
                 more = !calls.isEmpty();
             }
+            boolean signalfd = handlerSignals;
+            for (int i = 0; i < 3; i++) {
+                fds.set(ValueLayout.JAVA_SHORT, i * Poll.POLLFD_SIZE + Poll.POLLFD_REVENTS, (short) 0);
+            }
             // With calls waiting, a look without sleeping: signals keep being read between handlers.
-            int ready = Poll.poll(fds, 3, more ? 0 : -1);
+            int ready = Poll.poll(fds, signalfd ? 3 : 2, more ? 0 : -1);
             if (ready > 0) {
                 if (revents(fds, 0) != 0) {
                     drain(pipeRead, buf, false);
                 }
                 if (revents(fds, 1) != 0) {
-                    drain(handlerSignalfd, buf, true);
-                }
-                if (revents(fds, 2) != 0) {
                     Unistd.read(wakeEvent, counter, 8);
+                }
+                if (signalfd && revents(fds, 2) != 0) {
+                    drain(handlerSignalfd, buf, true);
                 }
             }
             Call c;
