@@ -290,7 +290,7 @@ public final class SignalCatcher implements FdBacked {
         return "SignalCatcher" + signals + (listener.open ? "" : " (closed)");
     }
 
-    /** The catcher as the dispatcher sees it: its signalfd, and its queue for what the handler caught. */
+    /** The catcher as the dispatcher sees it: its set (for sigtimedwait and its signalfd), and its queue for what the handler caught. */
     private final class Listener extends SignalDispatcher.Listener {
         Listener(Set<Signal> signals) {
             super(signals);

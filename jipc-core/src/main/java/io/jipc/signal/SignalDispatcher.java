@@ -37,9 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Two sources, one route.</b> The dispatch thread waits in poll(2) on the handler's pipe
  * (signals a thread took, each record a {@code siginfo_t}), on its signalfd (signals blocked in
- * every thread whose top listener is a handler, polled only while there are such; catchers read
- * their own signalfd) and on an eventfd that wakes it for work other threads queue. Every record goes to the signal's top
- * listener at the time it is read; one with no listener any more (it arrived while the last one
+ * every thread whose top listener is a handler, polled only while there are such; catchers take
+ * theirs with sigtimedwait) and on an eventfd that wakes it for work other threads queue. Every
+ * record goes to the signal's top listener at the time it is read; one with no listener any more (it arrived while the last one
  * closed) is dropped.
  *
  * <p>Process-lifetime resources: the pipe (its write end is in the handler's code, so it is never
@@ -321,7 +321,7 @@ final class SignalDispatcher {
             action.set(ValueLayout.ADDRESS, SignalH.SA_HANDLER, stub.entry());
             action.set(ValueLayout.JAVA_INT, SignalH.SA_FLAGS, SignalH.SA_SIGINFO | SignalH.SA_RESTART);
         } else {
-            // Blocked in every thread, the signal waits for a signalfd; should a thread unblock it
+            // Blocked in every thread, the signal waits for a signalfd or sigtimedwait; should a thread unblock it
             // later, it is swallowed there rather than killing the process.
             action.set(ValueLayout.ADDRESS, SignalH.SA_HANDLER, SignalH.doNothingHandler());
             action.set(ValueLayout.JAVA_INT, SignalH.SA_FLAGS, SignalH.SA_RESTART);

@@ -20,11 +20,12 @@
  * may allocate, lock, reach a safepoint. {@code sun.misc.Signal} (unsupported, no siginfo) is the
  * JDK's only way. jipc has two, and a signal takes whichever the kernel gives it:
  * <ol>
- *   <li><b>Blocked in every thread: a signalfd.</b> A signal that every thread blocks stays
- *       pending, and a {@code signalfd(2)} read takes it with its {@code signalfd_siginfo}: the
- *       catcher's own thread reads it (or jipc's dispatch thread, for handlers) — one wake-up, as
- *       {@code sigwaitinfo} in C. The kernel merges a standard signal sent again while pending
- *       and queues real-time ones in order.</li>
+ *   <li><b>Blocked in every thread: taken from the kernel's queue.</b> A signal that every
+ *       thread blocks stays pending: a catcher's {@code receive} takes it with {@code
+ *       sigtimedwait}, one system call per signal as {@code sigwaitinfo} in C, and jipc's
+ *       dispatch thread reads the handlers' ones from a {@code signalfd(2)}; either way with the
+ *       sender's siginfo. The kernel merges a standard signal sent again while pending and
+ *       queues real-time ones in order.</li>
  *   <li><b>Otherwise: jipc's handler.</b> For every signal it catches jipc installs ({@code
  *       SA_SIGINFO | SA_RESTART}) a handler of 13 machine instructions that writes the 128-byte
  *       {@code siginfo_t} it is given into a pipe with one raw {@code write(2)} and returns; the
@@ -34,7 +35,7 @@
  *       one system call; calls there restart ({@code SA_RESTART}), as with any handler.</li>
  * </ol>
  * A signal is delivered through exactly one of them, never both: the kernel either finds a thread
- * that does not block it (the handler) or leaves it pending (the signalfd).
+ * that does not block it (the handler) or leaves it pending (the kernel's queue).
  *
  * <h2>What was checked on JDK 25 (HotSpot) before building on it</h2>
  * Small programs (C and Java; the tests {@code SignalPathsTest} keep checking them) showed:
@@ -53,7 +54,7 @@
  *       --block-signal}, {@link io.jipc.process.ChildProcessBuilder#blockSignals}) keeps them
  *       blocked in every thread — the launcher's primordial thread, {@code main}, GC, compiler
  *       and user threads — except those HotSpot unblocks. So SIGUSR1, SIGCHLD, SIGWINCH, SIGALRM,
- *       the real-time signals... go the signalfd way; SIGTERM does only with {@code -Xrs}.</li>
+ *       the real-time signals... stay pending for a catcher or the dispatch thread; SIGTERM does only with {@code -Xrs}.</li>
  *   <li><b>In an ordinary JVM</b> no thread blocks them, so a signal blocked in one thread only
  *       is delivered to another: blocking in {@code main} does not keep SIGUSR1 from killing the
  *       JVM. Hence the handler.</li>
