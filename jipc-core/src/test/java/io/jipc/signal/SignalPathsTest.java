@@ -81,6 +81,23 @@ class SignalPathsTest {
     }
 
     @Test
+    void blockedFromTheStartTheyMakeTheCatcherReadableInAPoller() {
+        try (Peer p = PeerJvm.startWithSignalsBlocked(List.of(10, 35), List.of(), SignalPeer.class, "poll",
+                "USR1", "RTMIN+1")) {
+            long pid = pidOf(p);
+            assertThat(p.stdout()).contains("path SIGUSR1 signalfd\n", "path SIGRTMIN+1 signalfd\n");
+            Senders from = sendFromC(pid);
+            p.send("go");
+            assertThat(got(p)).containsExactly(
+                    "SIGUSR1 KILL " + from.killer() + " 0 polled",
+                    "SIGRTMIN+1 QUEUE " + from.queuer() + " 1 polled",
+                    "SIGRTMIN+1 QUEUE " + from.queuer() + " 2 polled",
+                    "SIGRTMIN+1 QUEUE " + from.queuer() + " 3 polled",
+                    "lost 0", "done");
+        }
+    }
+
+    @Test
     void aCatcherWhoseThreadWaitsGetsItsSignalsBackWhenALaterCatcherCloses() {
         // Blocked in every thread, the signal stays pending until a sigtimedwait names it: the
         // receiver, which went to sleep while the second catcher had it, must wait for it again.

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   catch SIG...    a SignalCatcher open before ready, received from after the line
  *   handle SIG...   a handler registered after the line (the signals must be blocked meanwhile)
+ *   poll SIG...     as catch, but each signal is received once a Poller says the catcher is readable
  *   regain SIG...   a catcher open, a second one taking the signals over, a thread that starts
  *                   to receive from the first (it may take none now), then the second closed
  *                   before ready: the first has them back while its thread waits
@@ -48,6 +49,16 @@ public final class SignalPeer {
                     Optional<SignalInfo> s;
                     while ((s = c.tryReceive(Duration.ofSeconds(1))).isPresent()) {
                         say(line(s.get(), Thread.currentThread().getName()));
+                    }
+                }
+            } else if (args[0].equals("poll")) {
+                try (SignalCatcher c = SignalCatcher.open(signals); io.jipc.poll.Poller p = io.jipc.poll.Poller.create()) {
+                    p.register(c, Set.of(io.jipc.poll.Readiness.READ), "signals");
+                    say("ready " + ProcessHandle.current().pid());
+                    in.readLine();
+                    while (p.tryPoll(Duration.ofSeconds(1)) > 0) {
+                        // Readable means a signal is there: the try form takes it without waiting.
+                        say(line(c.tryReceive().orElseThrow(), "polled"));
                     }
                 }
             } else if (args[0].equals("regain")) {
