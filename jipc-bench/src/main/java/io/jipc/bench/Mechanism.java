@@ -37,7 +37,7 @@ public interface Mechanism {
     /**
      * Signals the peer JVM starts with blocked in every thread ({@link
      * io.jipc.process.ChildProcessBuilder#blockSignals}): a mechanism that is signals reads them
-     * from a signalfd, as its C baseline does with sigwaitinfo. None by default.
+     * with sigtimedwait, as its C baseline does with sigwaitinfo. None by default.
      */
     default Set<Signal> blockedSignals() {
         return Set.of();

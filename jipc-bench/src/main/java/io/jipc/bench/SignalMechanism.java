@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Both JVMs start with the two signals blocked in every thread (the peer through {@link
  * io.jipc.process.ChildProcessBuilder#blockSignals}, the harness through {@code ./jipc}'s {@code
- * env --block-signal}), as the C processes block them: so each side reads its signal from a
- * signalfd, one wake-up per message as {@code sigwaitinfo}. (Run elsewhere, with the signals not
+ * env --block-signal}), as the C processes block them: so each side's catcher takes its signal
+ * with one {@code sigtimedwait} per message, as C's {@code sigwaitinfo}. (Run elsewhere, with the signals not
  * blocked, jipc's handler takes them: correct, a hop slower.) The harness learns the peer's pid
  * from the peer's first signal, its {@link SignalInfo#pid()}.
  */
