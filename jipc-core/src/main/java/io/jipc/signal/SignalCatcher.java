@@ -57,7 +57,10 @@ import java.util.Set;
  * io.jipc.poll.Poller} can watch it among sockets and pipes, as C programs put a signalfd in
  * their event loop. (The kernel wakes every thread polling a signalfd for each signal the
  * process gets, whichever it is for: a poller watching a catcher wakes, and polls again, for
- * signals that are not its own.)
+ * signals that are not its own. And a signal jipc's handler takes is pending, so the catcher
+ * readable, for the moment the kernel takes to hand it to the handler: {@link #tryReceive()}
+ * after a poll may find nothing, as a read may after a socket's spurious readiness; the signal
+ * comes with the next readiness.)
  *
  * <p>Receiving never waits when a signal is there (also with an interrupt pending); a blocked
  * receive returns when another thread closes the catcher ({@link io.jipc.ObjectClosedException})
