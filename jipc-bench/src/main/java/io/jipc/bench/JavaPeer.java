@@ -102,7 +102,8 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
                     .stdout(peerStdout)
                     .stderr(Redirect.appendTo(log))
                     // A jipc peer adopts the descriptors as they are, non-blocking.
-                    .keepNonBlocking();
+                    .keepNonBlocking()
+                    .blockSignals(mechanism.blockedSignals().toArray(io.jipc.signal.Signal[]::new));
             for (Map.Entry<Integer, Fd> e : handOver.entrySet()) {
                 builder.fd(e.getKey(), e.getValue());
             }

@@ -1,7 +1,9 @@
 package io.jipc.bench;
 
+import io.jipc.signal.Signal;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A mechanism {@code jipc bench} can measure: its Java implementations (jipc's, and the JDK's where
@@ -30,6 +32,15 @@ public interface Mechanism {
     /** The arguments after the counts for the C program ({@code bench.h}'s ARG), e.g. {@code scratch}. */
     default List<String> cArguments(Path scratch) {
         return List.of();
+    }
+
+    /**
+     * Signals the peer JVM starts with blocked in every thread ({@link
+     * io.jipc.process.ChildProcessBuilder#blockSignals}): a mechanism that is signals reads them
+     * with sigtimedwait, as its C baseline does with sigwaitinfo. None by default.
+     */
+    default Set<Signal> blockedSignals() {
+        return Set.of();
     }
 
     /** The Java implementation called {@code impl}. */

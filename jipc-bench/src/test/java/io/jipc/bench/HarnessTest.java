@@ -97,13 +97,13 @@ class HarnessTest {
     }
 
     /**
-     * A peer that fails in the middle of a round over a queue (no end-of-file to tell this side)
+     * A peer that fails in the middle of a round over a queue or signals (no end-of-file to tell this side)
      * ends the round with an error instead of leaving it waiting for ever, and its queues go.
      * The peer is told to serve 10 round trips where this side makes 20: it takes the 11th as a
      * streamed message, finds the wrong sequence number and exits 1.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"mq", "sysv-msg"})
+    @ValueSource(strings = {"mq", "sysv-msg", "signal"})
     @Timeout(120)
     void aPeerThatDiesMidRoundFailsTheRoundInsteadOfHanging(String name) throws IOException {
         Mechanism mechanism = Mechanisms.byName(name);

@@ -377,6 +377,8 @@ final class World implements AutoCloseable {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final AtomicBoolean acted = new AtomicBoolean();
         volatile Throwable failed;
+        /** A process the counterpart stands for (a C program it started), 0 if none. */
+        volatile long pid;
         private final Thread thread;
 
         Counterpart(String name, Body body) {
@@ -416,6 +418,65 @@ final class World implements AutoCloseable {
 
     interface Body {
         void run(Counterpart self) throws Exception;
+    }
+
+    /**
+     * A C program that blocks {@code signal}, then takes one with sigwaitinfo: {@link
+     * Counterpart#pid} is its pid once it is ready; {@link Counterpart#received()} its line
+     * ("SIGNO CODE PID UID VALUE") once it got one.
+     */
+    Counterpart signalReceiver(int signal) throws InterruptedException {
+        Counterpart c = new Counterpart("signal-receiver", self -> {
+            try (io.jipc.testing.Peer peer = io.jipc.testing.CPeer.start("signal_peer", "wait", "1", Integer.toString(signal))) {
+                peer.awaitOutput("ready", Duration.ofSeconds(60));
+                self.pid = peer.pid();
+                while (peer.process().isAlive()) {
+                    Thread.sleep(10);
+                }
+                peer.awaitExit(Duration.ofSeconds(10));
+                self.acted.set(true);
+                synchronized (self) {
+                    self.bytes.writeBytes(peer.stdout().lines().skip(1).findFirst().orElse("").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (c.pid == 0 && c.failed == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return c;
+    }
+
+    /**
+     * Sends {@code signal} once to the {@code jipc signal wait} that runs now, as soon as it has
+     * caught the signal (its handler shows in /proc/PID/status's SigCgt): acted once sent.
+     */
+    Counterpart signalSender(io.jipc.signal.Signal signal) {
+        return new Counterpart("signal-sender", self -> {
+            long bit = 1L << (signal.number() - 1);
+            while (true) {
+                try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                    for (Path proc : procs) {
+                        try {
+                            String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                            if (!cmdline.contains("io.jipc.cli.JipcCommand\0signal\0wait\0")) {
+                                continue;
+                            }
+                            for (String line : Files.readAllLines(proc.resolve("status"))) {
+                                if (line.startsWith("SigCgt:") && (Long.parseUnsignedLong(line.substring(7).strip(), 16) & bit) != 0) {
+                                    io.jipc.signal.Signals.send(Long.parseLong(proc.getFileName().toString()), signal);
+                                    self.acted.set(true);
+                                    return;
+                                }
+                            }
+                        } catch (IOException gone) {
+                            // the process ended
+                        }
+                    }
+                }
+                Thread.sleep(10);
+            }
+        });
     }
 
     /** Opens the FIFO for reading (waiting for a writer up to 60 s) and reads it to its end. */

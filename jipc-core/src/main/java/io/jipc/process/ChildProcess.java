@@ -80,7 +80,7 @@ import java.util.concurrent.TimeUnit;
  * <h2>Signals, environment, directory</h2>
  * The child starts with an empty signal mask and every signal at its default disposition
  * ({@code POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF}): nothing the JVM blocks or ignores
- * leaks into it. The environment is this process's unless changed; the working directory is
+ * leaks into it. {@link ChildProcessBuilder#blockSignals} chooses signals to start blocked. The environment is this process's unless changed; the working directory is
  * opened here first (a missing one is reported as such) and entered with {@code
  * posix_spawn_file_actions_addfchdir_np}. A program name without a slash is looked up in this
  * process's {@code PATH} ({@code posix_spawnp}); one with a slash is taken as a path, relative
@@ -215,21 +215,17 @@ public final class ChildProcess implements FdBacked {
      * @return false if the child has already been reaped (nothing was sent)
      */
     public boolean signal(Signal signal) throws IpcException {
-        Objects.requireNonNull(signal, "signal");
-        Fd fd = reaping.pidfd;
-        int n = fd.acquire("pidfd_send_signal");
-        try {
-            int r = Pidfd.pidfd_send_signal(n, signal.number(), MemorySegment.NULL, 0);
-            if (r == -ESRCH) {
-                return false;
-            }
-            if (r < 0) {
-                throw IpcException.of("pidfd_send_signal", fd.label(), -r);
-            }
-            return true;
-        } finally {
-            fd.release();
-        }
+        return PidFd.send(reaping.pidfd, Objects.requireNonNull(signal, "signal"), false, 0);
+    }
+
+    /**
+     * Sends {@code signal} with an int {@code value} through the pidfd, as {@code sigqueue(3)}
+     * would (the child's handler or {@code sigwaitinfo} finds it in {@code si_value}).
+     *
+     * @return false if the child has already been reaped (nothing was sent)
+     */
+    public boolean queue(Signal signal, int value) throws IpcException {
+        return PidFd.send(reaping.pidfd, Objects.requireNonNull(signal, "signal"), true, value);
     }
 
     private ExitStatus await(long deadline) throws IpcException {

@@ -3,8 +3,10 @@ package io.jipc.process;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
+import io.jipc.signal.Signal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,8 @@ public final class ChildProcessBuilder {
     boolean newSession;
     boolean detachOnClose;
     boolean keepNonBlocking;
+    /** Signals blocked in the child when it starts; empty for the empty mask. */
+    final EnumSet<Signal> blockedSignals = EnumSet.noneOf(Signal.class);
 
     ChildProcessBuilder(List<String> command) {
         if (command.isEmpty()) {
@@ -172,6 +176,26 @@ public final class ChildProcessBuilder {
     /** Hands non-blocking descriptors over as they are, for children that expect O_NONBLOCK (e.g. another jipc process). */
     public ChildProcessBuilder keepNonBlocking() {
         keepNonBlocking = true;
+        return this;
+    }
+
+    /**
+     * Starts the child with these signals blocked (its signal mask), instead of none. A program
+     * that waits for signals with sigwaitinfo or a signalfd needs them blocked from its first
+     * instruction, or one that arrives early kills it; and a JVM started this way keeps them
+     * blocked in every thread it makes, so that {@code io.jipc.signal} reads them, with their
+     * sender and value, from a signalfd instead of through a handler (see {@code
+     * io.jipc.signal}'s package documentation). Dispositions are still reset to the default.
+     *
+     * @throws IllegalArgumentException for SIGKILL or SIGSTOP, which cannot be blocked
+     */
+    public ChildProcessBuilder blockSignals(Signal... signals) {
+        for (Signal s : signals) {
+            if (!Objects.requireNonNull(s, "signal").catchable()) {
+                throw new IllegalArgumentException(s + " cannot be blocked: the kernel delivers it whatever the mask");
+            }
+        }
+        blockedSignals.addAll(List.of(signals));
         return this;
     }
 

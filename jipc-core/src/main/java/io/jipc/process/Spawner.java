@@ -15,6 +15,7 @@ import io.jipc.internal.libc.Spawn;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.libc.Wait;
+import io.jipc.signal.Signal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -114,6 +115,9 @@ final class Spawner {
                     short flags = Spawn.POSIX_SPAWN_SETSIGMASK | Spawn.POSIX_SPAWN_SETSIGDEF;
                     MemorySegment set = arena.allocate(SignalH.SIGSET.layout());
                     SignalH.sigemptyset(set);
+                    for (Signal s : b.blockedSignals) {
+                        SignalH.sigaddset(set, s.number());
+                    }
                     check(Spawn.posix_spawnattr_setsigmask(attr, set), "posix_spawnattr_setsigmask", program);
                     SignalH.sigfillset(set);
                     // sigfillset leaves out glibc's internal signals 32 and 33, and glibc's spawn then

@@ -8,6 +8,8 @@ import java.util.Optional;
  * whether a process may catch, block or ignore it. See
  * <a href="https://man7.org/linux/man-pages/man7/signal.7.html">signal(7)</a>.
  *
+ * <p>Sending, handling and waiting for signals: {@link Signals}, {@link SignalCatcher}.
+ *
  * <p>The numbers are Linux's on x86_64 and aarch64 (the generic table). The real-time signals
  * run from {@link #SIGRTMIN} (34) to {@link #SIGRTMAX} (64), named as {@code kill -l} names
  * them: {@code SIGRTMIN+1} … {@code SIGRTMIN+15}, {@code SIGRTMAX-14} … {@code SIGRTMAX-1}.
@@ -15,42 +17,73 @@ import java.util.Optional;
  * they have no constant here.
  */
 public enum Signal {
-    SIGHUP(1, Action.TERMINATE),
-    SIGINT(2, Action.TERMINATE),
-    SIGQUIT(3, Action.CORE),
-    SIGILL(4, Action.CORE),
-    SIGTRAP(5, Action.CORE),
+    SIGHUP(1, Action.TERMINATE,
+            "hangup: the controlling terminal went away; daemons take it as \"reload your configuration\""),
+    SIGINT(2, Action.TERMINATE,
+            "interrupt from the keyboard (Ctrl-C)"),
+    SIGQUIT(3, Action.CORE,
+            "quit from the keyboard (Ctrl-\\); a JVM prints a thread dump"),
+    SIGILL(4, Action.CORE,
+            "illegal instruction"),
+    SIGTRAP(5, Action.CORE,
+            "trace or breakpoint trap"),
     /** Also known as SIGIOT. */
-    SIGABRT(6, Action.CORE),
-    SIGBUS(7, Action.CORE),
-    SIGFPE(8, Action.CORE),
+    SIGABRT(6, Action.CORE,
+            "abort(3)"),
+    SIGBUS(7, Action.CORE,
+            "bus error: access to a page of a mapped file beyond its end"),
+    SIGFPE(8, Action.CORE,
+            "arithmetic error, such as integer division by zero"),
     /** Cannot be caught, blocked or ignored. */
-    SIGKILL(9, Action.TERMINATE),
-    SIGUSR1(10, Action.TERMINATE),
-    SIGSEGV(11, Action.CORE),
-    SIGUSR2(12, Action.TERMINATE),
-    SIGPIPE(13, Action.TERMINATE),
-    SIGALRM(14, Action.TERMINATE),
-    SIGTERM(15, Action.TERMINATE),
-    SIGSTKFLT(16, Action.TERMINATE),
+    SIGKILL(9, Action.TERMINATE,
+            "kill: ends the process; cannot be caught, blocked or ignored"),
+    SIGUSR1(10, Action.TERMINATE,
+            "user-defined signal 1"),
+    SIGSEGV(11, Action.CORE,
+            "invalid memory reference"),
+    SIGUSR2(12, Action.TERMINATE,
+            "user-defined signal 2"),
+    SIGPIPE(13, Action.TERMINATE,
+            "write to a pipe or socket nobody reads any more"),
+    SIGALRM(14, Action.TERMINATE,
+            "timer set by alarm(2) expired"),
+    SIGTERM(15, Action.TERMINATE,
+            "termination request: the polite way to stop a process"),
+    SIGSTKFLT(16, Action.TERMINATE,
+            "stack fault on a coprocessor (unused on Linux)"),
     /** Also known as SIGCLD. */
-    SIGCHLD(17, Action.IGNORE),
-    SIGCONT(18, Action.CONTINUE),
+    SIGCHLD(17, Action.IGNORE,
+            "a child process exited, was stopped or continued"),
+    SIGCONT(18, Action.CONTINUE,
+            "continue a stopped process"),
     /** Cannot be caught, blocked or ignored. */
-    SIGSTOP(19, Action.STOP),
-    SIGTSTP(20, Action.STOP),
-    SIGTTIN(21, Action.STOP),
-    SIGTTOU(22, Action.STOP),
-    SIGURG(23, Action.IGNORE),
-    SIGXCPU(24, Action.CORE),
-    SIGXFSZ(25, Action.CORE),
-    SIGVTALRM(26, Action.TERMINATE),
-    SIGPROF(27, Action.TERMINATE),
-    SIGWINCH(28, Action.IGNORE),
+    SIGSTOP(19, Action.STOP,
+            "stop the process; cannot be caught, blocked or ignored"),
+    SIGTSTP(20, Action.STOP,
+            "stop from the keyboard (Ctrl-Z)"),
+    SIGTTIN(21, Action.STOP,
+            "a background process read from its terminal"),
+    SIGTTOU(22, Action.STOP,
+            "a background process wrote to its terminal"),
+    SIGURG(23, Action.IGNORE,
+            "urgent (out-of-band) data on a socket"),
+    SIGXCPU(24, Action.CORE,
+            "CPU time limit (RLIMIT_CPU) exceeded"),
+    SIGXFSZ(25, Action.CORE,
+            "file size limit (RLIMIT_FSIZE) exceeded"),
+    SIGVTALRM(26, Action.TERMINATE,
+            "virtual timer (setitimer ITIMER_VIRTUAL) expired"),
+    SIGPROF(27, Action.TERMINATE,
+            "profiling timer expired"),
+    SIGWINCH(28, Action.IGNORE,
+            "the terminal's window size changed"),
     /** Also known as SIGPOLL. */
-    SIGIO(29, Action.TERMINATE),
-    SIGPWR(30, Action.TERMINATE),
-    SIGSYS(31, Action.CORE),
+    SIGIO(29, Action.TERMINATE,
+            "I/O is possible on a descriptor (O_ASYNC)"),
+    SIGPWR(30, Action.TERMINATE,
+            "power failure"),
+    SIGSYS(31, Action.CORE,
+            "bad system call (seccomp, or a number the kernel does not know)"),
     SIGRTMIN(34),
     SIGRTMIN_1(35),
     SIGRTMIN_2(36),
@@ -108,11 +141,13 @@ public enum Signal {
     private final int number;
     private final Action defaultAction;
     private final String signalName;
+    private final String description;
 
-    Signal(int number, Action defaultAction) {
+    Signal(int number, Action defaultAction, String description) {
         this.number = number;
         this.defaultAction = defaultAction;
         this.signalName = name();
+        this.description = description;
     }
 
     /** A real-time signal: terminates by default, named {@code SIGRTMIN+n} / {@code SIGRTMAX-n}. */
@@ -120,6 +155,7 @@ public enum Signal {
         this.number = number;
         this.defaultAction = Action.TERMINATE;
         this.signalName = name().replace("MIN_", "MIN+").replace("MAX_", "MAX-");
+        this.description = "real-time signal: no fixed meaning; queued, each carries a value";
     }
 
     /** The signal's number on Linux. */
@@ -132,6 +168,11 @@ public enum Signal {
         return signalName;
     }
 
+    /** What the signal means, in one line (after signal(7)): {@code "termination request: ..."}. */
+    public String description() {
+        return description;
+    }
+
     /** What happens when the signal arrives and its disposition is the default. */
     public Action defaultAction() {
         return defaultAction;
@@ -142,7 +183,11 @@ public enum Signal {
         return this != SIGKILL && this != SIGSTOP;
     }
 
-    /** Whether this is a POSIX real-time signal (queued, carries a value, no fixed meaning). */
+    /**
+     * Whether this is a POSIX real-time signal (queued, carries a value, no fixed meaning). The
+     * others, the standard signals, are not queued: one sent again while the first is still
+     * pending is merged into it.
+     */
     public boolean realTime() {
         return number >= SIGRTMIN.number;
     }

@@ -450,6 +450,15 @@ class ChildProcessTest {
         }
     }
 
+    @Test
+    void chosenSignalsStartBlockedInTheChild() throws Exception {
+        String out = run(probe("sigstate").blockSignals(io.jipc.signal.Signal.SIGUSR1, io.jipc.signal.Signal.SIGRTMIN_1)).out();
+        assertThat(mask(out, "blocked")).as("SIGUSR1 is bit 9, SIGRTMIN+1 bit 34").isEqualTo((1L << 9) | (1L << 34));
+        assertThat(mask(out, "ignored")).isZero();
+        assertThatThrownBy(() -> probe().blockSignals(io.jipc.signal.Signal.SIGKILL))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SIGKILL cannot be blocked");
+    }
+
     private static long mask(String text, String label) {
         return text.lines().filter(l -> l.startsWith(label + " ")).findFirst()
                 .map(l -> Long.parseUnsignedLong(l.substring(label.length() + 1).strip(), 16))

@@ -16,7 +16,26 @@ public final class PeerJvm {
 
     /** Same, with extra JVM options before the class name. */
     public static Peer start(List<String> jvmOptions, Class<?> mainClass, String... args) {
-        List<String> cmd = new ArrayList<>();
+        return Peer.start(mainClass.getSimpleName(), command(List.of(), jvmOptions, mainClass, args));
+    }
+
+    /**
+     * Starts the peer JVM with these signal numbers blocked from its first instruction (through
+     * coreutils' {@code env --block-signal}), as a shell or a supervisor can start a program: every
+     * thread the JVM makes inherits the mask, except for the signals HotSpot unblocks itself.
+     */
+    public static Peer startWithSignalsBlocked(List<Integer> signals, List<String> jvmOptions, Class<?> mainClass,
+            String... args) {
+        List<String> prefix = new ArrayList<>();
+        prefix.add("env");
+        for (int s : signals) {
+            prefix.add("--block-signal=" + s);
+        }
+        return Peer.start(mainClass.getSimpleName(), command(prefix, jvmOptions, mainClass, args));
+    }
+
+    private static List<String> command(List<String> prefix, List<String> jvmOptions, Class<?> mainClass, String... args) {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(javaCommand());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-XX:+UseSerialGC");
@@ -27,7 +46,7 @@ public final class PeerJvm {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass.getName());
         cmd.addAll(List.of(args));
-        return Peer.start(mainClass.getSimpleName(), cmd);
+        return cmd;
     }
 
     /**

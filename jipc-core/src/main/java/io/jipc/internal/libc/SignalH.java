@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * {@code <signal.h>}: signal sets, sigaction, the thread signal mask, kill and tgkill, the
- * real-time signal range, and {@code struct sigevent}. Raw results, {@code -errno} on failure.
+ * {@code <signal.h>}: signal sets, sigaction, the thread signal mask, kill, killpg, sigqueue and
+ * tgkill, the real-time signal range, {@code siginfo_t} as a handler receives it, and {@code
+ * struct sigevent}. Raw results, {@code -errno} on failure.
  */
 public final class SignalH {
     private SignalH() {}
@@ -39,6 +40,36 @@ public final class SignalH {
     public static final int SA_NOCLDWAIT = 2;
     public static final int SA_SIGINFO = 4;
     public static final int SA_RESTART = 0x10000000;
+
+    /**
+     * {@code siginfo_t} (128 bytes) as a handler or sigwaitinfo gets it for a signal sent by a
+     * process: the sender's pid and uid, and the {@code union sigval} of sigqueue (its int in the
+     * low four bytes on these little-endian platforms). {@link Wait#SIGINFO} is the same struct
+     * seen through its SIGCHLD members.
+     */
+    public static final Libc.CStruct SIGINFO = Libc.struct("signal.h", "siginfo_t",
+            C_INT.withName("si_signo"), C_INT.withName("si_errno"), C_INT.withName("si_code"),
+            MemoryLayout.paddingLayout(4),
+            C_INT.withName("si_pid"), C_INT.withName("si_uid"), C_LONG.withName("si_value"),
+            MemoryLayout.paddingLayout(128 - 32));
+    public static final long SIGINFO_SIZE = SIGINFO.layout().byteSize();
+    public static final long SI_SIGNO = SIGINFO.offset("si_signo");
+    public static final long SI_CODE = SIGINFO.offset("si_code");
+    public static final long SI_PID = SIGINFO.offset("si_pid");
+    public static final long SI_UID = SIGINFO.offset("si_uid");
+    public static final long SI_VALUE = SIGINFO.offset("si_value");
+    /** {@code si_status} of a SIGCHLD (exit code or signal), where {@code si_value} is for others. */
+    public static final long SI_STATUS = Wait.SI_STATUS;
+
+    /** {@code si_code} values that say who sent a signal (the positive ones are per signal, from the kernel). */
+    public static final int SI_USER = 0;
+    public static final int SI_KERNEL = 0x80;
+    public static final int SI_QUEUE = -1;
+    public static final int SI_TIMER = -2;
+    public static final int SI_MESGQ = -3;
+    public static final int SI_ASYNCIO = -4;
+    public static final int SI_SIGIO = -5;
+    public static final int SI_TKILL = -6;
 
     /**
      * {@code struct sigevent}: the value, signal number, notification kind, then a union whose
@@ -74,6 +105,11 @@ public final class SignalH {
     private static final MethodHandle PTHREAD_SIGMASK = Libc.plainDowncall("pthread_sigmask",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle KILL = Libc.downcall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final MethodHandle KILLPG = Libc.downcall("killpg", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    // union sigval (int or pointer, 8 bytes) is passed in one integer register, as a long is.
+    private static final MethodHandle SIGQUEUE = Libc.downcall("sigqueue", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG));
+    private static final MethodHandle SIGTIMEDWAIT = Libc.downcall("sigtimedwait",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
     private static final MethodHandle TGKILL = Libc.downcall("tgkill", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final MethodHandle SIGRTMIN = Libc.plainDowncall("__libc_current_sigrtmin", FunctionDescriptor.of(C_INT));
     private static final MethodHandle SIGRTMAX = Libc.plainDowncall("__libc_current_sigrtmax", FunctionDescriptor.of(C_INT));
@@ -147,6 +183,47 @@ public final class SignalH {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) KILL.invokeExact(state, pid, signal);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int killpg(int pgrp, int sig)}. */
+    public static int killpg(int processGroup, int signal) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) KILLPG.invokeExact(state, processGroup, signal);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int sigqueue(pid_t pid, int sig, const union sigval value)}, the value's {@code
+     * sival_int}: glibc sends it with {@code rt_sigqueueinfo}, {@code si_code} SI_QUEUE and this
+     * process's pid and uid.
+     */
+    public static int sigqueue(int pid, int signal, int value) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGQUEUE.invokeExact(state, pid, signal, value & 0xFFFF_FFFFL);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec
+     * *timeout)}: the signal taken, or {@code -errno} (EAGAIN when the relative timeout passed,
+     * EINTR when a handler ran for a signal not in the set). A NULL timeout waits as sigwaitinfo.
+     */
+    public static int sigtimedwait(MemorySegment set, MemorySegment info, MemorySegment timeout) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SIGTIMEDWAIT.invokeExact(state, set, info, timeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

@@ -210,6 +210,17 @@ public class Handle {
         blocking = may;
     }
 
+    /**
+     * Wakes the threads asleep in a system call on this object without closing it: each call
+     * fails with EINTR, the engine finds the object open and the thread not interrupted, and
+     * calls again, after the attempt has looked at what changed. For a mechanism whose condition
+     * another thread of this process changes where the sleeping call cannot see it (a queue in
+     * Java beside a kernel wait).
+     */
+    public final void wakeWaiters() {
+        waiters.wakeAll();
+    }
+
     /** Whether a thread is asleep in a system call on this object (for tests and diagnostics). */
     public final boolean hasKernelWaiters() {
         return !waiters.isEmpty();

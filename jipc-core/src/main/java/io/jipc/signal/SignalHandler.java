@@ -1,0 +1,17 @@
+package io.jipc.signal;
+
+/**
+ * What to do when a signal arrives, run by {@link Signals#handle} on jipc's dispatch thread
+ * ({@code jipc-signal-dispatch}) — an ordinary Java thread, never in signal context: a handler
+ * may allocate, take locks, log, do I/O and send signals. One handler runs at a time, in the
+ * order the signals were read; a handler that takes long delays the others (signals go on being
+ * read meanwhile, between handlers). Hand long work to another thread.
+ *
+ * <p>An exception a handler throws goes to the dispatch thread's uncaught-exception handler (by
+ * default: printed on standard error); dispatching goes on.
+ */
+@FunctionalInterface
+public interface SignalHandler {
+    /** Handles one signal; {@code info} says who sent it and with what value. */
+    void handle(SignalInfo info) throws Exception;
+}
