@@ -48,6 +48,15 @@ public final class JobDispatch {
         }
     }
 
+    /**
+     * One line, in one write: three processes share this standard output, and printf writes its
+     * pieces one by one, so two workers' lines could interleave mid-line.
+     */
+    private static void say(String format, Object... args) {
+        System.out.print(String.format(format, args));
+        System.out.flush();
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length == 3 && args[0].equals("worker")) {
             worker(Kind.valueOf(args[1]), Integer.parseInt(args[2]));
@@ -72,7 +81,7 @@ public final class JobDispatch {
         Thread cleanup = new Thread(() -> removeAll(inbox, jobs, workers), "cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: still remove the queues
         try {
-            System.out.printf("dispatcher %d: inbox %s, jobs msqid %d%n", ProcessHandle.current().pid(), inboxName,
+            say("dispatcher %d: inbox %s, jobs msqid %d%n", ProcessHandle.current().pid(), inboxName,
                     jobs.id());
 
             // Submissions, in this order; the urgent ones will be dispatched first.
@@ -93,7 +102,7 @@ public final class JobDispatch {
             while ((next = inbox.tryReceive()).isPresent()) {
                 String job = next.get().text();
                 Kind kind = Kind.of(job);
-                System.out.printf("dispatcher: priority %d -> %s worker (type %d): %s%n", next.get().priority(),
+                say("dispatcher: priority %d -> %s worker (type %d): %s%n", next.get().priority(),
                         kind.name().toLowerCase(), kind.type, job);
                 jobs.send(job.getBytes(UTF_8), kind.type);
             }
@@ -105,7 +114,7 @@ public final class JobDispatch {
                     throw new IllegalStateException("worker " + w.pid() + " did not finish");
                 }
             }
-            System.out.println("dispatcher: all jobs done; queues removed");
+            say("dispatcher: all jobs done; queues removed%n");
         } finally {
             removeAll(inbox, jobs, workers);
             try {
@@ -118,7 +127,7 @@ public final class JobDispatch {
 
     static void submit(PosixMessageQueue inbox, int priority, String job) throws Exception {
         inbox.send(job.getBytes(UTF_8), priority);
-        System.out.printf("submit: priority %d: %s%n", priority, job);
+        say("submit: priority %d: %s%n", priority, job);
     }
 
     /** The same java, module path and class path as this process, running the worker role. */
@@ -162,10 +171,10 @@ public final class JobDispatch {
                 int n = jobs.receive(buffer, got, mine);
                 String job = new String(buffer, 0, n, UTF_8);
                 if (job.equals("stop")) {
-                    System.out.printf("%s: stopping%n", me);
+                    say("%s: stopping%n", me);
                     return;
                 }
-                System.out.printf("%s: doing %s%n", me, job);
+                say("%s: doing %s%n", me, job);
                 Thread.sleep(Duration.ofMillis(50));
             }
         }

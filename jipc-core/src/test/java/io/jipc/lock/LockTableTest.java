@@ -65,6 +65,9 @@ class LockTableTest {
             assertThat(peer.ask("try ofd shared 20 10")).isEqualTo("locked");
             // The OFD lock's open file description, handed to a child: both processes hold the lock.
             try (ChildProcess child = ChildProcess.builder("sleep", "60").fd(3, Redirect.of(shared.fd())).start()) {
+                // posix_spawn returns once exec has replaced the child's memory, a moment before the
+                // kernel renames the task: until then its comm is still "java".
+                awaitCommand(child.pid(), "sleep");
                 List<LockHolder> onRecords = LockTable.on(records);
                 long inode = (Long) Files.getAttribute(records, "unix:ino");
                 long device = ((Number) Files.getAttribute(records, "unix:dev")).longValue();
@@ -89,6 +92,15 @@ class LockTableTest {
             assertThat(LockTable.on(whole)).singleElement().satisfies(h -> assertThat(h.isThisProcess()).isTrue());
         }
         assertThat(LockTable.on(records)).as("all released").isEmpty();
+    }
+
+    private static void awaitCommand(long pid, String command) throws Exception {
+        Path comm = Path.of("/proc/" + pid + "/comm");
+        long giveUp = System.nanoTime() + 10_000_000_000L;
+        while (!Files.readString(comm).strip().equals(command)) {
+            assertThat(System.nanoTime()).as("child " + pid + " never became " + command).isLessThan(giveUp);
+            Thread.sleep(1);
+        }
     }
 
     @Test

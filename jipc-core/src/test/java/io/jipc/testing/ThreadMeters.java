@@ -12,6 +12,9 @@ import java.lang.reflect.Method;
 public final class ThreadMeters {
     private ThreadMeters() {}
 
+    /** How long {@link #allocatedBytesOf} goes on measuring windows while each still allocates. */
+    private static final long WINDOWS_FOR_NANOS = 10_000_000_000L;
+
     private static final Object MX;
     private static final Method CPU_TIME;
     private static final Method ALLOCATED;
@@ -47,10 +50,11 @@ public final class ThreadMeters {
 
     /**
      * Bytes the calling thread allocates running {@code body} {@code n} times once the JIT has
-     * compiled it: after {@code n} warm-up runs, the least of up to five measured windows of
-     * {@code n} runs (stopping at the first that allocates nothing). Until C2 compiles a path,
-     * the interpreter and C1 allocate where compiled code does not, and on a loaded machine the
-     * compiler may lag behind the warm-up; a path that really allocates does so in every window.
+     * compiled it: after {@code n} warm-up runs, the least of measured windows of {@code n} runs
+     * — at least five, more for up to 10 s, stopping at the first that allocates nothing. Until C2
+     * compiles a path, the interpreter and C1 allocate where compiled code does not, and on a
+     * loaded machine (five builds on two CPUs have kept C2's queue busy for seconds) the compiler
+     * lags behind the warm-up; a path that really allocates does so in every window.
      * The meter itself allocates a little (boxing through reflection); callers allow a small slack.
      */
     public static long allocatedBytes(Runnable body, int n) {
@@ -69,7 +73,8 @@ public final class ThreadMeters {
                 body.run();
             }
             long least = Long.MAX_VALUE;
-            for (int window = 0; window < 5 && least > 0; window++) {
+            long giveUp = System.nanoTime() + WINDOWS_FOR_NANOS;
+            for (int window = 0; least > 0 && (window < 5 || System.nanoTime() < giveUp); window++) {
                 long before = currentThreadAllocatedBytes();
                 for (int i = 0; i < n; i++) {
                     body.run();
