@@ -54,8 +54,14 @@ final class MessageIo {
     final boolean stream;
     final boolean seqpacket;
     private final ReentrantLock streamSendLock;
+    /** The last direct buffer sent from and received into, mapped whole (MemorySegment.ofBuffer allocates). */
+    private Mapped sendMapped;
+    private Mapped receiveMapped;
 
-    // w.data, w.length: the bytes; w.flags: the call's flags without MSG_DONTWAIT, which the
+    /** An immutable pair, so that a racing thread never sees one buffer with another's segment. */
+    private record Mapped(ByteBuffer buffer, MemorySegment whole) {}
+
+    // w.data, w.offset, w.length: the bytes; w.flags: the call's flags without MSG_DONTWAIT, which the
     // attempt adds for the form that never sleeps.
     private final Operation sendOp;
     private final Operation recvOp;
@@ -76,13 +82,14 @@ final class MessageIo {
         Handle handle = Handles.of(fd);
         this.handle = handle;
         this.sendOp = Operation.on(handle, "send",
-                        (w, how) -> Socket.send(w.target, w.data, w.length, flags(w, how)))
+                        (w, how) -> Socket.send(w.target, w.data, w.offset, w.length, flags(w, how)))
                 .readiness(Poll.POLLOUT).tryFirst().build();
         this.recvOp = Operation.on(handle, "recv",
-                        (w, how) -> Socket.recv(w.target, w.data, w.length, flags(w, how)))
+                        (w, how) -> Socket.recv(w.target, w.data, w.offset, w.length, flags(w, how)))
                 .readiness(Poll.POLLIN).tryFirst().build();
         this.sendToOp = type != SocketType.DGRAM ? null : Operation.on(handle, "sendto",
-                        (w, how) -> Socket.sendto(w.target, w.data, w.length, flags(w, how), w.extra, (int) w.value))
+                        (w, how) -> Socket.sendto(w.target, w.data, w.offset, w.length, flags(w, how), w.extra,
+                                (int) w.value))
                 .tryFirst().build();
         this.sendBatchOp = stream ? null : Operation.on(handle, "sendmmsg",
                         (w, how) -> Socket.sendmmsg(w.target, w.data, (int) w.length, flags(w, how)))
@@ -113,7 +120,7 @@ final class MessageIo {
         int len = src.remaining();
         long r;
         if (src.isDirect()) {
-            r = send(MemorySegment.ofBuffer(src), null, null, 0, len, to, deadline);
+            r = send(direct(src, true), null, null, pos, len, to, deadline);
         } else if (src.hasArray()) {
             r = send(null, src.array(), null, src.arrayOffset() + pos, len, to, deadline);
         } else {
@@ -142,7 +149,9 @@ final class MessageIo {
             long deadline) throws IpcException {
         Waiter w = Waiter.current();
         if (!stream) {
-            return sendMessage(w, nat != null ? nat : stage(w, array, heap, off, len), len, to, deadline);
+            return nat != null
+                    ? sendMessage(w, nat, off, len, to, deadline)
+                    : sendMessage(w, stage(w, array, heap, off, len), 0, len, to, deadline);
         }
         if (!lockStreamSend(deadline)) {
             return Transfer.NOTHING;
@@ -155,9 +164,10 @@ final class MessageIo {
     }
 
     /** One datagram or record: the kernel takes it whole, or refuses it. */
-    private long sendMessage(Waiter w, MemorySegment data, long len, UnixAddress to, long deadline)
+    private long sendMessage(Waiter w, MemorySegment data, long offset, long len, UnixAddress to, long deadline)
             throws IpcException {
         w.data = data;
+        w.offset = offset;
         w.length = len;
         w.flags = Socket.MSG_NOSIGNAL;
         Operation op = sendOp;
@@ -184,11 +194,13 @@ final class MessageIo {
         long sent = 0;
         while (sent < len) {
             long n = nat != null ? len - sent : Math.min(CHUNK, len - sent);
-            MemorySegment piece = nat != null ? (sent == 0 ? nat : nat.asSlice(sent)) : stage(w, array, heap, off + sent, n);
+            MemorySegment piece = nat != null ? nat : stage(w, array, heap, off + sent, n);
+            long at = nat != null ? off + sent : 0;
             long done = 0;
             while (done < n) {
                 // A blocking send takes everything unless a signal ends it part way: send the rest.
-                w.data = done == 0 ? piece : piece.asSlice(done);
+                w.data = piece;
+                w.offset = at + done;
                 w.length = n - done;
                 w.flags = Socket.MSG_NOSIGNAL;
                 long r = sendOp.run(w, deadline, n - done <= SMALL_SEND);
@@ -234,6 +246,23 @@ final class MessageIo {
         streamSendLock.unlock();
     }
 
+    /**
+     * All of direct buffer {@code bb} as a segment, without allocating for the buffer used last in
+     * that direction; the call takes the buffer's position as an offset.
+     */
+    private MemorySegment direct(ByteBuffer bb, boolean sending) {
+        Mapped m = sending ? sendMapped : receiveMapped;
+        if (m == null || m.buffer != bb) {
+            m = new Mapped(bb, MemorySegment.ofBuffer(bb.duplicate().clear()));
+            if (sending) {
+                sendMapped = m;
+            } else {
+                receiveMapped = m;
+            }
+        }
+        return m.whole;
+    }
+
     /** Copies {@code len} heap bytes to the start of the thread's scratch. */
     private static MemorySegment stage(Waiter w, byte[] array, MemorySegment heap, long off, long len) {
         MemorySegment s = w.scratch(Math.max(1, len));
@@ -261,7 +290,7 @@ final class MessageIo {
         int pos = dst.position();
         int len = dst.remaining();
         long r = dst.isDirect()
-                ? receive(MemorySegment.ofBuffer(dst), null, null, 0, len, flags, deadline)
+                ? receive(direct(dst, false), null, null, pos, len, flags, deadline)
                 : receive(null, dst.array(), null, dst.arrayOffset() + pos, len, flags, deadline);
         if (r > 0) {
             dst.position(pos + (int) Math.min(r, dst.isDirect() ? len : stored(len)));
@@ -298,6 +327,7 @@ final class MessageIo {
         long size = nat != null ? len : stored(len);
         MemorySegment into = nat != null ? nat : w.scratch(Math.max(1, size));
         w.data = into;
+        w.offset = nat != null ? off : 0;
         w.length = size;
         w.flags = flags | (stream ? 0 : Socket.MSG_TRUNC);
         long r = recvOp.run(w, deadline, true);
@@ -424,7 +454,7 @@ final class MessageIo {
             }
             MemorySegment s = w.scratch(Math.max(1, total));
             Gather.stage(srcs, offset, length, 0, w.scratchView(), (int) total);
-            long r = sendMessage(w, s, total, null, deadline);
+            long r = sendMessage(w, s, 0, total, null, deadline);
             if (r >= 0) {
                 Gather.consume(srcs, offset, length, r);
             }

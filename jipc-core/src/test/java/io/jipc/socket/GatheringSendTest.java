@@ -106,7 +106,21 @@ class GatheringSendTest {
                 }
                 s.first().send(srcs);
                 s.second().receive(in);
-            }, measured)).isLessThan(measured);
+            }, measured)).as("gathering").isLessThan(measured);
+            ByteBuffer direct = ByteBuffer.allocateDirect(64);
+            ByteBuffer directIn = ByteBuffer.allocateDirect(256);
+            assertThat(ThreadMeters.allocatedBytesOf(() -> {
+                s.first().send(direct.clear());
+                s.second().receive(directIn.clear());
+            }, measured)).as("direct buffers").isLessThan(measured);
+            assertThat(ThreadMeters.allocatedBytesOf(() -> {
+                s.first().send(direct.clear().position(8));
+                s.second().receive(directIn.clear());
+            }, measured)).as("direct send, position > 0").isLessThan(measured);
+            assertThat(ThreadMeters.allocatedBytesOf(() -> {
+                s.first().send(direct.clear());
+                s.second().receive(directIn.clear().position(16));
+            }, measured)).as("direct receive, position > 0").isLessThan(measured);
         }
     }
 }

@@ -253,6 +253,33 @@ public final class Socket {
         }
     }
 
+    /**
+     * {@code send(fd, buf + offset, len, flags)}. The slice is made here, next to the call and
+     * unconditionally (a slice merged with another segment at a branch is not scalar-replaced),
+     * so that escape analysis removes it: no allocation per call (as {@link Unistd#read(int,
+     * MemorySegment, long, long)}).
+     */
+    public static long send(int fd, MemorySegment buf, long offset, long len, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) SEND.invokeExact(state, fd, buf.asSlice(offset), len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code recv(fd, buf + offset, len, flags)}, allocation-free as {@link #send(int, MemorySegment, long, long, int)}. */
+    public static long recv(int fd, MemorySegment buf, long offset, long len, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) RECV.invokeExact(state, fd, buf.asSlice(offset), len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
     /** {@code ssize_t send(int sockfd, const void *buf, size_t len, int flags)}. */
     public static long send(int fd, MemorySegment buf, long len, int flags) {
         MemorySegment state = Libc.callState();
@@ -269,6 +296,18 @@ public final class Socket {
         MemorySegment state = Libc.callState();
         try {
             long r = (long) RECV.invokeExact(state, fd, buf, len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code sendto(fd, buf + offset, len, flags, addr, addrlen)}, allocation-free as {@link #send(int, MemorySegment, long, long, int)}. */
+    public static long sendto(int fd, MemorySegment buf, long offset, long len, int flags, MemorySegment addr,
+            int addrlen) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) SENDTO.invokeExact(state, fd, buf.asSlice(offset), len, flags, addr, addrlen);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
