@@ -1,5 +1,10 @@
 package io.jipc.bench.jmh;
 
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.InterruptHook;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -19,7 +24,7 @@ import java.util.Map;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp jipc-bench.jar:$(cat target/jmh.classpath) \
- *     io.jipc.bench.jmh.CpuPerCall [firsttry|api] [slices] [calls]
+ *     io.jipc.bench.jmh.CpuPerCall [firsttry|api|engine] [slices] [calls]
  * ... io.jipc.bench.jmh.CpuPerCall loop api "pipe api segment" 10      # one variant for 10 s (perf record)
  * </pre>
  */
@@ -94,7 +99,26 @@ public final class CpuPerCall {
                 differences.add(new String[] {"pipe api segment", "pipe raw"});
                 differences.add(new String[] {"pipe api byte[]", "pipe raw"});
             }
-            default -> throw new IllegalArgumentException("firsttry or api, not " + set);
+            case "engine" -> {
+                long[] box = {7};
+                Handle h = new Handle("noop", 3);
+                Waiter w = Waiter.current();
+                // The engine's own work per call, on a call that does nothing: the handle's
+                // acquire/release, the run, and a kernel wait's set-up (timer state, interrupt hook).
+                Operation tryOp = Operation.on(h, "noop", (wt, how) -> 0).tryFirst().build();
+                Operation kernelOp = Operation.on(h, "noop", (wt, how) -> 0).build();
+                Hook hook = new Hook();
+                variants.put("constant", () -> box[0]);
+                variants.put("hook begin+end", () -> { hook.b(); hook.e(); return 1; });
+                differences.add(new String[] {"hook begin+end", "constant"});
+                variants.put("acquire+release", () -> { h.acquire("x"); h.release(); return 1; });
+                variants.put("op try noop", () -> tryOp.run(w, Deadline.FOREVER, true));
+                variants.put("op kernel noop", () -> kernelOp.run(w, Deadline.FOREVER, true));
+                differences.add(new String[] {"acquire+release", "constant"});
+                differences.add(new String[] {"op try noop", "acquire+release"});
+                differences.add(new String[] {"op kernel noop", "op try noop"});
+            }
+            default -> throw new IllegalArgumentException("firsttry, api or engine, not " + set);
         }
         try {
             if (loop) {
@@ -148,6 +172,20 @@ public final class CpuPerCall {
             for (Runnable r : teardown) {
                 r.run();
             }
+        }
+    }
+
+    /** The interrupt hook's begin and end alone (the JDK's blockedOn: a lock on the thread each). */
+    static final class Hook extends InterruptHook {
+        @Override
+        protected void onInterrupt() {}
+
+        void b() {
+            beginInterruptible();
+        }
+
+        void e() {
+            endInterruptible();
         }
     }
 
