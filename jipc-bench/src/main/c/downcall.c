@@ -5,7 +5,8 @@
  *   downcall [SECONDS_PER_REP [REPS [LOOP...]]]
  *
  * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv,
- * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock) and prints one line per loop,
+ * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock, shm_copy_in_SIZE and shm_copy_out_SIZE for
+ * SIZE 4096, 65536 and 1048576, shm_lifecycle, shm_lifecycle_jipc_calls) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
@@ -16,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 static long long now_ns(void) {
     struct timespec ts;
@@ -101,6 +104,85 @@ static void loop_ofd_lock_unlock(long n) {
     record_lock_unlock(n, F_OFD_SETLKW, F_OFD_SETLK);
 }
 
+/* ShmBench's loops: memcpy between a malloc'd buffer and a mapped POSIX shared-memory object (one
+ * of 1 MiB, unlinked at once, every page of both touched first), SIZE bytes per copy. The empty
+ * asm with a "memory" clobber keeps gcc from dropping a copy nobody reads. */
+#define SHM_MAX (1 << 20)
+static char *shm_map;
+static char *shm_buf;
+
+static void shm_setup(void) {
+    if (shm_map) return;
+    char name[64];
+    snprintf(name, sizeof name, "/jipc-downcall-%d", (int) getpid());
+    int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd < 0 || ftruncate(fd, SHM_MAX) != 0) {
+        perror("shm_open/ftruncate");
+        exit(3);
+    }
+    shm_unlink(name);
+    shm_map = mmap(NULL, SHM_MAX, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    shm_buf = aligned_alloc(64, SHM_MAX);
+    if (shm_map == MAP_FAILED || !shm_buf) {
+        perror("mmap/aligned_alloc");
+        exit(3);
+    }
+    memset(shm_map, 1, SHM_MAX);
+    memset(shm_buf, 2, SHM_MAX);
+}
+
+static void shm_copy(long n, size_t size, int in) {
+    shm_setup();
+    for (long i = 0; i < n; i++) {
+        if (in) memcpy(shm_map, shm_buf, size);
+        else memcpy(shm_buf, shm_map, size);
+        __asm__ volatile("" ::: "memory");
+    }
+}
+
+#define SHM_COPY_LOOPS(SIZE) \
+    static void loop_shm_copy_in_##SIZE(long n) { shm_copy(n, SIZE, 1); } \
+    static void loop_shm_copy_out_##SIZE(long n) { shm_copy(n, SIZE, 0); }
+SHM_COPY_LOOPS(4096)
+SHM_COPY_LOOPS(65536)
+SHM_COPY_LOOPS(1048576)
+
+/* ShmLifecycleBench's loop: a 4 KiB object created, mapped, unmapped and unlinked, as C does it;
+ * with jipc_calls, with the two calls jipc adds: fchmod (the mode exact whatever the umask) and
+ * fstat (the mapping checked against the object's size). */
+static void shm_life(long n, int jipc_calls) {
+    char name[64];
+    snprintf(name, sizeof name, "/jipc-downcall-life-%d", (int) getpid());
+    struct stat st;
+    for (long i = 0; i < n; i++) {
+        int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+        if (fd < 0 || (jipc_calls && fchmod(fd, 0600) != 0) || ftruncate(fd, 4096) != 0
+                || (jipc_calls && fstat(fd, &st) != 0)) {
+            perror("shm_open/fchmod/ftruncate/fstat");
+            exit(3);
+        }
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED || munmap(p, 4096) != 0) {
+            perror("mmap/munmap");
+            exit(3);
+        }
+        close(fd);
+        if (shm_unlink(name) != 0) {
+            perror("shm_unlink");
+            exit(3);
+        }
+    }
+}
+
+static void loop_shm_lifecycle(long n) {
+    shm_life(n, 0);
+}
+
+static void loop_shm_lifecycle_jipc_calls(long n) {
+    shm_life(n, 1);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *) a, y = *(const double *) b;
     return x < y ? -1 : x > y;
@@ -163,6 +245,14 @@ int main(int argc, char **argv) {
         {"flock_lock_unlock", loop_flock_lock_unlock},
         {"posix_lock_unlock", loop_posix_lock_unlock},
         {"ofd_lock_unlock", loop_ofd_lock_unlock},
+        {"shm_copy_in_4096", loop_shm_copy_in_4096},
+        {"shm_copy_out_4096", loop_shm_copy_out_4096},
+        {"shm_copy_in_65536", loop_shm_copy_in_65536},
+        {"shm_copy_out_65536", loop_shm_copy_out_65536},
+        {"shm_copy_in_1048576", loop_shm_copy_in_1048576},
+        {"shm_copy_out_1048576", loop_shm_copy_out_1048576},
+        {"shm_lifecycle", loop_shm_lifecycle},
+        {"shm_lifecycle_jipc_calls", loop_shm_lifecycle_jipc_calls},
     };
     int nloops = (int) (sizeof loops / sizeof loops[0]);
     for (int a = 3; a < argc; a++) {

@@ -11,6 +11,7 @@ module io.jipc {
     exports io.jipc.poll;
     exports io.jipc.process;
     exports io.jipc.sem;
+    exports io.jipc.shm;
     exports io.jipc.signal;
     exports io.jipc.socket;
 }

@@ -34,9 +34,9 @@ class ReadmeExampleTest {
     private static final List<String> IMPORTS = List.of(
             "import static java.nio.charset.StandardCharsets.UTF_8;",
             "import io.jipc.*;", "import io.jipc.lock.*;", "import io.jipc.mq.*;", "import io.jipc.pipe.*;", "import io.jipc.poll.*;",
-            "import io.jipc.process.*;", "import io.jipc.sem.*;", "import io.jipc.signal.*;", "import io.jipc.socket.*;",
-            "import java.nio.ByteBuffer;", "import java.nio.file.*;", "import java.time.Duration;",
-            "import java.util.*;");
+            "import io.jipc.process.*;", "import io.jipc.sem.*;", "import io.jipc.shm.*;", "import io.jipc.signal.*;",
+            "import io.jipc.socket.*;", "import java.lang.foreign.ValueLayout;", "import java.nio.ByteBuffer;",
+            "import java.nio.file.*;", "import java.time.Duration;", "import java.util.*;");
 
     @TestFactory
     Stream<DynamicTest> everyJavaExampleRunsAndPrintsWhatItSays(@TempDir Path dir) throws IOException {

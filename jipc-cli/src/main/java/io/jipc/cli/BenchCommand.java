@@ -43,7 +43,7 @@ import tools.jackson.core.JsonGenerator;
                 + " figures, and so the ratios, measure what a message costs. On two CPUs every message has to wake the"
                 + " other one, and on a virtual machine whose idle vCPUs halt that wake-up dominates (measured on a"
                 + " 2-vCPU EPYC guest: C pipe ping-pong p50 4.8 us on one CPU, 49-55 us on two); left free, the"
-                + " scheduler splits round trips between one and two CPUs differently from run to run (36-92 % crossed,"
+                + " scheduler splits round trips between one and two CPUs differently from run to run (36-92 %% crossed,"
                 + " p50 5.6-59 us), and a JVM's compiler threads keep the other CPU busy, so the ratio measures"
                 + " placement rather than code. Pinning whole JVMs does not help either: their compiler and GC threads"
                 + " then preempt the exchanging thread. x-cpu shows how many round trips crossed CPUs in each round.",

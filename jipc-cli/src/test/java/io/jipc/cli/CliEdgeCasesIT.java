@@ -154,6 +154,31 @@ class CliEdgeCasesIT {
                     w -> a("mq", "unlink", w.mq), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(World.mqExists(w.mq)).isFalse(),
                     (w, r) -> assertThat(World.mqExists(w.mq)).isTrue()),
+            new Row("shm create", EnumSet.noneOf(Trait.class),
+                    w -> a("shm", "create", w.newShm, "--size", "4096", "--mode", "0640"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.shmMode(w.newShm)).isEqualTo(0640),
+                    (w, r) -> assertThat(World.shmExists(w.newShm)).isFalse()),
+            new Row("shm write DATA", EnumSet.noneOf(Trait.class),
+                    w -> a("shm", "write", w.shm, World.DATA, "--offset", "1"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.slice(w.shmBytes(), 1, World.DATA.length)).isEqualTo(World.DATA),
+                    (w, r) -> assertThat(w.shmBytes()).as("nothing written").containsOnly(0)),
+            new Row("shm write <stdin", EnumSet.of(Trait.STDIN),
+                    w -> a("shm", "write", w.shm, "--offset", "1"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.slice(w.shmBytes(), 1, World.DATA.length)).isEqualTo(World.DATA),
+                    (w, r) -> assertThat(w.shmBytes()).as("nothing written").containsOnly(0)),
+            new Row("shm read", EnumSet.of(Trait.PRINTS),
+                    w -> a("shm", "read", w.shm, "--length", World.DATA.length), w -> {
+                        w.putShm(World.DATA);
+                        return null;
+                    },
+                    (w, r) -> assertThat(r.stdout()).isEqualTo(World.DATA), NO_CHECK),
+            new Row("shm info", EnumSet.of(Trait.PRINTS),
+                    w -> a("shm", "info", w.shm), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(r.out()).startsWith("name " + w.shm + "\n"), NO_CHECK),
+            new Row("shm unlink", EnumSet.noneOf(Trait.class),
+                    w -> a("shm", "unlink", w.shm), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.shmExists(w.shm)).isFalse(),
+                    (w, r) -> assertThat(World.shmExists(w.shm)).isTrue()),
             new Row("sock listen", EnumSet.of(Trait.PRINTS),
                     w -> a("sock", "listen", w.sock.toString()), w -> w.sockClient(World.DATA),
                     (w, r) -> {
@@ -207,6 +232,36 @@ class CliEdgeCasesIT {
                     w -> a("sysv-msg", "remove", "--id", w.msqid), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(World.sysvExists(w.msqid)).isFalse(),
                     (w, r) -> assertThat(World.sysvExists(w.msqid)).isTrue()),
+            new Row("sysv-shm create", EnumSet.of(Trait.PRINTS),
+                    w -> a("sysv-shm", "create", "--key", Converters.formatKey(w.newShmKey), "--size", "4096", "--mode", "0640"),
+                    CliEdgeCasesIT::nothing,
+                    (w, r) -> {
+                        int id = World.sysvShmId(w.newShmKey);
+                        assertThat(r.out()).isEqualTo(id + "\n");
+                        assertThat(World.sysvShmMode(id)).isEqualTo(0640);
+                    },
+                    (w, r) -> assertThat(World.sysvShmId(w.newShmKey)).as("no segment left for the key").isEqualTo(-1)),
+            new Row("sysv-shm write DATA", EnumSet.noneOf(Trait.class),
+                    w -> a("sysv-shm", "write", "--id", w.shmid, World.DATA, "--offset", "1"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.slice(w.sysvShmBytes(), 1, World.DATA.length)).isEqualTo(World.DATA),
+                    (w, r) -> assertThat(w.sysvShmBytes()).as("nothing written").containsOnly(0)),
+            new Row("sysv-shm write <stdin", EnumSet.of(Trait.STDIN),
+                    w -> a("sysv-shm", "write", "--id", w.shmid, "--offset", "1"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.slice(w.sysvShmBytes(), 1, World.DATA.length)).isEqualTo(World.DATA),
+                    (w, r) -> assertThat(w.sysvShmBytes()).as("nothing written").containsOnly(0)),
+            new Row("sysv-shm read", EnumSet.of(Trait.PRINTS),
+                    w -> a("sysv-shm", "read", "--id", w.shmid, "--length", World.DATA.length), w -> {
+                        w.putSysvShm(World.DATA);
+                        return null;
+                    },
+                    (w, r) -> assertThat(r.stdout()).isEqualTo(World.DATA), NO_CHECK),
+            new Row("sysv-shm info", EnumSet.of(Trait.PRINTS),
+                    w -> a("sysv-shm", "info", "--id", w.shmid), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(r.out()).startsWith("id " + w.shmid + "\n"), NO_CHECK),
+            new Row("sysv-shm remove", EnumSet.noneOf(Trait.class),
+                    w -> a("sysv-shm", "remove", "--id", w.shmid), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(World.sysvShmExists(w.shmid)).isFalse(),
+                    (w, r) -> assertThat(World.sysvShmExists(w.shmid)).isTrue()),
             new Row("lock", EnumSet.noneOf(Trait.class),
                     w -> a("lock", w.newLockFile.toString(), "--", "true"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(World.fileMode(w.newLockFile)).as("created 0600").isEqualTo(0600),
@@ -342,6 +397,8 @@ class CliEdgeCasesIT {
             case "mq" -> assertThat(w.drainMq()).containsExactly(new PosixMessage(0, new byte[0]));
             case "sysv-msg" -> assertThat(w.drainSysv()).containsExactly(new SysVMessage(7, new byte[0]));
             case "sock" -> assertThat(w.serverReceived()).as("one empty datagram").isEqualTo(new byte[0]);
+            case "shm" -> assertThat(w.shmBytes()).as("nothing written").containsOnly(0);
+            case "sysv-shm" -> assertThat(w.sysvShmBytes()).as("nothing written").containsOnly(0);
             case "fifo" -> {
                 peer().await(T);
                 assertThat(peer().received()).isEmpty();
@@ -474,6 +531,8 @@ class CliEdgeCasesIT {
             }, false, (w, r) -> assertThat(w.drainMq()).hasSize(4)),
             new Blocking("mq send, standard input open and silent", w -> a("mq", "send", w.mq), CliEdgeCasesIT::nothing,
                     true, (w, r) -> assertThat(w.drainMq()).as("nothing sent").isEmpty()),
+            new Blocking("shm write, standard input open and silent", w -> a("shm", "write", w.shm), CliEdgeCasesIT::nothing,
+                    true, (w, r) -> assertThat(w.shmBytes()).as("nothing written").containsOnly(0)),
             new Blocking("sysv-msg receive, empty queue", w -> a("sysv-msg", "receive", "--id", w.msqid),
                     CliEdgeCasesIT::nothing, false, (w, r) -> assertThat(w.drainSysv()).isEmpty()),
             new Blocking("sysv-msg send, full queue", w -> a("sysv-msg", "send", "--id", w.msqid, "--type", "1", "more"),
@@ -603,6 +662,30 @@ class CliEdgeCasesIT {
                         w -> a("sysv-sem", "create", "--key", Converters.formatKey(w.newSemKey), "--count", "1",
                                 "--mode", "0666"), 0,
                         (w, r) -> assertThat(World.semSetMode(World.semSetId(w.newSemKey))).isEqualTo(0666)),
+                new Permission("shm write to an object it may only write (mapping needs read too)",
+                        w -> a("shm", "write", w.shm, World.DATA), ExitCodes.SYSTEM,
+                        (w, r) -> {
+                            assertThat(r.errLines().get(0)).isEqualTo("jipc: shm_open(" + w.shm
+                                    + "): Permission denied (EACCES)");
+                            assertThat(w.shmBytes()).containsOnly(0);
+                        }),
+                new Permission("shm read from an object it may not read",
+                        w -> a("shm", "read", w.shm), ExitCodes.SYSTEM,
+                        (w, r) -> assertThat(r.errLines().get(0)).isEqualTo("jipc: shm_open(" + w.shm
+                                + "): Permission denied (EACCES)")),
+                new Permission("sysv-shm write to a segment it may only write (attaching needs read too)",
+                        w -> a("sysv-shm", "write", "--id", w.shmid, World.DATA), ExitCodes.SYSTEM,
+                        (w, r) -> {
+                            assertThat(r.errLines().get(0)).isEqualTo("jipc: shmctl(shmid " + w.shmid
+                                    + ", IPC_STAT): Permission denied (EACCES)");
+                            assertThat(w.sysvShmBytes()).containsOnly(0);
+                        }),
+                new Permission("shm create --mode 0666 under umask 022",
+                        w -> a("shm", "create", w.newShm, "--size", "10", "--mode", "0666"), 0,
+                        (w, r) -> assertThat(World.shmMode(w.newShm)).isEqualTo(0666)),
+                new Permission("sysv-shm create --mode 0666",
+                        w -> a("sysv-shm", "create", "--key", Converters.formatKey(w.newShmKey), "--size", "10", "--mode", "0666"), 0,
+                        (w, r) -> assertThat(World.sysvShmMode(World.sysvShmId(w.newShmKey))).isEqualTo(0666)),
                 new Permission("mq create --mode 0666 under umask 022",
                         w -> a("mq", "create", w.newMq, "--mode", "0666"), 0,
                         (w, r) -> assertThat(World.mqMode(w.newMq)).isEqualTo(0666)),
@@ -639,7 +722,9 @@ class CliEdgeCasesIT {
                     a("fifo", "create", w.newFifo.toString(), "--mode", "0644"),
                     a("sysv-msg", "create", "--key", Converters.formatKey(w.newKey), "--mode", "0644"),
                     a("sem", "create", w.newSem, "--mode", "0644"),
-                    a("sysv-sem", "create", "--key", Converters.formatKey(w.newSemKey), "--count", "1", "--mode", "0644"))) {
+                    a("sysv-sem", "create", "--key", Converters.formatKey(w.newSemKey), "--count", "1", "--mode", "0644"),
+                    a("shm", "create", w.newShm, "--size", "10", "--mode", "0644"),
+                    a("sysv-shm", "create", "--key", Converters.formatKey(w.newShmKey), "--size", "10", "--mode", "0644"))) {
                 Shell.Result r = Shell.run(new Shell.Run(args).umask("077"), T);
                 assertThat(r.status()).as(args + "\n" + r.stderr()).isZero();
             }
@@ -648,6 +733,8 @@ class CliEdgeCasesIT {
             assertThat(World.sysvMode(World.sysvId(w.newKey))).isEqualTo(0644);
             assertThat(World.semMode(w.newSem)).isEqualTo(0644);
             assertThat(World.semSetMode(World.semSetId(w.newSemKey))).isEqualTo(0644);
+            assertThat(World.shmMode(w.newShm)).isEqualTo(0644);
+            assertThat(World.sysvShmMode(World.sysvShmId(w.newShmKey))).isEqualTo(0644);
             try (World.Counterpart client = w.sockClient(new byte[] {1});
                     Shell.Started listen = Shell.start(new Shell.Run(a("sock", "listen", w.sock.toString(), "--mode", "0644",
                             "--keep")).umask("077"))) {

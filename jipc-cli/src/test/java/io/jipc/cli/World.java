@@ -13,6 +13,10 @@ import io.jipc.pipe.Fifo;
 import io.jipc.pipe.Pipe;
 import io.jipc.sem.PosixSemaphore;
 import io.jipc.sem.SysVSemaphoreSet;
+import io.jipc.shm.Access;
+import io.jipc.shm.Mapping;
+import io.jipc.shm.SharedMemory;
+import io.jipc.shm.SysVSharedMemory;
 import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixAddress;
 import io.jipc.socket.UnixDatagramSocket;
@@ -35,13 +39,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The objects one run of a command meets, made fresh by the test (never by jipc) for each run and
  * removed after it: an existing POSIX queue, System V queue, POSIX semaphore (value 0), System V
- * semaphore set (two semaphores, 1 and 0), FIFO and datagram server, and names that nothing has
- * yet. Every name carries this run's test prefix ({@link TestIpc}); with a tag
+ * semaphore set (two semaphores, 1 and 0), POSIX shared-memory object, System V segment, FIFO and
+ * datagram server, and names that nothing has yet. Every name carries this run's test prefix
+ * ({@link TestIpc}); with a tag
  * such as {@code "-é"} every name and path also has a non-ASCII part. All the library calls of the
  * edge-case suite are here.
  */
 final class World implements AutoCloseable {
     /** The payload: UTF-8 text, a byte that is not UTF-8 (0xE9, Latin-1 é), and a newline. */
+    static final int SHM_SIZE = 64;
+
     static final byte[] DATA = concat("edge h\u00e9llo ".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xe9, '\n'});
 
     final Path dir;
@@ -55,6 +62,13 @@ final class World implements AutoCloseable {
     final int semKey;
     final int semid;
     final int newSemKey;
+    /** A POSIX shared-memory object of {@link #SHM_SIZE} zero bytes, and a name nothing has. */
+    final String shm;
+    final String newShm;
+    /** A System V segment of {@link #SHM_SIZE} zero bytes (its key and id), and a key nothing has. */
+    final int shmKey;
+    final int shmid;
+    final int newShmKey;
     final Path fifo;
     final Path newFifo;
     final Path sock;
@@ -90,6 +104,15 @@ final class World implements AutoCloseable {
         try (SysVSemaphoreSet set = SysVSemaphoreSet.createExclusively(IpcKey.of(semKey), 2,
                 SysVSemaphoreSet.Options.defaults().withInitialValues(1, 0).withMode(Perms.fromMode(mode)))) {
             semid = set.id();
+        }
+        shm = TestIpc.name("edge-shm") + tag;
+        newShm = TestIpc.name("edge-shm-new") + tag;
+        SharedMemory.createExclusively(shm, SHM_SIZE, SharedMemory.Options.defaults().withMode(Perms.fromMode(mode))).close();
+        shmKey = TestIpc.key();
+        newShmKey = TestIpc.key();
+        try (SysVSharedMemory seg = SysVSharedMemory.createExclusively(IpcKey.of(shmKey), SHM_SIZE,
+                SysVSharedMemory.Options.defaults().withMode(Perms.fromMode(mode)))) {
+            shmid = seg.id();
         }
         fifo = dir.resolve("fifo" + tag);
         Fifo.createExclusively(fifo, Fifo.Options.defaults().withMode(Perms.fromMode(mode & 0666)));
@@ -225,6 +248,32 @@ final class World implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- shared memory
+
+    /** The POSIX object's bytes. */
+    byte[] shmBytes() throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(shm, SharedMemory.Options.defaults().withAccess(Access.READ_ONLY));
+             Mapping map = m.map()) {
+            byte[] b = new byte[SHM_SIZE];
+            map.read(0, b);
+            return b;
+        }
+    }
+
+    void putShm(byte[] data) throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(shm); Mapping map = m.map()) {
+            map.write(0, data);
+        }
+    }
+
+    static boolean shmExists(String name) throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(name, SharedMemory.Options.defaults().withAccess(Access.READ_ONLY))) {
+            return m.fd().isOpen();
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
     /** A POSIX semaphore's mode: its file's, /dev/shm/sem.NAME. */
     static int semMode(String name) throws IOException {
         return fileMode(Path.of("/dev/shm/sem." + name.substring(1)));
@@ -253,10 +302,59 @@ final class World implements AutoCloseable {
         }
     }
 
+    static int shmMode(String name) throws IpcException {
+        try (SharedMemory m = SharedMemory.openExisting(name, SharedMemory.Options.defaults().withAccess(Access.READ_ONLY))) {
+            return Perms.toMode(m.info().mode());
+        }
+    }
+
+    /** The System V segment's bytes. */
+    byte[] sysvShmBytes() throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(shmid); Mapping map = seg.attach(Access.READ_ONLY)) {
+            byte[] b = new byte[SHM_SIZE];
+            map.read(0, b);
+            return b;
+        }
+    }
+
+    void putSysvShm(byte[] data) throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(shmid); Mapping map = seg.attach()) {
+            map.write(0, data);
+        }
+    }
+
+    /** The shmid for a key, or -1 if no segment has it. */
+    static int sysvShmId(int key) throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openExisting(IpcKey.of(key))) {
+            return seg.id();
+        } catch (NotFoundException e) {
+            return -1;
+        }
+    }
+
     static int semSetMode(int id) throws IpcException {
         try (SysVSemaphoreSet s = SysVSemaphoreSet.openId(id)) {
             return s.info().perm().modeBits();
         }
+    }
+
+    static boolean sysvShmExists(int id) {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(id)) {
+            return seg.isOpen();
+        } catch (IpcException e) {
+            return false;
+        }
+    }
+
+    static int sysvShmMode(int id) throws IpcException {
+        try (SysVSharedMemory seg = SysVSharedMemory.openId(id)) {
+            return seg.info().perm().modeBits();
+        }
+    }
+
+    /** The bytes {@code from} the start of {@code all}, {@code n} of them. */
+    static byte[] slice(byte[] all, int from, int n) {
+        return java.util.Arrays.copyOfRange(all, from, from + n);
     }
 
     // ---------------------------------------------------------------- files, sockets
@@ -422,12 +520,34 @@ final class World implements AutoCloseable {
                 // unlinked by the command
             }
         }
+        for (String name : List.of(shm, newShm)) {
+            try {
+                SharedMemory.unlink(name);
+            } catch (NotFoundException gone) {
+                // unlinked by the command
+            }
+        }
         for (int k : List.of(semKey, newSemKey)) {
             int id = semSetId(k);
             if (id >= 0) {
                 try (SysVSemaphoreSet s = SysVSemaphoreSet.openId(id)) {
                     s.remove();
                 }
+            }
+        }
+        for (int k : List.of(shmKey, newShmKey)) {
+            int id = sysvShmId(k);
+            if (id >= 0) {
+                try (SysVSharedMemory seg = SysVSharedMemory.openId(id)) {
+                    seg.remove();
+                }
+            }
+        }
+        if (sysvShmExists(shmid)) { // removed by key above unless a command marked it (then its key reads 0)
+            try (SysVSharedMemory seg = SysVSharedMemory.openId(shmid)) {
+                seg.remove();
+            } catch (IpcException gone) {
+                // removed meanwhile
             }
         }
         for (int k : List.of(key, newKey)) {

@@ -22,11 +22,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * semaphores), a POSIX queue, a System V queue, semaphore set or segment — or a private (key 0)
  * System V object the class made: a segment this JVM created (its cpid), and a queue or semaphore
  * set that appeared while the class ran and that this JVM or its peers, and nobody else alive,
- * used last (the kernel records no creator for those).
+ * used last (the kernel records no creator for those) — and a mapping of shared memory (a
+ * {@code /dev/shm} object, a memfd, a System V segment) that {@code /proc/self/maps} still lists.
  *
  * <p>Registered for every test class by JUnit's extension auto-detection (see {@code
  * junit-platform.properties}). Runs after the class's own {@code @AfterAll}. What it finds it
- * reports, then removes the IPC objects, so one leak fails one class and not every class after it.
+ * reports, then removes the IPC objects, so one leak fails one class and not every class after it
+ * (a mapping it reports but cannot remove: the test may still hold its memory).
  */
 public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
     /** Finds leftovers a directory listing cannot show (e.g. POSIX queues with no /dev/mqueue mount). */
@@ -66,6 +68,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) {
         context.getStore(NS).put("fds", openDescriptors());
         context.getStore(NS).put("private", privateSysV());
+        context.getStore(NS).put("maps", sharedMappings());
     }
 
     @Override
@@ -81,6 +84,11 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         Set<String> privateBefore = context.getStore(NS).get("private", Set.class);
         if (privateBefore != null) {
             leaks.addAll(removePrivateSysV(privateBefore));
+        }
+        @SuppressWarnings("unchecked")
+        Set<String> mapsBefore = context.getStore(NS).get("maps", Set.class);
+        if (mapsBefore != null) {
+            leaks.addAll(newMappings(mapsBefore));
         }
         if (!leaks.isEmpty()) {
             throw new AssertionError("leak guard: " + context.getDisplayName() + " left behind:\n  "
@@ -100,6 +108,46 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
                     .filter(e -> !jvmOwn(e.getValue()) && !attachListener(e.getValue()))
                     .map(e -> "fd " + e.getKey() + " -> " + e.getValue() + describe(e.getValue()))
                     .toList();
+            if (found.isEmpty()) {
+                return found;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The mappings of shared memory this process has now, as {@code /proc/self/maps} shows them
+     * ({@code "7f12…-7f12… /dev/shm/name"}): a POSIX object (a file in /dev/shm, "(deleted)" once
+     * unlinked), a memfd ({@code /memfd:name (deleted)}) or a System V segment ({@code /SYSV<key>
+     * (deleted)}).
+     */
+    public static Set<String> sharedMappings() {
+        Set<String> found = new java.util.TreeSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                String[] f = line.trim().split("\\s+", 6);
+                if (f.length == 6 && (f[5].startsWith("/dev/shm/") || f[5].startsWith("/memfd:")
+                        || f[5].startsWith("/SYSV"))) {
+                    found.add(f[0] + " " + f[5]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return found;
+    }
+
+    /** Shared-memory mappings now that were not in {@code before} (given a moment to be unmapped). */
+    public static List<String> newMappings(Set<String> before) {
+        List<String> found = List.of();
+        for (int attempt = 0; attempt < 40; attempt++) {
+            found = sharedMappings().stream().filter(m -> !before.contains(m)).map(m -> "mapping " + m).toList();
             if (found.isEmpty()) {
                 return found;
             }

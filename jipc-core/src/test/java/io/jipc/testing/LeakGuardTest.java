@@ -17,7 +17,7 @@ import org.junit.platform.testkit.engine.Event;
 class LeakGuardTest {
     static final AtomicInteger LEAKED_FD = new AtomicInteger(-1);
 
-    /** Leaks a descriptor, a /dev/shm entry of this run and a private queue. Not run by surefire (nested). */
+    /** Leaks a descriptor, a /dev/shm entry of this run, a private queue and a mapping. Not run by surefire (nested). */
     static class LeakyFixture {
         @Test
         void leaks() throws IOException, io.jipc.IpcException {
@@ -26,10 +26,15 @@ class LeakGuardTest {
             var queue = io.jipc.mq.SysVMessageQueue.createExclusively(io.jipc.IpcKey.PRIVATE);
             queue.send(new byte[] {1}, 1); // used by this JVM: the guard can tell it is this run's
             LEAKED_QUEUE.set(queue.id());
+            try (io.jipc.shm.MemFd memory = io.jipc.shm.MemFd.create(TestIpc.PREFIX + "leaky-map", 4096)) {
+                LEAKED_MAPPING.set(memory.map()); // the descriptor is closed, the mapping stays
+            }
         }
     }
 
     static final AtomicInteger LEAKED_QUEUE = new AtomicInteger(-1);
+    static final java.util.concurrent.atomic.AtomicReference<io.jipc.shm.Mapping> LEAKED_MAPPING =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** Opens and closes what it uses. */
     static class TidyFixture {
@@ -55,13 +60,17 @@ class LeakGuardTest {
             assertThat(why).hasMessageContaining("leak guard")
                     .hasMessageContaining("anon_inode:[eventfd]")
                     .hasMessageContaining("/dev/shm/" + TestIpc.PREFIX + "leaky")
-                    .hasMessageContaining("sysv msg private id " + LEAKED_QUEUE.get());
+                    .hasMessageContaining("sysv msg private id " + LEAKED_QUEUE.get())
+                    .hasMessageContaining(" /memfd:" + TestIpc.PREFIX + "leaky-map (deleted)");
             assertThat(Files.exists(Path.of("/dev/shm", TestIpc.PREFIX + "leaky"))).as("removed by the guard").isFalse();
             assertThat(Files.readString(Path.of("/proc/sysvipc/msg"))).as("removed by the guard")
                     .doesNotContainPattern("\\s" + LEAKED_QUEUE.get() + "\\s");
         } finally {
             if (LEAKED_FD.get() >= 0) {
                 Unistd.close(LEAKED_FD.get());
+            }
+            if (LEAKED_MAPPING.get() != null) {
+                LEAKED_MAPPING.get().close();
             }
         }
     }

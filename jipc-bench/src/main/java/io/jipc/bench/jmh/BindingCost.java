@@ -25,8 +25,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Runs {@link DowncallBench} (and {@link PipeApiBench}, the same pipe loop through the public
  * API, and {@link SocketApiBench}, a socket pair's send and receive raw and through the public
- * API) with JMH next to the same loops in C ({@code downcall.c}) and prints jipc, C and jipc/C
- * per call.
+ * API; {@link LockBench}; {@link ShmBench}, copies into and out of a shared-memory mapping at 4 KiB,
+ * 64 KiB and 1 MiB, and {@link ShmLifecycleBench}, an object's create+map+unmap+unlink) with JMH
+ * next to the same loops in C ({@code downcall.c}) and prints jipc, C and jipc/C per call; a copy
+ * row adds both bandwidths (bytes per ns = GB/s), whose ratio is C/jipc of the times.
  *
  * <p>This machine's noise (other builds, a 2-vCPU VM) is larger than the differences measured, so
  * each benchmark runs in rounds: the C loop, one JMH fork of the Java loop, the C loop, another
@@ -36,16 +38,44 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <pre>
  * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--only TEXT] [--verbose]
  * </pre>
- * {@code --only lock} runs the rows whose label contains "lock" (case ignored).
- * Defaults (about three and a half minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
+ * {@code --only lock} runs the rows whose label contains "lock" (case ignored), {@code --only shm} the shared-memory rows.
+ * Defaults (about nine minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
  * iterations of 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
  */
 public final class BindingCost {
     private BindingCost() {}
 
-    /** One row: a JMH benchmark method and the C loop it is compared with. */
-    private record Row(String label, Class<?> bench, String method, String cLoop) {}
+    /**
+     * One row: a JMH benchmark method (with one {@code @Param} set, "name=value", or null) and the
+     * C loop it is compared with.
+     */
+    private record Row(String label, Class<?> bench, String method, String cLoop, String param) {
+        Row(String label, Class<?> bench, String method, String cLoop) {
+            this(label, bench, method, cLoop, null);
+        }
+
+        /** The bytes one operation copies, for rows measuring bandwidth; 0 for the others. */
+        long bytes() {
+            return param != null && param.startsWith("size=") ? Long.parseLong(param.substring(5)) : 0;
+        }
+    }
+
+    private static List<Row> shmCopies() {
+        List<Row> rows = new ArrayList<>();
+        for (int size : new int[] {4096, 65536, 1048576}) {
+            String kib = (size >> 10) + " KiB";
+            for (String way : List.of("in", "out")) {
+                String method = "copy" + (way.equals("in") ? "In" : "Out");
+                String loop = "shm_copy_" + way + "_" + size;
+                rows.add(new Row("shm copy " + way + " " + kib + ", byte[]", ShmBench.class, method + "Array", loop,
+                        "size=" + size));
+                rows.add(new Row("shm copy " + way + " " + kib + ", segment", ShmBench.class, method + "Segment", loop,
+                        "size=" + size));
+            }
+        }
+        return rows;
+    }
 
     private static final List<Row> ROWS = List.of(
             new Row("labs (no syscall)", DowncallBench.class, "labs", "labs"),
@@ -60,7 +90,10 @@ public final class BindingCost {
             new Row("  same via UnixSocket API", SocketApiBench.class, "streamApi", "socket_send_recv"),
             new Row("flock lock+unlock", LockBench.class, "flockLockUnlock", "flock_lock_unlock"),
             new Row("POSIX record lock+unlock", LockBench.class, "posixLockUnlock", "posix_lock_unlock"),
-            new Row("OFD lock+unlock", LockBench.class, "ofdLockUnlock", "ofd_lock_unlock"));
+            new Row("OFD lock+unlock", LockBench.class, "ofdLockUnlock", "ofd_lock_unlock"),
+            new Row("shm lifecycle (create..unlink)", ShmLifecycleBench.class, "createMapUnmapUnlink", "shm_lifecycle"),
+            new Row("shm lifecycle, C w/ jipc's calls", ShmLifecycleBench.class, "createMapUnmapUnlink",
+                    "shm_lifecycle_jipc_calls"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;
@@ -96,7 +129,9 @@ public final class BindingCost {
         out.append(String.format(Locale.ROOT, "%-31s %10s %10s %8s %8s  %sratio per round%n", "call (ns/op)", "jipc",
                 "C", "jipc-C", "jipc/C", gc ? "    B/op  " : ""));
         String wanted = only.toLowerCase(Locale.ROOT);
-        List<Row> rows = ROWS.stream().filter(r -> r.label().toLowerCase(Locale.ROOT).contains(wanted)).toList();
+        List<Row> all = new ArrayList<>(ROWS);
+        all.addAll(shmCopies());
+        List<Row> rows = all.stream().filter(r -> r.label().toLowerCase(Locale.ROOT).contains(wanted)).toList();
         if (rows.isEmpty()) {
             usage("no row's label contains '" + only + "'");
         }
@@ -127,6 +162,10 @@ public final class BindingCost {
                 if (gc) {
                     options.addProfiler(GCProfiler.class);
                 }
+                if (row.param() != null) {
+                    String[] kv = row.param().split("=", 2);
+                    options.param(kv[0], kv[1]);
+                }
                 Collection<RunResult> results = new Runner(options.build()).run();
                 if (results.size() != 1) {
                     throw new IllegalStateException("JMH ran " + results.size() + " benchmarks for " + row.method());
@@ -148,8 +187,10 @@ public final class BindingCost {
             for (int r = 0; r < rounds; r++) {
                 diff[r] = jipc[r] - (c[r] + c[r + 1]) / 2;
             }
-            out.append(String.format(Locale.ROOT, "%-31s %10.1f %10.1f %8.1f %8.3f  %s%s%n", row.label(), median(jipc),
-                    median(c), median(diff), median(ratio), gc ? String.format(Locale.ROOT, "%8.3f  ", alloc) : "", spread));
+            out.append(String.format(Locale.ROOT, "%-31s %10.1f %10.1f %8.1f %8.3f  %s%s%s%n", row.label(), median(jipc),
+                    median(c), median(diff), median(ratio), gc ? String.format(Locale.ROOT, "%8.3f  ", alloc) : "", spread,
+                    row.bytes() == 0 ? "" : String.format(Locale.ROOT, "  (GB/s: jipc %.1f, C %.1f)",
+                            row.bytes() / median(jipc), row.bytes() / median(c))));
         }
         out.append(String.format(Locale.ROOT,
                 "Medians over %d rounds: C, JMH fork, C, JMH fork, ..., C; each fork's ratio is against the mean of the C runs%n"

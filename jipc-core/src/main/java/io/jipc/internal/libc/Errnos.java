@@ -21,7 +21,9 @@ public final class Errnos {
     public static final int ECHILD = Errno.ECHILD.number();
     /** Also EWOULDBLOCK. */
     public static final int EAGAIN = Errno.EAGAIN.number();
+    public static final int ENOMEM = Errno.ENOMEM.number();
     public static final int EACCES = Errno.EACCES.number();
+    public static final int EBUSY = Errno.EBUSY.number();
     public static final int EEXIST = Errno.EEXIST.number();
     public static final int EFBIG = Errno.EFBIG.number();
     public static final int EINVAL = Errno.EINVAL.number();

@@ -11,7 +11,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** {@code <fcntl.h>}: open, fcntl (struct flock), splice and tee. Raw results, {@code -errno} on failure. */
+/** {@code <fcntl.h>}: open, fcntl (struct flock, file seals), fallocate, splice and tee. Raw results, {@code -errno} on failure. */
 public final class Fcntl {
     private Fcntl() {}
 
@@ -48,6 +48,8 @@ public final class Fcntl {
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_POINTER, C_SIZE_T, C_INT));
     private static final MethodHandle TEE = Libc.downcall("tee",
             FunctionDescriptor.of(C_LONG, C_INT, C_INT, C_SIZE_T, C_INT));
+    private static final MethodHandle FALLOCATE = Libc.downcall("fallocate",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_LONG, C_LONG));
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -82,6 +84,12 @@ public final class Fcntl {
     public static final int F_GETPIPE_SZ = 1032;
     public static final int F_ADD_SEALS = 1033;
     public static final int F_GET_SEALS = 1034;
+    /** File seals (F_ADD_SEALS, F_GET_SEALS) of a memfd or shmem file. */
+    public static final int F_SEAL_SEAL = 0x0001;
+    public static final int F_SEAL_SHRINK = 0x0002;
+    public static final int F_SEAL_GROW = 0x0004;
+    public static final int F_SEAL_WRITE = 0x0008;
+    public static final int F_SEAL_FUTURE_WRITE = 0x0010;
     public static final int FD_CLOEXEC = 1;
     public static final int O_ACCMODE = 3;
 
@@ -141,6 +149,20 @@ public final class Fcntl {
         MemorySegment state = Libc.callState();
         try {
             long r = (long) TEE.invokeExact(state, fdIn, fdOut, len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int fallocate(int fd, int mode, off_t offset, off_t len)}; mode 0 allocates the range
+     * and grows the file to {@code offset + len} if it is shorter (never shrinks it).
+     */
+    public static int fallocate(int fd, int mode, long offset, long length) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

@@ -36,6 +36,13 @@ public final class Stat {
     public static final long ST_SIZE = STAT.offset("st_size");
     public static final long ST_INO = STAT.offset("st_ino");
     public static final long ST_DEV = STAT.offset("st_dev");
+    public static final long ST_BLKSIZE = STAT.offset("st_blksize");
+
+    /** {@code st_blksize}, a long on x86_64 and an int on aarch64. */
+    public static long blksize(MemorySegment statbuf) {
+        return Libc.AARCH64 ? statbuf.get(java.lang.foreign.ValueLayout.JAVA_INT, ST_BLKSIZE)
+                : statbuf.get(java.lang.foreign.ValueLayout.JAVA_LONG, ST_BLKSIZE);
+    }
 
     public static final int S_IFMT = 0170000;
     public static final int S_IFIFO = 0010000;

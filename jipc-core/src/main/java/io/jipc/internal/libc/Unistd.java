@@ -27,6 +27,7 @@ public final class Unistd {
     private static final MethodHandle GETUID = Libc.plainDowncall("getuid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle GETGID = Libc.plainDowncall("getgid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle GETTID = Libc.plainDowncall("gettid", FunctionDescriptor.of(C_INT));
+    private static final MethodHandle SYSCONF = Libc.plainDowncall("sysconf", FunctionDescriptor.of(C_LONG, C_INT));
 
     /** {@code int close(int fd)}. Never retried on EINTR: on Linux the descriptor is gone either way. */
     public static int close(int fd) {
@@ -196,6 +197,17 @@ public final class Unistd {
             throw Libc.wrongHandle(t);
         }
     }
+
+    /** {@code long sysconf(int name)}; -1 for a limit the system does not have. */
+    public static long sysconf(int name) {
+        try {
+            return (long) SYSCONF.invokeExact(name);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    public static final int _SC_PAGESIZE = 30;
 
     public static final int SEEK_SET = 0;
     public static final int SEEK_CUR = 1;

@@ -57,7 +57,7 @@ public class Handle {
     @SuppressWarnings("unused")
     private volatile int closeEventFd = -1;
     /** Threads asleep inside a system call on this object, woken by close. */
-    final Waiter.Waiters waiters = new Waiter.Waiters();
+    final Waiters waiters = new Waiters();
     /**
      * Whether calls on the object may sleep inside the kernel: for a descriptor, whether its open
      * file description is in blocking mode as far as jipc knows. Cleared when a call that should
