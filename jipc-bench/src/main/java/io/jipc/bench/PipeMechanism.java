@@ -33,9 +33,9 @@ final class PipeMechanism implements Mechanism {
                         args -> accept(BatchLinks::pipes)));
     }
 
-    /** A link over a read end and a write end. */
+    /** A link over a read end and a write end (a pipe's or a FIFO's). */
     @FunctionalInterface
-    private interface Ends {
+    interface Ends {
         Link link(Pipe.ReadEnd in, Pipe.WriteEnd out);
     }
 

@@ -183,6 +183,7 @@ class HarnessTest {
         assertThat(implNames("unix-seqpacket")).containsExactly("jipc", "jipc-batch");
         assertThat(implNames("unix-dgram")).containsExactly("jipc", "jipc-batch");
         assertThat(implNames("pipe")).containsExactly("jipc", "jipc-batch");
+        assertThat(implNames("fifo")).as("a FIFO's ends are a pipe's").containsExactly("jipc", "jipc-batch");
         assertThat(implNames("tcp")).as("jipc has no TCP").containsExactly("jdk");
     }
 

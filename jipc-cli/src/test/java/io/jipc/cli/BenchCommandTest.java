@@ -61,8 +61,9 @@ class BenchCommandTest {
             assertThat(Long.parseLong(m.group(20))).isPositive();
         }
         assertThat(keys).containsExactly("pipe 64 jipc", "pipe 64 jipc-batch", "pipe 64 c", "pipe 64 c-mt",
-                "pipe 1024 jipc", "pipe 1024 jipc-batch", "pipe 1024 c", "pipe 1024 c-mt", "fifo 64 jipc", "fifo 64 c",
-                "fifo 64 c-mt", "fifo 1024 jipc", "fifo 1024 c", "fifo 1024 c-mt");
+                "pipe 1024 jipc", "pipe 1024 jipc-batch", "pipe 1024 c", "pipe 1024 c-mt", "fifo 64 jipc",
+                "fifo 64 jipc-batch", "fifo 64 c", "fifo 64 c-mt", "fifo 1024 jipc", "fifo 1024 jipc-batch", "fifo 1024 c",
+                "fifo 1024 c-mt");
         String svg = Files.readString(report, StandardCharsets.UTF_8);
         assertThat(svg).startsWith("<?xml").contains("<svg").contains("pipe, 64 B").contains("fifo, 1 KiB");
     }
