@@ -45,12 +45,18 @@ public final class ThreadMeters {
         }
     }
 
+    /** How long {@link #allocatedBytesOf} keeps measuring a body that still allocates. */
+    public static final long PATIENCE_NANOS = 10_000_000_000L;
+
     /**
      * Bytes the calling thread allocates running {@code body} {@code n} times once the JIT has
-     * compiled it: after {@code n} warm-up runs, the least of up to five measured windows of
+     * compiled it: after {@code n} warm-up runs, the least of five or more measured windows of
      * {@code n} runs (stopping at the first that allocates nothing). Until C2 compiles a path,
      * the interpreter and C1 allocate where compiled code does not, and on a loaded machine the
-     * compiler may lag behind the warm-up; a path that really allocates does so in every window.
+     * compiler may lag behind the warm-up: while every window so far allocated a byte or more per
+     * run, windows go on for up to {@value #PATIENCE_NANOS} ns (a few thousand runs of a system
+     * call take milliseconds, a C2 compilation on a busy machine seconds). A path that really
+     * allocates does so in every window.
      * The meter itself allocates a little (boxing through reflection); callers allow a small slack.
      */
     public static long allocatedBytes(Runnable body, int n) {
@@ -69,7 +75,8 @@ public final class ThreadMeters {
                 body.run();
             }
             long least = Long.MAX_VALUE;
-            for (int window = 0; window < 5 && least > 0; window++) {
+            long patience = System.nanoTime() + PATIENCE_NANOS;
+            for (int window = 0; least > 0 && (window < 5 || (least >= n && System.nanoTime() < patience)); window++) {
                 long before = currentThreadAllocatedBytes();
                 for (int i = 0; i < n; i++) {
                     body.run();
