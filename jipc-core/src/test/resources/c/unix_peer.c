@@ -16,6 +16,10 @@
  *   unix_peer fan N ADDR                   connect N stream sockets, print "connected", then for each
  *                                          line "I J ..." of stdin send "I" on socket I (and J...)
  *                                          and print "done R" (R counts lines); exits at EOF of stdin
+ *   unix_peer mmsg-echo TYPE ADDR N        bind (+listen), "ready" (seqpacket: accept), recv N datagrams
+ *                                          or records ONE per call, printing "got=LEN:DATA" each, then
+ *                                          send them all back in ONE sendmmsg (dgram: to the last
+ *                                          sender), print "sent=K"; seqpacket then shuts down its side
  *   unix_peer whoami                       print "pid=P uid=U gid=G"
  *
  * TYPE is stream, dgram or seqpacket; ADDR a path or @abstract (length-counted, no trailing NUL).
@@ -242,6 +246,48 @@ static int fan(int n, const char *addr) {
     return 0;
 }
 
+static int mmsg_echo(int type, const char *addr, int count) {
+    int s = bound(type, addr);
+    ready();
+    int c = s;
+    if (type != SOCK_DGRAM) {
+        c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0) die("accept4");
+    }
+    static char bufs[64][256];
+    struct iovec iov[64];
+    struct mmsghdr m[64];
+    struct sockaddr_un from;
+    socklen_t fl = sizeof from;
+    if (count > 64) count = 64;
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < count; i++) {
+        fl = sizeof from;
+        ssize_t n = recvfrom(c, bufs[i], sizeof bufs[i], 0, (struct sockaddr *) &from, &fl);
+        if (n < 0) die("recvfrom");
+        printf("got=%zd:%.*s\n", n, (int) n, bufs[i]);
+        iov[i].iov_base = bufs[i];
+        iov[i].iov_len = n;
+        m[i].msg_hdr.msg_iov = &iov[i];
+        m[i].msg_hdr.msg_iovlen = 1;
+        if (type == SOCK_DGRAM) {
+            m[i].msg_hdr.msg_name = &from;
+            m[i].msg_hdr.msg_namelen = fl;
+        }
+    }
+    fflush(stdout);
+    int sent = sendmmsg(c, m, count, MSG_NOSIGNAL);
+    if (sent < 0) die("sendmmsg");
+    printf("sent=%d\n", sent);
+    fflush(stdout);
+    if (c != s) {
+        shutdown(c, SHUT_WR);
+        char b;
+        recv(c, &b, 1, 0); /* until the test closes */
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "whoami")) {
         printf("pid=%d uid=%d gid=%d\n", getpid(), getuid(), getgid());
@@ -252,6 +298,7 @@ int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "send-pipe")) return send_pipe(type_of(argv[2]), argv[3], atoi(argv[4]));
     if (argc >= 4 && !strcmp(argv[1], "recv-fd")) return recv_fd(type_of(argv[2]), argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "fan")) return fan(atoi(argv[2]), argv[3]);
+    if (argc >= 5 && !strcmp(argv[1], "mmsg-echo")) return mmsg_echo(type_of(argv[2]), argv[3], atoi(argv[4]));
     if (argc >= 4 && !strcmp(argv[1], "hold")) return hold(type_of(argv[2]), argv[3]);
     if (argc >= 5 && !strcmp(argv[1], "connect-as")) return connect_as(atoi(argv[2]), type_of(argv[3]), argv[4]);
     fprintf(stderr, "usage: see unix_peer.c\n");

@@ -98,11 +98,13 @@ public final class Exchange {
         int size = spec.size();
         MemorySegment message = buf.asSlice(0, size);
         pour(link, message, size, spec.streamWarmup(), probe);
+        link.flush();
         link.receive(message);
         int count = spec.streamCount();
         long cpu0 = probe.processCpuNanos();
         long t0 = System.nanoTime();
         pour(link, message, size, count, probe);
+        link.flush();
         link.receive(message);
         long elapsed = System.nanoTime() - t0;
         counts.streamCpuNs = cpuSince(probe, cpu0);
@@ -147,11 +149,13 @@ public final class Exchange {
         boolean tagged = size >= CPU_TAG_MIN_SIZE && probe.available();
         sink(link, message, size, spec.streamWarmup(), probe, tagged);
         link.send(message);
+        link.flush();
         cpu0 = probe.processCpuNanos();
         long cross = sink(link, message, size, spec.streamCount(), probe, tagged);
         counts.streamCpuNs = cpuSince(probe, cpu0);
         counts.streamCross = tagged ? cross : -1;
         link.send(message);
+        link.flush();
     }
 
     /** Receives {@code count} streamed messages; returns how many came from another CPU than this one. */

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * {@code fifo}: two FIFOs ({@link Fifo}) in the scratch directory, one per direction, each
  * opened by both processes with the blocking-until-both-ends semantics; the peer gets their
- * paths. C baseline: {@code c/fifo.c}.
+ * paths. {@code jipc-batch} writes a batch of messages per gathering {@code write(ByteBuffer[])}
+ * and reads all that has arrived into a large buffer, as on a pipe. C baseline: {@code c/fifo.c}.
  */
 final class FifoMechanism implements Mechanism {
     /** How long this side waits for the peer JVM to open its ends (it has to start first). */
@@ -29,10 +30,13 @@ final class FifoMechanism implements Mechanism {
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+        return List.of(new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> connect(launcher, scratch, PipeLink::new),
+                        args -> accept(args, PipeLink::new)),
+                new JavaImpl(JavaImpl.JIPC_BATCH, (launcher, scratch) -> connect(launcher, scratch, BatchLinks::pipes),
+                        args -> accept(args, BatchLinks::pipes)));
     }
 
-    private Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+    private static Link connect(PeerLauncher launcher, Path scratch, PipeMechanism.Ends ends) throws IOException {
         Fifo toPeer = Fifo.createExclusively(scratch.resolve("jipc-to-peer"));
         Fifo toUs = Fifo.createExclusively(scratch.resolve("jipc-to-parent"));
         try {
@@ -43,7 +47,7 @@ final class FifoMechanism implements Mechanism {
             try {
                 Pipe.ReadEnd in = toUs.tryOpenForReading(OPEN_TIMEOUT)
                         .orElseThrow(() -> new IOException("the peer did not open " + toUs.path() + " within " + OPEN_TIMEOUT));
-                return new PipeLink(in, out);
+                return ends.link(in, out);
             } catch (IOException | RuntimeException e) {
                 out.close();
                 throw e;
@@ -55,13 +59,13 @@ final class FifoMechanism implements Mechanism {
         }
     }
 
-    private Link accept(List<String> args) throws IOException {
+    private static Link accept(List<String> args, PipeMechanism.Ends ends) throws IOException {
         if (args.size() != 2) {
             throw new IllegalArgumentException("fifo peer needs two paths, got " + args);
         }
         Pipe.ReadEnd in = Fifo.openForReading(Path.of(args.get(0)));
         try {
-            return new PipeLink(in, Fifo.openForWriting(Path.of(args.get(1))));
+            return ends.link(in, Fifo.openForWriting(Path.of(args.get(1))));
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

@@ -19,6 +19,12 @@ import java.util.List;
 public record JavaImpl(String name, Connect connect, Accept accept) {
     /** This library. */
     public static final String JIPC = "jipc";
+    /**
+     * This library's batch forms: a sender that sends several messages per call ({@link
+     * io.jipc.socket.MessageBatch}, gathering writes), a receiver that takes all that has arrived
+     * per call. Extra rows, beside {@link #JIPC}'s one call per message.
+     */
+    public static final String JIPC_BATCH = "jipc-batch";
     /** The JDK's own API for the mechanism ({@code java.nio.channels}). */
     public static final String JDK = "jdk";
 

@@ -21,9 +21,17 @@ public interface Link extends AutoCloseable {
 
     /**
      * Receives one message, filling all of {@code message}, waiting as long as it takes (a stream
-     * mechanism loops over short reads). End of file is an {@link IOException}.
+     * mechanism loops over short reads). End of file is an {@link IOException}. A link that holds
+     * sent messages ({@link #flush()}) sends them first.
      */
     void receive(MemorySegment message) throws IOException;
+
+    /**
+     * Sends the messages {@link #send} has held back, if any: a batching link ({@code jipc-batch})
+     * sends several per call, so it holds messages until it has a batch, until this is called
+     * (at the end of every run of sends that the other side answers) or until it receives.
+     */
+    default void flush() throws IOException {}
 
     /** Closes this end and whatever it created; idempotent. */
     @Override

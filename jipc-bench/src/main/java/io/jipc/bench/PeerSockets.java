@@ -43,14 +43,25 @@ final class PeerSockets {
      * end kept, the other handed to the peer at {@link #PEER_FD} and adopted there.
      */
     static JavaImpl jipcSocketPair(SocketType type) {
-        return new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> {
+        return jipcSocketPair(type, JavaImpl.JIPC, UnixSocketLink::new);
+    }
+
+    /** A link over one connected jipc socket. */
+    @FunctionalInterface
+    interface SocketLink {
+        Link over(UnixSocket socket) throws IOException;
+    }
+
+    /** As {@link #jipcSocketPair(SocketType)}, for implementation {@code impl} whose link {@code link} makes. */
+    static JavaImpl jipcSocketPair(SocketType type, String impl, SocketLink link) {
+        return new JavaImpl(impl, (launcher, scratch) -> {
             UnixSocket.Pair pair = UnixSocket.pair(type);
             handOver(launcher, pair.first(), pair.second());
-            return new UnixSocketLink(pair.first());
+            return link.over(pair.first());
         }, args -> {
             Fd fd = peerEnd();
             try {
-                return new UnixSocketLink(UnixSocket.adopt(fd));
+                return link.over(UnixSocket.adopt(fd));
             } catch (IOException | RuntimeException e) {
                 fd.close();
                 throw e;

@@ -2,13 +2,14 @@ package io.jipc.bench;
 
 import io.jipc.pipe.Pipe;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
  * {@code pipe}: two anonymous pipes ({@link Pipe}), one per direction; the peer gets its ends at
- * descriptors 3 (to read) and 4 (to write) and adopts them. C baseline: {@code c/pipe.c}.
+ * descriptors 3 (to read) and 4 (to write) and adopts them. {@code jipc-batch} writes a batch of
+ * messages per gathering {@code write(ByteBuffer[])} and reads all that has arrived into a large
+ * buffer. C baseline: {@code c/pipe.c}.
  */
 final class PipeMechanism implements Mechanism {
     private static final int PEER_READ_FD = 3;
@@ -26,10 +27,19 @@ final class PipeMechanism implements Mechanism {
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+        return List.of(new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> connect(launcher, PipeLink::new),
+                        args -> accept(PipeLink::new)),
+                new JavaImpl(JavaImpl.JIPC_BATCH, (launcher, scratch) -> connect(launcher, BatchLinks::pipes),
+                        args -> accept(BatchLinks::pipes)));
     }
 
-    private Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+    /** A link over a read end and a write end (a pipe's or a FIFO's). */
+    @FunctionalInterface
+    interface Ends {
+        Link link(Pipe.ReadEnd in, Pipe.WriteEnd out);
+    }
+
+    private static Link connect(PeerLauncher launcher, Ends ends) throws IOException {
         Pipe toPeer = Pipe.open();
         Pipe toUs;
         try {
@@ -49,13 +59,13 @@ final class PipeMechanism implements Mechanism {
             toPeer.readEnd().close();
             toUs.writeEnd().close();
         }
-        return new PipeLink(toUs.readEnd(), toPeer.writeEnd());
+        return ends.link(toUs.readEnd(), toPeer.writeEnd());
     }
 
-    private Link accept(List<String> args) throws IOException {
+    private static Link accept(Ends ends) throws IOException {
         Pipe.ReadEnd in = Pipe.ReadEnd.adopt(PEER_READ_FD);
         try {
-            return new PipeLink(in, Pipe.WriteEnd.adopt(PEER_WRITE_FD));
+            return ends.link(in, Pipe.WriteEnd.adopt(PEER_WRITE_FD));
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

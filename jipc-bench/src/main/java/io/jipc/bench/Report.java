@@ -46,6 +46,7 @@ public final class Report {
             case JavaImpl.JIPC -> "#3b6fb6";
             case Comparison.BASELINE -> "#999999";
             case JavaImpl.JDK -> "#d9822b";
+            case JavaImpl.JIPC_BATCH -> "#7aa6e0";
             case Harness.C_MODEL -> "#6aa84f";
             case Harness.C_THREADED -> "#5c5c5c";
             default -> "#a05fb0";

@@ -17,7 +17,7 @@ public final class Table {
             Metric.PEER_RTT_CPU_NS, Metric.CROSS_CPU_PCT, Metric.MSGS_PER_S, Metric.MB_PER_S, Metric.CPU_NS_PER_MSG,
             Metric.PEER_CPU_NS_PER_MSG);
 
-    private static final int IMPL_WIDTH = 12;
+    private static final int IMPL_WIDTH = 15;
 
     /** Formats {@code results}; {@code rounds} is the number of measured rounds per implementation. */
     public static String format(List<Comparison> results, int rounds) {
@@ -41,6 +41,11 @@ public final class Table {
         if (results.stream().anyMatch(c -> c.implementations().contains(JavaImpl.JDK))) {
             out.append(String.format(Locale.ROOT, "%s: the JDK's own API (java.nio.channels, blocking), both ends in Java.%n",
                     JavaImpl.JDK));
+        }
+        if (results.stream().anyMatch(c -> c.implementations().contains(JavaImpl.JIPC_BATCH))) {
+            out.append(String.format(Locale.ROOT, "%s: jipc's batch forms: the sender sends up to %d messages per call (sendmmsg,%n"
+                    + "gathering writes), the receiver takes all that has arrived per call; each message still checked.%n",
+                    JavaImpl.JIPC_BATCH, BatchLinks.MAX_BATCH));
         }
         if (results.stream().anyMatch(c -> c.implementations().contains(Harness.C_THREADED))) {
             out.append(String.format(Locale.ROOT, "%s: the same C program with one idle extra thread per process: what being a%n"
@@ -76,10 +81,14 @@ public final class Table {
             }
             if (impls.contains(JavaImpl.JIPC)) {
                 for (String impl : impls) {
-                    if (!impl.equals(JavaImpl.JIPC) && !impl.equals(Comparison.BASELINE) && !impl.equals(Harness.C_MODEL)) {
+                    if (!impl.equals(JavaImpl.JIPC) && !impl.equals(JavaImpl.JIPC_BATCH) && !impl.equals(Comparison.BASELINE)
+                            && !impl.equals(Harness.C_MODEL)) {
                         ratioRow(out, c, JavaImpl.JIPC, impl);
                     }
                 }
+            }
+            if (impls.contains(JavaImpl.JIPC_BATCH) && impls.contains(Harness.C_THREADED)) {
+                ratioRow(out, c, JavaImpl.JIPC_BATCH, Harness.C_THREADED);
             }
             jitNote(out, c);
             sharedCpuNote(out, c);

@@ -19,6 +19,8 @@ import java.util.Map;
  * <li>{@code jipc}: {@link UnixSocket#pair(SocketType)} ({@code socketpair(2)}) made here; the peer
  *     gets one end at descriptor 3 and adopts it ({@link UnixSocket#adopt}). Sends and receives go
  *     through {@code UnixSocket.send/receive(MemorySegment)}.
+ * <li>{@code jipc-batch}: the same pair; the sender sends a batch of messages per gathering {@code
+ *     UnixSocket.send(ByteBuffer[])}, the receiver reads all that has arrived into a large buffer.
  * <li>{@code jdk}: the JDK cannot make a socketpair or adopt a descriptor, so its pair is made the
  *     way a JDK program makes one: a {@link ServerSocketChannel} bound to a path in the scratch
  *     directory ({@link UnixDomainSocketAddress}), the peer JVM connecting a {@link SocketChannel}
@@ -32,6 +34,7 @@ import java.util.Map;
 final class UnixStreamMechanism implements Mechanism {
     private final List<JavaImpl> impls = List.of(
             PeerSockets.jipcSocketPair(SocketType.STREAM),
+            PeerSockets.jipcSocketPair(SocketType.STREAM, JavaImpl.JIPC_BATCH, BatchLinks::stream),
             new JavaImpl(JavaImpl.JDK, UnixStreamMechanism::connectJdk, UnixStreamMechanism::acceptJdk));
 
     @Override

@@ -58,7 +58,13 @@ import tools.jackson.core.JsonGenerator;
                 + " the table says how long that took, and notes any compiler activity during the measured rounds.",
             "",
             "c-mt is the C program with one idle extra thread per process: what a multi-threaded process, as every"
-                + " JVM is, pays in the kernel. The plain single-threaded C program (c) stays the baseline."})
+                + " JVM is, pays in the kernel. The plain single-threaded C program (c) stays the baseline.",
+            "",
+            "jipc-batch (pipe, fifo, unix-stream, unix-seqpacket, unix-dgram) is jipc's batch forms, in rows of their"
+                + " own beside jipc's one call per message: the sender sends up to 64 messages per call (a MessageBatch"
+                + " per sendmmsg on datagram and seqpacket sockets, a gathering write on pipes, FIFOs and stream"
+                + " sockets), the receiver takes all that has arrived per call (recvmmsg, or one large read); each"
+                + " message is still checked. Ping-pong sends batches of one."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -45,6 +45,12 @@ import java.util.Objects;
  * <p><b>Buffers.</b> Direct {@link ByteBuffer}s and native {@link MemorySegment}s go straight to
  * the system call; heap memory is copied through a native buffer of the calling thread, at most
  * 64 KiB per read. Nothing on these paths allocates.
+ *
+ * <p><b>Many small messages.</b> A read returns everything the pipe holds, up to the buffer's
+ * size, in one call: a reader that wants all that has arrived reads into a large buffer (the
+ * pipe's {@link #capacity()} holds everything) and cuts the messages out itself. A writer with
+ * many small pieces writes them with one gathering {@link WriteEnd#write(ByteBuffer[])}, one
+ * system call for up to 64 KiB of them, instead of one call each.
  *
  * <p><b>How calls wait.</b> Pipes jipc makes are in blocking mode, as C's are, so a blocking read
  * or write sleeps inside read(2) / write(2): one system call, as in C; close and interrupt end it
@@ -606,6 +612,36 @@ public final class Pipe implements AutoCloseable {
             return io.writeBuffer(src, Deadline.after(timeout));
         }
 
+        /**
+         * Writes all the buffers' remaining bytes, in order, waiting for room; advances each
+         * one's position to its limit (a gathering write, as {@link
+         * java.nio.channels.GatheringByteChannel#write(ByteBuffer[])}, which {@link #channel()}
+         * implements). Many small buffers go in one system call rather than one each: their
+         * bytes are gathered in the calling thread's native buffer and written 64 KiB per call,
+         * so up to {@code PIPE_BUF} (4096) bytes in all are one atomic write.
+         *
+         * @throws NullPointerException if a buffer is null (nothing written)
+         * @throws IpcException EPIPE when no reader is left
+         */
+        public void write(ByteBuffer[] srcs) throws IpcException {
+            io.writeBuffers(srcs, 0, srcs.length, Deadline.FOREVER);
+        }
+
+        /**
+         * Writes what fits now of the buffers, in order, never waiting; advances their positions
+         * past it.
+         *
+         * @return bytes written, {@link Transfer#NOTHING} if the pipe is full
+         */
+        public long tryWrite(ByteBuffer[] srcs) throws IpcException {
+            return io.writeBuffers(srcs, 0, srcs.length, Deadline.NOW);
+        }
+
+        /** Writes the buffers, waiting at most {@code timeout}: bytes written, or {@link Transfer#NOTHING} if none. */
+        public long tryWrite(ByteBuffer[] srcs, Duration timeout) throws IpcException {
+            return io.writeBuffers(srcs, 0, srcs.length, Deadline.after(timeout));
+        }
+
         /** Writes all of {@code src}, waiting for room; native segments go straight to the system call. */
         public void write(MemorySegment src) throws IpcException {
             io.writeSegment(src, Deadline.FOREVER);
@@ -655,10 +691,11 @@ public final class Pipe implements AutoCloseable {
         }
 
         /**
-         * A blocking {@link WritableByteChannel} over this end: {@code write} writes every remaining
-         * byte; closing the channel closes this end.
+         * A blocking {@link GatheringByteChannel} over this end: {@code write} writes every
+         * remaining byte (of every buffer, gathered as {@link #write(ByteBuffer[])} does); closing
+         * the channel closes this end.
          */
-        public WritableByteChannel channel() {
+        public GatheringByteChannel channel() {
             return new PipeStreams.WriteChannel(this);
         }
     }

@@ -6,6 +6,7 @@ import static io.jipc.internal.libc.Errnos.EOPNOTSUPP;
 import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.Transfer;
+import io.jipc.internal.Gather;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Uio;
 import io.jipc.internal.libc.Unistd;
@@ -369,5 +370,34 @@ final class PipeIo {
             }
         }
         return answer(done, len);
+    }
+
+    /**
+     * A gathering write: the buffers' remaining bytes in order, gathered in the thread's scratch
+     * ({@link Gather}) and written {@value #SCRATCH_SIZE} bytes per call; the positions advance
+     * past what was written. A total of at most {@code PIPE_BUF} bytes is one write(2), so atomic.
+     *
+     * @return the bytes written (0 for none to write), or {@link Transfer#NOTHING}
+     */
+    long writeBuffers(ByteBuffer[] srcs, int offset, int length, long deadline) throws IpcException {
+        long total = Gather.remaining(srcs, offset, length);
+        if (total == 0) {
+            handle.checkOpen("write");
+            return 0;
+        }
+        Waiter w = Waiter.current();
+        int form = form(deadline);
+        long done = 0;
+        while (done < total) {
+            MemorySegment s = w.scratch(SCRATCH_SIZE);
+            int chunk = Gather.stage(srcs, offset, length, done, w.scratchView(), SCRATCH_SIZE);
+            long n = writeNative(w, s, 0, chunk, deadline, form);
+            done += n;
+            if (n < chunk) {
+                break;
+            }
+        }
+        Gather.consume(srcs, offset, length, done);
+        return answer(done, total);
     }
 }

@@ -1,11 +1,13 @@
 package io.jipc.pipe;
 
+import io.jipc.internal.Gather;
+import io.jipc.internal.wait.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
 /** The stream and channel views of pipe ends: thin, blocking, closing the end when closed. */
@@ -91,7 +93,7 @@ final class PipeStreams {
         }
     }
 
-    static final class WriteChannel implements WritableByteChannel {
+    static final class WriteChannel implements GatheringByteChannel {
         private final Pipe.WriteEnd end;
 
         WriteChannel(Pipe.WriteEnd end) {
@@ -103,6 +105,18 @@ final class PipeStreams {
             int n = src.remaining();
             end.write(src);
             return n;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            long n = Gather.remaining(srcs, offset, length);
+            end.io.writeBuffers(srcs, offset, length, Deadline.FOREVER);
+            return n;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) throws IOException {
+            return write(srcs, 0, srcs.length);
         }
 
         @Override

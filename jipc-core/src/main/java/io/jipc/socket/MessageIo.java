@@ -4,6 +4,7 @@ import io.jipc.Fd;
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
 import io.jipc.Transfer;
+import io.jipc.internal.Gather;
 import io.jipc.internal.libc.Ioctl;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Socket;
@@ -48,17 +49,29 @@ final class MessageIo {
     static final int SMALL_SEND = 4096;
 
     final Fd fd;
+    final Handle handle;
     final String label;
     final boolean stream;
     final boolean seqpacket;
     private final ReentrantLock streamSendLock;
+    /** The last direct buffer sent from and received into, mapped whole (MemorySegment.ofBuffer allocates). */
+    private Mapped sendMapped;
+    private Mapped receiveMapped;
 
-    // w.data, w.length: the bytes; w.flags: the call's flags without MSG_DONTWAIT, which the
+    /** An immutable pair, so that a racing thread never sees one buffer with another's segment. */
+    private record Mapped(ByteBuffer buffer, MemorySegment whole) {}
+
+    // w.data, w.offset, w.length: the bytes; w.flags: the call's flags without MSG_DONTWAIT, which the
     // attempt adds for the form that never sleeps.
     private final Operation sendOp;
     private final Operation recvOp;
     /** sendto an address (w.extra, w.value: the sockaddr and its length): no readiness to poll for. */
     private final Operation sendToOp;
+    // Batches (not on streams). w.data: a batch's mmsghdr array from its first message to move,
+    // w.length: how many, w.flags: the call's flags without MSG_DONTWAIT / MSG_WAITFORONE. No try
+    // first: a kernel wait's set-up (tens of ns) is shared by the batch's messages, a failed try is not.
+    private final Operation sendBatchOp;
+    private final Operation recvBatchOp;
 
     MessageIo(Fd fd, String label, SocketType type) {
         this.fd = fd;
@@ -67,15 +80,26 @@ final class MessageIo {
         this.seqpacket = type == SocketType.SEQPACKET;
         this.streamSendLock = stream ? new ReentrantLock() : null;
         Handle handle = Handles.of(fd);
+        this.handle = handle;
         this.sendOp = Operation.on(handle, "send",
-                        (w, how) -> Socket.send(w.target, w.data, w.length, flags(w, how)))
+                        (w, how) -> Socket.send(w.target, w.data, w.offset, w.length, flags(w, how)))
                 .readiness(Poll.POLLOUT).tryFirst().build();
         this.recvOp = Operation.on(handle, "recv",
-                        (w, how) -> Socket.recv(w.target, w.data, w.length, flags(w, how)))
+                        (w, how) -> Socket.recv(w.target, w.data, w.offset, w.length, flags(w, how)))
                 .readiness(Poll.POLLIN).tryFirst().build();
         this.sendToOp = type != SocketType.DGRAM ? null : Operation.on(handle, "sendto",
-                        (w, how) -> Socket.sendto(w.target, w.data, w.length, flags(w, how), w.extra, (int) w.value))
+                        (w, how) -> Socket.sendto(w.target, w.data, w.offset, w.length, flags(w, how), w.extra,
+                                (int) w.value))
                 .tryFirst().build();
+        this.sendBatchOp = stream ? null : Operation.on(handle, "sendmmsg",
+                        (w, how) -> Socket.sendmmsg(w.target, w.data, (int) w.length, flags(w, how)))
+                .readiness(Poll.POLLOUT).build();
+        // The kernel form waits for the first message only (MSG_WAITFORONE), then takes what is there.
+        this.recvBatchOp = stream ? null : Operation.on(handle, "recvmmsg",
+                        (w, how) -> Socket.recvmmsg(w.target, w.data, (int) w.length,
+                                w.flags | (how == Attempt.NOW ? Socket.MSG_DONTWAIT : Socket.MSG_WAITFORONE),
+                                MemorySegment.NULL))
+                .readiness(Poll.POLLIN).build();
     }
 
     /** The call's flags for the form {@code how}: MSG_DONTWAIT added for the one that never sleeps. */
@@ -96,7 +120,7 @@ final class MessageIo {
         int len = src.remaining();
         long r;
         if (src.isDirect()) {
-            r = send(MemorySegment.ofBuffer(src), null, null, 0, len, to, deadline);
+            r = send(direct(src, true), null, null, pos, len, to, deadline);
         } else if (src.hasArray()) {
             r = send(null, src.array(), null, src.arrayOffset() + pos, len, to, deadline);
         } else {
@@ -125,7 +149,9 @@ final class MessageIo {
             long deadline) throws IpcException {
         Waiter w = Waiter.current();
         if (!stream) {
-            return sendMessage(w, nat != null ? nat : stage(w, array, heap, off, len), len, to, deadline);
+            return nat != null
+                    ? sendMessage(w, nat, off, len, to, deadline)
+                    : sendMessage(w, stage(w, array, heap, off, len), 0, len, to, deadline);
         }
         if (!lockStreamSend(deadline)) {
             return Transfer.NOTHING;
@@ -138,9 +164,10 @@ final class MessageIo {
     }
 
     /** One datagram or record: the kernel takes it whole, or refuses it. */
-    private long sendMessage(Waiter w, MemorySegment data, long len, UnixAddress to, long deadline)
+    private long sendMessage(Waiter w, MemorySegment data, long offset, long len, UnixAddress to, long deadline)
             throws IpcException {
         w.data = data;
+        w.offset = offset;
         w.length = len;
         w.flags = Socket.MSG_NOSIGNAL;
         Operation op = sendOp;
@@ -167,11 +194,13 @@ final class MessageIo {
         long sent = 0;
         while (sent < len) {
             long n = nat != null ? len - sent : Math.min(CHUNK, len - sent);
-            MemorySegment piece = nat != null ? (sent == 0 ? nat : nat.asSlice(sent)) : stage(w, array, heap, off + sent, n);
+            MemorySegment piece = nat != null ? nat : stage(w, array, heap, off + sent, n);
+            long at = nat != null ? off + sent : 0;
             long done = 0;
             while (done < n) {
                 // A blocking send takes everything unless a signal ends it part way: send the rest.
-                w.data = done == 0 ? piece : piece.asSlice(done);
+                w.data = piece;
+                w.offset = at + done;
                 w.length = n - done;
                 w.flags = Socket.MSG_NOSIGNAL;
                 long r = sendOp.run(w, deadline, n - done <= SMALL_SEND);
@@ -217,6 +246,23 @@ final class MessageIo {
         streamSendLock.unlock();
     }
 
+    /**
+     * All of direct buffer {@code bb} as a segment, without allocating for the buffer used last in
+     * that direction; the call takes the buffer's position as an offset.
+     */
+    private MemorySegment direct(ByteBuffer bb, boolean sending) {
+        Mapped m = sending ? sendMapped : receiveMapped;
+        if (m == null || m.buffer != bb) {
+            m = new Mapped(bb, MemorySegment.ofBuffer(bb.duplicate().clear()));
+            if (sending) {
+                sendMapped = m;
+            } else {
+                receiveMapped = m;
+            }
+        }
+        return m.whole;
+    }
+
     /** Copies {@code len} heap bytes to the start of the thread's scratch. */
     private static MemorySegment stage(Waiter w, byte[] array, MemorySegment heap, long off, long len) {
         MemorySegment s = w.scratch(Math.max(1, len));
@@ -244,7 +290,7 @@ final class MessageIo {
         int pos = dst.position();
         int len = dst.remaining();
         long r = dst.isDirect()
-                ? receive(MemorySegment.ofBuffer(dst), null, null, 0, len, flags, deadline)
+                ? receive(direct(dst, false), null, null, pos, len, flags, deadline)
                 : receive(null, dst.array(), null, dst.arrayOffset() + pos, len, flags, deadline);
         if (r > 0) {
             dst.position(pos + (int) Math.min(r, dst.isDirect() ? len : stored(len)));
@@ -281,6 +327,7 @@ final class MessageIo {
         long size = nat != null ? len : stored(len);
         MemorySegment into = nat != null ? nat : w.scratch(Math.max(1, size));
         w.data = into;
+        w.offset = nat != null ? off : 0;
         w.length = size;
         w.flags = flags | (stream ? 0 : Socket.MSG_TRUNC);
         long r = recvOp.run(w, deadline, true);
@@ -302,6 +349,143 @@ final class MessageIo {
             }
         }
         return r;
+    }
+
+    // =================================================================== batches
+
+    /**
+     * sendmmsg of the batch's messages from its position on, advancing the position past those
+     * that went: all of them for {@link Deadline#FOREVER}, what goes now for {@link Deadline#NOW},
+     * what went by the deadline otherwise. A kernel sendmmsg that a signal (close, interrupt, the
+     * timer) ends part way returns the count it sent; the next run sends the rest or answers why.
+     *
+     * @return the messages sent (0 for a batch with none to send), or {@link Transfer#NOTHING}
+     */
+    int sendBatch(MessageBatch batch, long deadline) throws IpcException {
+        Objects.requireNonNull(batch, "batch");
+        int todo = batch.remaining();
+        if (todo == 0) {
+            handle.checkOpen("sendmmsg");
+            return 0;
+        }
+        Waiter w = Waiter.current();
+        batch.acquire("sendmmsg");
+        try {
+            int sent = 0;
+            while (sent < todo) {
+                w.data = batch.vectorFrom(batch.position());
+                w.length = todo - sent;
+                w.flags = Socket.MSG_NOSIGNAL;
+                long r = sendBatchOp.run(w, deadline, false);
+                if (r == Operation.NOTHING) {
+                    break;
+                }
+                if (r < 0) {
+                    throw sendBatchOp.failure(r);
+                }
+                batch.sent((int) r);
+                sent += (int) r;
+                if (deadline == Deadline.NOW) {
+                    break; // what fitted: another try would find the queue full
+                }
+            }
+            return sent > 0 ? sent : Transfer.NOTHING;
+        } finally {
+            batch.release();
+        }
+    }
+
+    /**
+     * recvmmsg into the whole batch: waits (as the deadline allows) for one message, then takes
+     * those already there, up to the batch's capacity.
+     *
+     * @return the messages received (the batch's new count), {@link Transfer#EOF} on a SEQPACKET
+     *         socket whose peer has shut down, or {@link Transfer#NOTHING}
+     */
+    int receiveBatch(MessageBatch batch, long deadline) throws IpcException {
+        Objects.requireNonNull(batch, "batch");
+        Waiter w = Waiter.current();
+        batch.acquire("recvmmsg");
+        try {
+            batch.prepareReceive();
+            w.data = batch.vectorFrom(0);
+            w.length = batch.capacity();
+            w.flags = Socket.MSG_TRUNC;
+            long r = recvBatchOp.run(w, deadline, false);
+            if (r == Operation.NOTHING) {
+                return Transfer.NOTHING;
+            }
+            if (r < 0) {
+                throw recvBatchOp.failure(r);
+            }
+            int n = (int) r;
+            // At the end of a SEQPACKET stream every read returns 0, so recvmmsg fills the rest of
+            // the vector with "empty records": those after the last real one are the end.
+            if (seqpacket && n > 0 && batch.rawLength(n - 1) == 0 && endOfStream(w)) {
+                while (n > 0 && batch.rawLength(n - 1) == 0) {
+                    n--;
+                }
+                if (n == 0) {
+                    return Transfer.EOF;
+                }
+            }
+            batch.received(n);
+            return n;
+        } finally {
+            batch.release();
+        }
+    }
+
+    // =================================================================== gathering sends
+
+    /**
+     * Sends the buffers' remaining bytes in order, as one record on a SEQPACKET or DGRAM socket,
+     * as one stream on a STREAM socket (staged through the thread's scratch a {@link #CHUNK} at a
+     * time, one send each, under the stream send lock); advances the positions past what went.
+     *
+     * @return the bytes sent (all of them for {@link Deadline#FOREVER}), or {@link Transfer#NOTHING}
+     */
+    long send(ByteBuffer[] srcs, int offset, int length, long deadline) throws IpcException {
+        long total = Gather.remaining(srcs, offset, length);
+        Waiter w = Waiter.current();
+        if (!stream) {
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a record of " + total + " bytes is more than a socket can send");
+            }
+            MemorySegment s = w.scratch(Math.max(1, total));
+            Gather.stage(srcs, offset, length, 0, w.scratchView(), (int) total);
+            long r = sendMessage(w, s, 0, total, null, deadline);
+            if (r >= 0) {
+                Gather.consume(srcs, offset, length, r);
+            }
+            return r;
+        }
+        if (total == 0) {
+            handle.checkOpen("send");
+            return 0;
+        }
+        if (!lockStreamSend(deadline)) {
+            return Transfer.NOTHING;
+        }
+        try {
+            long sent = 0;
+            while (sent < total) {
+                MemorySegment s = w.scratch(CHUNK);
+                int n = Gather.stage(srcs, offset, length, sent, w.scratchView(), CHUNK);
+                long r = sendStream(w, s, null, null, 0, n, deadline);
+                if (r == Transfer.NOTHING) {
+                    break;
+                }
+                sent += r;
+                if (r < n) {
+                    break; // the deadline came part way
+                }
+            }
+            Gather.consume(srcs, offset, length, sent);
+            return sent > 0 ? sent : Transfer.NOTHING;
+        } finally {
+            streamSendLock.unlock();
+        }
     }
 
     /**

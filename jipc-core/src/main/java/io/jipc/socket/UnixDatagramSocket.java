@@ -46,6 +46,10 @@ import java.util.Set;
  * sendTo} that finds the queue full sleeps inside sendto(2) — under the thread's timer when it is
  * timed — where a {@link #connect connected} socket's timed send waits in poll.
  *
+ * <p><b>Many small datagrams</b> go faster in a {@link MessageBatch}: {@link #sendBatch} and
+ * {@link #receiveBatch} move up to 1024 in one system call ({@code sendmmsg}, {@code recvmmsg}),
+ * in the same three forms.
+ *
  * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
  */
 public final class UnixDatagramSocket extends AbstractUnixSocket {
@@ -378,6 +382,67 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
             throw new IllegalArgumentException("cannot send to an unnamed address");
         }
         return target;
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    /**
+     * Sends the batch's messages from its {@link MessageBatch#position() position} on, each one
+     * datagram, to the connected peer ({@code sendmmsg(2)}), waiting while its queue is full; the
+     * position ends at the batch's count. If the socket is closed or the thread interrupted part
+     * way, the exception leaves the position at the first datagram that did not go.
+     *
+     * @throws io.jipc.MessageTooLargeException when a datagram exceeds the send buffer (those
+     *         before it went)
+     * @see <a href="https://man7.org/linux/man-pages/man2/sendmmsg.2.html">sendmmsg(2)</a>
+     */
+    public void sendBatch(MessageBatch batch) throws IpcException {
+        io.sendBatch(batch, Deadline.FOREVER);
+    }
+
+    /**
+     * Sends what of the batch goes now, never waiting; advances its position past those sent.
+     *
+     * @return the datagrams sent, or {@link Transfer#NOTHING} when the queue had no room (0 when
+     *         the batch had none to send)
+     */
+    public int trySendBatch(MessageBatch batch) throws IpcException {
+        return io.sendBatch(batch, Deadline.NOW);
+    }
+
+    /**
+     * Sends the batch, waiting at most {@code timeout} for room; advances its position past those sent.
+     *
+     * @return the datagrams sent (all when they went in time), or {@link Transfer#NOTHING}
+     */
+    public int trySendBatch(MessageBatch batch, Duration timeout) throws IpcException {
+        return io.sendBatch(batch, Deadline.after(timeout));
+    }
+
+    /**
+     * Receives datagrams into the batch ({@code recvmmsg(2)}): waits for one, then takes those
+     * already queued, up to the batch's capacity. The batch's count becomes the number received;
+     * {@link MessageBatch#length(int)} gives each one's real length, more than a slot when it was
+     * cut ({@link MessageBatch#truncated(int)}).
+     *
+     * @return the datagrams received, at least 1
+     * @see <a href="https://man7.org/linux/man-pages/man2/recvmmsg.2.html">recvmmsg(2)</a>
+     */
+    public int receiveBatch(MessageBatch batch) throws IpcException {
+        return io.receiveBatch(batch, Deadline.FOREVER);
+    }
+
+    /** Receives the datagrams queued now into the batch; how many, or {@link Transfer#NOTHING} if none is. */
+    public int tryReceiveBatch(MessageBatch batch) throws IpcException {
+        return io.receiveBatch(batch, Deadline.NOW);
+    }
+
+    /**
+     * Receives into the batch, waiting at most {@code timeout} for the first datagram, then taking
+     * those queued behind it; how many, or {@link Transfer#NOTHING} if none came.
+     */
+    public int tryReceiveBatch(MessageBatch batch, Duration timeout) throws IpcException {
+        return io.receiveBatch(batch, Deadline.after(timeout));
     }
 
     // ------------------------------------------------------------------ receive

@@ -37,6 +37,13 @@ import java.util.Optional;
  * returns its real length so the caller can tell. Two threads sending on one stream take turns:
  * one send's bytes are never interleaved with another's.
  *
+ * <p><b>Many small messages in one call.</b> On a STREAM a receive returns all that has arrived,
+ * up to the buffer's size: to take everything in one call, receive into a large buffer (a native
+ * segment or direct buffer as large as you like; heap memory moves at most 64 KiB per call), and
+ * send many small pieces with the gathering {@link #send(ByteBuffer[])}. On a SEQPACKET socket a
+ * {@link MessageBatch} sends and receives up to 1024 records per call ({@link #sendBatch}, {@link
+ * #receiveBatch}).
+ *
  * <p><b>No allocation per call.</b> {@link MemorySegment} and direct {@link ByteBuffer} data go to
  * the kernel as they are; {@code byte[]} and heap buffers go through a native buffer of the calling
  * thread (its own, so no lock is held for it while a call sleeps).
@@ -267,6 +274,34 @@ public final class UnixSocket extends AbstractUnixSocket {
     }
 
     /**
+     * Sends the buffers' remaining bytes in order, advancing each one's position (a gathering
+     * send, as {@link java.nio.channels.GatheringByteChannel#write(ByteBuffer[])}): on a STREAM
+     * every byte, in one send(2) per 64 KiB, waiting for room; on a SEQPACKET socket one record
+     * made of them all. Many small pieces go in one system call instead of one each: the bytes are
+     * gathered in the calling thread's native buffer first (for the few-hundred-byte pieces this
+     * is for, cheaper than the calls it saves; one large buffer goes faster alone).
+     *
+     * @throws NullPointerException if a buffer is null (nothing sent)
+     */
+    public void send(ByteBuffer[] srcs) throws IpcException {
+        io.send(srcs, 0, srcs.length, Deadline.FOREVER);
+    }
+
+    /**
+     * Sends what of the buffers goes now, in order, advancing their positions past it.
+     *
+     * @return the bytes sent (a STREAM may take part), or {@link Transfer#NOTHING}
+     */
+    public long trySend(ByteBuffer[] srcs) throws IpcException {
+        return io.send(srcs, 0, srcs.length, Deadline.NOW);
+    }
+
+    /** Sends the buffers, waiting at most {@code timeout} for room; the bytes sent, or {@link Transfer#NOTHING}. */
+    public long trySend(ByteBuffer[] srcs, Duration timeout) throws IpcException {
+        return io.send(srcs, 0, srcs.length, Deadline.after(timeout));
+    }
+
+    /**
      * Sends data with descriptors (sendmsg with one SCM_RIGHTS control message), advancing the
      * buffer's position: the receiver gets its own descriptors for the same open files. Each is
      * pinned for the call, so one closed meanwhile by another thread is still passed (one already
@@ -410,6 +445,64 @@ public final class UnixSocket extends AbstractUnixSocket {
     public Optional<ReceivedMessage> tryReceiveMessage(ByteBuffer dst, int maxFds, Duration timeout)
             throws IpcException {
         return Optional.ofNullable(control.receiveMessage(dst, maxFds, Deadline.after(timeout), false));
+    }
+
+    // ------------------------------------------------------------------ batches (SEQPACKET)
+
+    /**
+     * Sends the batch's records from its {@link MessageBatch#position() position} on ({@code
+     * sendmmsg(2)}), waiting for room; see {@link UnixDatagramSocket#sendBatch(MessageBatch)}.
+     *
+     * @throws UnsupportedOperationException on a STREAM socket, which has no records (send the
+     *         bytes with {@link #send(ByteBuffer[])})
+     */
+    public void sendBatch(MessageBatch batch) throws IpcException {
+        io.sendBatch(batch, requireRecords(Deadline.FOREVER));
+    }
+
+    /** Sends what of the batch goes now; the records sent, or {@link Transfer#NOTHING}. SEQPACKET only. */
+    public int trySendBatch(MessageBatch batch) throws IpcException {
+        return io.sendBatch(batch, requireRecords(Deadline.NOW));
+    }
+
+    /** Sends the batch, waiting at most {@code timeout}; the records sent, or {@link Transfer#NOTHING}. SEQPACKET only. */
+    public int trySendBatch(MessageBatch batch, Duration timeout) throws IpcException {
+        return io.sendBatch(batch, requireRecords(Deadline.after(timeout)));
+    }
+
+    /**
+     * Receives records into the batch ({@code recvmmsg(2)}): waits for one, then takes those
+     * already there; see {@link UnixDatagramSocket#receiveBatch(MessageBatch)}.
+     *
+     * @return the records received, at least 1, or {@link Transfer#EOF} once the peer has shut
+     *         down and every record has been received (as for {@link #receive(ByteBuffer)}, an
+     *         empty record sent last before the peer closed looks like the end)
+     * @throws UnsupportedOperationException on a STREAM socket: to take everything that has
+     *         arrived in one call, receive into a large buffer
+     */
+    public int receiveBatch(MessageBatch batch) throws IpcException {
+        return io.receiveBatch(batch, requireRecords(Deadline.FOREVER));
+    }
+
+    /** Receives the records there now into the batch; how many, {@link Transfer#EOF}, or {@link Transfer#NOTHING}. SEQPACKET only. */
+    public int tryReceiveBatch(MessageBatch batch) throws IpcException {
+        return io.receiveBatch(batch, requireRecords(Deadline.NOW));
+    }
+
+    /**
+     * Receives into the batch, waiting at most {@code timeout} for the first record; how many,
+     * {@link Transfer#EOF}, or {@link Transfer#NOTHING}. SEQPACKET only.
+     */
+    public int tryReceiveBatch(MessageBatch batch, Duration timeout) throws IpcException {
+        return io.receiveBatch(batch, requireRecords(Deadline.after(timeout)));
+    }
+
+    private long requireRecords(long deadline) {
+        if (type != SocketType.SEQPACKET) {
+            throw new UnsupportedOperationException("a STREAM socket has no records to batch: send(ByteBuffer[]) gathers"
+                    + " many buffers in one call, and a receive into a large buffer takes all that has arrived");
+        }
+        return deadline;
     }
 
     // ------------------------------------------------------------------ shutdown

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.jipc.internal.libc.Unistd;
 import io.jipc.pipe.Pipe;
 import io.jipc.testing.LeakGuard;
 import io.jipc.testing.TestIpc;
 import io.jipc.testing.ThreadMeters;
+import io.jipc.testing.ThreadSyscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,10 +19,12 @@ import java.nio.ReadOnlyBufferException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -275,18 +279,18 @@ class MappingTest {
                 seg.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i);
             }
             AtomicReference<Throwable> failed = new AtomicReference<>();
-            Thread writer = Thread.ofPlatform().name("pipe-writer").start(() -> {
+            AtomicInteger tid = new AtomicInteger();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                tid.set(Unistd.gettid());
                 try {
                     pipe.writeEnd().write(seg);
                 } catch (Throwable e) {
                     failed.set(e);
                 }
-            });
-            long asleep = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!io.jipc.internal.wait.Handles.of(pipe.writeEnd()).hasKernelWaiters()) {
-                assertThat(System.nanoTime()).as("the write went to sleep in the kernel").isLessThan(asleep);
-                Thread.sleep(5);
-            }
+            }, r -> Thread.ofPlatform().name("pipe-writer").start(r));
+            // Asleep inside write(2), the segment held by the downcall: the handle counts a kernel
+            // waiter a little earlier, before the call is made, and a close in that gap unmaps at once.
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, writer, "write")).isEqualTo("write");
             m.close();
             assertThat(m.isOpen()).isFalse();
             assertThat(LeakGuard.sharedMappings()).as("still mapped while the write runs").anyMatch(l -> l.endsWith(mark));
@@ -299,7 +303,7 @@ class MappingTest {
             while (n < size) {
                 n += pipe.readEnd().read(got, n, size - n);
             }
-            writer.join(30_000);
+            writer.get(30, TimeUnit.SECONDS);
             assertThat(failed.get()).isNull();
             ByteBuffer check = ByteBuffer.wrap(got).order(java.nio.ByteOrder.nativeOrder());
             for (int i = 0; i < size; i += 8) {

@@ -12,9 +12,6 @@ import java.lang.reflect.Method;
 public final class ThreadMeters {
     private ThreadMeters() {}
 
-    /** How long {@link #allocatedBytesOf} goes on measuring windows while each still allocates. */
-    private static final long WINDOWS_FOR_NANOS = 10_000_000_000L;
-
     private static final Object MX;
     private static final Method CPU_TIME;
     private static final Method ALLOCATED;
@@ -48,13 +45,18 @@ public final class ThreadMeters {
         }
     }
 
+    /** How long {@link #allocatedBytesOf} keeps measuring a body that still allocates. */
+    public static final long PATIENCE_NANOS = 10_000_000_000L;
+
     /**
      * Bytes the calling thread allocates running {@code body} {@code n} times once the JIT has
-     * compiled it: after {@code n} warm-up runs, the least of measured windows of {@code n} runs
-     * — at least five, more for up to 10 s, stopping at the first that allocates nothing. Until C2
-     * compiles a path, the interpreter and C1 allocate where compiled code does not, and on a
-     * loaded machine (five builds on two CPUs have kept C2's queue busy for seconds) the compiler
-     * lags behind the warm-up; a path that really allocates does so in every window.
+     * compiled it: after {@code n} warm-up runs, the least of five or more measured windows of
+     * {@code n} runs (stopping at the first that allocates nothing). Until C2 compiles a path,
+     * the interpreter and C1 allocate where compiled code does not, and on a loaded machine the
+     * compiler may lag behind the warm-up: while every window so far allocated a byte or more per
+     * run, windows go on for up to {@value #PATIENCE_NANOS} ns (a few thousand runs of a system
+     * call take milliseconds, a C2 compilation on a busy machine seconds). A path that really
+     * allocates does so in every window.
      * The meter itself allocates a little (boxing through reflection); callers allow a small slack.
      */
     public static long allocatedBytes(Runnable body, int n) {
@@ -73,8 +75,8 @@ public final class ThreadMeters {
                 body.run();
             }
             long least = Long.MAX_VALUE;
-            long giveUp = System.nanoTime() + WINDOWS_FOR_NANOS;
-            for (int window = 0; least > 0 && (window < 5 || System.nanoTime() < giveUp); window++) {
+            long patience = System.nanoTime() + PATIENCE_NANOS;
+            for (int window = 0; least > 0 && (window < 5 || (least >= n && System.nanoTime() < patience)); window++) {
                 long before = currentThreadAllocatedBytes();
                 for (int i = 0; i < n; i++) {
                     body.run();

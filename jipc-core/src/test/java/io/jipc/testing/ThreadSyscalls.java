@@ -32,6 +32,8 @@ public final class ThreadSyscalls {
             Map.entry("recvfrom", new int[] {45, 207}),
             Map.entry("sendmsg", new int[] {46, 211}),
             Map.entry("recvmsg", new int[] {47, 212}),
+            Map.entry("sendmmsg", new int[] {307, 269}),
+            Map.entry("recvmmsg", new int[] {299, 243}),
             Map.entry("mq_timedsend", new int[] {242, 182}),
             Map.entry("mq_timedreceive", new int[] {243, 183}),
             Map.entry("msgsnd", new int[] {69, 189}),

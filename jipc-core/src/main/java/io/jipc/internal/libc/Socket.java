@@ -52,6 +52,8 @@ public final class Socket {
     public static final int MSG_EOR = 0x80;
     public static final int MSG_WAITALL = 0x100;
     public static final int MSG_NOSIGNAL = 0x4000;
+    /** recvmmsg: after the first message, take only what is there (Linux 2.6.34+). */
+    public static final int MSG_WAITFORONE = 0x10000;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
     public static final int SHUT_RD = 0;
@@ -80,6 +82,13 @@ public final class Socket {
     public static final long MSG_CONTROL = MSGHDR.offset("msg_control");
     public static final long MSG_CONTROLLEN = MSGHDR.offset("msg_controllen");
     public static final long MSG_FLAGS = MSGHDR.offset("msg_flags");
+
+    /** {@code struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; }} (sendmmsg/recvmmsg, _GNU_SOURCE). */
+    public static final Libc.CStruct MMSGHDR = Libc.struct("sys/socket.h", "struct mmsghdr",
+            MSGHDR.layout().withName("msg_hdr"), C_INT.withName("msg_len"), MemoryLayout.paddingLayout(4));
+    public static final long MMSGHDR_SIZE = MMSGHDR.layout().byteSize();
+    public static final long MMSG_HDR = MMSGHDR.offset("msg_hdr");
+    public static final long MMSG_LEN = MMSGHDR.offset("msg_len");
 
     /** {@code struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; unsigned char data[]; }}. */
     public static final Libc.CStruct CMSGHDR = Libc.struct("sys/socket.h", "struct cmsghdr",
@@ -164,6 +173,10 @@ public final class Socket {
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER, C_INT));
     private static final MethodHandle SENDMSG = Libc.downcall("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
     private static final MethodHandle RECVMSG = Libc.downcall("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle SENDMMSG = Libc.downcall("sendmmsg",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+    private static final MethodHandle RECVMMSG = Libc.downcall("recvmmsg",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
     private static final MethodHandle SHUTDOWN = Libc.downcall("shutdown", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     private static final MethodHandle GETSOCKOPT = Libc.downcall("getsockopt",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
@@ -240,6 +253,33 @@ public final class Socket {
         }
     }
 
+    /**
+     * {@code send(fd, buf + offset, len, flags)}. The slice is made here, next to the call and
+     * unconditionally (a slice merged with another segment at a branch is not scalar-replaced),
+     * so that escape analysis removes it: no allocation per call (as {@link Unistd#read(int,
+     * MemorySegment, long, long)}).
+     */
+    public static long send(int fd, MemorySegment buf, long offset, long len, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) SEND.invokeExact(state, fd, buf.asSlice(offset), len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code recv(fd, buf + offset, len, flags)}, allocation-free as {@link #send(int, MemorySegment, long, long, int)}. */
+    public static long recv(int fd, MemorySegment buf, long offset, long len, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) RECV.invokeExact(state, fd, buf.asSlice(offset), len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
     /** {@code ssize_t send(int sockfd, const void *buf, size_t len, int flags)}. */
     public static long send(int fd, MemorySegment buf, long len, int flags) {
         MemorySegment state = Libc.callState();
@@ -256,6 +296,18 @@ public final class Socket {
         MemorySegment state = Libc.callState();
         try {
             long r = (long) RECV.invokeExact(state, fd, buf, len, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code sendto(fd, buf + offset, len, flags, addr, addrlen)}, allocation-free as {@link #send(int, MemorySegment, long, long, int)}. */
+    public static long sendto(int fd, MemorySegment buf, long offset, long len, int flags, MemorySegment addr,
+            int addrlen) {
+        MemorySegment state = Libc.callState();
+        try {
+            long r = (long) SENDTO.invokeExact(state, fd, buf.asSlice(offset), len, flags, addr, addrlen);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
@@ -289,6 +341,40 @@ public final class Socket {
         MemorySegment state = Libc.callState();
         try {
             long r = (long) RECVMSG.invokeExact(state, fd, msghdr, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags)}: the
+     * messages sent (fewer than {@code vlen} when one could not go, the error then lost), or
+     * {@code -errno} when the first could not.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/sendmmsg.2.html">sendmmsg(2)</a>
+     */
+    public static int sendmmsg(int fd, MemorySegment msgvec, int vlen, int flags) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SENDMMSG.invokeExact(state, fd, msgvec, vlen, flags);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /**
+     * {@code int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct
+     * timespec *timeout)}: the messages received, or {@code -errno} when none was (an error after
+     * the first is kept for the next call).
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/recvmmsg.2.html">recvmmsg(2)</a>
+     */
+    public static int recvmmsg(int fd, MemorySegment msgvec, int vlen, int flags, MemorySegment timeout) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) RECVMMSG.invokeExact(state, fd, msgvec, vlen, flags, timeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

@@ -8,8 +8,10 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.Set;
 
 /**
- * Runs {@link #onInterrupt()} when a thread waiting in native code between {@link
- * #beginInterruptible()} and {@link #endInterruptible()} is interrupted — or already was.
+ * Runs {@link #onInterrupt()} when a thread waiting in native code after {@link
+ * #beginInterruptible()} is interrupted — or already was — until {@link #endInterruptible()},
+ * or until the thread's next interruptible NIO operation replaces the hook. Ending is optional:
+ * a hook left in place is called for interrupts outside the waits too, and must then do nothing.
  *
  * <p>Why a Selector: {@link AbstractSelector#begin()} is the JDK's public hook for code to run on
  * {@link Thread#interrupt()} of a thread blocked in a native call, and it calls {@link #wakeup()}

@@ -149,10 +149,52 @@ public final class Operation {
     public long run(Waiter w, long deadline, boolean mayTry) throws IpcException {
         w.target = handle.acquire(call);
         try {
-            return runAcquired(w, deadline, mayTry);
+            return deadline == Deadline.FOREVER && kernelWaits && handle.blocking()
+                    ? runUntimed(w, mayTry)
+                    : runAcquired(w, deadline, mayTry);
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * An untimed run on a blocking description, in few bytecodes: small enough for the JIT to
+     * inline into each mechanism's call site with {@link #run}, where the attempt is then one
+     * known lambda (in {@link #runAcquired}, shared by every operation, it is a call through an
+     * interface that cannot be inlined). A result other than a count goes to the loop, which
+     * takes it from there as it would from its own call.
+     */
+    private long runUntimed(Waiter w, boolean mayTry) throws IpcException {
+        if (mayTry && tries != null && tries.now()) {
+            long r = attempt.call(w, Attempt.NOW);
+            tries.found(r != -EAGAIN);
+            return r >= 0 || (r != -EAGAIN && r != -EINTR) ? r : runAcquired(w, Deadline.FOREVER, r == -EINTR);
+        }
+        if (!w.beginKernelWait(handle, Deadline.FOREVER)) {
+            return runAcquired(w, Deadline.FOREVER, false); // no timer for this thread: the loop polls
+        }
+        long r;
+        try {
+            handle.checkOpen(call);
+            kernelTimeout(w, Deadline.FOREVER);
+            r = attempt.call(w, Attempt.KERNEL);
+        } finally {
+            w.endKernelWait(handle);
+        }
+        return r >= 0 ? r : afterKernelCall(w, Deadline.FOREVER, r);
+    }
+
+    /** What the loop does after a kernel call that returned {@code r}, a negative value. */
+    private long afterKernelCall(Waiter w, long deadline, long r) throws IpcException {
+        if (r == -EINTR || (r == -ETIMEDOUT && timeout != Timeout.NONE)) {
+            handle.checkWake(call); // closed or interrupted; else a stray wake or a slice's end: again
+            return runAcquired(w, deadline, false);
+        }
+        if (r == -EAGAIN) {
+            handle.blocking(false); // the description is non-blocking after all (see the loop)
+            return runAcquired(w, deadline, false);
+        }
+        return r;
     }
 
     // The states of one run.

@@ -2,17 +2,27 @@ package io.jipc.internal.wait;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jipc.IpcInterruptedException;
 import io.jipc.internal.libc.SignalH;
+import io.jipc.internal.libc.Time;
 import io.jipc.internal.libc.Unistd;
+import io.jipc.testing.ThreadSyscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.Pipe;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -132,6 +142,135 @@ class WaiterTest {
             assertThat(Math.abs(java - clock)).as("System.nanoTime() - CLOCK_MONOTONIC").isLessThan(50_000_000L);
             Deadline.toMonotonic(java, ts);
             assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ts.get(ValueLayout.JAVA_LONG, 8)).isEqualTo(java);
+        }
+    }
+
+    /** An untimed operation whose call sleeps an hour in the kernel unless {@code ready}. */
+    private static Operation sleeper(Handle h, AtomicBoolean ready) {
+        MemorySegment hour = Arena.global().allocate(16, 8);
+        Time.setTimespec(hour, TimeUnit.HOURS.toNanos(1));
+        return Operation.on(h, "clock_nanosleep", (w, how) -> ready.get() ? 1
+                : Time.clock_nanosleep(Time.CLOCK_MONOTONIC, 0, hour, MemorySegment.NULL)).build();
+    }
+
+    /** The waiter's private state, read as the engine reads it. */
+    private static VarHandle field(String name) throws ReflectiveOperationException {
+        return MethodHandles.privateLookupIn(Waiter.class, MethodHandles.lookup()).findVarHandle(Waiter.class, name, int.class);
+    }
+
+    /** Sleeps {@code millis} in clock_nanosleep: 0 when it slept through, -EINTR when a signal came. */
+    private static int nap(long millis) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ts = a.allocate(16, 8);
+            Time.setTimespec(ts, TimeUnit.MILLISECONDS.toNanos(millis));
+            return Time.clock_nanosleep(Time.CLOCK_MONOTONIC, 0, ts, MemorySegment.NULL);
+        }
+    }
+
+    @Test
+    void theInterruptHookLeftAfterAWaitDoesNothingBetweenWaits() throws Exception {
+        // endKernelWait leaves the thread's interrupt hook installed: an interrupt that comes
+        // after the wait must arm no timer and post no eventfd, and the next wait must still
+        // see it (pending) and answer it.
+        Handle h = new Handle("test", -1);
+        AtomicBoolean ready = new AtomicBoolean(true);
+        Operation op = sleeper(h, ready);
+        SynchronousQueue<String> steps = new SynchronousQueue<>();
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        CompletableFuture<Object[]> f = CompletableFuture.supplyAsync(() -> {
+            thread.set(Thread.currentThread());
+            try {
+                long done = op.run(Deadline.FOREVER); // a kernel wait that returns at once
+                steps.put("waited");
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.onSpinWait();
+                }
+                Waiter w = Waiter.current();
+                int napped = nap(100); // a timer armed by the interrupt would end this with EINTR
+                int state = (int) field("waitState").get(w) * 10 + (int) field("posted").get(w);
+                ready.set(false);
+                Object next;
+                try {
+                    next = op.run(Deadline.FOREVER);
+                } catch (IpcInterruptedException e) {
+                    next = e;
+                }
+                boolean kept = Thread.interrupted();
+                return new Object[] {done, napped, state, next, kept, nap(50)};
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, r -> Thread.ofPlatform().start(r));
+        assertThat(steps.poll(10, TimeUnit.SECONDS)).isEqualTo("waited");
+        thread.get().interrupt();
+        Object[] r = f.get(10, TimeUnit.SECONDS);
+        assertThat(r[0]).as("the first wait's result").isEqualTo(1L);
+        assertThat(r[1]).as("an interrupt between waits fires no timer").isEqualTo(0);
+        assertThat(r[2]).as("and leaves the waiter idle (0), its eventfd unposted (0)").isEqualTo(0);
+        assertThat(r[3]).as("the next wait answers the pending interrupt").isInstanceOf(IpcInterruptedException.class);
+        assertThat(r[4]).as("interrupt status kept").isEqualTo(true);
+        assertThat(r[5]).as("and once cleared, nothing is left firing").isEqualTo(0);
+        assertThat(h.hasKernelWaiters()).isFalse();
+    }
+
+    @Test
+    void aNioOperationAfterAWaitKeepsItsOwnInterruptAndTheNextWaitGetsTheHookBack() throws Exception {
+        Handle h = new Handle("test", -1);
+        AtomicBoolean ready = new AtomicBoolean(true);
+        Operation op = sleeper(h, ready);
+        Pipe nio = Pipe.open();
+        AtomicInteger tid = new AtomicInteger();
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        SynchronousQueue<String> steps = new SynchronousQueue<>();
+        CompletableFuture<Object[]> f = CompletableFuture.supplyAsync(() -> {
+            thread.set(Thread.currentThread());
+            tid.set(Unistd.gettid());
+            Object[] out = new Object[4];
+            try {
+                op.run(Deadline.FOREVER); // leaves the hook installed
+                nio.sink().write(ByteBuffer.wrap(new byte[] {7}));
+                ByteBuffer one = ByteBuffer.allocate(1);
+                out[0] = nio.source().read(one); // NIO works with jipc's hook left behind
+                steps.put("nio read");
+                try {
+                    nio.source().read(ByteBuffer.allocate(1)); // blocks until interrupted
+                    out[1] = "returned";
+                } catch (Exception e) {
+                    out[1] = e;
+                }
+                out[2] = Thread.interrupted();
+                ready.set(false);
+                steps.put("jipc wait");
+                try {
+                    op.run(Deadline.FOREVER); // sleeps until interrupted: the hook is back
+                    out[3] = "returned";
+                } catch (Exception e) {
+                    out[3] = e;
+                }
+                Thread.interrupted();
+                return out;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, r -> Thread.ofPlatform().start(r));
+        try {
+            assertThat(steps.poll(10, TimeUnit.SECONDS)).isEqualTo("nio read");
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, f, "read", "poll", "ppoll")).isNotNull();
+            thread.get().interrupt();
+            assertThat(steps.poll(10, TimeUnit.SECONDS)).isEqualTo("jipc wait");
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, f, "clock_nanosleep")).isEqualTo("clock_nanosleep");
+            long at = System.nanoTime();
+            thread.get().interrupt();
+            Object[] r = f.get(10, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - at)).isLessThan(Duration.ofSeconds(1));
+            assertThat(r[0]).as("NIO read after a jipc wait").isEqualTo(1);
+            assertThat(r[1]).as("NIO's own interrupt handling").isInstanceOf(ClosedByInterruptException.class);
+            assertThat(r[2]).as("interrupt status kept by NIO").isEqualTo(true);
+            assertThat(r[3]).as("the next jipc wait answers interrupt").isInstanceOf(IpcInterruptedException.class);
+            assertThat(nio.source().isOpen()).as("NIO closed its channel, as it does on interrupt").isFalse();
+        } finally {
+            nio.source().close();
+            nio.sink().close();
         }
     }
 }
