@@ -156,6 +156,14 @@ public final class Mapping implements AutoCloseable {
         return readOnly ? Access.READ_ONLY : Access.READ_WRITE;
     }
 
+    /**
+     * The mapped object as messages name it: {@code /frames}, {@code memfd:frames}, {@code shmid 7}
+     * (objects placed in the mapping, such as io.jipc.sync's, name it in theirs).
+     */
+    public String objectName() {
+        return object;
+    }
+
     /** Whether {@link #close()} has not been called. */
     public boolean isOpen() {
         return life.isOpen();
