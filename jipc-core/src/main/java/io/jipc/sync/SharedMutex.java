@@ -331,6 +331,10 @@ public final class SharedMutex implements AutoCloseable {
         return word != 0 && (word & Pthread.FUTEX_TID_MASK) == Unistd.gettid();
     }
 
+    String label() {
+        return slot.label;
+    }
+
     /** The slot's offset in the mapping. */
     public long offset() {
         return slot.offset;

@@ -10,11 +10,11 @@ import io.jipc.internal.libc.Semaphore;
 public enum SlotKind {
     /** A {@code pthread_mutex_t} ({@link SharedMutex}); magic {@code "JPMX"}. */
     MUTEX(0x4A50_4D58, Pthread.MUTEX.layout().byteSize(), "mutex"),
-    /** A {@code pthread_cond_t} ({@code SharedCondition}); magic {@code "JPCV"}. */
+    /** A {@code pthread_cond_t} ({@link SharedCondition}); magic {@code "JPCV"}. */
     CONDITION(0x4A50_4356, Pthread.COND.layout().byteSize(), "condition variable"),
-    /** A {@code pthread_rwlock_t} ({@code SharedRwLock}); magic {@code "JPRW"}. */
+    /** A {@code pthread_rwlock_t} ({@link SharedRwLock}); magic {@code "JPRW"}. */
     RW_LOCK(0x4A50_5257, Pthread.RWLOCK.layout().byteSize(), "read-write lock"),
-    /** A {@code sem_t} ({@code SharedSemaphore}); magic {@code "JPSM"}. */
+    /** A {@code sem_t} ({@link SharedSemaphore}); magic {@code "JPSM"}. */
     SEMAPHORE(0x4A50_534D, Semaphore.SEM_T_SIZE, "semaphore");
 
     private final int magic;

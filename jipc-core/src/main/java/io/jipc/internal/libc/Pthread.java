@@ -37,9 +37,18 @@ public final class Pthread {
     /** {@code pthread_cond_t}, opaque. */
     public static final Libc.CStruct COND = Libc.struct("pthread.h", "pthread_cond_t",
             MemoryLayout.sequenceLayout(6, C_LONG));
-    /** {@code pthread_rwlock_t}, opaque. */
-    public static final Libc.CStruct RWLOCK = Libc.struct("pthread.h", "pthread_rwlock_t",
-            MemoryLayout.sequenceLayout(7, C_LONG));
+    /**
+     * {@code pthread_rwlock_t}: opaque but for the two words jipc reads to refuse an unlock by a
+     * thread that holds nothing (glibc does not check): the reader count ({@code __readers >> 3})
+     * and the writer's TID.
+     */
+    public static final Libc.CStruct RWLOCK = Libc.alignedStruct(8, "pthread.h", "pthread_rwlock_t",
+            C_INT.withName("__data.__readers"), MemoryLayout.paddingLayout(20), C_INT.withName("__data.__cur_writer"),
+            MemoryLayout.paddingLayout(28));
+    public static final long RWLOCK_READERS = RWLOCK.offset("__data.__readers");
+    public static final long RWLOCK_CUR_WRITER = RWLOCK.offset("__data.__cur_writer");
+    /** {@code __readers >> PTHREAD_RWLOCK_READER_SHIFT} is the number of readers holding it. */
+    public static final int PTHREAD_RWLOCK_READER_SHIFT = 3;
     /** {@code pthread_barrier_t}, opaque. */
     public static final Libc.CStruct BARRIER = Libc.struct("pthread.h", "pthread_barrier_t",
             MemoryLayout.sequenceLayout(4, C_LONG));
