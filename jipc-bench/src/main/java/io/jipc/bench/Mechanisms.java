@@ -18,7 +18,8 @@ public final class Mechanisms {
             new SysVMsgMechanism(),
             new LockMechanism(),
             new SemMechanism(),
-            new SysVSemMechanism());
+            new SysVSemMechanism(),
+            new MutexMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -114,6 +114,10 @@ public final class Mapping implements AutoCloseable {
         }
     }
 
+    static {
+        io.jipc.internal.MappingLives.register(m -> m.life);
+    }
+
     private final Life life;
     private final String object;
     /** The mapped bytes, with no scope: touched only between {@code pin} and {@code unpin}. */

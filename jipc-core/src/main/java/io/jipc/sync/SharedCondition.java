@@ -73,8 +73,8 @@ public final class SharedCondition implements AutoCloseable {
 
     private SharedCondition(Slot slot) {
         this.slot = slot;
-        this.cond = slot.object;
-        this.life = new Handle(slot.label, -1);
+        this.cond = slot.raw;
+        this.life = slot.life();
         Attempt wait = (w, how) -> {
             if (how == Attempt.NOW) {
                 return -EAGAIN;

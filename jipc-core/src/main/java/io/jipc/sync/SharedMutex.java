@@ -67,13 +67,17 @@ import java.time.Duration;
  * every waiter once per slice forever and answer an interrupt only at a slice's end.
  *
  * <p><b>Costs.</b> Uncontended, {@link #lock()} is one {@code pthread_mutex_trylock} and {@link
- * #unlock()} one {@code pthread_mutex_unlock}, both critical downcalls; neither allocates.
+ * #unlock()} one {@code pthread_mutex_unlock}, both critical downcalls on the mutex's bare
+ * address, plus one atomic increment and one decrement of this object's count of uses; neither
+ * allocates.
  *
  * <p><b>Lifetime.</b> The mutex lives in the shared memory; this object is this process's use
- * of it. {@link #close()} ends waits with {@link io.jipc.ObjectClosedException} and refuses later
- * locks, but {@link #unlock()} still works after it, so a holder can always let go. Closing the
- * mapping makes every call throw {@link IllegalStateException} (a wait in progress keeps the
- * pages mapped until it returns). Thread-safe.
+ * of it, and keeps the mapping's pages mapped while it is open. {@link #close()} ends waits with
+ * {@link io.jipc.ObjectClosedException} and refuses later locks, but {@link #unlock()} still
+ * works after it, so a holder can always let go: a lock counts as a use until its unlock, so a
+ * closed mapping keeps its pages until the last holder in this process unlocked (a thread that
+ * ends holding the mutex keeps them for good — and leaves the mutex to the next locker as
+ * {@link OwnerDiedException}). Thread-safe.
  *
  * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutex_lock.3p.html">pthread_mutex_lock(3p)</a>
  * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutexattr_setrobust.3.html">pthread_mutexattr_setrobust(3)</a>
@@ -94,14 +98,14 @@ public final class SharedMutex implements AutoCloseable {
 
     private SharedMutex(Slot slot) {
         this.slot = slot;
-        this.mutex = slot.object;
-        this.life = new Handle(slot.label, -1);
+        this.mutex = slot.raw;
+        this.life = slot.life();
         Attempt lock = this::lockAttempt;
-        // Usually free: try first (a trylock, no wait set-up) while that keeps working.
-        this.lockOp = Operation.on(life, "pthread_mutex_lock", lock).timeout(Operation.Timeout.MONOTONIC).tryFirst().build();
-        this.tryLockOp = Operation.on(life, "pthread_mutex_trylock", lock).timeout(Operation.Timeout.MONOTONIC).build();
+        // The lock methods try once themselves first (the uncontended path, no wait set-up).
+        this.lockOp = Operation.on(life, "pthread_mutex_lock", lock).timeout(Operation.Timeout.MONOTONIC).build();
+        this.tryLockOp = Operation.on(life, "pthread_mutex_trylock", lock).build();
         this.timedLockOp = Operation.on(life, "pthread_mutex_clocklock", lock).timeout(Operation.Timeout.MONOTONIC)
-                .tryFirst().build();
+                .build();
     }
 
     // ---------------------------------------------------------------- factories
@@ -168,7 +172,7 @@ public final class SharedMutex implements AutoCloseable {
      * @throws io.jipc.IpcInterruptedException  if the thread is interrupted while it waits
      */
     public void lock() throws IpcException {
-        run(lockOp, Deadline.FOREVER);
+        lock(lockOp, Deadline.FOREVER);
     }
 
     /**
@@ -177,7 +181,7 @@ public final class SharedMutex implements AutoCloseable {
      * @throws OwnerDiedException if its owner died holding it: this thread holds it now
      */
     public boolean tryLock() throws IpcException {
-        return run(tryLockOp, Deadline.NOW);
+        return lock(tryLockOp, Deadline.NOW);
     }
 
     /**
@@ -188,30 +192,69 @@ public final class SharedMutex implements AutoCloseable {
      * @throws OwnerDiedException       if its owner died holding it: this thread holds it now
      */
     public boolean tryLock(Duration timeout) throws IpcException {
-        return run(timedLockOp, Deadline.after(timeout));
+        return lock(timedLockOp, Deadline.after(timeout));
     }
 
-    private boolean run(Operation op, long deadline) throws IpcException {
+    /**
+     * A lock keeps one acquire of the handle until its unlock: a held mutex pins the object (and
+     * through it the mapping), so unlock can use the bare address with no acquire of its own.
+     */
+    private boolean lock(Operation op, long deadline) throws IpcException {
+        checkPlatformThread();
+        life.acquire(op.call());
+        boolean held = false;
+        try {
+            long r = tryOnce();
+            if (r == -EAGAIN && deadline != Deadline.NOW) {
+                Waiter w = Waiter.current();
+                w.flags = 0;
+                r = op.run(w, deadline, false);
+            }
+            held = r == LOCKED || r == OWNER_DIED;
+            return answer(op.call(), r);
+        } finally {
+            if (!held) {
+                life.release();
+            }
+        }
+    }
+
+    private void checkPlatformThread() {
         if (Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("a pthread mutex is owned by a kernel thread: lock " + slot.label
                     + " from a platform thread (a virtual thread may run on another carrier by the time it unlocks)");
         }
-        Waiter w = Waiter.current();
-        w.flags = 0;
-        long r = op.run(w, deadline, true);
+    }
+
+    /** One pthread_mutex_trylock, the uncontended path: one critical downcall, no wait set-up. */
+    private long tryOnce() {
+        int r = Pthread.pthread_mutex_trylock(mutex);
+        if (r == 0) {
+            return LOCKED;
+        }
+        if (r == -EBUSY) {
+            return -EAGAIN;
+        }
+        if (r == -ENOTRECOVERABLE) {
+            releaseUnrecoverable();
+        }
+        return r == -EOWNERDEAD ? OWNER_DIED : r;
+    }
+
+    private boolean answer(String call, long r) throws IpcException {
         if (r == LOCKED) {
             return true;
         }
         if (r == OWNER_DIED) {
-            throw new OwnerDiedException(op.call(), slot.label);
+            throw new OwnerDiedException(call, slot.label);
         }
-        if (r == Operation.NOTHING) {
+        if (r == Operation.NOTHING || r == -EAGAIN) {
             return false;
         }
         if (r == -ENOTRECOVERABLE) {
-            throw new NotRecoverableException(op.call(), slot.label);
+            throw new NotRecoverableException(call, slot.label);
         }
-        throw op.failure(r);
+        throw IpcException.of(call, slot.label, (int) -r);
     }
 
     /**
@@ -297,10 +340,24 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalStateException        if the mapping is closed
      */
     public void unlock() {
+        if (!heldByThisThread()) {
+            // Not this thread's (an error-checking mutex refuses), or the mapping is closed: through
+            // the mapping's arena, which refuses a closed one instead of touching unmapped pages.
+            int r = Pthread.pthread_mutex_unlock(slot.object);
+            throw notHeld("pthread_mutex_unlock", r == 0 ? -EPERM : r);
+        }
+        // Held by this thread, so its lock's acquire pins the pages: the bare address is safe.
         int r = Pthread.pthread_mutex_unlock(mutex);
         if (r != 0) {
             throw notHeld("pthread_mutex_unlock", r);
         }
+        life.release();
+    }
+
+    /** Whether the futex word names this thread as the owner; read through the arena (safe whatever is closed). */
+    private boolean heldByThisThread() {
+        int word = (int) INT.getVolatile(slot.object, Pthread.MUTEX_LOCK);
+        return word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId();
     }
 
     /**
@@ -311,7 +368,7 @@ public final class SharedMutex implements AutoCloseable {
      *                                      inconsistent (EINVAL)
      */
     public void makeConsistent() {
-        int r = Pthread.pthread_mutex_consistent(mutex);
+        int r = Pthread.pthread_mutex_consistent(slot.object);
         if (r != 0) {
             throw notHeld("pthread_mutex_consistent", r);
         }
@@ -325,10 +382,17 @@ public final class SharedMutex implements AutoCloseable {
                 + (e == null ? "errno " + -r : e.name()) + ")");
     }
 
+    /**
+     * Whether some thread of some process holds the mutex now: a snapshot, for monitoring and
+     * start-up handshakes, never for deciding to lock (the answer may be stale at once).
+     */
+    public boolean isLocked() {
+        return (int) INT.getVolatile(slot.object, Pthread.MUTEX_LOCK) != 0;
+    }
+
     /** Whether the calling thread holds the mutex (its owner TID in the futex word is this thread's). */
     public boolean isHeldByCurrentThread() {
-        int word = (int) INT.getVolatile(mutex, Pthread.MUTEX_LOCK);
-        return word != 0 && (word & Pthread.FUTEX_TID_MASK) == Unistd.gettid();
+        return heldByThisThread();
     }
 
     String label() {

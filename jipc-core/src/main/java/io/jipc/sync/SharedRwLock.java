@@ -55,8 +55,8 @@ public final class SharedRwLock implements AutoCloseable {
 
     private SharedRwLock(Slot slot) {
         this.slot = slot;
-        this.lock = slot.object;
-        this.life = new Handle(slot.label, -1);
+        this.lock = slot.raw;
+        this.life = slot.life();
         Attempt read = (w, how) -> how == Attempt.NOW ? busyIsAgain(Pthread.pthread_rwlock_tryrdlock(lock))
                 : Pthread.pthread_rwlock_clockrdlock(lock, Time.CLOCK_MONOTONIC, w.timeoutArg);
         Attempt write = (w, how) -> how == Attempt.NOW ? busyIsAgain(Pthread.pthread_rwlock_trywrlock(lock))
@@ -185,13 +185,27 @@ public final class SharedRwLock implements AutoCloseable {
      * @throws IllegalMonitorStateException if nobody reads and this thread is not the writer
      */
     public void unlock() {
-        int readers = (int) INT.getVolatile(lock, Pthread.RWLOCK_READERS) >>> Pthread.PTHREAD_RWLOCK_READER_SHIFT;
-        int writer = (int) INT.getVolatile(lock, Pthread.RWLOCK_CUR_WRITER);
+        int readers = (int) INT.getVolatile(slot.object, Pthread.RWLOCK_READERS) >>> Pthread.PTHREAD_RWLOCK_READER_SHIFT;
+        int writer = (int) INT.getVolatile(slot.object, Pthread.RWLOCK_CUR_WRITER);
         if (readers == 0 && (writer == 0 || writer != Unistd.gettid())) {
             throw new IllegalMonitorStateException("pthread_rwlock_unlock(" + slot.label + "): the calling thread"
                     + " holds it neither for reading nor for writing");
         }
-        int r = Pthread.pthread_rwlock_unlock(lock);
+        int r;
+        try {
+            life.acquire("pthread_rwlock_unlock");
+        } catch (io.jipc.ObjectClosedException closed) {
+            r = Pthread.pthread_rwlock_unlock(slot.object); // through the mapping's arena, which refuses a closed one
+            if (r != 0) {
+                throw new IllegalMonitorStateException("pthread_rwlock_unlock(" + slot.label + "): errno " + -r);
+            }
+            return;
+        }
+        try {
+            r = Pthread.pthread_rwlock_unlock(lock);
+        } finally {
+            life.release();
+        }
         if (r != 0) {
             throw new IllegalMonitorStateException("pthread_rwlock_unlock(" + slot.label + "): errno " + -r);
         }

@@ -28,8 +28,8 @@ public final class SharedSemaphore implements AutoCloseable {
 
     private SharedSemaphore(Slot slot) {
         this.slot = slot;
-        this.life = new Handle(slot.label, -1);
-        this.calls = new SemT(slot.label, slot.object, life);
+        this.life = slot.life();
+        this.calls = new SemT(slot.label, slot.raw, life);
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.jipc.sync;
 
+import io.jipc.ObjectClosedException;
+import io.jipc.internal.MappingLives;
+import io.jipc.internal.wait.Handle;
 import io.jipc.shm.Access;
 import io.jipc.shm.Mapping;
 import java.lang.foreign.MemorySegment;
@@ -22,6 +25,12 @@ final class Slot {
     final MemorySegment header;
     /** The glibc object, in the mapping's shared arena: an access after the mapping closed is refused. */
     final MemorySegment object;
+    /**
+     * The same bytes by bare address, for the calls: safe only while the object's {@link #life()}
+     * is acquired (which keeps the mapping pinned), and no arena to acquire per call.
+     */
+    final MemorySegment raw;
+    private final Mapping mapping;
 
     private Slot(SlotKind kind, Mapping mapping, long offset) {
         this.kind = kind;
@@ -30,6 +39,28 @@ final class Slot {
         MemorySegment all = mapping.segment();
         this.header = all.asSlice(offset, Slots.HEADER_SIZE);
         this.object = all.asSlice(offset + Slots.HEADER_SIZE, kind.objectSize());
+        this.raw = MemorySegment.ofAddress(object.address()).reinterpret(kind.objectSize());
+        this.mapping = mapping;
+    }
+
+    /**
+     * The life of an object opened on this slot: it pins the mapping until the object is closed
+     * and no call on it is in flight, so calls made between its acquire and release may use
+     * {@link #raw}. A mapping closed meanwhile keeps its pages until then.
+     */
+    Handle life() {
+        Handle pages = MappingLives.lifeOf(mapping);
+        try {
+            pages.acquire("open " + kind.text);
+        } catch (ObjectClosedException e) {
+            throw new IllegalStateException(mapping + " is closed", e);
+        }
+        return new Handle(label, -1) {
+            @Override
+            protected void free() {
+                pages.release();
+            }
+        };
     }
 
     private static Slot check(SlotKind kind, Mapping mapping, long offset) {

@@ -104,6 +104,7 @@ class SharedMutexTest {
              SharedMutex m = SharedMutex.createExclusively(seg.mapping(), M)) {
             var mem = seg.mapping().segment();
             try (Peer holder = SyncTesting.start("hold", seg.name(), "" + M)) {
+                holder.awaitOutput("crash-point holding\n", T);
                 mem.set(ValueLayout.JAVA_LONG, DATA, 1); // "being changed", as a writer would mark it
                 SyncTesting.Blocked waiter = SyncTesting.start(() -> {
                     try {
@@ -117,6 +118,7 @@ class SharedMutexTest {
                         return e.getMessage() + (flagged ? " / data flagged" : "");
                     }
                 });
+                waiter.sleepingIn("futex");
                 Crash.killAt(holder, "holding", T);
                 assertThat(waiter.result()).isEqualTo("pthread_mutex_lock(mutex at 0 of " + seg.name()
                         + "): the previous owner died holding it; this thread holds it now, and the data it guards may"
