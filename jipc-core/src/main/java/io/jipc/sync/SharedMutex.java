@@ -92,6 +92,11 @@ public final class SharedMutex implements AutoCloseable {
     private final Slot slot;
     final MemorySegment mutex;
     final Handle life;
+    /**
+     * The thread that locked the mutex through this object, until its unlock: written and
+     * compared only by that thread (another thread can never find itself here), so a plain field.
+     */
+    private Thread owner;
     private final Operation lockOp;
     private final Operation tryLockOp;
     private final Operation timedLockOp;
@@ -211,6 +216,9 @@ public final class SharedMutex implements AutoCloseable {
                 r = op.run(w, deadline, false);
             }
             held = r == LOCKED || r == OWNER_DIED;
+            if (held) {
+                owner = Thread.currentThread();
+            }
             return answer(op.call(), r);
         } finally {
             if (!held) {
@@ -340,24 +348,24 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalStateException        if the mapping is closed
      */
     public void unlock() {
-        if (!heldByThisThread()) {
-            // Not this thread's (an error-checking mutex refuses), or the mapping is closed: through
-            // the mapping's arena, which refuses a closed one instead of touching unmapped pages.
+        if (owner != Thread.currentThread()) {
+            // Not locked through this object by this thread: through the mapping's arena, which
+            // refuses a closed mapping instead of touching unmapped pages. glibc refuses a thread
+            // that does not hold it; one that locked it through another SharedMutex object on the
+            // same slot may unlock here (that object keeps its use of the pages until closed).
             int r = Pthread.pthread_mutex_unlock(slot.object);
-            throw notHeld("pthread_mutex_unlock", r == 0 ? -EPERM : r);
+            if (r != 0) {
+                throw notHeld("pthread_mutex_unlock", r);
+            }
+            return;
         }
-        // Held by this thread, so its lock's acquire pins the pages: the bare address is safe.
+        // Its lock's use pins the pages: the bare address is safe.
         int r = Pthread.pthread_mutex_unlock(mutex);
         if (r != 0) {
             throw notHeld("pthread_mutex_unlock", r);
         }
+        owner = null;
         life.release();
-    }
-
-    /** Whether the futex word names this thread as the owner; read through the arena (safe whatever is closed). */
-    private boolean heldByThisThread() {
-        int word = (int) INT.getVolatile(slot.object, Pthread.MUTEX_LOCK);
-        return word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId();
     }
 
     /**
@@ -368,7 +376,7 @@ public final class SharedMutex implements AutoCloseable {
      *                                      inconsistent (EINVAL)
      */
     public void makeConsistent() {
-        int r = Pthread.pthread_mutex_consistent(slot.object);
+        int r = Pthread.pthread_mutex_consistent(owner == Thread.currentThread() ? mutex : slot.object);
         if (r != 0) {
             throw notHeld("pthread_mutex_consistent", r);
         }
@@ -390,9 +398,23 @@ public final class SharedMutex implements AutoCloseable {
         return (int) INT.getVolatile(slot.object, Pthread.MUTEX_LOCK) != 0;
     }
 
-    /** Whether the calling thread holds the mutex (its owner TID in the futex word is this thread's). */
+    /**
+     * Whether the calling thread holds the mutex: it locked it through this object, or the futex
+     * word names it as the owner (looked at only while the mapping is open: false after).
+     */
     public boolean isHeldByCurrentThread() {
-        return heldByThisThread();
+        if (owner == Thread.currentThread()) {
+            return true;
+        }
+        if (!slot.mappingOpen()) {
+            return false;
+        }
+        try {
+            int word = (int) INT.getVolatile(slot.object, Pthread.MUTEX_LOCK);
+            return word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId();
+        } catch (IllegalStateException closedMeanwhile) {
+            return false;
+        }
     }
 
     String label() {

@@ -43,6 +43,10 @@ final class Slot {
         this.mapping = mapping;
     }
 
+    boolean mappingOpen() {
+        return mapping.isOpen();
+    }
+
     /**
      * The life of an object opened on this slot: it pins the mapping until the object is closed
      * and no call on it is in flight, so calls made between its acquire and release may use
