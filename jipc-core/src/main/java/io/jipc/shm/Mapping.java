@@ -37,7 +37,10 @@ import java.util.Objects;
  *   <li>a system call the segment was passed to (a {@code write} from it, a {@code pthread_mutex_lock}
  *       on it) holds the arena open until it returns: close does not wait for it; the pages stay
  *       mapped, and the segment usable, until the call returns, and a jipc thread then closes the
- *       arena and unmaps them.
+ *       arena and unmaps them;
+ *   <li>an io.jipc.sync object placed in the mapping (a {@code SharedMutex}...) holds the pages
+ *       while it is open (and a mutex while a thread of this process holds it): its calls pass
+ *       the bare address to glibc, and close does not wait for it.
  * </ul>
  * A closed mapping answers with {@link IllegalStateException} — the exception the JDK's shared
  * arenas throw — however it is touched, and never reaches unmapped memory. (The JDK refuses an
