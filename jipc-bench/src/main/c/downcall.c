@@ -5,12 +5,13 @@
  *   downcall [SECONDS_PER_REP [REPS [LOOP...]]]
  *
  * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv,
- * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock, shm_copy_in_SIZE and shm_copy_out_SIZE for
+ * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock, mutex_lock_unlock, shm_copy_in_SIZE and shm_copy_out_SIZE for
  * SIZE 4096, 65536 and 1048576, shm_lifecycle, shm_lifecycle_jipc_calls) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,31 @@ static void loop_posix_lock_unlock(long n) {
 
 static void loop_ofd_lock_unlock(long n) {
     record_lock_unlock(n, F_OFD_SETLKW, F_OFD_SETLK);
+}
+
+/* MutexBench's loop: an uncontended pthread_mutex_lock and unlock of a process-shared, robust,
+ * error-checking mutex in a shared mapping (SharedMutex's attributes), as a C program takes it. */
+static pthread_mutex_t *shared_mutex;
+
+static void loop_mutex_lock_unlock(long n) {
+    if (!shared_mutex) {
+        shared_mutex = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        pthread_mutexattr_t a;
+        pthread_mutexattr_init(&a);
+        pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+        pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+        if (shared_mutex == MAP_FAILED || pthread_mutex_init(shared_mutex, &a) != 0) {
+            perror("mmap/pthread_mutex_init");
+            exit(3);
+        }
+    }
+    for (long i = 0; i < n; i++) {
+        if (pthread_mutex_lock(shared_mutex) != 0 || pthread_mutex_unlock(shared_mutex) != 0) {
+            fprintf(stderr, "pthread_mutex_lock/unlock failed\n");
+            exit(3);
+        }
+    }
 }
 
 /* ShmBench's loops: memcpy between a malloc'd buffer and a mapped POSIX shared-memory object (one
@@ -245,6 +271,7 @@ int main(int argc, char **argv) {
         {"flock_lock_unlock", loop_flock_lock_unlock},
         {"posix_lock_unlock", loop_posix_lock_unlock},
         {"ofd_lock_unlock", loop_ofd_lock_unlock},
+        {"mutex_lock_unlock", loop_mutex_lock_unlock},
         {"shm_copy_in_4096", loop_shm_copy_in_4096},
         {"shm_copy_out_4096", loop_shm_copy_out_4096},
         {"shm_copy_in_65536", loop_shm_copy_in_65536},

@@ -14,4 +14,5 @@ module io.jipc {
     exports io.jipc.shm;
     exports io.jipc.signal;
     exports io.jipc.socket;
+    exports io.jipc.sync;
 }

@@ -19,7 +19,8 @@ public final class Mechanisms {
             new LockMechanism(),
             new SemMechanism(),
             new SysVSemMechanism(),
-            new SignalMechanism());
+            new SignalMechanism(),
+            new MutexMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -2,7 +2,6 @@ package io.jipc.sem;
 
 import static io.jipc.internal.libc.Errnos.EEXIST;
 import static io.jipc.internal.libc.Errnos.ENOENT;
-import static io.jipc.internal.libc.Errnos.EOVERFLOW;
 
 import io.jipc.IpcException;
 import io.jipc.Perms;
@@ -10,15 +9,11 @@ import io.jipc.internal.PosixNames;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Semaphore;
 import io.jipc.internal.libc.Stat;
-import io.jipc.internal.libc.Time;
-import io.jipc.internal.wait.Attempt;
+import io.jipc.internal.sem.SemT;
 import io.jipc.internal.wait.Deadline;
 import io.jipc.internal.wait.Handle;
-import io.jipc.internal.wait.Operation;
-import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Objects;
@@ -119,26 +114,13 @@ public final class PosixSemaphore implements AutoCloseable {
     }
 
     private final String name;
-    private final MemorySegment sem;
     private final Life life;
-    private final Operation waitOp;
-    private final Operation tryWaitOp;
-    private final Operation clockWaitOp;
+    private final SemT calls;
 
     private PosixSemaphore(String name, MemorySegment sem) {
         this.name = name;
-        this.sem = sem;
         this.life = new Life(name, sem);
-        // NOW: sem_trywait; KERNEL: sem_wait, or sem_clockwait with the engine's absolute
-        // CLOCK_MONOTONIC deadline. Both sleeping forms end with EINTR for close and interrupt.
-        Attempt decrement = (w, how) -> how == Attempt.NOW ? Semaphore.sem_trywait(sem)
-                : w.timeoutArg.address() == 0 ? Semaphore.sem_wait(sem)
-                : Semaphore.sem_clockwait(sem, Time.CLOCK_MONOTONIC, w.timeoutArg);
-        // A pool's acquire usually finds a permit: try first (sem_trywait, no wait set-up) while that works.
-        this.waitOp = Operation.on(life, "sem_wait", decrement).timeout(Operation.Timeout.MONOTONIC).tryFirst().build();
-        this.tryWaitOp = Operation.on(life, "sem_trywait", decrement).timeout(Operation.Timeout.MONOTONIC).build();
-        this.clockWaitOp = Operation.on(life, "sem_clockwait", decrement).timeout(Operation.Timeout.MONOTONIC)
-                .tryFirst().build();
+        this.calls = new SemT(name, sem, life);
     }
 
     // ---------------------------------------------------------------- factories
@@ -278,12 +260,12 @@ public final class PosixSemaphore implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man3/sem_wait.3.html">sem_wait(3)</a>
      */
     public void acquire() throws IpcException {
-        decrement(waitOp, Deadline.FOREVER);
+        calls.acquire();
     }
 
     /** Decrements the value if it is above 0 now ({@code sem_trywait}); false if it is 0. */
     public boolean tryAcquire() throws IpcException {
-        return decrement(tryWaitOp, Deadline.NOW);
+        return calls.tryAcquire();
     }
 
     /**
@@ -293,18 +275,7 @@ public final class PosixSemaphore implements AutoCloseable {
      * @throws IllegalArgumentException if the timeout is negative
      */
     public boolean tryAcquire(Duration timeout) throws IpcException {
-        return decrement(clockWaitOp, Deadline.after(timeout));
-    }
-
-    private boolean decrement(Operation op, long deadline) throws IpcException {
-        long r = op.run(deadline);
-        if (r == Operation.NOTHING) {
-            return false;
-        }
-        if (r < 0) {
-            throw op.failure(r);
-        }
-        return true;
+        return calls.tryAcquire(Deadline.after(timeout));
     }
 
     // ---------------------------------------------------------------- release
@@ -316,15 +287,7 @@ public final class PosixSemaphore implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man3/sem_post.3.html">sem_post(3)</a>
      */
     public void release() throws IpcException {
-        life.acquire("sem_post");
-        try {
-            int r = Semaphore.sem_post(sem);
-            if (r < 0) {
-                throw postError(-r, 1);
-            }
-        } finally {
-            life.release();
-        }
+        calls.release();
     }
 
     /**
@@ -335,34 +298,7 @@ public final class PosixSemaphore implements AutoCloseable {
      * @throws IllegalArgumentException if {@code permits} is less than 1
      */
     public void release(int permits) throws IpcException {
-        if (permits < 1) {
-            throw new IllegalArgumentException("permits to release must be at least 1, got " + permits);
-        }
-        life.acquire("sem_post");
-        try {
-            if (MAX_VALUE - value0() < permits) {
-                throw postError(EOVERFLOW, permits);
-            }
-            for (int i = 0; i < permits; i++) {
-                int r = Semaphore.sem_post(sem);
-                if (r < 0) {
-                    for (int k = 0; k < i && Semaphore.sem_trywait(sem) == 0; k++) {
-                        // taking back what this call posted
-                    }
-                    throw postError(-r, permits);
-                }
-            }
-        } finally {
-            life.release();
-        }
-    }
-
-    private IpcException postError(int errno, int permits) {
-        if (errno == EOVERFLOW) {
-            return IpcException.withDetail("sem_post", name, errno, (permits == 1 ? "the value is already"
-                    : "releasing " + permits + " would take the value above") + " SEM_VALUE_MAX " + MAX_VALUE);
-        }
-        return IpcException.of("sem_post", name, errno);
+        calls.release(permits);
     }
 
     // ---------------------------------------------------------------- properties
@@ -373,21 +309,7 @@ public final class PosixSemaphore implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man3/sem_getvalue.3.html">sem_getvalue(3)</a>
      */
     public int value() throws IpcException {
-        life.acquire("sem_getvalue");
-        try {
-            return value0();
-        } finally {
-            life.release();
-        }
-    }
-
-    private int value0() throws IpcException {
-        MemorySegment out = Waiter.current().intOut();
-        int r = Semaphore.sem_getvalue(sem, out);
-        if (r < 0) {
-            throw IpcException.of("sem_getvalue", name, -r);
-        }
-        return out.get(ValueLayout.JAVA_INT, 0);
+        return calls.value();
     }
 
     /** The semaphore's name, e.g. {@code /pool}. */

@@ -37,7 +37,10 @@ import java.util.Objects;
  *   <li>a system call the segment was passed to (a {@code write} from it, a {@code pthread_mutex_lock}
  *       on it) holds the arena open until it returns: close does not wait for it; the pages stay
  *       mapped, and the segment usable, until the call returns, and a jipc thread then closes the
- *       arena and unmaps them.
+ *       arena and unmaps them;
+ *   <li>an io.jipc.sync object placed in the mapping (a {@code SharedMutex}...) holds the pages
+ *       while it is open (and a mutex while a thread of this process holds it): its calls pass
+ *       the bare address to glibc, and close does not wait for it.
  * </ul>
  * A closed mapping answers with {@link IllegalStateException} — the exception the JDK's shared
  * arenas throw — however it is touched, and never reaches unmapped memory. (The JDK refuses an
@@ -114,6 +117,10 @@ public final class Mapping implements AutoCloseable {
         }
     }
 
+    static {
+        io.jipc.internal.MappingLives.register(m -> m.life);
+    }
+
     private final Life life;
     private final String object;
     /** The mapped bytes, with no scope: touched only between {@code pin} and {@code unpin}. */
@@ -154,6 +161,14 @@ public final class Mapping implements AutoCloseable {
     /** Whether the mapping may be written. */
     public Access access() {
         return readOnly ? Access.READ_ONLY : Access.READ_WRITE;
+    }
+
+    /**
+     * The mapped object as messages name it: {@code /frames}, {@code memfd:frames}, {@code shmid 7}
+     * (objects placed in the mapping, such as io.jipc.sync's, name it in theirs).
+     */
+    public String objectName() {
+        return object;
     }
 
     /** Whether {@link #close()} has not been called. */

@@ -25,7 +25,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Runs {@link DowncallBench} (and {@link PipeApiBench}, the same pipe loop through the public
  * API, and {@link SocketApiBench}, a socket pair's send and receive raw and through the public
- * API; {@link LockBench}; {@link ShmBench}, copies into and out of a shared-memory mapping at 4 KiB,
+ * API; {@link LockBench}; {@link MutexBench}, a process-shared robust mutex's lock+unlock; {@link ShmBench}, copies into and out of a shared-memory mapping at 4 KiB,
  * 64 KiB and 1 MiB, and {@link ShmLifecycleBench}, an object's create+map+unmap+unlink) with JMH
  * next to the same loops in C ({@code downcall.c}) and prints jipc, C and jipc/C per call; a copy
  * row adds both bandwidths (bytes per ns = GB/s), whose ratio is C/jipc of the times.
@@ -38,7 +38,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <pre>
  * jipc-bench/jmh [--gc] [--rounds N] [--warmup N] [--iterations N] [--time SECONDS] [--only TEXT] [--verbose]
  * </pre>
- * {@code --only lock} runs the rows whose label contains "lock" (case ignored), {@code --only shm} the shared-memory rows.
+ * {@code --only lock} runs the rows whose label contains "lock" (case ignored), {@code --only shm} the shared-memory rows,
+ * {@code --only mutex} the shared mutex's.
  * Defaults (about nine minutes): 3 rounds; per JMH fork 2 warm-up and 2 measured
  * iterations of 1 s; per C run the median of 3 repetitions of 0.3 s. {@code --gc} adds JMH's GC profiler and a
  * B/op column (jipc's downcalls allocate nothing).
@@ -91,6 +92,7 @@ public final class BindingCost {
             new Row("flock lock+unlock", LockBench.class, "flockLockUnlock", "flock_lock_unlock"),
             new Row("POSIX record lock+unlock", LockBench.class, "posixLockUnlock", "posix_lock_unlock"),
             new Row("OFD lock+unlock", LockBench.class, "ofdLockUnlock", "ofd_lock_unlock"),
+            new Row("shared mutex lock+unlock", MutexBench.class, "lockUnlock", "mutex_lock_unlock"),
             new Row("shm lifecycle (create..unlink)", ShmLifecycleBench.class, "createMapUnmapUnlink", "shm_lifecycle"),
             new Row("shm lifecycle, C w/ jipc's calls", ShmLifecycleBench.class, "createMapUnmapUnlink",
                     "shm_lifecycle_jipc_calls"));

@@ -128,6 +128,17 @@ public final class Libc {
         return s;
     }
 
+    /**
+     * A C struct whose alignment is more than its members' (a union with a {@code long}, as
+     * {@code pthread_mutex_t} is, around {@code int} members).
+     */
+    public static CStruct alignedStruct(long alignment, String header, String cName, MemoryLayout... members) {
+        CStruct s = new CStruct(header, cName,
+                MemoryLayout.structLayout(members).withName(cName).withByteAlignment(alignment));
+        STRUCTS.add(s);
+        return s;
+    }
+
     /** Every struct declared so far (the header classes register theirs when initialised). */
     public static List<CStruct> structs() {
         synchronized (STRUCTS) {

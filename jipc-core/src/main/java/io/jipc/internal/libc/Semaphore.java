@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * {@code <semaphore.h>}: POSIX named semaphores. Raw results, {@code -errno} on failure.
+ * {@code <semaphore.h>}: POSIX semaphores, named and unnamed (sem_init in shared memory). Raw results, {@code -errno} on failure.
  *
  * <p>A named semaphore is a {@code sem_t} that glibc maps from {@code /dev/shm/sem.NAME}; {@code
  * sem_open} returns its address, and the same address again (with a reference count) for a second
@@ -36,6 +36,8 @@ public final class Semaphore {
             FunctionDescriptor.of(C_POINTER, C_POINTER, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SEM_CLOSE = Libc.downcall("sem_close", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final MethodHandle SEM_UNLINK = Libc.downcall("sem_unlink", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final MethodHandle SEM_INIT = Libc.criticalDowncall("sem_init",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
     // Sleep in the kernel while the value is 0: normal downcalls.
     private static final MethodHandle SEM_WAIT = Libc.downcall("sem_wait", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final MethodHandle SEM_CLOCKWAIT = Libc.downcall("sem_clockwait",
@@ -77,6 +79,17 @@ public final class Semaphore {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) SEM_UNLINK.invokeExact(state, name);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int sem_init(sem_t *sem, int pshared, unsigned int value)}: an unnamed semaphore; -EINVAL above SEM_VALUE_MAX. */
+    public static int sem_init(MemorySegment sem, int pshared, int value) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) SEM_INIT.invokeExact(state, sem, pshared, value);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

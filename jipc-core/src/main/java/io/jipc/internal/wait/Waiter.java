@@ -170,6 +170,8 @@ public final class Waiter extends InterruptHook {
 
     /** The thread the timer signals; -1 until the first kernel wait. */
     private int tid = -1;
+    /** This thread's kernel id, once asked for ({@link #threadId()}). */
+    private int threadId = -1;
     private boolean timerRefused;
     private long timerRefusedAt;
     /**
@@ -242,6 +244,21 @@ public final class Waiter extends InterruptHook {
     /** This thread's {@code struct timespec} for a timeout argument. */
     public MemorySegment timeout() {
         return timeout;
+    }
+
+    /**
+     * The calling thread's kernel id ({@code gettid}), cached for a platform thread (a virtual
+     * thread's is its carrier's now, asked every time). Call on this waiter's own thread.
+     */
+    public int threadId() {
+        if (Thread.currentThread().isVirtual()) {
+            return Unistd.gettid();
+        }
+        int id = threadId;
+        if (id < 0) {
+            threadId = id = Unistd.gettid();
+        }
+        return id;
     }
 
     /** This thread's int out-parameter (e.g. {@code mq_receive}'s priority). */

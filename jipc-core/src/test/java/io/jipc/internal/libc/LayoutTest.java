@@ -21,10 +21,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every struct the libc layer declares is compared with the real C headers: a generated C program
- * prints {@code sizeof} and {@code offsetof} of each member, and each must equal the Java layout.
+ * prints {@code sizeof}, {@code _Alignof} and {@code offsetof} of each member, and each must equal the Java layout.
  * A wrong layout can therefore never reach a user, on whatever platform the suite runs.
  */
 class LayoutTest {
+    /**
+     * Headers whose objects jipc places at offsets it computes in shared memory (io.jipc.sync's
+     * slots), where alignment matters as much as size: their alignments are compared too.
+     */
+    private static final java.util.Set<String> PLACED_IN_SHARED_MEMORY = java.util.Set.of("pthread.h", "semaphore.h");
+
     @BeforeAll
     static void loadEveryHeaderClass() throws IOException, URISyntaxException, ClassNotFoundException {
         Path dir = Path.of(Libc.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -54,6 +60,10 @@ class LayoutTest {
         for (Libc.CStruct s : structs) {
             javaSide.put(s.cName() + " sizeof", s.layout().byteSize());
             c.append("  printf(\"%s sizeof %zu\\n\", \"").append(s.cName()).append("\", sizeof(").append(s.cName()).append("));\n");
+            if (PLACED_IN_SHARED_MEMORY.contains(s.header())) {
+                javaSide.put(s.cName() + " alignof", s.layout().byteAlignment());
+                c.append("  printf(\"%s alignof %zu\\n\", \"").append(s.cName()).append("\", _Alignof(").append(s.cName()).append("));\n");
+            }
             for (MemoryLayout m : s.layout().memberLayouts()) {
                 if (m.name().isEmpty()) {
                     continue;

@@ -1,0 +1,18 @@
+package io.jipc.sync;
+
+import io.jipc.Errno;
+import io.jipc.IpcException;
+
+/**
+ * The robust mutex is unrecoverable ({@code ENOTRECOVERABLE}): an owner died holding it and the
+ * thread that then got it unlocked it without {@link SharedMutex#makeConsistent()}. Nobody can
+ * lock it again; the programs sharing it must initialise a new one (in a fresh slot or segment).
+ */
+public final class NotRecoverableException extends IpcException {
+    private static final long serialVersionUID = 1L;
+
+    NotRecoverableException(String call, String object) {
+        super(call, object, Errno.ENOTRECOVERABLE.number(), "an owner died holding it and it was unlocked without"
+                + " being made consistent: nobody can lock it again (" + Errno.ENOTRECOVERABLE.name() + ")");
+    }
+}
