@@ -18,7 +18,8 @@ public final class Mechanisms {
             new SysVMsgMechanism(),
             new LockMechanism(),
             new SemMechanism(),
-            new SysVSemMechanism());
+            new SysVSemMechanism(),
+            new ChannelMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -52,7 +52,8 @@ public final class Futex {
 
     /**
      * {@code futex(word, FUTEX_WAKE, count, NULL, NULL, 0)}: wakes up to {@code count} waiters;
-     * returns how many were woken, or {@code -errno}. Never sleeps.
+     * returns how many were woken, or -1 (a critical call captures no errno: the only failures
+     * are a bad address or operation, bugs of the caller). Never sleeps.
      */
     public static int wake(MemorySegment word, int count) {
         try {
