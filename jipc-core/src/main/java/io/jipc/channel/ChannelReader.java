@@ -17,7 +17,7 @@ import java.util.Objects;
 
 /**
  * The reading end of a channel: hands each record, in order, to a {@link RecordHandler} as a
- * read-only region of the shared memory — no copy — in batches ({@link #drain}).
+ * read-only region of the shared memory — no copy — in batches ({@link #drain(RecordHandler, int)}).
  *
  * <pre>{@code
  * try (ChannelReader in = ChannelReader.openExisting("/ticks")) {
@@ -258,7 +258,7 @@ public final class ChannelReader extends ChannelEnd {
                 + ", tail " + Long.toUnsignedString(tailSeen) + ")");
     }
 
-    /** A checked exception a {@link RecordHandler} threw, carried out of {@link #drain} unchanged as the cause. */
+    /** A checked exception a {@link RecordHandler} threw, carried out of {@link #drain(RecordHandler, int)} unchanged as the cause. */
     public static final class HandlerException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

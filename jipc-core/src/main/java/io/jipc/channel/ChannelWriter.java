@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The writing end of a channel: records go in by {@link #claim claiming} room in the shared
+ * The writing end of a channel: records go in by {@link #claim(int, int) claiming} room in the shared
  * memory, writing the payload there (no copy) and {@link #commit committing} it — or by copying
  * one in ({@link #send}).
  *

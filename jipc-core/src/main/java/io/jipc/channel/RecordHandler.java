@@ -3,7 +3,7 @@ package io.jipc.channel;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What {@link ChannelReader#drain} hands each record to: its type and where its payload is in the
+ * What {@link ChannelReader#drain(RecordHandler, int)} hands each record to: its type and where its payload is in the
  * shared memory itself — no copy, and no object made per record (the shape of Agrona's {@code
  * MessageHandler}): {@code buffer} is the channel's ring, read-only, the same segment for every
  * record; the payload is its bytes {@code offset} to {@code offset + length}. {@code

@@ -1,9 +1,9 @@
 /**
  * The fast path between two local processes: a one-producer / one-consumer ring of
  * variable-length, typed records in shared memory (a POSIX object or a memfd), written in place
- * ({@link io.jipc.channel.ChannelWriter#claim claim} → write → {@link
+ * ({@link io.jipc.channel.ChannelWriter#claim(int, int) claim} → write → {@link
  * io.jipc.channel.ChannelWriter#commit commit}) and read in place ({@link
- * io.jipc.channel.ChannelReader#drain drain}), with no system call while both sides are busy and
+ * io.jipc.channel.ChannelReader#drain(io.jipc.channel.RecordHandler, int) drain}), with no system call while both sides are busy and
  * no CPU while one waits (a futex in the shared memory). The memory layout is a specification —
  * {@code docs/channel-layout.md} — that a C program follows as well.
  *
