@@ -453,4 +453,57 @@ class ChannelTest {
             assertThat(p.reader().pending()).as("nothing was consumed").isEqualTo(24);
         }
     }
+
+    @Test
+    void aTimedDrainWaitsAtMostItsTimeAndTakesWhatComesMeanwhile() throws Exception {
+        try (Pair p = Pair.of(SMALL)) {
+            long t0 = System.nanoTime();
+            assertThat(p.reader().tryDrain((t, b, o, l) -> { }, 1, Duration.ofMillis(150))).isEqualTo(Transfer.NOTHING);
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+            CompletableFuture<Integer> timed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.reader().tryDrain((t, b, o, l) -> { }, 5, Duration.ofSeconds(30));
+                } catch (IpcException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofPlatform().start(r));
+            Thread.sleep(100);
+            p.writer().send(1, new byte[3]);
+            assertThat(timed.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThatThrownBy(() -> p.reader().drain((t, b, o, l) -> { }, 0)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void anEndKnowsWhetherItsPeerEverCame() throws Exception {
+        String name = TestIpc.name("channel");
+        try (ChannelWriter w = ChannelWriter.createExclusively(name, SMALL)) {
+            assertThat(w.peer()).isEqualTo(Channel.PeerState.NEVER_ATTACHED);
+            assertThat(w.peerPid()).isZero();
+            assertThat(w.trySend(1, new byte[8])).as("records wait for a reader that has not come yet").isTrue();
+            try (ChannelReader r = ChannelReader.openExisting(name)) {
+                assertThat(w.peer()).isEqualTo(Channel.PeerState.ATTACHED);
+                assertThat(drainAll(r)).hasSize(1);
+            }
+            assertThat(w.peer()).isEqualTo(Channel.PeerState.CLOSED);
+            Channel.unlink(name);
+        }
+    }
+
+    /** A handler's checked exception ends the drain, its record counted as read; a runtime one comes out as it is. */
+    @Test
+    void aHandlerThatThrowsEndsTheDrainAndItsRecordCountsAsRead() throws Exception {
+        try (Pair p = Pair.of(SMALL)) {
+            p.writer().send(1, new byte[1]);
+            p.writer().send(2, new byte[2]);
+            p.writer().send(3, new byte[3]);
+            assertThatThrownBy(() -> p.reader().drain((t, b, o, l) -> {
+                throw new java.io.IOException("no");
+            }, 10)).isInstanceOf(ChannelReader.HandlerException.class).hasCauseInstanceOf(java.io.IOException.class);
+            assertThatThrownBy(() -> p.reader().drain((t, b, o, l) -> {
+                throw new IllegalStateException("nor this");
+            }, 10)).isInstanceOf(IllegalStateException.class).hasMessage("nor this");
+            assertThat(drainAll(p.reader())).containsExactly("3:" + new String(new byte[3], UTF_8));
+        }
+    }
 }
