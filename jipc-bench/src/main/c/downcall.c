@@ -6,12 +6,13 @@
  *
  * Runs the named loops (default: all of labs, getppid, pipe_write_read, socket_send_recv,
  * flock_lock_unlock, posix_lock_unlock, ofd_lock_unlock, mutex_lock_unlock, shm_copy_in_SIZE and shm_copy_out_SIZE for
- * SIZE 4096, 65536 and 1048576, shm_lifecycle, shm_lifecycle_jipc_calls) and prints one line per loop,
+ * SIZE 4096, 65536 and 1048576, shm_lifecycle, shm_lifecycle_jipc_calls, channel_send_recv) and prints one line per loop,
  * "NAME NS_PER_OP", the median over REPS repetitions of roughly SECONDS_PER_REP each (iteration
  * count calibrated once per loop).
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,67 @@ static void loop_shm_lifecycle_jipc_calls(long n) {
     shm_life(n, 1);
 }
 
+/*
+ * channel_send_recv: a 64-byte record through the ring of docs/channel-layout.md (64 KiB, in a
+ * MAP_SHARED anonymous mapping), one thread: claim, copy in, header, tail (seq_cst), look at the
+ * reader's futex word; then tail (acquire), header, copy out, head (seq_cst), look at the writer's.
+ */
+static unsigned char *channel;
+#define CH_CAPACITY 65536ULL
+static uint64_t ch_tail;
+static uint64_t ch_head;
+static char ch_received[64];
+
+static void channel_setup(void) {
+    channel = mmap(NULL, 512 + CH_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (channel == MAP_FAILED) {
+        perror("mmap");
+        exit(3);
+    }
+}
+
+static void loop_channel_send_recv(long n) {
+    uint64_t *tail = (uint64_t *) (channel + 128);
+    uint64_t *head = (uint64_t *) (channel + 256);
+    int32_t *reader_sleeping = (int32_t *) (channel + 384);
+    int32_t *writer_sleeping = (int32_t *) (channel + 388);
+    unsigned char *ring = channel + 512;
+    int acc = 0;
+    for (long i = 0; i < n; i++) {
+        uint32_t f = (8 + 64 + 7) & ~7u;
+        uint64_t o = ch_tail & (CH_CAPACITY - 1);
+        uint64_t pad = f > CH_CAPACITY - o ? CH_CAPACITY - o : 0;
+        if (ch_tail + pad + f - __atomic_load_n(head, __ATOMIC_ACQUIRE) > CH_CAPACITY) abort();
+        if (pad) {
+            *(int32_t *) (ring + o) = (int32_t) (pad - 8);
+            *(int32_t *) (ring + o + 4) = -1;
+            o = 0;
+        }
+        memcpy(ring + o + 8, message, 64);
+        *(int32_t *) (ring + o) = 64;
+        *(int32_t *) (ring + o + 4) = 1;
+        ch_tail += pad + f;
+        __atomic_store_n(tail, ch_tail, __ATOMIC_SEQ_CST);
+        acc += __atomic_load_n(reader_sleeping, __ATOMIC_SEQ_CST);
+
+        uint64_t t = __atomic_load_n(tail, __ATOMIC_ACQUIRE);
+        while (ch_head != t) {
+            uint64_t ro = ch_head & (CH_CAPACITY - 1);
+            int32_t len = *(int32_t *) (ring + ro);
+            if (*(int32_t *) (ring + ro + 4) == -1) {
+                ch_head += CH_CAPACITY - ro;
+                continue;
+            }
+            memcpy(ch_received, ring + ro + 8, (size_t) len);
+            ch_head += (8 + (uint32_t) len + 7) & ~7u;
+            break;
+        }
+        __atomic_store_n(head, ch_head, __ATOMIC_SEQ_CST);
+        acc += __atomic_load_n(writer_sleeping, __ATOMIC_SEQ_CST);
+    }
+    sink = acc + ch_received[0];
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *) a, y = *(const double *) b;
     return x < y ? -1 : x > y;
@@ -263,6 +325,7 @@ int main(int argc, char **argv) {
     unlink(lock_path); /* an unlinked file locks the same; nothing is left behind */
     memset(buf, 'x', sizeof buf);
     memset(message, 'x', sizeof message);
+    channel_setup();
     static const struct { const char *name; void (*loop)(long); } loops[] = {
         {"labs", loop_labs},
         {"getppid", loop_getppid},
@@ -280,6 +343,7 @@ int main(int argc, char **argv) {
         {"shm_copy_out_1048576", loop_shm_copy_out_1048576},
         {"shm_lifecycle", loop_shm_lifecycle},
         {"shm_lifecycle_jipc_calls", loop_shm_lifecycle_jipc_calls},
+        {"channel_send_recv", loop_channel_send_recv},
     };
     int nloops = (int) (sizeof loops / sizeof loops[0]);
     for (int a = 3; a < argc; a++) {

@@ -20,7 +20,8 @@ public final class Mechanisms {
             new SemMechanism(),
             new SysVSemMechanism(),
             new SignalMechanism(),
-            new MutexMechanism());
+            new MutexMechanism(),
+            new ChannelMechanism());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -25,7 +25,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Runs {@link DowncallBench} (and {@link PipeApiBench}, the same pipe loop through the public
  * API, and {@link SocketApiBench}, a socket pair's send and receive raw and through the public
- * API; {@link LockBench}; {@link MutexBench}, a process-shared robust mutex's lock+unlock; {@link ShmBench}, copies into and out of a shared-memory mapping at 4 KiB,
+ * API; {@link LockBench}; {@link MutexBench}, a process-shared robust mutex's lock+unlock; {@link ChannelBench}, a
+ * record through a channel; {@link ShmBench}, copies into and out of a shared-memory mapping at 4 KiB,
  * 64 KiB and 1 MiB, and {@link ShmLifecycleBench}, an object's create+map+unmap+unlink) with JMH
  * next to the same loops in C ({@code downcall.c}) and prints jipc, C and jipc/C per call; a copy
  * row adds both bandwidths (bytes per ns = GB/s), whose ratio is C/jipc of the times.
@@ -95,7 +96,9 @@ public final class BindingCost {
             new Row("shared mutex lock+unlock", MutexBench.class, "lockUnlock", "mutex_lock_unlock"),
             new Row("shm lifecycle (create..unlink)", ShmLifecycleBench.class, "createMapUnmapUnlink", "shm_lifecycle"),
             new Row("shm lifecycle, C w/ jipc's calls", ShmLifecycleBench.class, "createMapUnmapUnlink",
-                    "shm_lifecycle_jipc_calls"));
+                    "shm_lifecycle_jipc_calls"),
+            new Row("channel send+drain 64 B", ChannelBench.class, "sendDrain", "channel_send_recv"),
+            new Row("  channel, claimOffset+commit", ChannelBench.class, "claimCommitDrain", "channel_send_recv"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;

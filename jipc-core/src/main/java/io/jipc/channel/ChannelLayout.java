@@ -1,0 +1,125 @@
+package io.jipc.channel;
+
+import io.jipc.Errno;
+import io.jipc.IpcException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Where everything is in a channel's shared memory: {@code docs/channel-layout.md} as offset
+ * constants, and the checks an opener makes before it trusts the header.
+ */
+final class ChannelLayout {
+    private ChannelLayout() {}
+
+    /** The bytes "JIPCCHN1", little-endian. */
+    static final long MAGIC_VALUE = 0x314E48434350494AL;
+    static final int VERSION_VALUE = 1;
+    static final int HEADER_SIZE = 512;
+
+    static final long MAGIC = 0;
+    static final long VERSION = 8;
+    static final long HEADER_SIZE_FIELD = 12;
+    static final long CAPACITY = 16;
+    static final long MAX_RECORD = 24;
+    static final long TAIL = 128;
+    static final long WRITER = 136;
+    static final long HEAD = 256;
+    static final long READER = 264;
+    static final long READER_SLEEPING = 384;
+    static final long WRITER_SLEEPING = 388;
+
+    /** A record's header: payload length, then type. */
+    static final int RECORD_HEADER = 8;
+    static final int LENGTH = 0;
+    static final int TYPE = 4;
+    static final int PADDING = -1;
+
+    /** Attach word states (high 32 bits; the pid is the low 32). */
+    static final long NEVER = 0;
+    static final long ATTACHED = 1;
+    static final long DETACHED = 2;
+
+    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    /** The one error for memory that does not follow the layout: {@code open(NAME): DETAIL (EBADMSG)}. */
+    static IpcException corrupt(String label, String detail) {
+        return IpcException.withDetail("open", label, Errno.EBADMSG.number(), detail);
+    }
+
+    static int maxRecord(int capacity) {
+        return capacity / 2;
+    }
+
+    static int maxPayload(int capacity) {
+        return maxRecord(capacity) - RECORD_HEADER;
+    }
+
+    /** A record's framed size: header and payload, rounded up to 8. */
+    static int framed(int payload) {
+        return (RECORD_HEADER + payload + 7) & ~7;
+    }
+
+    static long attachWord(long state, int pid) {
+        return state << 32 | (pid & 0xFFFF_FFFFL);
+    }
+
+    static long state(long word) {
+        return word >>> 32;
+    }
+
+    static int pid(long word) {
+        return (int) word;
+    }
+
+    /** Writes a fresh header into zeroed memory; {@code magic} last, with release ordering. */
+    static void format(MemorySegment s, int capacity) {
+        s.set(ValueLayout.JAVA_INT, VERSION, VERSION_VALUE);
+        s.set(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD, HEADER_SIZE);
+        s.set(ValueLayout.JAVA_LONG, CAPACITY, capacity);
+        s.set(ValueLayout.JAVA_INT, MAX_RECORD, maxRecord(capacity));
+        LONG.setRelease(s, MAGIC, MAGIC_VALUE);
+    }
+
+    /**
+     * Checks a header before it is trusted (see "Creation" in the layout document) and returns the
+     * capacity; the text of the exception says what is wrong.
+     *
+     * @throws IpcException EBADMSG for memory that is not a complete version-1 channel
+     */
+    static int check(MemorySegment s, String label) throws IpcException {
+        if (s.byteSize() < HEADER_SIZE + Channel.MIN_CAPACITY) {
+            throw corrupt(label, "too small to be a channel (" + s.byteSize() + " bytes)");
+        }
+        long magic = (long) LONG.getAcquire(s, MAGIC);
+        if (magic == 0) {
+            throw corrupt(label, "not an initialised channel: its creator has not finished"
+                    + " (or died before it did)");
+        }
+        if (magic != MAGIC_VALUE) {
+            throw corrupt(label, "not a jipc channel (magic 0x" + Long.toHexString(magic) + ")");
+        }
+        int version = s.get(ValueLayout.JAVA_INT, VERSION);
+        if (version != VERSION_VALUE || s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) != HEADER_SIZE) {
+            throw corrupt(label, "a channel of layout version " + version + " (header "
+                    + s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) + " bytes); this jipc reads version "
+                    + VERSION_VALUE);
+        }
+        long capacity = s.get(ValueLayout.JAVA_LONG, CAPACITY);
+        if (capacity < Channel.MIN_CAPACITY || capacity > Channel.MAX_CAPACITY || Long.bitCount(capacity) != 1
+                || s.get(ValueLayout.JAVA_INT, MAX_RECORD) != maxRecord((int) capacity)
+                || HEADER_SIZE + capacity > s.byteSize()) {
+            throw corrupt(label, "corrupt header: capacity " + capacity + ", max record "
+                    + s.get(ValueLayout.JAVA_INT, MAX_RECORD) + ", object " + s.byteSize() + " bytes");
+        }
+        long head = (long) LONG.getAcquire(s, HEAD);
+        long tail = (long) LONG.getAcquire(s, TAIL);
+        if (((head | tail) & 7) != 0 || Long.compareUnsigned(head, tail) > 0 || tail - head > capacity) {
+            throw corrupt(label, "corrupt positions: head " + Long.toUnsignedString(head)
+                    + ", tail " + Long.toUnsignedString(tail) + ", capacity " + capacity);
+        }
+        return (int) capacity;
+    }
+}

@@ -1,0 +1,354 @@
+package io.jipc.channel;
+
+import static io.jipc.channel.ChannelLayout.LONG;
+import static io.jipc.internal.libc.Errnos.EPIPE;
+
+import io.jipc.IpcException;
+import io.jipc.internal.wait.Deadline;
+import io.jipc.internal.wait.Operation;
+import io.jipc.internal.wait.Waiter;
+import io.jipc.shm.Access;
+import io.jipc.shm.MemFd;
+import io.jipc.shm.Mapping;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The writing end of a channel: records go in by {@link #claim(int, int) claiming} room in the shared
+ * memory, writing the payload there (no copy) and {@link #commit committing} it — or by copying
+ * one in ({@link #send}).
+ *
+ * <pre>{@code
+ * try (ChannelWriter out = ChannelWriter.createExclusively("/ticks", Channel.Options.defaults())) {
+ *     MemorySegment record = out.claim(TICK, 16);      // waits while the channel is full
+ *     record.set(ValueLayout.JAVA_LONG, 0, price);
+ *     record.set(ValueLayout.JAVA_LONG, 8, quantity);
+ *     out.commit();                                    // now the reader sees it, whole
+ * }
+ * }</pre>
+ *
+ * <p>Back-pressure: a full channel makes {@code claim} and {@code send} wait (spin, yield, then
+ * sleep in {@code futex(FUTEX_WAIT)}, woken by the reader only because it says it sleeps), the
+ * {@code try} forms not at all or at most a given time. A reader that closed its end makes a wait
+ * for room fail with EPIPE, one that died with {@link PeerDiedException}.
+ *
+ * <p>One thread writes at a time (one producer) and has at most one claim open; {@link #close()}
+ * may be called from any thread (an open claim is then dropped). Claiming, committing and
+ * sending allocate nothing.
+ */
+public final class ChannelWriter extends ChannelEnd {
+    private long tail;
+    private long headSeen;
+    /** The open claim: where its record starts (a position), or -1. */
+    private long claimedAt = -1;
+    private int claimedLength;
+    private int claimedType;
+
+    private ChannelWriter(String label, Mapping mapping, Channel.Options options) throws IpcException {
+        super(label, mapping, options, true);
+        this.tail = (long) LONG.getVolatile(memory, ChannelLayout.TAIL);
+        this.headSeen = (long) LONG.getVolatile(memory, ChannelLayout.HEAD);
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * Creates a channel in a new POSIX shared-memory object ({@code shm_open} with {@code O_EXCL})
+     * and opens its writing end.
+     *
+     * @throws io.jipc.AlreadyExistsException if the name exists
+     */
+    public static ChannelWriter createExclusively(String name, Channel.Options options) throws IpcException {
+        Mapping m = createObject(name, options);
+        try {
+            return new ChannelWriter(name, m, options);
+        } catch (IpcException | RuntimeException e) {
+            m.close();
+            Channel.unlink(name);
+            throw e;
+        }
+    }
+
+    /** Opens the writing end of an existing channel, with the default idle strategy. */
+    public static ChannelWriter openExisting(String name) throws IpcException {
+        return openExisting(name, Channel.Options.defaults());
+    }
+
+    /**
+     * Opens the writing end of an existing channel — also one whose last writer died: it goes on
+     * after the last record that writer committed.
+     *
+     * @throws io.jipc.NotFoundException if there is no object of that name
+     * @throws IpcException EBADMSG for an object that is not a complete channel, EBUSY if a
+     *         running process has the writing end
+     */
+    public static ChannelWriter openExisting(String name, Channel.Options options) throws IpcException {
+        Objects.requireNonNull(options, "options");
+        Mapping m = openObject(name);
+        return closingOnFailure(m, () -> new ChannelWriter(name, m, options));
+    }
+
+    /** Makes a new channel in {@code memfd} (grown to its size; it must hold no channel yet) and opens its writing end. */
+    public static ChannelWriter format(MemFd memfd, Channel.Options options) throws IpcException {
+        Mapping m = formatMemFd(memfd, options);
+        return closingOnFailure(m, () -> new ChannelWriter("memfd:" + memfd.name(), m, options));
+    }
+
+    /** Opens the writing end of the channel in {@code memfd}. */
+    public static ChannelWriter open(MemFd memfd, Channel.Options options) throws IpcException {
+        Mapping m = memfd.map(Access.READ_WRITE);
+        return closingOnFailure(m, () -> new ChannelWriter("memfd:" + memfd.name(), m, options));
+    }
+
+    // ---------------------------------------------------------------- claim and commit
+
+    /**
+     * Claims room for a record of {@code type} with {@code length} payload bytes, waiting while
+     * the channel is full, and returns the room: a slice of the shared memory to write the payload
+     * into. Nobody sees it until {@link #commit()}.
+     *
+     * @throws IllegalArgumentException for a negative type, or a length outside 0..{@link #maxPayload()}
+     * @throws IllegalStateException if a claim is open already
+     * @throws PeerDiedException if the channel is full and its reader died; IpcException EPIPE if
+     *         its reader closed its end
+     */
+    public MemorySegment claim(int type, int length) throws IpcException {
+        claim(type, length, Deadline.FOREVER); // true: untimed
+        return data.asSlice(claimedOffset(), length);
+    }
+
+    /**
+     * {@link #claim(int, int)} without the slice: returns where the payload goes in {@link
+     * #ring()}, for a loop that must allocate nothing whatever the JIT does (the slice {@code
+     * claim} returns is one small object, which the JIT removes only where it inlines the call).
+     * Write bytes {@code offset} to {@code offset + length} of the ring, then {@link #commit()}.
+     */
+    public long claimOffset(int type, int length) throws IpcException {
+        claim(type, length, Deadline.FOREVER); // true: untimed
+        return claimedOffset();
+    }
+
+    /**
+     * The channel's ring, the data area of its shared memory: what {@link #claimOffset} offsets
+     * point into. Writing outside a claimed record's bytes corrupts the channel (the reader then
+     * refuses it with EBADMSG); it cannot reach memory outside the ring.
+     */
+    public MemorySegment ring() {
+        return data;
+    }
+
+    /** Claims room if there is some now, never waiting; empty when the channel is full. */
+    public Optional<MemorySegment> tryClaim(int type, int length) throws IpcException {
+        return claim(type, length, Deadline.NOW) ? Optional.of(claimed()) : Optional.empty();
+    }
+
+    /** Claims room, waiting at most {@code timeout} for the reader to make some; empty if none came. */
+    public Optional<MemorySegment> tryClaim(int type, int length, Duration timeout) throws IpcException {
+        return claim(type, length, Deadline.after(timeout)) ? Optional.of(claimed()) : Optional.empty();
+    }
+
+    /**
+     * Publishes the claimed record: the reader sees it whole, after every record committed
+     * before it (a release store of the tail), and is woken if it sleeps.
+     *
+     * @throws IllegalStateException if no claim is open
+     */
+    public void commit() throws IpcException {
+        long at = claimedAt;
+        if (at < 0) {
+            throw new IllegalStateException("no claim to commit on " + this);
+        }
+        claimedAt = -1;
+        try {
+            int offset = (int) (at & mask);
+            data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.LENGTH, claimedLength);
+            data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE, claimedType);
+            long t = at + ChannelLayout.framed(claimedLength);
+            tail = t;
+            LONG.setVolatile(memory, ChannelLayout.TAIL, t);
+            wakeOther();
+        } catch (IllegalStateException e) {
+            throw closedDuring("commit", e);
+        }
+    }
+
+    /** Drops the open claim, if any: nothing of it is ever seen. */
+    public void abort() {
+        claimedAt = -1;
+    }
+
+    // ---------------------------------------------------------------- copying sends
+
+    /** Sends a record of {@code type} with all of {@code payload}, waiting while the channel is full. */
+    public void send(int type, MemorySegment payload) throws IpcException {
+        claim(type, checkedLength(payload.byteSize()), Deadline.FOREVER);
+        MemorySegment.copy(payload, 0, data, claimedOffset(), payload.byteSize());
+        commit();
+    }
+
+    /** Sends a record of {@code type} with all of {@code payload}. */
+    public void send(int type, byte[] payload) throws IpcException {
+        MemorySegment room = claim(type, payload.length);
+        MemorySegment.copy(payload, 0, room, ValueLayout.JAVA_BYTE, 0, payload.length);
+        commit();
+    }
+
+    /** Sends a record with {@code payload}'s remaining bytes, and advances its position past them. */
+    public void send(int type, ByteBuffer payload) throws IpcException {
+        MemorySegment room = claim(type, payload.remaining());
+        copy(payload, room);
+        commit();
+    }
+
+    /** Sends a record if there is room now; {@code false} (nothing sent) when the channel is full. */
+    public boolean trySend(int type, MemorySegment payload) throws IpcException {
+        if (!claim(type, checkedLength(payload.byteSize()), Deadline.NOW)) {
+            return false;
+        }
+        MemorySegment.copy(payload, 0, claimed(), 0, payload.byteSize());
+        commit();
+        return true;
+    }
+
+    /** Sends a record, waiting at most {@code timeout} for room; {@code false} (nothing sent) if none came. */
+    public boolean trySend(int type, MemorySegment payload, Duration timeout) throws IpcException {
+        if (!claim(type, checkedLength(payload.byteSize()), Deadline.after(timeout))) {
+            return false;
+        }
+        MemorySegment.copy(payload, 0, claimed(), 0, payload.byteSize());
+        commit();
+        return true;
+    }
+
+    /** Sends a record of {@code payload} if there is room now; {@code false} when the channel is full. */
+    public boolean trySend(int type, byte[] payload) throws IpcException {
+        return trySend(type, MemorySegment.ofArray(payload));
+    }
+
+    /** Sends a record of {@code payload}, waiting at most {@code timeout} for room. */
+    public boolean trySend(int type, byte[] payload, Duration timeout) throws IpcException {
+        return trySend(type, MemorySegment.ofArray(payload), timeout);
+    }
+
+    private static void copy(ByteBuffer payload, MemorySegment room) {
+        int n = payload.remaining();
+        int at = payload.position();
+        MemorySegment.copy(MemorySegment.ofBuffer(payload), 0, room, 0, n);
+        payload.position(at + n);
+    }
+
+    private int checkedLength(long length) {
+        if (length > maxPayload) {
+            throw new IllegalArgumentException("a record's payload can be at most " + maxPayload + " bytes in this "
+                    + capacity + "-byte channel, got " + length);
+        }
+        return (int) length;
+    }
+
+    // ---------------------------------------------------------------- room
+
+    /** Where the open claim's payload starts in {@link #data}. */
+    private long claimedOffset() {
+        return (claimedAt & mask) + ChannelLayout.RECORD_HEADER;
+    }
+
+    /** The open claim's room. */
+    private MemorySegment claimed() {
+        int offset = (int) (claimedAt & mask);
+        return data.asSlice(offset + ChannelLayout.RECORD_HEADER, claimedLength);
+    }
+
+    /** Makes room for a record by the deadline; true with the claim open, false (nothing claimed) if none came. */
+    private boolean claim(int type, int length, long deadline) throws IpcException {
+        if (type < 0) {
+            throw new IllegalArgumentException("a record's type must be 0 or more (negative types are the layout's), got "
+                    + type);
+        }
+        if (length < 0 || length > maxPayload) {
+            throw new IllegalArgumentException("a record's payload must be 0 to " + maxPayload + " bytes in this "
+                    + capacity + "-byte channel, got " + length);
+        }
+        if (claimedAt >= 0) {
+            throw new IllegalStateException("a claim is open on " + this + ": commit or abort it first");
+        }
+        checkOpen("claim");
+        try {
+            int framed = ChannelLayout.framed(length);
+            int offset = (int) (tail & mask);
+            int pad = framed > capacity - offset ? capacity - offset : 0;
+            long need = pad + framed;
+            if (!roomFor(need)) {
+                Waiter w = Waiter.current();
+                w.length = need;
+                if (deadline == Deadline.NOW || !awaitRoom(w, deadline)) {
+                    return false;
+                }
+            }
+            if (pad != 0) {
+                data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.LENGTH, pad - ChannelLayout.RECORD_HEADER);
+                data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE, ChannelLayout.PADDING);
+            }
+            claimedAt = tail + pad;
+            claimedLength = length;
+            claimedType = type;
+            return true;
+        } catch (IllegalStateException e) {
+            throw closedDuring("claim", e);
+        }
+    }
+
+    private boolean roomFor(long need) {
+        if (tail + need - headSeen <= capacity) {
+            return true;
+        }
+        headSeen = (long) LONG.getAcquire(memory, ChannelLayout.HEAD);
+        return tail + need - headSeen <= capacity;
+    }
+
+    @Override
+    boolean ready(Waiter w) {
+        return tail + w.length - (long) LONG.getVolatile(memory, ChannelLayout.HEAD) <= capacity;
+    }
+
+    /** Spins, yields, then sleeps until {@code w.length} bytes are free; false at the deadline. */
+    private boolean awaitRoom(Waiter w, long deadline) throws IpcException {
+        long need = w.length;
+        if (spinThenYield(w) && roomFor(need)) {
+            return true;
+        }
+        while (true) {
+            if (readerGone()) {
+                return false;
+            }
+            w.length = need;
+            long r = park.run(w, deadline, false);
+            if (roomFor(need)) {
+                return true;
+            }
+            if (r == Operation.NOTHING) {
+                return false;
+            }
+            if (r < 0) {
+                throw park.failure(r);
+            }
+        }
+    }
+
+    /** Throws if the reader closed its end (EPIPE) or died; false while it may still make room. */
+    private boolean readerGone() throws IpcException {
+        long word = otherWord();
+        long state = ChannelLayout.state(word);
+        if (state == ChannelLayout.DETACHED) {
+            throw IpcException.withDetail("claim", label, EPIPE, "the channel is full and its reader (process "
+                    + ChannelLayout.pid(word) + ") has closed its end");
+        }
+        if (state == ChannelLayout.ATTACHED && peerState(word) == Channel.PeerState.DIED) {
+            throw new PeerDiedException("claim", label, otherSide, ChannelLayout.pid(word));
+        }
+        return false;
+    }
+}
