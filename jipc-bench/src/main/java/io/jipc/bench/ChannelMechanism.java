@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 3 and 4. A message is one record: sent with {@link ChannelWriter#send} (a copy in, as C's
  * memcpy), received by a drain of one record that copies it out. Both sides wait as the channel
  * does by default: 100 spins, 10 yields, then a futex sleep. C baseline: {@code c/channel.c},
- * the same ring from {@code docs/channel-layout.md}, same idle steps.
+ * the same ring from {@code docs/channel-layout.md}, same idle steps. Beside it, Agrona's
+ * one-to-one ring buffer ({@link AgronaChannel}) over the same kind of memory.
  */
 final class ChannelMechanism implements Mechanism {
     /** The ring of each direction: messages up to half of it, less 8 bytes, fit. */
@@ -43,7 +44,7 @@ final class ChannelMechanism implements Mechanism {
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept), AgronaChannel.impl());
     }
 
     private Link connect(PeerLauncher launcher, Path scratch) throws IOException {

@@ -44,7 +44,9 @@ final class JavaPeer implements PeerLauncher, AutoCloseable {
      * The peer's JVM flags, the same for every mechanism: serial GC, class-data sharing, and the
      * VM's own warnings on stderr (stdout carries the reports).
      */
-    static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xshare:auto", "-XX:+DisplayVMOutputToStderr");
+    // Agrona (the channel's agrona row) reaches jdk.internal.misc.Unsafe, as its users' JVMs allow.
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xshare:auto", "-XX:+DisplayVMOutputToStderr",
+            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
 
     /**
      * What the peer says after a round (see {@link BenchPeer}).
