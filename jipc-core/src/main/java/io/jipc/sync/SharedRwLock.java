@@ -211,6 +211,10 @@ public final class SharedRwLock implements AutoCloseable {
         }
     }
 
+    String label() {
+        return slot.label;
+    }
+
     /** The slot's offset in the mapping. */
     public long offset() {
         return slot.offset;

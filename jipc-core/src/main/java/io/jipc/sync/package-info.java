@@ -5,7 +5,10 @@
  * io.jipc.sync.SharedSemaphore} (an unnamed POSIX semaphore), placed in {@link
  * io.jipc.sync.Slots slots} of a {@link io.jipc.shm.Mapping}. Every wait has jipc's three forms
  * and answers close and {@link java.lang.Thread#interrupt()}; each class says how, since glibc's
- * pthread waits never return EINTR.
+ * pthread waits never return EINTR. {@link io.jipc.sync.LockOrder} takes several locks — these,
+ * file locks and {@code java.util.concurrent} ones, seen through {@link io.jipc.sync.OrderedLock} —
+ * in one declared order, all or nothing, and with {@code -Dio.jipc.lockorder=check} reports two
+ * opposite orders of the same locks, in one process or several, before they deadlock.
  *
  * <pre>{@code
  * try (SharedMemory shm = SharedMemory.createExclusively("/frames", 4096);
