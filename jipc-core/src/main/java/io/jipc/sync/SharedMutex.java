@@ -432,6 +432,19 @@ public final class SharedMutex implements AutoCloseable {
         }
     }
 
+    /**
+     * After a condition wait relocked the mutex inside glibc: while this thread slept, another
+     * thread of this process may have locked and unlocked it through this object, overwriting
+     * {@link #owner}; this thread holds it again (the futex word names it), so its unlock must
+     * find itself here and give back the use its own lock took. Call with the mutex's life acquired.
+     */
+    void heldAgainAfterWait() {
+        int word = (int) INT.getVolatile(mutex, Pthread.MUTEX_LOCK);
+        if (word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId()) {
+            owner = Thread.currentThread();
+        }
+    }
+
     String label() {
         return slot.label;
     }
