@@ -2,7 +2,8 @@
  * Process-shared synchronisation in shared memory, on glibc's own objects so C programs share
  * them: {@link io.jipc.sync.SharedMutex} (robust, error-checking), {@link
  * io.jipc.sync.SharedCondition}, {@link io.jipc.sync.SharedRwLock} and {@link
- * io.jipc.sync.SharedSemaphore} (an unnamed POSIX semaphore), placed in {@link
+ * io.jipc.sync.SharedSemaphore} (an unnamed POSIX semaphore), and {@link
+ * io.jipc.sync.SharedBarrier} (built from a mutex and a condition, so it can be left), placed in {@link
  * io.jipc.sync.Slots slots} of a {@link io.jipc.shm.Mapping}. Every wait has jipc's three forms
  * and answers close and {@link java.lang.Thread#interrupt()}; each class says how, since glibc's
  * pthread waits never return EINTR. {@link io.jipc.sync.LockOrder} takes several locks — these,
