@@ -48,8 +48,8 @@ import java.util.function.Consumer;
  *
  * <p><b>The checker</b>, in the spirit of the Linux kernel's lockdep, runs only when the JVM
  * starts with {@code -Dio.jipc.lockorder=check} (read once; see {@link #isChecking()}). It
- * follows every lock a thread takes through {@link SharedMutex} and through any {@link
- * OrderedLock} (so file locks, read-write locks, semaphore permits and {@code
+ * follows every lock a thread takes through {@link SharedMutex} and {@link SharedRwLock}, and
+ * through any {@link OrderedLock} (so file locks, semaphore permits and {@code
  * java.util.concurrent} locks too, taken through their {@code OrderedLock}), and records each
  * "held A, then waited for B" edge, with a stack trace of where it happened taken only the first
  * time the edge is seen. The first time a wait would close a cycle — B wanted while A is held,

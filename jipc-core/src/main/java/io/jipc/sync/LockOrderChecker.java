@@ -32,7 +32,7 @@ final class LockOrderChecker {
     /** The default handler: an inversion is thrown, its lock not taken, so its edge is not recorded. */
     private static volatile boolean throwing = true;
     private static final Set<String> LOCK_CLASSES = Set.of("LockOrderChecker", "CheckedLock", "OrderedLock",
-            "LockOrder", "SharedMutex");
+            "LockOrder", "SharedMutex", "SharedRwLock");
 
     private static void raise(LockInversionException e) {
         throw e;

@@ -71,23 +71,41 @@ public interface OrderedLock {
         };
     }
 
-    /** The write (exclusive) side of a {@link SharedRwLock}. */
+    /**
+     * The write (exclusive) side of a {@link SharedRwLock} (checked by the lock's own methods, as
+     * a mutex is).
+     */
     static OrderedLock writing(SharedRwLock rw) {
         Objects.requireNonNull(rw, "rw");
-        return new CheckedLock(rw.label()) {
+        return new OrderedLock() {
             @Override
-            void take() throws IpcException {
+            public String name() {
+                return rw.label();
+            }
+
+            @Override
+            public void lock() throws IpcException {
                 rw.writeLock();
             }
 
             @Override
-            boolean take(Duration timeout) throws IpcException {
-                return timeout == null ? rw.tryWriteLock() : rw.tryWriteLock(timeout);
+            public boolean tryLock() throws IpcException {
+                return rw.tryWriteLock();
             }
 
             @Override
-            void give() {
+            public boolean tryLock(Duration timeout) throws IpcException {
+                return rw.tryWriteLock(timeout);
+            }
+
+            @Override
+            public void unlock() {
                 rw.unlock();
+            }
+
+            @Override
+            public String toString() {
+                return name();
             }
         };
     }
@@ -98,20 +116,35 @@ public interface OrderedLock {
      */
     static OrderedLock reading(SharedRwLock rw) {
         Objects.requireNonNull(rw, "rw");
-        return new CheckedLock(rw.label()) {
+        return new OrderedLock() {
             @Override
-            void take() throws IpcException {
+            public String name() {
+                return rw.label();
+            }
+
+            @Override
+            public void lock() throws IpcException {
                 rw.readLock();
             }
 
             @Override
-            boolean take(Duration timeout) throws IpcException {
-                return timeout == null ? rw.tryReadLock() : rw.tryReadLock(timeout);
+            public boolean tryLock() throws IpcException {
+                return rw.tryReadLock();
             }
 
             @Override
-            void give() {
+            public boolean tryLock(Duration timeout) throws IpcException {
+                return rw.tryReadLock(timeout);
+            }
+
+            @Override
+            public void unlock() {
                 rw.unlock();
+            }
+
+            @Override
+            public String toString() {
+                return name();
             }
         };
     }

@@ -16,6 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *                            "journal" then A: prints the inversion, then whether A is free
  *   consistent NAME ROUNDS   two threads take A, "journal", B in that order (directly and through
  *                            a LockOrder, subsets in any order) ROUNDS times each: prints "silent"
+ *   rwlock NAME              a thread takes the rwlock at 96 for writing, then A; another A, then
+ *                            the rwlock for reading: prints the inversion
  *   report NAME              a handler that prints: the inversion is reported once, the waits go on
  *   a-then-b NAME TABLE      shares edges through TABLE, takes A then B: prints "done"
  *   b-then-a NAME TABLE      shares edges through TABLE, takes B then A: prints the inversion
@@ -87,6 +89,20 @@ public final class LockOrderPeer {
                     }
                     System.out.println("silent");
                 }
+                case "rwlock" -> {
+                    try (SharedRwLock rw = SharedRwLock.openExisting(m, 96)) {
+                        run(() -> writeThenA(rw, a));
+                        run(() -> {
+                            try {
+                                aThenRead(rw, a);
+                                System.out.println("no inversion reported");
+                            } catch (LockInversionException e) {
+                                System.out.println(e.getMessage());
+                                a.unlock();
+                            }
+                        });
+                    }
+                }
                 case "report" -> {
                     LockOrder.onInversion(e -> System.out.println("reported: " + e.held() + " -> " + e.wanted()));
                     for (int i = 0; i < 3; i++) {
@@ -149,6 +165,20 @@ public final class LockOrderPeer {
         a.lock();
         a.unlock();
         journal.unlock();
+    }
+
+    private static void writeThenA(SharedRwLock rw, SharedMutex a) throws Exception {
+        rw.writeLock();
+        a.lock();
+        a.unlock();
+        rw.unlock();
+    }
+
+    private static void aThenRead(SharedRwLock rw, SharedMutex a) throws Exception {
+        a.lock();
+        rw.readLock();
+        rw.unlock();
+        a.unlock();
     }
 
     private static void takeAThenB(SharedMutex a, SharedMutex b) throws Exception {

@@ -50,6 +50,20 @@ class LockOrderTest {
     }
 
     @Test
+    void aSharedRwLockIsCheckedByItsOwnMethodsAsOneLockForReadersAndWriters() throws Exception {
+        try (SyncTesting.Segment seg = twoMutexes("lo-rw")) {
+            SharedRwLock.createExclusively(seg.mapping(), 96).close();
+            String out = run(CHECKING, "rwlock", seg.name());
+            String a = "mutex at 0 of " + seg.name();
+            String rw = "read-write lock at 96 of " + seg.name();
+            assertThat(out).contains("this order:    \"" + a + "\" then \"" + rw + "\"")
+                    .contains("earlier order: \"" + rw + "\" then \"" + a + "\"")
+                    .containsPattern("this order:[^\\n]*\\n\\s+at io\\.jipc\\.sync\\.LockOrderPeer\\.aThenRead\\(")
+                    .containsPattern("earlier order:[^\\n]*\\n\\s+at io\\.jipc\\.sync\\.LockOrderPeer\\.writeThenA\\(");
+        }
+    }
+
+    @Test
     void aConsistentOrderStaysSilentOverManyRounds() throws Exception {
         try (SyncTesting.Segment seg = twoMutexes("lo-consistent")) {
             assertThat(run(CHECKING, "consistent", seg.name(), "2000")).isEqualTo("silent\n");
