@@ -64,8 +64,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Across processes</b>: {@link #shareEdges(Mapping)} makes the checker of each process
  * that calls it write its edges into, and read the others' from, a table in a shared mapping
- * (layout in {@code LockOrderTable}'s doc: fixed 512-byte slots identified by a 64-bit hash of
- * each lock's name), so an order seen in one process and its opposite in another are reported
+ * (fixed 512-byte edge slots, each lock identified by a 64-bit hash of its name; the layout is
+ * under {@link #shareEdges(Mapping)}), so an order seen in one process and its opposite in another are reported
  * the same way. Lock names of jipc's shared objects are the same in every process ({@code "mutex
  * at 0 of /frames"}, a file lock's absolute path and range).
  */
@@ -285,7 +285,17 @@ public final class LockOrder {
      * shared-memory object every checking process maps, at least {@link #edgeTableSize(int)}
      * bytes, zero-filled or already holding a table): the edges seen so far are written to it,
      * later ones too, and every check reads the other processes' edges from it. Keep the mapping
-     * open while the checker runs. Does nothing unless {@link #isChecking()}.
+     * open while the checker runs. Does nothing unless {@link #isChecking()}. A full table keeps
+     * its edges; later ones stay in their process. The layout (little-endian, strings UTF-8 cut
+     * to their field):
+     * <pre>
+     *   header, 64 bytes: uint32 magic "JPLO" (0x4A504C4F), uint32 version 1, uint32 slot size 512
+     *   edge slots from 64, 512 bytes each:
+     *     0 uint32 state (0 empty, 1 being written, claimed by CAS; 2 ready, stored with release)
+     *     4 uint32 pid    8..15 uint16 lengths of the four strings below
+     *    16 int64 held lock's identity   24 int64 taken lock's identity (FNV-1a 64 of the name)
+     *    32 held name (104 bytes)  136 taken name (104)  240 thread name (32)  272 site (240)
+     * </pre>
      *
      * @throws IllegalArgumentException if the mapping is read-only, too small, or holds something else
      */
