@@ -22,6 +22,12 @@
  *   sync_peer read-hold NAME OFF           pthread_rwlock_rdlock, print "read-locked", crash point "holding", unlock
  *   sync_peer write-hold NAME OFF          pthread_rwlock_wrlock, print "write-locked", crash point "holding", unlock
  *   sync_peer tryread NAME OFF / trywrite NAME OFF   the try forms: "locked" (then unlocks) or the errno name
+ *   sync_peer barrier-init NAME OFF PARTIES   a SharedBarrier's slot by its documented layout (see
+ *                                          io.jipc.sync.SharedBarrier): "initialised" or "claimed"
+ *   sync_peer barrier NAME OFF DOFF PARTY PARTIES ROUNDS   print "ready", then ROUNDS times: store the
+ *                                          round in int64 DOFF[PARTY], wait at the barrier by its
+ *                                          protocol, check every party's entry reached the round;
+ *                                          print "rounds ROUNDS"
  */
 #include "jipc_test.h"
 #include <fcntl.h>
@@ -38,6 +44,7 @@
 #define MAGIC_COND 0x4A504356u
 #define MAGIC_RWLOCK 0x4A505257u
 #define MAGIC_SEM 0x4A50534Du
+#define MAGIC_BARRIER 0x4A504252u
 
 static char *base;
 
@@ -141,12 +148,86 @@ static int mailbox(char **argv, int producer) {
     return 0;
 }
 
+/* A SharedBarrier: header "JPBR" at OFF; a mutex slot at OFF+8, a condition slot at OFF+56 (each
+ * with its own header); uint32 parties, waiting, generation at OFF+112, 116, 120. */
+static int barrier_init(long off, uint32_t parties) {
+    uint32_t *h = (uint32_t *) (base + off), empty = 0;
+    if (!__atomic_compare_exchange_n(&h[0], &empty, MAGIC_BARRIER, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        printf("claimed\n");
+        return 0;
+    }
+    uint32_t *mh = (uint32_t *) (base + off + 8), *ch = (uint32_t *) (base + off + 56);
+    mh[0] = MAGIC_MUTEX;
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+    check(pthread_mutex_init((void *) (mh + 2), &ma), "pthread_mutex_init");
+    __atomic_store_n(&mh[1], 1, __ATOMIC_RELEASE);
+    ch[0] = MAGIC_COND;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    check(pthread_cond_init((void *) (ch + 2), &ca), "pthread_cond_init");
+    __atomic_store_n(&ch[1], 1, __ATOMIC_RELEASE);
+    uint32_t *k = (uint32_t *) (base + off + 112);
+    k[0] = parties;
+    k[1] = 0;
+    k[2] = 0;
+    __atomic_store_n(&h[1], 1, __ATOMIC_RELEASE);
+    printf("initialised\n");
+    return 0;
+}
+
+static void barrier_wait(long off) {
+    pthread_mutex_t *m = (void *) (base + off + 16);
+    pthread_cond_t *c = (void *) (base + off + 64);
+    volatile uint32_t *k = (uint32_t *) (base + off + 112);
+    int r = pthread_mutex_lock(m);
+    if (r == EOWNERDEAD) pthread_mutex_consistent(m); else check(r, "pthread_mutex_lock");
+    uint32_t generation = k[2];
+    if (++k[1] == k[0]) {
+        k[1] = 0;
+        k[2] = generation + 1;
+        check(pthread_cond_broadcast(c), "pthread_cond_broadcast");
+    } else {
+        while (k[2] == generation) wait_cond(c, m);
+    }
+    check(pthread_mutex_unlock(m), "pthread_mutex_unlock");
+}
+
+static int barrier_rounds(char **argv) {
+    long off = atol(argv[3]);
+    int64_t *entries = (int64_t *) (base + atol(argv[4]));
+    int party = atoi(argv[5]), parties = atoi(argv[6]);
+    long rounds = atol(argv[7]);
+    ready();
+    for (long i = 1; i <= rounds; i++) {
+        __atomic_store_n(&entries[party], i, __ATOMIC_RELEASE);
+        barrier_wait(off);
+        for (int p = 0; p < parties; p++) {
+            int64_t e = __atomic_load_n(&entries[p], __ATOMIC_ACQUIRE);
+            if (e < i) { fprintf(stderr, "round %ld: party %d only at %ld\n", i, p, (long) e); exit(5); }
+        }
+    }
+    printf("rounds %ld\n", rounds);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: see the comment\n"); return 2; }
     const char *cmd = argv[1];
     map(strcmp(cmd, "init") ? argv[2] : argv[3]);
     if (!strcmp(cmd, "init")) {
         return init(argv);
+    }
+    if (!strcmp(cmd, "barrier-init")) {
+        return barrier_init(atol(argv[3]), (uint32_t) atol(argv[4]));
+    }
+    if (!strcmp(cmd, "barrier")) {
+        return barrier_rounds(argv);
     }
     if (!strcmp(cmd, "lock")) {
         pthread_mutex_t *m = object(argv[3]);

@@ -180,6 +180,7 @@ public final class SharedCondition implements AutoCloseable {
             }
             throw op.failure(r);
         } finally {
+            mutex.heldAgainAfterWait();
             mutex.life.release();
         }
     }

@@ -71,6 +71,9 @@ import java.time.Duration;
  * address, plus one atomic increment and one decrement of this object's count of uses; neither
  * allocates.
  *
+ * <p><b>Lock order.</b> With {@code -Dio.jipc.lockorder=check}, {@link #lock()} is followed by
+ * the lock-order checker ({@link LockOrder}); without it, the check is a constant the JIT removes.
+ *
  * <p><b>Lifetime.</b> The mutex lives in the shared memory; this object is this process's use
  * of it, and keeps the mapping's pages mapped while it is open. {@link #close()} ends waits with
  * {@link io.jipc.ObjectClosedException} and refuses later locks, but {@link #unlock()} still
@@ -206,6 +209,9 @@ public final class SharedMutex implements AutoCloseable {
      */
     private boolean lock(Operation op, long deadline) throws IpcException {
         checkPlatformThread();
+        if (LockOrderChecker.ENABLED && deadline == Deadline.FOREVER) {
+            LockOrderChecker.beforeWait(slot.label);
+        }
         life.acquire(op.call());
         boolean held = false;
         try {
@@ -218,6 +224,9 @@ public final class SharedMutex implements AutoCloseable {
             held = r == LOCKED || r == OWNER_DIED;
             if (held) {
                 owner = Thread.currentThread();
+                if (LockOrderChecker.ENABLED) {
+                    LockOrderChecker.acquired(slot.label);
+                }
             }
             return answer(op.call(), r);
         } finally {
@@ -357,6 +366,9 @@ public final class SharedMutex implements AutoCloseable {
             if (r != 0) {
                 throw notHeld("pthread_mutex_unlock", r);
             }
+            if (LockOrderChecker.ENABLED) {
+                LockOrderChecker.released(slot.label);
+            }
             return;
         }
         // Its lock's use pins the pages: the bare address is safe.
@@ -366,6 +378,9 @@ public final class SharedMutex implements AutoCloseable {
         }
         owner = null;
         life.release();
+        if (LockOrderChecker.ENABLED) {
+            LockOrderChecker.released(slot.label);
+        }
     }
 
     /**
@@ -414,6 +429,19 @@ public final class SharedMutex implements AutoCloseable {
             return word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId();
         } catch (IllegalStateException closedMeanwhile) {
             return false;
+        }
+    }
+
+    /**
+     * After a condition wait relocked the mutex inside glibc: while this thread slept, another
+     * thread of this process may have locked and unlocked it through this object, overwriting
+     * {@link #owner}; this thread holds it again (the futex word names it), so its unlock must
+     * find itself here and give back the use its own lock took. Call with the mutex's life acquired.
+     */
+    void heldAgainAfterWait() {
+        int word = (int) INT.getVolatile(mutex, Pthread.MUTEX_LOCK);
+        if (word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId()) {
+            owner = Thread.currentThread();
         }
     }
 

@@ -166,6 +166,9 @@ public final class SharedRwLock implements AutoCloseable {
             throw new IllegalStateException("a pthread rwlock's writer is a kernel thread: lock " + slot.label
                     + " from a platform thread");
         }
+        if (LockOrderChecker.ENABLED && deadline == Deadline.FOREVER) {
+            LockOrderChecker.beforeWait(slot.label);
+        }
         long r = op.run(deadline);
         if (r == Operation.NOTHING) {
             return false;
@@ -175,6 +178,9 @@ public final class SharedRwLock implements AutoCloseable {
                 throw IpcException.withDetail(op.call(), slot.label, EDEADLK, "this thread holds it for writing");
             }
             throw op.failure(r);
+        }
+        if (LockOrderChecker.ENABLED) {
+            LockOrderChecker.acquired(slot.label);
         }
         return true;
     }
@@ -199,6 +205,9 @@ public final class SharedRwLock implements AutoCloseable {
             if (r != 0) {
                 throw new IllegalMonitorStateException("pthread_rwlock_unlock(" + slot.label + "): errno " + -r);
             }
+            if (LockOrderChecker.ENABLED) {
+                LockOrderChecker.released(slot.label);
+            }
             return;
         }
         try {
@@ -209,6 +218,13 @@ public final class SharedRwLock implements AutoCloseable {
         if (r != 0) {
             throw new IllegalMonitorStateException("pthread_rwlock_unlock(" + slot.label + "): errno " + -r);
         }
+        if (LockOrderChecker.ENABLED) {
+            LockOrderChecker.released(slot.label);
+        }
+    }
+
+    String label() {
+        return slot.label;
     }
 
     /** The slot's offset in the mapping. */

@@ -113,6 +113,10 @@ public final class SharedSemaphore implements AutoCloseable {
         return calls.value();
     }
 
+    String label() {
+        return slot.label;
+    }
+
     /** The slot's offset in the mapping. */
     public long offset() {
         return slot.offset;

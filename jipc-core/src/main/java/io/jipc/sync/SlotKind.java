@@ -15,7 +15,12 @@ public enum SlotKind {
     /** A {@code pthread_rwlock_t} ({@link SharedRwLock}); magic {@code "JPRW"}. */
     RW_LOCK(0x4A50_5257, Pthread.RWLOCK.layout().byteSize(), "read-write lock"),
     /** A {@code sem_t} ({@link SharedSemaphore}); magic {@code "JPSM"}. */
-    SEMAPHORE(0x4A50_534D, Semaphore.SEM_T_SIZE, "semaphore");
+    SEMAPHORE(0x4A50_534D, Semaphore.SEM_T_SIZE, "semaphore"),
+    /**
+     * A {@link SharedBarrier}: a mutex slot, a condition slot and three counters (layout in its
+     * class comment); magic {@code "JPBR"}.
+     */
+    BARRIER(0x4A50_4252, MUTEX.slotSize() + CONDITION.slotSize() + SharedBarrier.COUNTERS_SIZE, "barrier");
 
     private final int magic;
     private final long objectSize;

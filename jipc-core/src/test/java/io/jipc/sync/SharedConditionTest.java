@@ -51,6 +51,37 @@ class SharedConditionTest {
     }
 
     @Test
+    void threadsSharingOneMutexObjectAcrossAConditionWaitLeaveNoPagesPinned() throws Exception {
+        String name;
+        try (SyncTesting.Segment seg = SyncTesting.Segment.create("cond-owner", LAYOUT.size());
+             SharedMutex m = SharedMutex.createExclusively(seg.mapping(), M);
+             SharedCondition cv = SharedCondition.createExclusively(seg.mapping(), CV)) {
+            name = seg.name();
+            MemorySegment mem = seg.mapping().segment();
+            SyncTesting.Blocked waiter = SyncTesting.start(() -> {
+                m.lock();
+                try {
+                    while (mem.get(ValueLayout.JAVA_LONG, BOX) == 0) {
+                        cv.await(m);   // meanwhile the main thread locks and unlocks through m
+                    }
+                } finally {
+                    m.unlock();
+                }
+                return "woken";
+            });
+            // Lock through the same object while the waiter sleeps in the condition wait.
+            waiter.sleepingIn("futex");   // in pthread_cond_clockwait: nobody else holds the mutex
+            assertThat(m.tryLock(T)).isTrue();
+            mem.set(ValueLayout.JAVA_LONG, BOX, 1);
+            cv.broadcast();
+            m.unlock();
+            assertThat(waiter.result()).isEqualTo("woken");
+        }
+        // Every lock's use of the pages was given back: the closed mapping is gone.
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"))).doesNotContain(name);
+    }
+
+    @Test
     void producerAndConsumerAcrossProcessesLoseNoWakeUpEitherWay() throws Exception {
         int rounds = 3000;
         try (SyncTesting.Segment seg = SyncTesting.Segment.create("cond", 4096);
