@@ -5,6 +5,7 @@
  */
 module io.jipc {
     exports io.jipc;
+    exports io.jipc.inspect;
     exports io.jipc.lock;
     exports io.jipc.mq;
     exports io.jipc.pipe;
