@@ -55,6 +55,8 @@ public final class JipcCommand implements Runnable {
             SemCommand.class,
             SysvSemCommand.class,
             SysvShmCommand.class,
+            LsCommand.class,
+            RmCommand.class,
             BenchCommand.class);
 
     @Spec
@@ -223,8 +225,7 @@ public final class JipcCommand implements Runnable {
     }
 
     /** The commands cli.md describes that this build does not have yet: named, they say so. */
-    static final java.util.Set<String> PLANNED = java.util.Set.of("sem", "sysv-sem",
-            "signal", "ls", "rm", "tour");
+    static final java.util.Set<String> PLANNED = java.util.Set.of("signal", "tour");
 
     /** {@code -h/--help} and {@code -V/--version} on every command and verb, those added later included. */
     private static void withHelpOptions(CommandLine c) {

@@ -94,9 +94,9 @@ class HelpTest {
 
     @Test
     void aCommandCliMdPlansSaysItIsNotBuiltYet() {
-        CliRun r = CliRun.run("ls");
+        CliRun r = CliRun.run("signal");
         assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.stderr()).startsWith("jipc: 'ls' is not in this build of jipc yet; its commands: help, completion,");
+        assertThat(r.stderr()).startsWith("jipc: 'signal' is not in this build of jipc yet; its commands: help, completion,");
     }
 
     /** Help written to a full standard output is reported as any other write failure. */
