@@ -57,6 +57,7 @@ public final class JipcCommand implements Runnable {
             SysvShmCommand.class,
             LsCommand.class,
             RmCommand.class,
+            TourCommand.class,
             BenchCommand.class);
 
     @Spec
@@ -225,7 +226,7 @@ public final class JipcCommand implements Runnable {
     }
 
     /** The commands cli.md describes that this build does not have yet: named, they say so. */
-    static final java.util.Set<String> PLANNED = java.util.Set.of("signal", "tour");
+    static final java.util.Set<String> PLANNED = java.util.Set.of("signal");
 
     /** {@code -h/--help} and {@code -V/--version} on every command and verb, those added later included. */
     private static void withHelpOptions(CommandLine c) {

@@ -339,6 +339,13 @@ class CliEdgeCasesIT {
                         assertThat(World.semSetExists(w.semid)).isTrue();
                         assertThat(w.fifo).exists();
                     }),
+            new Row("tour", EnumSet.of(Trait.PRINTS),
+                    w -> a("tour", "--only", "pipe,shm"), CliEdgeCasesIT::nothing,
+                    (w, r) -> {
+                        assertThat(r.out()).contains("2/2 shm: ", "Tour done: 2 mechanisms");
+                        assertNoTourLeftovers();
+                    },
+                    (w, r) -> assertNoTourLeftovers()),
             new Row("completion", EnumSet.of(Trait.PRINTS),
                     w -> a("completion", "bash"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("#!/usr/bin/env bash"), NO_CHECK),
@@ -348,6 +355,13 @@ class CliEdgeCasesIT {
             new Row("--version", EnumSet.of(Trait.PRINTS),
                     w -> a("--version"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("jipc "), NO_CHECK));
+
+    /** Nothing of any tour in /dev/shm (the tour names its objects jipc-tour-PID-…). */
+    private static void assertNoTourLeftovers() throws java.io.IOException {
+        try (Stream<java.nio.file.Path> shm = Files.list(java.nio.file.Path.of("/dev/shm"))) {
+            assertThat(shm.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("jipc-tour-"));
+        }
+    }
 
     static Stream<Row> commands() {
         return COMMANDS.stream();
