@@ -6,6 +6,7 @@
 module io.jipc {
     exports io.jipc;
     exports io.jipc.channel;
+    exports io.jipc.inspect;
     exports io.jipc.lock;
     exports io.jipc.mq;
     exports io.jipc.pipe;

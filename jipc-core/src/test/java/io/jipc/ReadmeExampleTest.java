@@ -35,8 +35,8 @@ class ReadmeExampleTest {
             "import static java.nio.charset.StandardCharsets.UTF_8;",
             "import io.jipc.*;", "import io.jipc.channel.*;", "import io.jipc.lock.*;", "import io.jipc.mq.*;", "import io.jipc.pipe.*;", "import io.jipc.poll.*;",
             "import io.jipc.process.*;", "import io.jipc.sem.*;", "import io.jipc.shm.*;", "import io.jipc.signal.*;",
-            "import io.jipc.socket.*;", "import io.jipc.sync.*;", "import java.lang.foreign.MemorySegment;",
-            "import java.lang.foreign.ValueLayout;", "import java.nio.ByteBuffer;",
+            "import io.jipc.socket.*;", "import io.jipc.sync.*;", "import io.jipc.inspect.*;",
+            "import java.lang.foreign.MemorySegment;", "import java.lang.foreign.ValueLayout;", "import java.nio.ByteBuffer;",
             "import java.nio.file.*;", "import java.time.Duration;", "import java.util.*;");
 
     @TestFactory

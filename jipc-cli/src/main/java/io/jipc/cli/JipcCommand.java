@@ -56,6 +56,9 @@ public final class JipcCommand implements Runnable {
             SysvSemCommand.class,
             SysvShmCommand.class,
             SignalCommand.class,
+            LsCommand.class,
+            RmCommand.class,
+            TourCommand.class,
             BenchCommand.class);
 
     @Spec
@@ -210,22 +213,12 @@ public final class JipcCommand implements Runnable {
         cli.setExpandAtFiles(false);
         cli.setParameterExceptionHandler((ex, unmatched) -> {
             CommandLine c = ex.getCommandLine();
-            if (ex instanceof CommandLine.UnmatchedArgumentException u && c == cli && named != null
-                    && PLANNED.contains(named) && u.getUnmatched().get(0).equals(named)) {
-                err.println("jipc: '" + named + "' is not in this build of jipc yet; its commands: "
-                        + String.join(", ", cli.getSubcommands().keySet()));
-            } else {
-                err.println("jipc: " + ex.getMessage());
-            }
+            err.println("jipc: " + ex.getMessage());
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             return ExitCodes.USAGE;
         });
         return cli;
     }
-
-    /** The commands cli.md describes that this build does not have yet: named, they say so. */
-    static final java.util.Set<String> PLANNED = java.util.Set.of("sem", "sysv-sem",
-            "ls", "rm", "tour");
 
     /** {@code -h/--help} and {@code -V/--version} on every command and verb, those added later included. */
     private static void withHelpOptions(CommandLine c) {

@@ -334,6 +334,39 @@ class CliEdgeCasesIT {
             new Row("signal list", EnumSet.of(Trait.PRINTS),
                     w -> a("signal", "list"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).contains("\n  9 SIGKILL      terminate no "), NO_CHECK),
+            new Row("ls", EnumSet.of(Trait.PRINTS),
+                    w -> a("ls", "--type", "sysv-msg,sem,shm", "--json"), CliEdgeCasesIT::nothing,
+                    (w, r) -> assertThat(r.out()).contains("\"id\":" + w.msqid + ",", "\"name\":\"" + w.sem + "\"",
+                            "\"name\":\"" + w.shm + "\""),
+                    NO_CHECK),
+            new Row("rm", EnumSet.noneOf(Trait.class),
+                    w -> a("rm", "mq:" + w.mq, "sysv-msg:" + w.msqid, "sem:" + w.sem, "shm:" + w.shm, "sysv-shm:" + w.shmid,
+                            "sysv-sem:" + w.semid, "fifo:" + w.fifo), CliEdgeCasesIT::nothing,
+                    (w, r) -> {
+                        assertThat(World.mqExists(w.mq)).isFalse();
+                        assertThat(World.sysvExists(w.msqid)).isFalse();
+                        assertThat(World.semExists(w.sem)).isFalse();
+                        assertThat(World.shmExists(w.shm)).isFalse();
+                        assertThat(World.sysvShmExists(w.shmid)).isFalse();
+                        assertThat(World.semSetExists(w.semid)).isFalse();
+                        assertThat(Files.exists(w.fifo, LinkOption.NOFOLLOW_LINKS)).isFalse();
+                    },
+                    (w, r) -> {
+                        assertThat(World.mqExists(w.mq)).isTrue();
+                        assertThat(World.sysvExists(w.msqid)).isTrue();
+                        assertThat(World.semExists(w.sem)).isTrue();
+                        assertThat(World.shmExists(w.shm)).isTrue();
+                        assertThat(World.sysvShmExists(w.shmid)).isTrue();
+                        assertThat(World.semSetExists(w.semid)).isTrue();
+                        assertThat(w.fifo).exists();
+                    }),
+            new Row("tour", EnumSet.of(Trait.PRINTS),
+                    w -> a("tour", "--only", "pipe,shm"), CliEdgeCasesIT::nothing,
+                    (w, r) -> {
+                        assertThat(r.out()).contains("2/2 shm: ", "Tour done: 2 mechanisms");
+                        assertNoTourLeftovers();
+                    },
+                    (w, r) -> assertNoTourLeftovers()),
             new Row("completion", EnumSet.of(Trait.PRINTS),
                     w -> a("completion", "bash"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("#!/usr/bin/env bash"), NO_CHECK),
@@ -343,6 +376,13 @@ class CliEdgeCasesIT {
             new Row("--version", EnumSet.of(Trait.PRINTS),
                     w -> a("--version"), CliEdgeCasesIT::nothing,
                     (w, r) -> assertThat(r.out()).startsWith("jipc "), NO_CHECK));
+
+    /** Nothing of any tour in /dev/shm (the tour names its objects jipc-tour-PID-…). */
+    private static void assertNoTourLeftovers() throws java.io.IOException {
+        try (Stream<java.nio.file.Path> shm = Files.list(java.nio.file.Path.of("/dev/shm"))) {
+            assertThat(shm.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("jipc-tour-"));
+        }
+    }
 
     static Stream<Row> commands() {
         return COMMANDS.stream();
@@ -683,6 +723,19 @@ class CliEdgeCasesIT {
                 new Permission("signal send to a process of another user",
                         w -> a("signal", "send", "1", "USR1"), ExitCodes.SYSTEM,
                         (w, r) -> assertThat(r.errLines().get(0)).isEqualTo("jipc: kill(1): Operation not permitted (EPERM)")),
+                new Permission("ls another user's objects it may not read",
+                        w -> a("ls", "--type", "sysv-msg,sem", "--json"), 0,
+                        (w, r) -> assertThat(r.out()).contains("\"id\":" + w.msqid + ",", "\"name\":\"" + w.sem + "\"")),
+                new Permission("rm another user's objects",
+                        w -> a("rm", "sysv-msg:" + w.msqid, "mq:" + w.mq), ExitCodes.SYSTEM,
+                        (w, r) -> {
+                            assertThat(r.errLines()).containsExactly(
+                                    "jipc: msgctl(msqid " + w.msqid + ", IPC_RMID): Operation not permitted (EPERM)",
+                                    "jipc: only the queue's owner or creator (or a privileged process) may remove it",
+                                    "jipc: mq_unlink(" + w.mq + "): Permission denied (EACCES)");
+                            assertThat(World.sysvExists(w.msqid)).isTrue();
+                            assertThat(World.mqExists(w.mq)).isTrue();
+                        }),
                 new Permission("sem create --mode 0666 under umask 022",
                         w -> a("sem", "create", w.newSem, "--mode", "0666"), 0,
                         (w, r) -> assertThat(World.semMode(w.newSem)).isEqualTo(0666)),
