@@ -371,12 +371,17 @@ public final class SharedMutex implements AutoCloseable {
             }
             return;
         }
-        // Its lock's use pins the pages: the bare address is safe.
+        // Its lock's use pins the pages: the bare address is safe. The owner is forgotten while
+        // the mutex is still held: once unlocked, another thread of this process may lock it
+        // through this object and set itself as owner, which a later "owner = null" would erase
+        // (its unlock would then take the foreign path and never give back its lock's use, and
+        // the mapping would stay mapped after close).
+        owner = null;
         int r = Pthread.pthread_mutex_unlock(mutex);
         if (r != 0) {
+            owner = Thread.currentThread();
             throw notHeld("pthread_mutex_unlock", r);
         }
-        owner = null;
         life.release();
         if (LockOrderChecker.ENABLED) {
             LockOrderChecker.released(slot.label);
