@@ -38,37 +38,7 @@ public interface OrderedLock {
     /** A {@link SharedMutex} (its own lock methods are checked already: nothing is counted twice). */
     static OrderedLock of(SharedMutex mutex) {
         Objects.requireNonNull(mutex, "mutex");
-        return new OrderedLock() {
-            @Override
-            public String name() {
-                return mutex.label();
-            }
-
-            @Override
-            public void lock() throws IpcException {
-                mutex.lock();
-            }
-
-            @Override
-            public boolean tryLock() throws IpcException {
-                return mutex.tryLock();
-            }
-
-            @Override
-            public boolean tryLock(Duration timeout) throws IpcException {
-                return mutex.tryLock(timeout);
-            }
-
-            @Override
-            public void unlock() {
-                mutex.unlock();
-            }
-
-            @Override
-            public String toString() {
-                return name();
-            }
-        };
+        return new SelfCheckedLock(mutex.label(), mutex::lock, mutex::tryLock, mutex::tryLock, mutex::unlock);
     }
 
     /**
@@ -77,37 +47,7 @@ public interface OrderedLock {
      */
     static OrderedLock writing(SharedRwLock rw) {
         Objects.requireNonNull(rw, "rw");
-        return new OrderedLock() {
-            @Override
-            public String name() {
-                return rw.label();
-            }
-
-            @Override
-            public void lock() throws IpcException {
-                rw.writeLock();
-            }
-
-            @Override
-            public boolean tryLock() throws IpcException {
-                return rw.tryWriteLock();
-            }
-
-            @Override
-            public boolean tryLock(Duration timeout) throws IpcException {
-                return rw.tryWriteLock(timeout);
-            }
-
-            @Override
-            public void unlock() {
-                rw.unlock();
-            }
-
-            @Override
-            public String toString() {
-                return name();
-            }
-        };
+        return new SelfCheckedLock(rw.label(), rw::writeLock, rw::tryWriteLock, rw::tryWriteLock, rw::unlock);
     }
 
     /**
@@ -116,37 +56,7 @@ public interface OrderedLock {
      */
     static OrderedLock reading(SharedRwLock rw) {
         Objects.requireNonNull(rw, "rw");
-        return new OrderedLock() {
-            @Override
-            public String name() {
-                return rw.label();
-            }
-
-            @Override
-            public void lock() throws IpcException {
-                rw.readLock();
-            }
-
-            @Override
-            public boolean tryLock() throws IpcException {
-                return rw.tryReadLock();
-            }
-
-            @Override
-            public boolean tryLock(Duration timeout) throws IpcException {
-                return rw.tryReadLock(timeout);
-            }
-
-            @Override
-            public void unlock() {
-                rw.unlock();
-            }
-
-            @Override
-            public String toString() {
-                return name();
-            }
-        };
+        return new SelfCheckedLock(rw.label(), rw::readLock, rw::tryReadLock, rw::tryReadLock, rw::unlock);
     }
 
     /** One permit of a {@link SharedSemaphore}, taken by {@code acquire} and given back by {@code release}. */
