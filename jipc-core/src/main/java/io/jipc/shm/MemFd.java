@@ -340,15 +340,12 @@ public final class MemFd implements FdBacked {
 
     /** Maps the whole memfd with {@code access} (a memfd sealed {@link Seal#WRITE} maps only {@link Access#READ_ONLY}). */
     public Mapping map(Access access) throws IpcException {
-        return MemoryFile.map(fd, label, this.access, Objects.requireNonNull(access, "access"), 0, -1);
+        return MemoryFile.mapAll(fd, label, this.access, access);
     }
 
     /** Maps {@code length} bytes from {@code offset}; see {@link SharedMemory#map(Access, long, long)}. */
     public Mapping map(Access access, long offset, long length) throws IpcException {
-        if (length == -1) {
-            throw new IllegalArgumentException("mapping length must be at least 1 byte, got -1");
-        }
-        return MemoryFile.map(fd, label, this.access, Objects.requireNonNull(access, "access"), offset, length);
+        return MemoryFile.mapRange(fd, label, this.access, access, offset, length);
     }
 
     /** Closes this descriptor; the memory stays while another descriptor or a mapping has it. Idempotent. */

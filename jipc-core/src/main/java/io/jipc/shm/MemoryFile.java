@@ -95,6 +95,20 @@ final class MemoryFile {
         return Seal.of(r);
     }
 
+    /** The whole file, mapped with {@code access}: the {@code map(Access)} of every kind of file. */
+    static Mapping mapAll(Fd fd, String label, Access descriptor, Access access) throws IpcException {
+        return map(fd, label, descriptor, java.util.Objects.requireNonNull(access, "access"), 0, -1);
+    }
+
+    /** A range the caller gave ({@code -1} is no length there): the {@code map(Access, long, long)} of every kind of file. */
+    static Mapping mapRange(Fd fd, String label, Access descriptor, Access access, long offset, long length)
+            throws IpcException {
+        if (length == -1) {
+            throw new IllegalArgumentException("mapping length must be at least 1 byte, got -1");
+        }
+        return map(fd, label, descriptor, java.util.Objects.requireNonNull(access, "access"), offset, length);
+    }
+
     /**
      * Maps {@code length} bytes from {@code offset} ({@code length} -1: to the end), checked
      * against the file's size now. A range that does not start on a page boundary is mapped from

@@ -368,7 +368,7 @@ public final class SharedMemory implements FdBacked {
 
     /** Maps the whole object with {@code access}. */
     public Mapping map(Access access) throws IpcException {
-        return MemoryFile.map(fd, name, this.access, Objects.requireNonNull(access, "access"), 0, -1);
+        return MemoryFile.mapAll(fd, name, this.access, access);
     }
 
     /**
@@ -381,10 +381,7 @@ public final class SharedMemory implements FdBacked {
      * @see <a href="https://man7.org/linux/man-pages/man2/mmap.2.html">mmap(2)</a>
      */
     public Mapping map(Access access, long offset, long length) throws IpcException {
-        if (length == -1) {
-            throw new IllegalArgumentException("mapping length must be at least 1 byte, got -1");
-        }
-        return MemoryFile.map(fd, name, this.access, Objects.requireNonNull(access, "access"), offset, length);
+        return MemoryFile.mapRange(fd, name, this.access, access, offset, length);
     }
 
     /** Closes the descriptor; the object and this process's mappings of it stay. Idempotent. */
