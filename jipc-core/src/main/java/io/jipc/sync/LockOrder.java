@@ -2,6 +2,7 @@ package io.jipc.sync;
 
 import io.jipc.IpcException;
 import io.jipc.IpcInterruptedException;
+import io.jipc.internal.wait.BackOff;
 import io.jipc.shm.Mapping;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -70,8 +70,6 @@ import java.util.function.Consumer;
  * at 0 of /frames"}, a file lock's absolute path and range).
  */
 public final class LockOrder {
-    private static final long FIRST_PAUSE_NANOS = 1_000_000;
-    private static final long MAX_PAUSE_NANOS = 50_000_000;
 
     private final List<OrderedLock> locks;
     private final Map<String, Integer> rank = new HashMap<>();
@@ -169,7 +167,7 @@ public final class LockOrder {
         }
         List<OrderedLock> wanted = sorted(subset);
         long deadline = System.nanoTime() + saturatedNanos(timeout);
-        long pause = FIRST_PAUSE_NANOS;
+        int retries = 0;
         while (true) {
             long left = deadline - System.nanoTime();
             Held h = attempt(wanted, Duration.ofNanos(Math.max(0, left)));
@@ -180,11 +178,10 @@ public final class LockOrder {
             if (left <= 0) {
                 return Optional.empty();
             }
-            LockSupport.parkNanos(Math.min(left, ThreadLocalRandom.current().nextLong(pause / 2, pause + 1)));
+            LockSupport.parkNanos(Math.min(left, BackOff.JITTERED.pauseNanos(retries++)));
             if (Thread.currentThread().isInterrupted()) {
                 throw new IpcInterruptedException("tryAcquire", String.valueOf(wanted));
             }
-            pause = Math.min(MAX_PAUSE_NANOS, pause * 2);
         }
     }
 

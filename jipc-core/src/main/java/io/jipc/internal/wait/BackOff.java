@@ -11,21 +11,29 @@ import java.util.concurrent.locks.LockSupport;
  */
 public enum BackOff {
     /** 50 µs doubling to 10 ms: short waits stay short, long ones cost a wake-up per 10 ms. */
-    EXPONENTIAL(50_000L, 10_000_000L),
+    EXPONENTIAL(50_000L, 10_000_000L, false),
     /** 1 ms every time: for waits that are short by nature, such as a racing peer's tiny critical section. */
-    FIXED_1MS(1_000_000L, 1_000_000L);
+    FIXED_1MS(1_000_000L, 1_000_000L, false),
+    /**
+     * 1 ms doubling to 50 ms, each pause drawn from its upper half: for callers that all let go
+     * and try again (all-or-nothing locking), so that two of them do not retry in step for ever.
+     */
+    JITTERED(1_000_000L, 50_000_000L, true);
 
     private final long firstNanos;
     private final long maxNanos;
+    private final boolean jittered;
 
-    BackOff(long firstNanos, long maxNanos) {
+    BackOff(long firstNanos, long maxNanos, boolean jittered) {
         this.firstNanos = firstNanos;
         this.maxNanos = maxNanos;
+        this.jittered = jittered;
     }
 
     /** The pause before retry number {@code attempt} (0 for the first). */
     public long pauseNanos(int attempt) {
-        return Math.min(maxNanos, firstNanos << Math.min(attempt, 20));
+        long pause = Math.min(maxNanos, firstNanos << Math.min(attempt, 20));
+        return jittered ? java.util.concurrent.ThreadLocalRandom.current().nextLong(pause / 2, pause + 1) : pause;
     }
 
     /**
