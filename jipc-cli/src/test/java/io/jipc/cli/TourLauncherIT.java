@@ -71,7 +71,9 @@ class TourLauncherIT {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "no script(1)");
         String cmd = Shell.quote(LauncherIT.LAUNCHER.toString().getBytes(StandardCharsets.UTF_8)) + " tour --only pipe,sem"
                 + " >/dev/null";
-        try (io.jipc.testing.Peer p = io.jipc.testing.Peer.start("script", List.of("script", "-qec", cmd, "/dev/null"))) {
+        try (io.jipc.testing.Peer p = io.jipc.testing.Peer.start("script",
+                // script(1) runs the command with $SHELL; the quoting is bash's, and CI's SHELL may be dash.
+                List.of("env", "SHELL=/bin/bash", "script", "-qec", cmd, "/dev/null"))) {
             assertThat(p.awaitExit(T)).as(p.stdout()).isZero();
             assertThat(p.stdout()).contains("\rjipc tour: 1/2 pipe...", "\rjipc tour: 2/2 sem...")
                     .doesNotContain("HELLO");
