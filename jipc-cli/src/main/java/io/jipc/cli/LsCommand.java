@@ -171,7 +171,8 @@ final class LsCommand implements Callable<Integer> {
     private static Map<Integer, String> userNames() {
         Map<Integer, String> names = new HashMap<>();
         try {
-            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+            // Decoded leniently: one name that is not UTF-8 must not cost the others theirs.
+            for (String line : new String(Files.readAllBytes(Path.of("/etc/passwd")), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
                 String[] f = line.split(":");
                 if (f.length > 2 && f[2].matches("\\d+")) {
                     names.putIfAbsent(Integer.parseInt(f[2]), f[0]);

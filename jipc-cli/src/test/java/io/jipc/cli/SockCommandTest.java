@@ -49,7 +49,7 @@ class SockCommandTest {
     static void awaitBound(String address) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/net/unix"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length >= 8 && f[7].equals(address) && (f[3].equals("00010000") || f[4].equals("0002"))) {
                     return;

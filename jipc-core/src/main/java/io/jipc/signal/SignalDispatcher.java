@@ -503,7 +503,7 @@ final class SignalDispatcher {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
                 try {
-                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                    for (String line : Files.readAllLines(task.resolve("status"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
                         if (line.startsWith("SigBlk:")) {
                             all &= Long.parseUnsignedLong(line.substring(7).strip(), 16);
                             break;

@@ -47,7 +47,7 @@ final class SocketTesting {
                 throw new UncheckedIOException(e);
             }
             try {
-                for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+                for (String line : Files.readAllLines(Path.of("/proc/net/unix"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
                     if (line.contains("@" + TestIpc.PREFIX)) {
                         found.add("abstract socket still bound: " + line.substring(line.lastIndexOf(' ') + 1));
                     }

@@ -168,7 +168,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         }
         String inode = target.substring("socket:[".length(), target.length() - 1);
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/net/unix"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length >= 7 && f[6].equals(inode)) {
                     String type = switch (f[4]) {
