@@ -61,6 +61,12 @@ import java.util.Set;
  * not called stale, as a process may be waiting on it; a POSIX object no process has open or
  * mapped (the kernel records no creator for those), judged only when every process could be
  * looked into. Sockets and locks are never stale: they go with their last holder.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man1/ipcs.1.html">ipcs(1)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man1/ipcrm.1.html">ipcrm(1)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man8/lslocks.8.html">lslocks(8)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man5/proc.5.html">proc(5)</a>
  */
 public final class Inventory {
     private Inventory() {}
@@ -132,6 +138,7 @@ public final class Inventory {
      * @param objects every object of the types asked for, by type, then name or id
      * @param notes   what could not be listed or judged, and why (no mqueue mount; processes this
      *                process may not look into)
+     * @see <a href="https://man7.org/linux/man-pages/man1/ipcs.1.html">ipcs(1)</a>
      */
     public record Listing(List<IpcObject> objects, List<String> notes) {
         public Listing {
