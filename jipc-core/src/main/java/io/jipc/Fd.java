@@ -24,6 +24,9 @@ import io.jipc.internal.wait.Handles;
  * README's "How a blocked call waits".
  *
  * <p>Descriptors jipc creates are close-on-exec.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/close.2.html">close(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
  */
 public final class Fd implements FdBacked {
     /** The descriptor's life: the number, freed by closing it once closed and idle. */

@@ -9,6 +9,9 @@ import java.io.IOException;
  * (ENOENT)}. The subclasses are the cases callers branch on; everything else is a plain
  * {@code IpcException} whose {@link #errno()} says what happened. Use {@link #of(String, String,
  * int)} to get the most specific type for an errno.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/errno.3.html">errno(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/strerror.3.html">strerror(3)</a>
  */
 public class IpcException extends IOException {
     private static final long serialVersionUID = 1L;

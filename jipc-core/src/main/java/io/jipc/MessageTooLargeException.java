@@ -1,6 +1,12 @@
 package io.jipc;
 
-/** A message does not fit the queue's or socket's message size (EMSGSIZE). */
+/**
+ * A message does not fit the queue's or socket's message size (EMSGSIZE).
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/errno.3.html">errno(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/mq_send.3.html">mq_send(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/msgsnd.2.html">msgsnd(2)</a>
+ */
 public class MessageTooLargeException extends IpcException {
     private static final long serialVersionUID = 1L;
 

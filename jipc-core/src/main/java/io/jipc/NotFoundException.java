@@ -1,6 +1,10 @@
 package io.jipc;
 
-/** The named object does not exist (ENOENT). */
+/**
+ * The named object does not exist (ENOENT).
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/errno.3.html">errno(3)</a>
+ */
 public class NotFoundException extends IpcException {
     private static final long serialVersionUID = 1L;
 

@@ -29,6 +29,9 @@ import java.nio.file.StandardOpenOption;
  * EPERM for a sealed memfd opened for writing); only regular files (memfds included) are
  * accepted, not pipes, sockets or devices, whose reopen would mean something else. The {@link Fd}
  * stays owned by the caller, independent of the channel.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man5/proc.5.html">proc(5)</a>
  */
 public final class PassedFiles {
     private PassedFiles() {}

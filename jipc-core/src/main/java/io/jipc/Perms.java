@@ -9,6 +9,9 @@ import java.util.Set;
  * Permission bits between Java and C: a {@link PosixFilePermission} set and the low nine bits of
  * a {@code mode_t}, as {@code open(2)}, {@code mq_open(3)}, {@code msgget(2)} and {@code mkfifo(3)}
  * take them.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/chmod.2.html">chmod(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/inode.7.html">inode(7)</a>
  */
 public final class Perms {
     private Perms() {}

@@ -16,6 +16,9 @@ package io.jipc;
  * else if (n == Transfer.EOF) { ... the peer closed ... }
  * else { ... n bytes ... }
  * }</pre>
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/read.2.html">read(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/write.2.html">write(2)</a>
  */
 public final class Transfer {
     private Transfer() {}

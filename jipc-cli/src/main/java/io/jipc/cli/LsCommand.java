@@ -46,6 +46,11 @@ final class LsCommand implements Callable<Integer> {
             + " [{role, pid, command, alive}], stale.")
     boolean json;
 
+    @Option(names = "--mount-mqueue", description = "First mount the POSIX message queue file system at /dev/mqueue"
+            + " (mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue; needs root), unless one is mounted"
+            + " already, so that queues can be listed. Says what it did on standard error.")
+    boolean mountMqueue;
+
     @Override
     public Integer call() throws IOException {
         Set<ObjectType> asked = EnumSet.noneOf(ObjectType.class);
@@ -65,10 +70,16 @@ final class LsCommand implements Callable<Integer> {
                 asked.add(type);
             }
         }
-        Inventory.Listing listing = Inventory.list(asked);
         Io io = Io.of(spec);
+        if (mountMqueue) {
+            mountMqueue(io);
+        }
+        Inventory.Listing listing = Inventory.list(asked);
         for (String note : listing.notes()) {
             io.err().println("jipc: " + note);
+        }
+        if (asked.contains(ObjectType.MQ) && !mountMqueue && Inventory.mqueueMount().isEmpty()) {
+            io.err().println("jipc: or, as root: jipc ls --mount-mqueue");
         }
         List<IpcObject> shown = listing.objects().stream().filter(o -> !stale || o.stale()).toList();
         if (json) {
@@ -80,6 +91,23 @@ final class LsCommand implements Callable<Integer> {
             table(io, shown);
         }
         return ExitCodes.OK;
+    }
+
+    /** Mounts the mqueue file system unless one is; a refusal is the command's error, before anything is listed. */
+    private static void mountMqueue(Io io) throws Failure {
+        try {
+            if (Inventory.mountMqueue()) {
+                io.err().println("jipc: mounted the POSIX message queue file system at " + Inventory.MQUEUE_MOUNT_POINT);
+            } else {
+                io.err().println("jipc: a POSIX message queue file system is mounted already, at "
+                        + Inventory.mqueueMount().map(Object::toString).orElse("?") + ": nothing done");
+            }
+        } catch (io.jipc.IpcException e) {
+            Failure f = Failure.of(e);
+            throw e instanceof io.jipc.PermissionDeniedException
+                    ? f.withAdvice("mounting a file system needs root (CAP_SYS_ADMIN): nothing was changed")
+                    : f.withAdvice("nothing was changed");
+        }
     }
 
     private static void writeJson(JsonLines out, IpcObject o) throws IOException {

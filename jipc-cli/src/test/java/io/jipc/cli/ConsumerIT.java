@@ -28,7 +28,10 @@ class ConsumerIT {
     @TempDir
     Path tmp;
 
+    // Two Maven builds seeding a fresh repository: 150 s for the first alone on this 2-core machine
+    // under load, past the suite's 120 s default; each step has its own bound (T).
     @Test
+    @org.junit.jupiter.api.Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES)
     void theConsumerBuildsAgainstAnInstalledJipcCoreAndRunsOnTheModuleAndClassPath() throws Exception {
         Path settings = Files.writeString(tmp.resolve("settings.xml"), "<settings><mirrors><mirror><id>seed</id>"
                 + "<mirrorOf>*</mirrorOf><url>" + Path.of(System.getProperty("user.home"), ".m2", "repository").toUri()

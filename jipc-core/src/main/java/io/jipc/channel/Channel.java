@@ -11,6 +11,9 @@ import java.util.Set;
  * What both ends of a channel share: how it is made ({@link Options}), what one end knows of the
  * other ({@link PeerState}), and the name's removal. The channel itself is {@link ChannelWriter}
  * and {@link ChannelReader}; its memory layout is {@code docs/channel-layout.md}.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man7/shm_overview.7.html">shm_overview(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/futex.2.html">futex(2)</a>
  */
 public final class Channel {
     private Channel() {}
@@ -30,6 +33,8 @@ public final class Channel {
      * @param spins    how often an end finding nothing looks again at once ({@link Thread#onSpinWait()})
      * @param yields   then how often it yields its CPU ({@link Thread#yield()}) and looks again,
      *                 before it sleeps in {@code futex(FUTEX_WAIT)}; 0 and 0 sleep at once
+     * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man2/futex.2.html">futex(2)</a>
      */
     public record Options(int capacity, Set<PosixFilePermission> mode, int spins, int yields) {
         public Options {
@@ -69,7 +74,11 @@ public final class Channel {
         }
     }
 
-    /** The other end, as this end sees it now. */
+    /**
+     * The other end, as this end sees it now.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/pidfd_open.2.html">pidfd_open(2)</a>
+     */
     public enum PeerState {
         /** Nobody has opened the other end yet. */
         NEVER_ATTACHED,

@@ -36,6 +36,9 @@ import java.util.Objects;
  *
  * <p>One thread reads at a time (one consumer); {@link #close()} and {@link #peer()} may be called
  * from any thread. Draining allocates nothing.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/futex.2.html">futex(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
  */
 public final class ChannelReader extends ChannelEnd {
     private long head;

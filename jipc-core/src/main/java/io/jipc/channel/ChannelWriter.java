@@ -39,6 +39,9 @@ import java.util.Optional;
  * <p>One thread writes at a time (one producer) and has at most one claim open; {@link #close()}
  * may be called from any thread (an open claim is then dropped). Claiming, committing and
  * sending allocate nothing.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/futex.2.html">futex(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
  */
 public final class ChannelWriter extends ChannelEnd {
     private long tail;

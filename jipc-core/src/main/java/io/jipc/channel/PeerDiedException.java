@@ -8,6 +8,8 @@ import io.jipc.IpcException;
  * reader has read every record it committed (a record it was writing is lost whole, never
  * torn), a writer can never get room again. Carries {@code EOWNERDEAD}, as a robust mutex whose
  * owner died does.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/pidfd_open.2.html">pidfd_open(2)</a>
  */
 public class PeerDiedException extends IpcException {
     private static final long serialVersionUID = 1L;

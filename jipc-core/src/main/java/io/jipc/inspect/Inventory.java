@@ -1,12 +1,16 @@
 package io.jipc.inspect;
 
+import static io.jipc.internal.libc.Errnos.EEXIST;
 import static io.jipc.internal.libc.Errnos.EINVAL;
 
 import io.jipc.IpcException;
 import io.jipc.IpcKey;
+import io.jipc.internal.libc.Mount;
 import io.jipc.internal.libc.Msg;
 import io.jipc.internal.libc.Sem;
 import io.jipc.internal.libc.Shm;
+import io.jipc.internal.libc.Stat;
+import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.sysv.SysVObject;
 import io.jipc.lock.LockHolder;
 import io.jipc.lock.LockTable;
@@ -16,6 +20,8 @@ import io.jipc.sem.PosixSemaphore;
 import io.jipc.sem.SysVSemaphoreSet;
 import io.jipc.shm.SharedMemory;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,7 +48,7 @@ import java.util.Set;
  *
  * <p><b>Where each kind is found.</b> POSIX message queues in an mqueue mount (found in {@code
  * /proc/self/mountinfo}, usually {@code /dev/mqueue}; without one the kernel offers no way to list
- * them, and {@link Listing#notes()} says how to mount one); POSIX shared memory and named
+ * them, and {@link Listing#notes()} says how to mount one; {@link #mountMqueue()} mounts one); POSIX shared memory and named
  * semaphores in {@code /dev/shm} ({@code sem.NAME} files are semaphores); System V objects in
  * {@code /proc/sysvipc}; UNIX sockets that have an address in {@code /proc/net/unix}, with the
  * processes holding them ({@code socket:[INODE]} in {@code /proc/PID/fd}); file locks from {@link
@@ -55,6 +61,12 @@ import java.util.Set;
  * not called stale, as a process may be waiting on it; a POSIX object no process has open or
  * mapped (the kernel records no creator for those), judged only when every process could be
  * looked into. Sockets and locks are never stale: they go with their last holder.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man1/ipcs.1.html">ipcs(1)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man1/ipcrm.1.html">ipcrm(1)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man8/lslocks.8.html">lslocks(8)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man5/proc.5.html">proc(5)</a>
  */
 public final class Inventory {
     private Inventory() {}
@@ -62,12 +74,71 @@ public final class Inventory {
     /** Where {@code /dev/mqueue} is usually mounted, and how. */
     static final String MOUNT_MQUEUE = "mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue";
 
+    /** Where {@link #mountMqueue()} mounts the POSIX message queue file system: where Linux distributions do. */
+    public static final Path MQUEUE_MOUNT_POINT = Path.of("/dev/mqueue");
+
+    /**
+     * Where a POSIX message queue file system is mounted in this process's mount namespace, read
+     * from {@code /proc/self/mountinfo} (the first one, if several): the directory {@link #list}
+     * lists queues from. Empty when none is; see <a
+     * href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>.
+     */
+    public static Optional<Path> mqueueMount() {
+        return PosixObjects.mqueueMount();
+    }
+
+    /**
+     * Mounts the POSIX message queue file system at {@link #MQUEUE_MOUNT_POINT}, unless one is
+     * mounted already: {@code mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue}, with
+     * <a href="https://man7.org/linux/man-pages/man2/mkdir.2.html">mkdir(2)</a> (mode 0755, when
+     * the directory is missing) and <a
+     * href="https://man7.org/linux/man-pages/man2/mount.2.html">mount(2)</a>, {@code nosuid,
+     * nodev, noexec} as systemd mounts it. The kernel allows it to a process with {@code
+     * CAP_SYS_ADMIN} (root); the mount stays until {@code umount /dev/mqueue} or reboot, and the
+     * queues are there whether or not it is mounted (<a
+     * href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>): the
+     * mount only lets them be listed.
+     *
+     * <p>When it fails nothing is changed: a directory it made for the mount is removed again.
+     *
+     * @return {@code true} if it mounted one now; {@code false} if one was mounted already
+     *         ({@link #mqueueMount()} says where), and nothing was done
+     * @throws io.jipc.PermissionDeniedException {@code mkdir} EACCES when this user may not write
+     *                                           {@code /dev}, {@code mount} EPERM without
+     *                                           {@code CAP_SYS_ADMIN}
+     * @throws IpcException                      any other refusal of either call (ENOTDIR: {@code
+     *                                           /dev/mqueue} is not a directory...)
+     */
+    public static boolean mountMqueue() throws IpcException {
+        if (mqueueMount().isPresent()) {
+            return false;
+        }
+        String target = MQUEUE_MOUNT_POINT.toString();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dir = arena.allocateFrom(target);
+            int made = Stat.mkdir(dir, 0755);
+            if (made < 0 && made != -EEXIST) {
+                throw IpcException.of("mkdir", target, -made);
+            }
+            int r = Mount.mount(arena.allocateFrom("none"), dir, arena.allocateFrom("mqueue"),
+                    Mount.MS_NOSUID | Mount.MS_NODEV | Mount.MS_NOEXEC, MemorySegment.NULL);
+            if (r < 0) {
+                if (made == 0) {
+                    Unistd.rmdir(dir); // ours, and still empty: nothing to do if someone filled it meanwhile
+                }
+                throw IpcException.of("mount", target, -r);
+            }
+            return true;
+        }
+    }
+
     /**
      * What a listing found.
      *
      * @param objects every object of the types asked for, by type, then name or id
      * @param notes   what could not be listed or judged, and why (no mqueue mount; processes this
      *                process may not look into)
+     * @see <a href="https://man7.org/linux/man-pages/man1/ipcs.1.html">ipcs(1)</a>
      */
     public record Listing(List<IpcObject> objects, List<String> notes) {
         public Listing {

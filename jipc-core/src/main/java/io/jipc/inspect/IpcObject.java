@@ -30,6 +30,8 @@ import java.util.OptionalLong;
  *                   descriptors need privilege)
  * @param stale      whether it is left over: every process it names is dead and nothing has it
  *                   open, mapped or attached (see {@link Inventory})
+ * @see <a href="https://man7.org/linux/man-pages/man1/ipcs.1.html">ipcs(1)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/sysvipc.7.html">sysvipc(7)</a>
  */
 public record IpcObject(ObjectType type, Optional<String> name, OptionalLong id, Optional<IpcKey> key,
                         OptionalInt ownerUid, OptionalInt mode, OptionalLong size, Map<String, Long> counts,

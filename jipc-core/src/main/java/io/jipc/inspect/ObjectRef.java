@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param type what it is
  * @param name its POSIX name or the FIFO's path; null for a System V object
  * @param id   a System V object's id; -1 otherwise
+ * @see <a href="https://man7.org/linux/man-pages/man1/ipcrm.1.html">ipcrm(1)</a>
  */
 public record ObjectRef(ObjectType type, String name, int id) {
     public ObjectRef {

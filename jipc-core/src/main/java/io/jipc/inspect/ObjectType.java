@@ -3,7 +3,16 @@ package io.jipc.inspect;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** The kinds of object {@link Inventory} lists and removes, named as {@code jipc ls --type} and {@code jipc rm} name them. */
+/**
+ * The kinds of object {@link Inventory} lists and removes, named as {@code jipc ls --type} and {@code jipc rm} name them.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man7/sysvipc.7.html">sysvipc(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/sem_overview.7.html">sem_overview(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/shm_overview.7.html">shm_overview(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/fifo.7.html">fifo(7)</a>
+ */
 public enum ObjectType {
     /** A POSIX message queue ({@code mq_open}), listed from an mqueue mount. */
     MQ("mq"),

@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param pid     its process id
  * @param command its name ({@code /proc/PID/comm}), when it is alive and could be read
  * @param alive   whether a process with this pid exists now (pids are reused: a live pid may be another process)
+ * @see <a href="https://man7.org/linux/man-pages/man5/proc.5.html">proc(5)</a>
  */
 public record ProcessRef(String role, long pid, Optional<String> command, boolean alive) {
     public ProcessRef {

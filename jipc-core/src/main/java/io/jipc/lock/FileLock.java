@@ -105,6 +105,8 @@ public final class FileLock implements AutoCloseable {
      * @param range  the bytes locked; flock locks always cover the whole file
      * @param create whether opening by path creates a missing file ({@code O_CREAT})
      * @param mode   the permissions of a file created
+     * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man2/flock.2.html">flock(2)</a>
      */
     public record Options(LockKind kind, LockType type, LockRange range, boolean create, Set<PosixFilePermission> mode) {
         /**

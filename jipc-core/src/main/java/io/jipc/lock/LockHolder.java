@@ -26,6 +26,8 @@ import java.util.OptionalLong;
  *                when known; a file since removed reads {@code "... (deleted)"}
  * @param device  the file system's device number, as {@code stat(2)}'s {@code st_dev} gives it
  * @param inode   the file's inode number
+ * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man5/proc.5.html">proc(5)</a>
  */
 public record LockHolder(LockKind kind, LockType type, LockRange range, OptionalLong pid, Optional<String> command,
                          Optional<Path> path, long device, long inode) {

@@ -7,6 +7,7 @@ package io.jipc.lock;
  *
  * @param start  the first byte, 0 or more
  * @param length how many bytes, 0 or more; 0 means "to the end of the file"
+ * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
  */
 public record LockRange(long start, long length) {
     /** From byte 0 to the end of the file, however far it grows. */

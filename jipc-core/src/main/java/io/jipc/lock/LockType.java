@@ -4,6 +4,9 @@ package io.jipc.lock;
  * Shared or exclusive: any number of shared locks on the same bytes may coexist, an exclusive
  * one excludes every other lock there. {@code /proc/locks} and fcntl call them read and write
  * locks ({@code F_RDLCK}, {@code F_WRLCK}); flock calls them {@code LOCK_SH} and {@code LOCK_EX}.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/flock.2.html">flock(2)</a>
  */
 public enum LockType {
     /** A read lock ({@code LOCK_SH}, {@code F_RDLCK}). */

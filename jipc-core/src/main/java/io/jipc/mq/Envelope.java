@@ -13,6 +13,9 @@ package io.jipc.mq;
  * }
  * }</pre>
  * Not thread-safe: give each receiving thread its own.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/mq_receive.3.html">mq_receive(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/msgrcv.2.html">msgrcv(2)</a>
  */
 public final class Envelope {
     private int size;

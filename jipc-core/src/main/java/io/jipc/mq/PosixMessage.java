@@ -10,6 +10,7 @@ import java.util.Objects;
  *
  * @param priority 0 (lowest) to 32767; higher priorities are received first
  * @param data     the payload (the record does not copy it)
+ * @see <a href="https://man7.org/linux/man-pages/man3/mq_receive.3.html">mq_receive(3)</a>
  */
 public record PosixMessage(int priority, byte[] data) {
     public PosixMessage {

@@ -100,7 +100,11 @@ import java.util.Set;
  * @see <a href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>
  */
 public final class PosixMessageQueue implements FdBacked {
-    /** How the queue is opened: which of send and receive this descriptor may do. */
+    /**
+     * How the queue is opened: which of send and receive this descriptor may do.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man3/mq_open.3.html">mq_open(3)</a>
+     */
     public enum Access {
         READ_ONLY(Fcntl.O_RDONLY, "read-only"),
         WRITE_ONLY(Fcntl.O_WRONLY, "write-only"),
@@ -119,6 +123,9 @@ public final class PosixMessageQueue implements FdBacked {
      * How to create (or open) a queue: capacity, message size, permissions and access. {@code 0}
      * for a size means the system default ({@code /proc/sys/fs/mqueue/msg_default},
      * {@code msgsize_default}). Defaults: system sizes, mode {@code 0600}, read-write.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man3/mq_open.3.html">mq_open(3)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man7/mq_overview.7.html">mq_overview(7)</a>
      */
     public record Options(int maxMessages, int messageSize, Set<PosixFilePermission> mode, Access access) {
         public Options {
@@ -168,6 +175,7 @@ public final class PosixMessageQueue implements FdBacked {
      * @param maxMessages     capacity (mq_maxmsg)
      * @param messageSize     largest message in bytes (mq_msgsize)
      * @param currentMessages messages queued now (mq_curmsgs)
+     * @see <a href="https://man7.org/linux/man-pages/man3/mq_getattr.3.html">mq_getattr(3)</a>
      */
     public record Info(long maxMessages, long messageSize, long currentMessages) {}
 

@@ -10,6 +10,7 @@ import java.util.Objects;
  *
  * @param type a positive number the receiver can select on ({@link TypeSelector})
  * @param data the payload (the record does not copy it)
+ * @see <a href="https://man7.org/linux/man-pages/man2/msgrcv.2.html">msgrcv(2)</a>
  */
 public record SysVMessage(long type, byte[] data) {
     public SysVMessage {

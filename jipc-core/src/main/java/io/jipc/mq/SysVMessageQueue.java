@@ -74,6 +74,7 @@ public final class SysVMessageQueue implements AutoCloseable {
      * How a queue is created: its permissions (default 0600).
      *
      * @param mode permissions of a queue this call creates
+     * @see <a href="https://man7.org/linux/man-pages/man2/msgget.2.html">msgget(2)</a>
      */
     public record Options(Set<PosixFilePermission> mode) {
         public Options {
@@ -103,6 +104,7 @@ public final class SysVMessageQueue implements AutoCloseable {
      * @param lastSend       when the last message was sent (msg_stime)
      * @param lastReceive    when the last message was received (msg_rtime)
      * @param lastChange     when the queue was created or last changed by IPC_SET (msg_ctime)
+     * @see <a href="https://man7.org/linux/man-pages/man2/msgctl.2.html">msgctl(2)</a>
      */
     public record Info(IpcPerm perm, long messages, long bytes, long maxBytes, int lastSendPid, int lastReceivePid,
                        Optional<Instant> lastSend, Optional<Instant> lastReceive, Instant lastChange) {}

@@ -70,6 +70,7 @@ public final class Fifo {
      * How a FIFO is created.
      *
      * @param mode its permissions, set exactly (the umask does not apply); default 0600
+     * @see <a href="https://man7.org/linux/man-pages/man3/mkfifo.3.html">mkfifo(3)</a>
      */
     public record Options(Set<PosixFilePermission> mode) {
         public Options {

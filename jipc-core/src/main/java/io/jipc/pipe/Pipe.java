@@ -19,7 +19,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * An anonymous pipe, made by <a href="https://man7.org/linux/man-pages/man2/pipe.2.html">pipe2(2)</a>:
+ * An anonymous pipe, made by <a href="https://man7.org/linux/man-pages/man2/pipe2.2.html">pipe2(2)</a>:
  * a one-way byte stream with a {@link ReadEnd} and a {@link WriteEnd}.
  *
  * <p>Each end is an object of its own ({@link FdBacked}, closed on its own), so one end can be
@@ -85,6 +85,7 @@ public final class Pipe implements AutoCloseable {
      *               PIPE_BUF} (4096) bytes is one packet, and each read returns one packet; a read
      *               into a buffer smaller than the packet discards the rest of it. Larger writes
      *               are split into packets.
+     * @see <a href="https://man7.org/linux/man-pages/man2/pipe.2.html">pipe(2)</a>
      */
     public record Options(boolean packet) {
         /** A byte stream, as pipe(2) makes it. */
@@ -112,7 +113,7 @@ public final class Pipe implements AutoCloseable {
     }
 
     /**
-     * Creates a pipe with <a href="https://man7.org/linux/man-pages/man2/pipe.2.html">pipe2(2)</a>:
+     * Creates a pipe with <a href="https://man7.org/linux/man-pages/man2/pipe2.2.html">pipe2(2)</a>:
      * both ends blocking and close-on-exec.
      *
      * @throws IpcException EMFILE/ENFILE when out of descriptors; EINVAL for packet mode on a
@@ -179,6 +180,8 @@ public final class Pipe implements AutoCloseable {
     /**
      * What both ends of a pipe or FIFO share: the owned descriptor, capacity and blocking mode.
      * An end is closed on its own, idempotently and thread-safely.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man7/pipe.7.html">pipe(7)</a>
      */
     public abstract static sealed class End implements FdBacked permits ReadEnd, WriteEnd {
         final PipeIo io;
@@ -291,6 +294,9 @@ public final class Pipe implements AutoCloseable {
      * Transfer#EOF} at end of stream (pipe empty and every write end closed, in every process),
      * and, for the try forms, {@link Transfer#NOTHING} when nothing came. A read of 0 bytes
      * returns 0 at once.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/read.2.html">read(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man7/pipe.7.html">pipe(7)</a>
      */
     public static final class ReadEnd extends End {
         ReadEnd(Fd fd, boolean modeOwned, boolean nowait) {
@@ -510,6 +516,9 @@ public final class Pipe implements AutoCloseable {
      * try forms return how many bytes they wrote, or {@link Transfer#NOTHING} when the pipe had
      * no room. A write of at most {@code PIPE_BUF} (4096) bytes is atomic: all or nothing. Every
      * form throws {@link IpcException} with EPIPE when no reader is left.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/write.2.html">write(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man7/pipe.7.html">pipe(7)</a>
      */
     public static final class WriteEnd extends End {
         WriteEnd(Fd fd, boolean modeOwned, boolean nowait) {

@@ -70,7 +70,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @see <a href="https://man7.org/linux/man-pages/man7/epoll.7.html">epoll(7)</a>
  */
 public final class Poller implements AutoCloseable {
-    /** How a registration reports readiness. */
+    /**
+     * How a registration reports readiness.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man7/epoll.7.html">epoll(7)</a>
+     */
     public enum Trigger {
         /** Reported at every poll while the condition holds (the default). */
         LEVEL(0),

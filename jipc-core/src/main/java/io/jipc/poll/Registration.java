@@ -8,7 +8,11 @@ import io.jipc.internal.libc.Epoll;
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
 
-/** One descriptor registered with a {@link Poller}: its interest, attachment and last readiness. */
+/**
+ * One descriptor registered with a {@link Poller}: its interest, attachment and last readiness.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/epoll_ctl.2.html">epoll_ctl(2)</a>
+ */
 public final class Registration {
     private final Poller poller;
     private final Fd fd;

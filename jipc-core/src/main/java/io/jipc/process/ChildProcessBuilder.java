@@ -17,6 +17,8 @@ import java.util.TreeMap;
 /**
  * How to start a child: the command, what it finds at each descriptor number, environment,
  * directory, process group. Not thread-safe; {@link #start()} may be called more than once.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/posix_spawn.3.html">posix_spawn(3)</a>
  */
 public final class ChildProcessBuilder {
     /** Linux's default ceiling for descriptor numbers ({@code fs.nr_open}). */

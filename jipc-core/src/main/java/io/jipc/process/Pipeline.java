@@ -120,6 +120,7 @@ public final class Pipeline implements AutoCloseable {
      * The stages' exit statuses, first to last.
      *
      * @param stages one status per stage
+     * @see <a href="https://man7.org/linux/man-pages/man2/waitid.2.html">waitid(2)</a>
      */
     public record Status(List<ExitStatus> stages) {
         public Status {
@@ -158,7 +159,12 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Stages and the two ends of a pipeline. Not thread-safe. */
+    /**
+     * Stages and the two ends of a pipeline. Not thread-safe.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/pipe.2.html">pipe(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man3/posix_spawn.3.html">posix_spawn(3)</a>
+     */
     public static final class Builder {
         private final List<ChildProcessBuilder> stages = new ArrayList<>();
         private Redirect stdin = Redirect.inherit();

@@ -13,6 +13,9 @@ import java.util.Objects;
  * <p>Files are opened by the parent before the child is started, so a missing file is reported
  * as {@code open(/the/path): No such file or directory (ENOENT)} and no child is started. Files
  * created for output get mode 0600.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/posix_spawn.3.html">posix_spawn(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/dup2.2.html">dup2(2)</a>
  */
 public final class Redirect {
     enum Kind { INHERIT, CLOSED, NULL_DEVICE, READ_FILE, WRITE_FILE, APPEND_FILE, DESCRIPTOR }

@@ -55,6 +55,7 @@ public final class PermitPool implements AutoCloseable {
      * How a pool is created.
      *
      * @param mode permissions of a pool this call creates (default 0600)
+     * @see <a href="https://man7.org/linux/man-pages/man2/semget.2.html">semget(2)</a>
      */
     public record Options(Set<PosixFilePermission> mode) {
         public Options {

@@ -63,6 +63,7 @@ public final class PosixSemaphore implements AutoCloseable {
      *
      * @param initialValue 0 to {@link #MAX_VALUE}
      * @param mode         permissions, set exactly (the umask does not narrow them)
+     * @see <a href="https://man7.org/linux/man-pages/man3/sem_open.3.html">sem_open(3)</a>
      */
     public record Options(int initialValue, Set<PosixFilePermission> mode) {
         public Options {

@@ -72,6 +72,8 @@ public final class SysVSemaphoreSet implements AutoCloseable {
      * @param initialValue  every semaphore's value, unless {@code initialValues} is given
      * @param initialValues one value per semaphore (as many as the set has), or empty
      * @param mode          permissions of a set this call creates
+     * @see <a href="https://man7.org/linux/man-pages/man2/semget.2.html">semget(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man2/semctl.2.html">semctl(2)</a>
      */
     public record Options(int initialValue, List<Integer> initialValues, Set<PosixFilePermission> mode) {
         public Options {
@@ -115,6 +117,7 @@ public final class SysVSemaphoreSet implements AutoCloseable {
      * @param count      the number of semaphores (sem_nsems)
      * @param lastOp     when an operation last changed or waited successfully (sem_otime), if ever
      * @param lastChange when the set was created or last changed by semctl (sem_ctime)
+     * @see <a href="https://man7.org/linux/man-pages/man2/semctl.2.html">semctl(2)</a>
      */
     public record Info(IpcPerm perm, int count, Optional<Instant> lastOp, Instant lastChange) {}
 

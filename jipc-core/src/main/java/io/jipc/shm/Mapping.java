@@ -65,6 +65,9 @@ import java.util.Objects;
  * <p><b>Costs.</b> The copies allocate nothing. {@link #segment()} makes the shared arena on its
  * first call; closing a mapping that has one costs a JVM handshake with every thread (tens of
  * microseconds); closing one used only through copies is a bare {@code munmap}.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/mmap.2.html">mmap(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/shmat.2.html">shmat(2)</a>
  */
 public final class Mapping implements AutoCloseable {
     /** How the pages are given back: {@code munmap} for a mapped file, {@code shmdt} for a System V attach. */

@@ -62,6 +62,7 @@ public final class MemFd implements FdBacked {
      *                     memfd is born with {@link Seal#SEAL})
      * @param hugePageSize 0 for normal pages, else {@code MFD_HUGETLB} with pages of this many bytes
      * @param reserve      allocate the pages when creating or growing ({@code fallocate})
+     * @see <a href="https://man7.org/linux/man-pages/man2/memfd_create.2.html">memfd_create(2)</a>
      */
     public record Options(boolean sealing, long hugePageSize, boolean reserve) {
         public Options {
@@ -101,6 +102,8 @@ public final class MemFd implements FdBacked {
      * @param name  the name it was created with (shown in {@code /proc/PID/fd} as {@code /memfd:NAME})
      * @param size  its size in bytes now
      * @param seals the seals it carries ({@code F_GET_SEALS})
+     * @see <a href="https://man7.org/linux/man-pages/man2/memfd_create.2.html">memfd_create(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
      */
     public record Info(String name, long size, Set<Seal> seals) {
         public Info {

@@ -69,6 +69,7 @@ public final class SharedMemory implements FdBacked {
      * @param mode    permissions of an object this call creates, set exactly (the umask does not apply)
      * @param access  how the descriptor is opened; creating needs {@link Access#READ_WRITE}
      * @param reserve allocate the pages when creating or growing ({@code fallocate}) instead of on first touch
+     * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
      */
     public record Options(Set<PosixFilePermission> mode, Access access, boolean reserve) {
         public Options {
@@ -109,6 +110,7 @@ public final class SharedMemory implements FdBacked {
      * @param mode     its permissions
      * @param ownerUid its owner
      * @param ownerGid its group
+     * @see <a href="https://man7.org/linux/man-pages/man2/fstat.2.html">fstat(2)</a>
      */
     public record Info(String name, long size, Set<PosixFilePermission> mode, int ownerUid, int ownerGid) {
         public Info {

@@ -54,6 +54,7 @@ public final class SysVSharedMemory implements AutoCloseable {
      * How a segment is created: its permissions (default 0600).
      *
      * @param mode permissions of a segment this call creates (shmget takes them exactly: no umask)
+     * @see <a href="https://man7.org/linux/man-pages/man2/shmget.2.html">shmget(2)</a>
      */
     public record Options(Set<PosixFilePermission> mode) {
         public Options {
@@ -85,6 +86,7 @@ public final class SysVSharedMemory implements AutoCloseable {
      * @param lastChange       when it was created or last changed by IPC_SET (shm_ctime)
      * @param markedForRemoval removed while attached: destroyed when the last process detaches (SHM_DEST)
      * @param locked           locked in memory by SHM_LOCK (SHM_LOCKED)
+     * @see <a href="https://man7.org/linux/man-pages/man2/shmctl.2.html">shmctl(2)</a>
      */
     public record Info(IpcPerm perm, long size, long attachCount, int creatorPid, int lastPid,
                        Optional<Instant> lastAttach, Optional<Instant> lastDetach, Instant lastChange,

@@ -116,7 +116,11 @@ public enum Signal {
     SIGRTMAX_1(63),
     SIGRTMAX(64);
 
-    /** What the kernel does with a signal whose disposition is the default (signal(7)). */
+    /**
+     * What the kernel does with a signal whose disposition is the default (signal(7)).
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man7/signal.7.html">signal(7)</a>
+     */
     public enum Action {
         /** Terminate the process ("Term"). */
         TERMINATE,

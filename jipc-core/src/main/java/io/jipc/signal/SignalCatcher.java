@@ -65,6 +65,9 @@ import java.util.Set;
  * <p>Receiving never waits when a signal is there (also with an interrupt pending); a blocked
  * receive returns when another thread closes the catcher ({@link io.jipc.ObjectClosedException})
  * and answers {@link Thread#interrupt()} ({@link io.jipc.IpcInterruptedException}).
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/sigwaitinfo.2.html">sigwaitinfo(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/signalfd.2.html">signalfd(2)</a>
  */
 public final class SignalCatcher implements FdBacked {
     private static final long RECORD = SignalH.SIGINFO_SIZE;

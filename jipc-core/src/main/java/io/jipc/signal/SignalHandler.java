@@ -9,6 +9,9 @@ package io.jipc.signal;
  *
  * <p>An exception a handler throws goes to the dispatch thread's uncaught-exception handler (by
  * default: printed on standard error); dispatching goes on.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/sigaction.2.html">sigaction(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/signal-safety.7.html">signal-safety(7)</a>
  */
 @FunctionalInterface
 public interface SignalHandler {

@@ -37,7 +37,11 @@ import java.util.Objects;
  * @see <a href="https://man7.org/linux/man-pages/man2/sigaction.2.html">sigaction(2), "The siginfo_t argument"</a>
  */
 public record SignalInfo(Signal signal, int code, int pid, int uid, int value, int status) {
-    /** Who or what raised a signal, from its {@code si_code}. */
+    /**
+     * Who or what raised a signal, from its {@code si_code}.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/sigaction.2.html">sigaction(2)</a>
+     */
     public enum Origin {
         /** {@code kill(2)}, {@code killpg}, {@code raise}, {@code pidfd_send_signal} ({@code SI_USER}). */
         KILL,

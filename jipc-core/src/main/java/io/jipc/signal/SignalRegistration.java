@@ -7,6 +7,8 @@ import java.util.Set;
  * A handler installed by {@link Signals#handle}: its signals go to it until {@link #close()},
  * which puts back what each signal did before — the JVM's handler, the default action, an
  * ignore, or an earlier jipc registration it had taken the signal from.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/sigaction.2.html">sigaction(2)</a>
  */
 public final class SignalRegistration implements AutoCloseable {
     private final SignalDispatcher dispatcher;

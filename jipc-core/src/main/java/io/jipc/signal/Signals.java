@@ -25,6 +25,11 @@ import java.util.Set;
  * To wait for signals in a thread of your own (or in a {@link io.jipc.poll.Poller}), use a
  * {@link SignalCatcher}. How a signal reaches the handler, and what is known about its sender,
  * is in the package documentation.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/kill.2.html">kill(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/sigqueue.3.html">sigqueue(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/killpg.3.html">killpg(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/signal.7.html">signal(7)</a>
  */
 public final class Signals {
     private Signals() {}

@@ -15,6 +15,9 @@ import java.lang.foreign.ValueLayout;
  * cannot, in poll(2)) and uses no CPU, returns promptly when the socket is closed from another
  * thread ({@link io.jipc.ObjectClosedException}) and answers {@link Thread#interrupt()} at once
  * ({@link io.jipc.IpcInterruptedException}).
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/socket.7.html">socket(7)</a>
  */
 public abstract sealed class AbstractUnixSocket implements FdBacked
         permits UnixSocket, UnixDatagramSocket, UnixServerSocket {

@@ -44,6 +44,9 @@ import java.util.Objects;
  * native allocation made by {@link #allocate}; {@link #slot(int)} returns a view made then. A
  * batch is not thread-safe: one thread fills or reads it at a time, as with a {@link ByteBuffer}.
  * Closing it is: its memory is freed when no call is using it any more.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/sendmmsg.2.html">sendmmsg(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man2/recvmmsg.2.html">recvmmsg(2)</a>
  */
 public final class MessageBatch implements AutoCloseable {
     /** The most messages one batch holds: what one sendmmsg or recvmmsg takes ({@code UIO_MAXIOV}). */

@@ -28,6 +28,10 @@ import java.util.Optional;
  * {@link #controlTruncated()} says so, and the descriptors that did arrive are here as usual. jipc
  * never drops that flag: a caller who asked for {@code n} descriptors and sees fewer can tell a
  * sender who sent fewer from a buffer that was too small.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man2/recvmsg.2.html">recvmsg(2)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/cmsg.3.html">cmsg(3)</a>
  */
 public final class ReceivedMessage implements AutoCloseable {
     private final int bytes;

@@ -62,6 +62,8 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
      * @param unlinkOnClose   remove the socket file on close, if it is still this socket's file
      * @param passCredentials turn SO_PASSCRED on before binding, so that every datagram ever
      *                        received carries its sender's credentials
+     * @see <a href="https://man7.org/linux/man-pages/man2/bind.2.html">bind(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man7/unix.7.html">unix(7)</a>
      */
     public record Options(Set<PosixFilePermission> mode, boolean replaceStale, boolean unlinkOnClose,
             boolean passCredentials) {
@@ -108,7 +110,11 @@ public final class UnixDatagramSocket extends AbstractUnixSocket {
         this.unlinkOnClose = unlinkOnClose;
     }
 
-    /** A connected pair of datagram sockets ({@code socketpair(2)}); closing the pair closes both. */
+    /**
+     * A connected pair of datagram sockets ({@code socketpair(2)}); closing the pair closes both.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/socketpair.2.html">socketpair(2)</a>
+     */
     public record Pair(UnixDatagramSocket first, UnixDatagramSocket second) implements AutoCloseable {
         @Override
         public void close() {

@@ -65,6 +65,8 @@ public final class UnixServerSocket extends AbstractUnixSocket {
      *                        never a live one
      * @param unlinkOnClose   remove the socket file on close, if it is still this server's file
      * @param passCredentials turn SO_PASSCRED on before listening, so accepted connections inherit it
+     * @see <a href="https://man7.org/linux/man-pages/man2/bind.2.html">bind(2)</a>
+     * @see <a href="https://man7.org/linux/man-pages/man2/listen.2.html">listen(2)</a>
      */
     public record Options(SocketType type, int backlog, Set<PosixFilePermission> mode, boolean replaceStale,
             boolean unlinkOnClose, boolean passCredentials) {

@@ -64,7 +64,11 @@ public final class UnixSocket extends AbstractUnixSocket {
         this.control = new ControlMessages(io, type, passCredentials);
     }
 
-    /** A connected pair of sockets ({@code socketpair(2)}); closing the pair closes both. */
+    /**
+     * A connected pair of sockets ({@code socketpair(2)}); closing the pair closes both.
+     *
+     * @see <a href="https://man7.org/linux/man-pages/man2/socketpair.2.html">socketpair(2)</a>
+     */
     public record Pair(UnixSocket first, UnixSocket second) implements AutoCloseable {
         @Override
         public void close() {

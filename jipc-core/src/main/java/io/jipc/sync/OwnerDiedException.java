@@ -8,6 +8,9 @@ import io.jipc.IpcException;
  * holds it now. The data it guards may be half-written: repair or check it, then call {@link
  * SharedMutex#makeConsistent()} and unlock as usual. Unlocking without making it consistent marks
  * the mutex unrecoverable: every later lock fails with {@link NotRecoverableException}.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutexattr_setrobust.3.html">pthread_mutexattr_setrobust(3)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutex_consistent.3.html">pthread_mutex_consistent(3)</a>
  */
 public final class OwnerDiedException extends IpcException {
     private static final long serialVersionUID = 1L;

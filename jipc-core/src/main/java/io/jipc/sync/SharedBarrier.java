@@ -52,6 +52,9 @@ import java.util.Objects;
  * SharedCondition#SLICE_MILLIS} ms, so an interrupt is answered within a slice. There is no
  * {@code tryAwait()} that never waits: an arrival that does not wait trips the barrier only if it
  * is the last, and otherwise withdraws at once — nothing another party could ever see. Thread-safe.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/pthread_barrier_wait.3p.html">pthread_barrier_wait(3p)</a>
+ * @see <a href="https://man7.org/linux/man-pages/man3/pthread_cond_wait.3p.html">pthread_cond_wait(3p)</a>
  */
 public final class SharedBarrier implements AutoCloseable {
     /** The bytes after the mutex and condition slots: parties, waiting, generation, reserved. */

@@ -6,6 +6,8 @@ import io.jipc.internal.libc.Semaphore;
 /**
  * The kinds of object a {@link Slots slot} holds, each with the magic number its header carries
  * and the size of the glibc object after the header.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutexattr_setpshared.3.html">pthread_mutexattr_setpshared(3)</a>
  */
 public enum SlotKind {
     /** A {@code pthread_mutex_t} ({@link SharedMutex}); magic {@code "JPMX"}. */

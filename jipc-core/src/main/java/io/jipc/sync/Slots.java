@@ -30,6 +30,8 @@ package io.jipc.sync;
  * 1 with release ordering. jipc's test peers ({@code sync_peer.c}) show it.
  *
  * <p>Not thread-safe: one thread plans a layout, usually once, before creating the segment.
+ *
+ * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutexattr_setpshared.3.html">pthread_mutexattr_setpshared(3)</a>
  */
 public final class Slots {
     /** The header's size: the object starts this many bytes into its slot. */

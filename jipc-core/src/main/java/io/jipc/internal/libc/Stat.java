@@ -9,7 +9,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** {@code <sys/stat.h>}: struct stat, fstat, mkfifo, chmod, fchmod, umask. Raw results, {@code -errno} on failure. */
+/** {@code <sys/stat.h>}: struct stat, fstat, mkfifo, mkdir, chmod, fchmod, umask. Raw results, {@code -errno} on failure. */
 public final class Stat {
     private Stat() {}
 
@@ -55,6 +55,7 @@ public final class Stat {
     private static final MethodHandle STAT_CALL = Libc.downcall("stat", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle LSTAT = Libc.downcall("lstat", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle MKFIFO = Libc.downcall("mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final MethodHandle MKDIR = Libc.downcall("mkdir", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle CHMOD = Libc.downcall("chmod", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle FCHMOD = Libc.downcall("fchmod", FunctionDescriptor.of(C_INT, C_INT, C_INT));
 
@@ -96,6 +97,17 @@ public final class Stat {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) MKFIFO.invokeExact(state, path, mode);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int mkdir(const char *pathname, mode_t mode)} (the mode is filtered by the umask). */
+    public static int mkdir(MemorySegment path, int mode) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) MKDIR.invokeExact(state, path, mode);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);

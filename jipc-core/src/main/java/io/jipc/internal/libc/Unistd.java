@@ -20,6 +20,7 @@ public final class Unistd {
     private static final MethodHandle DUP = Libc.downcall("dup", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle DUP3 = Libc.downcall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final MethodHandle UNLINK = Libc.downcall("unlink", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final MethodHandle RMDIR = Libc.downcall("rmdir", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final MethodHandle FTRUNCATE = Libc.downcall("ftruncate", FunctionDescriptor.of(C_INT, C_INT, C_LONG));
     private static final MethodHandle LSEEK = Libc.downcall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
     private static final MethodHandle GETPID = Libc.plainDowncall("getpid", FunctionDescriptor.of(C_INT));
@@ -125,6 +126,17 @@ public final class Unistd {
         MemorySegment state = Libc.callState();
         try {
             int r = (int) UNLINK.invokeExact(state, path);
+            return r < 0 ? -Libc.errno(state) : r;
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@code int rmdir(const char *pathname)}. */
+    public static int rmdir(MemorySegment path) {
+        MemorySegment state = Libc.callState();
+        try {
+            int r = (int) RMDIR.invokeExact(state, path);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
