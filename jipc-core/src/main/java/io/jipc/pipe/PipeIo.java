@@ -137,10 +137,11 @@ final class PipeIo {
 
     private long io(Waiter w, long len) {
         int n = w.target;
+        MemorySegment state = w.callState;
         if (reading) {
-            return w.offset == 0 ? Unistd.read(n, w.data, len) : Unistd.read(n, w.data, w.offset, len);
+            return w.offset == 0 ? Unistd.read(state, n, w.data, len) : Unistd.read(state, n, w.data, w.offset, len);
         }
-        return w.offset == 0 ? Unistd.write(n, w.data, len) : Unistd.write(n, w.data, w.offset, len);
+        return w.offset == 0 ? Unistd.write(state, n, w.data, len) : Unistd.write(state, n, w.data, w.offset, len);
     }
 
     /**

@@ -260,7 +260,15 @@ public final class Socket {
      * MemorySegment, long, long)}).
      */
     public static long send(int fd, MemorySegment buf, long offset, long len, int flags) {
-        MemorySegment state = Libc.callState();
+        return send(Libc.callState(), fd, buf, offset, len, flags);
+    }
+
+    /**
+     * {@code send(fd, buf + offset, len, flags)} with the calling thread's errno capture segment
+     * passed in ({@link Libc#callState()}, which a hot caller holds in its {@code Waiter}): saves
+     * the thread-local lookup.
+     */
+    public static long send(MemorySegment state, int fd, MemorySegment buf, long offset, long len, int flags) {
         try {
             long r = (long) SEND.invokeExact(state, fd, buf.asSlice(offset), len, flags);
             return r < 0 ? -Libc.errno(state) : r;
@@ -271,7 +279,15 @@ public final class Socket {
 
     /** {@code recv(fd, buf + offset, len, flags)}, allocation-free as {@link #send(int, MemorySegment, long, long, int)}. */
     public static long recv(int fd, MemorySegment buf, long offset, long len, int flags) {
-        MemorySegment state = Libc.callState();
+        return recv(Libc.callState(), fd, buf, offset, len, flags);
+    }
+
+    /**
+     * {@code recv(fd, buf + offset, len, flags)} with the calling thread's errno capture segment
+     * passed in ({@link Libc#callState()}, which a hot caller holds in its {@code Waiter}): saves
+     * the thread-local lookup.
+     */
+    public static long recv(MemorySegment state, int fd, MemorySegment buf, long offset, long len, int flags) {
         try {
             long r = (long) RECV.invokeExact(state, fd, buf.asSlice(offset), len, flags);
             return r < 0 ? -Libc.errno(state) : r;

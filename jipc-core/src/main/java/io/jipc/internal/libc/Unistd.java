@@ -43,7 +43,15 @@ public final class Unistd {
 
     /** {@code ssize_t read(int fd, void *buf, size_t count)}. */
     public static long read(int fd, MemorySegment buf, long count) {
-        MemorySegment state = Libc.callState();
+        return read(Libc.callState(), fd, buf, count);
+    }
+
+    /**
+     * {@code read(2)} with the calling thread's errno capture segment passed in ({@link
+     * Libc#callState()}, which a hot caller already holds, e.g. in its {@code Waiter}): saves the
+     * thread-local lookup.
+     */
+    public static long read(MemorySegment state, int fd, MemorySegment buf, long count) {
         try {
             long r = (long) READ.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
@@ -54,7 +62,11 @@ public final class Unistd {
 
     /** {@code ssize_t write(int fd, const void *buf, size_t count)}. */
     public static long write(int fd, MemorySegment buf, long count) {
-        MemorySegment state = Libc.callState();
+        return write(Libc.callState(), fd, buf, count);
+    }
+
+    /** {@code write(2)} with the calling thread's errno capture segment, as {@link #read(MemorySegment, int, MemorySegment, long)}. */
+    public static long write(MemorySegment state, int fd, MemorySegment buf, long count) {
         try {
             long r = (long) WRITE.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
@@ -68,7 +80,11 @@ public final class Unistd {
      * escape analysis removes it even where this method is not inlined: no allocation per call.
      */
     public static long read(int fd, MemorySegment buf, long offset, long count) {
-        MemorySegment state = Libc.callState();
+        return read(Libc.callState(), fd, buf, offset, count);
+    }
+
+    /** {@code read(fd, buf + offset, count)} with the calling thread's errno capture segment. */
+    public static long read(MemorySegment state, int fd, MemorySegment buf, long offset, long count) {
         try {
             long r = (long) READ.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
@@ -79,7 +95,11 @@ public final class Unistd {
 
     /** {@code write(fd, buf + offset, count)}; allocation-free like {@link #read(int, MemorySegment, long, long)}. */
     public static long write(int fd, MemorySegment buf, long offset, long count) {
-        MemorySegment state = Libc.callState();
+        return write(Libc.callState(), fd, buf, offset, count);
+    }
+
+    /** {@code write(fd, buf + offset, count)} with the calling thread's errno capture segment. */
+    public static long write(MemorySegment state, int fd, MemorySegment buf, long offset, long count) {
         try {
             long r = (long) WRITE.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;

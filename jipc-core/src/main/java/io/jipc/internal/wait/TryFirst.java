@@ -46,15 +46,23 @@ public final class TryFirst {
 
     /** Reports what the try found: the work done (a message, room, the lock, the end), or nothing yet. */
     public void found(boolean something) {
-        if (something) {
-            if (++hits == HITS_PER_HALVING) {
-                hits = 0;
-                nextSkip = Math.max(1, nextSkip >> 1);
-            }
-        } else {
-            hits = 0;
-            skip = nextSkip;
-            nextSkip = Math.min(nextSkip * 2, MAX_SKIP);
+        // Small enough for the JIT to inline at every call site (it was not, at 71 bytes); the
+        // rare branches are calls.
+        if (!something) {
+            missed();
+        } else if (++hits == HITS_PER_HALVING) {
+            halve();
         }
+    }
+
+    private void halve() {
+        hits = 0;
+        nextSkip = Math.max(1, nextSkip >> 1);
+    }
+
+    private void missed() {
+        hits = 0;
+        skip = nextSkip;
+        nextSkip = Math.min(nextSkip * 2, MAX_SKIP);
     }
 }

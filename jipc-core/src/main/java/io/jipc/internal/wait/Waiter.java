@@ -127,6 +127,11 @@ public final class Waiter extends InterruptHook {
 
     /** The descriptor or id the call is made on (set by the engine from the handle). */
     public int target;
+    /**
+     * This thread's errno capture segment ({@link Libc#callState()}), for the bindings that take
+     * it: an attempt that passes it saves a thread-local lookup per call.
+     */
+    public final MemorySegment callState = Libc.callState();
     /** The call's main buffer (the message, the data, the control header...). */
     public MemorySegment data = MemorySegment.NULL;
     /** An offset into {@link #data}. */
