@@ -794,6 +794,20 @@ class CliEdgeCasesIT {
         }
     }
 
+    /**
+     * An owner-only mode is looked at after shm_open and set only where the umask narrowed it: a
+     * umask that masks the owner's own bits (0277) still gets the mode asked for.
+     */
+    @Test
+    void anOwnerOnlyShmModeIsExactUnderAUmaskThatNarrowsTheOwner() throws Exception {
+        try (World w = new World("", 0600)) {
+            Shell.Result r = Shell.run(new Shell.Run(a("shm", "create", w.newShm, "--size", "10", "--mode", "0600"))
+                    .umask("277"), T);
+            assertThat(r.status()).as(r.stderr()).isZero();
+            assertThat(World.shmMode(w.newShm)).isEqualTo(0600);
+        }
+    }
+
     /** Under umask 077 (which would leave the owner alone), every object jipc creates still gets the mode asked for. */
     @Test
     void modesAreExactWhateverTheUmask() throws Exception {

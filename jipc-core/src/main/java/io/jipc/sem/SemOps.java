@@ -16,6 +16,7 @@ import io.jipc.internal.wait.Operation;
 import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -47,26 +48,25 @@ final class SemOps {
     SemOps(SysVObject ipc, int count) {
         this.ipc = ipc;
         this.count = count;
-        // w.data: the staged sembufs, then each one's own flags; w.length: how many. The form
-        // decides IPC_NOWAIT for all of them: NOW is one critical semop that never sleeps; KERNEL
-        // sleeps in semtimedop (with the engine's relative timeout, or NULL), whose EAGAIN means
-        // an operation marked IPC_NOWAIT could not proceed or, if none is, the timeout expired.
+        // w.data: the staged sembufs, then each one's own flags; w.length: how many; w.flags: the
+        // OR of the own flags; w.value: the form (NOW or KERNEL) the sem_flg fields are staged
+        // for. The form decides IPC_NOWAIT for all of them: NOW is one critical semop that never
+        // sleeps; KERNEL sleeps in semtimedop (with the engine's relative timeout, or NULL), whose
+        // EAGAIN means an operation marked IPC_NOWAIT could not proceed or, if none is, the
+        // timeout expired. The calls stage for NOW, the usual first form (a try, or a call that
+        // cannot wait), so only a change of form rewrites the flags.
         this.attempt = (w, how) -> {
             MemorySegment s = w.data;
             int n = (int) w.length;
-            long own = n * Sem.SEMBUF_SIZE;
-            int nowait = how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0;
-            int marked = 0;
-            for (int i = 0; i < n; i++) {
-                int flags = s.get(ValueLayout.JAVA_SHORT, own + 2L * i);
-                marked |= flags;
-                s.set(ValueLayout.JAVA_SHORT, i * Sem.SEMBUF_SIZE + Sem.SEM_FLG, (short) (flags | nowait));
+            if (w.value != how) {
+                restage(s, n, how);
+                w.value = how;
             }
             if (how == Attempt.NOW) {
                 return Sem.semopNowait(w.target, s, n);
             }
             int r = Sem.semtimedop(w.target, s, n, w.timeoutArg);
-            return r != -EAGAIN ? r : (marked & Ipc.IPC_NOWAIT) != 0 ? REFUSED_NOW : -ETIMEDOUT;
+            return r != -EAGAIN ? r : (w.flags & Ipc.IPC_NOWAIT) != 0 ? REFUSED_NOW : -ETIMEDOUT;
         };
         this.now = Operation.on(ipc.handle(), "semop", attempt).timeout(Operation.Timeout.RELATIVE).build();
     }
@@ -98,12 +98,30 @@ final class SemOps {
         }
     }
 
+    /** Whether sem_num and sem_op can be written as one int (they are adjacent, sem_num first). */
+    private static final boolean PAIRED = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+            && Sem.SEM_NUM == 0 && Sem.SEM_OP == 2;
+
     /** Writes {@code struct sembuf} number {@code k} of {@code sops}. */
     static void stage(MemorySegment sops, int k, int index, int delta, int flags) {
         long at = k * Sem.SEMBUF_SIZE;
-        sops.set(ValueLayout.JAVA_SHORT, at + Sem.SEM_NUM, (short) index);
-        sops.set(ValueLayout.JAVA_SHORT, at + Sem.SEM_OP, (short) delta);
+        if (PAIRED) {
+            sops.set(ValueLayout.JAVA_INT_UNALIGNED, at, (index & 0xFFFF) | (delta << 16));
+        } else {
+            sops.set(ValueLayout.JAVA_SHORT, at + Sem.SEM_NUM, (short) index);
+            sops.set(ValueLayout.JAVA_SHORT, at + Sem.SEM_OP, (short) delta);
+        }
         sops.set(ValueLayout.JAVA_SHORT, at + Sem.SEM_FLG, (short) flags);
+    }
+
+    /** Rewrites the {@code sem_flg} of {@code n} staged sembufs for the form {@code how}: their own flags, IPC_NOWAIT added for NOW. */
+    private static void restage(MemorySegment s, int n, int how) {
+        long own = n * Sem.SEMBUF_SIZE;
+        int nowait = how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0;
+        for (int i = 0; i < n; i++) {
+            int flags = s.get(ValueLayout.JAVA_SHORT, own + 2L * i);
+            s.set(ValueLayout.JAVA_SHORT, i * Sem.SEMBUF_SIZE + Sem.SEM_FLG, (short) (flags | nowait));
+        }
     }
 
     /** An operation's own {@code sem_flg}. */
@@ -116,10 +134,12 @@ final class SemOps {
         checkIndex(index, count);
         Waiter w = Waiter.current();
         MemorySegment s = w.scratch(Sem.SEMBUF_SIZE + 2);
-        stage(s, 0, index, delta, 0);
+        stage(s, 0, index, delta, flags | Ipc.IPC_NOWAIT);
         s.set(ValueLayout.JAVA_SHORT, Sem.SEMBUF_SIZE, (short) flags);
         w.data = s;
         w.length = 1;
+        w.flags = flags;
+        w.value = Attempt.NOW;
         return finish(operation(delta > 0 ? -1 : index, deadline), w, deadline);
     }
 
@@ -133,17 +153,22 @@ final class SemOps {
         MemorySegment s = w.scratch(n * (Sem.SEMBUF_SIZE + 2));
         long own = n * Sem.SEMBUF_SIZE;
         int waitsOn = -1;
+        int marked = 0;
         for (int i = 0; i < n; i++) {
             SemOp o = array != null ? array[i] : list.get(i);
             checkIndex(o.index(), count);
-            stage(s, i, o.index(), o.delta(), 0);
-            s.set(ValueLayout.JAVA_SHORT, own + 2L * i, (short) flags(o));
+            int flags = flags(o);
+            marked |= flags;
+            stage(s, i, o.index(), o.delta(), flags | Ipc.IPC_NOWAIT);
+            s.set(ValueLayout.JAVA_SHORT, own + 2L * i, (short) flags);
             if (waitsOn < 0 && o.delta() <= 0) {
                 waitsOn = o.index();
             }
         }
         w.data = s;
         w.length = n;
+        w.flags = marked;
+        w.value = Attempt.NOW;
         return finish(operation(waitsOn, deadline), w, deadline);
     }
 

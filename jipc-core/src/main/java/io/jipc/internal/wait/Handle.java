@@ -16,7 +16,9 @@ import java.lang.invoke.VarHandle;
  * protocol of jipc: close by CAS, a count of calls in flight, waiters woken on close, use after
  * close refused, and the resource freed only after the last call in flight has returned.
  *
- * <p>Every call on the object runs between {@link #acquire(String)} and {@link #release()}.
+ * <p>Every call on the object runs between {@link #acquire(String)} and {@link #release()} —
+ * except, in the engine, a call on a plain handle (one whose close frees nothing, as a System V
+ * id's) that does not poll: it only checks the handle is open ({@code openNumber}).
  * {@link #close()} marks the handle closed at once (later acquires throw {@link
  * ObjectClosedException}), wakes the threads waiting on it — those asleep inside a system call
  * through their {@link Waiter}'s signal, those in poll(2) through {@link #closeEventFd()} — and
@@ -65,6 +67,12 @@ public class Handle {
      * this process makes it blocking.
      */
     private volatile boolean blocking = true;
+    /**
+     * Whether closing frees anything (a subclass's {@link #free()}: a descriptor, a mapping): then
+     * every call must pin the object. A plain handle frees nothing (a System V id outlives it), so
+     * a call that never polls its close eventfd needs no pin ({@code openNumber}).
+     */
+    final boolean freesOnClose = getClass() != Handle.class;
 
     /**
      * @param label  what the object is, as error messages name it ({@code /jobs}, {@code msqid 7})
@@ -99,6 +107,17 @@ public class Handle {
                 throw new ObjectClosedException(call, label);
             }
         } while (!STATE.weakCompareAndSet(this, s, s + 1));
+        return number;
+    }
+
+    /**
+     * The number for a call on a handle that frees nothing on close, once it is found open: no
+     * pin, as nothing the call uses can be freed or reused under it (a close racing the call is
+     * one that came just after it). Kernel waits still register and look again ({@link
+     * Operation}), so a close wakes them as it wakes pinned ones.
+     */
+    final int openNumber(String call) throws ObjectClosedException {
+        checkOpen(call);
         return number;
     }
 

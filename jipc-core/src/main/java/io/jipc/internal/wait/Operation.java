@@ -77,6 +77,12 @@ public final class Operation {
     private final long sliceNanos;
     private final BackOff backOff;
     private final TryFirst tries;
+    /**
+     * Whether a run pins the handle (acquire/release): when closing it frees something, or a
+     * poll waiter may use its close eventfd (freed with the handle). A System V object's calls
+     * skip the pin and its two atomic operations ({@code Handle.openNumber}).
+     */
+    private final boolean pins;
     /** Whether a timed wait may sleep in the call too (see {@link #timedInKernel(boolean)}). */
     private volatile boolean timedInKernel;
     /** Whether the call may sleep in the kernel at all (besides the handle's mode). */
@@ -91,6 +97,7 @@ public final class Operation {
         this.sliceNanos = b.sliceNanos;
         this.backOff = b.backOff;
         this.tries = b.tryFirst ? new TryFirst() : null;
+        this.pins = b.handle.freesOnClose || b.events != 0;
         this.timedInKernel = b.timedInKernel || b.timeout != Timeout.NONE || b.events == 0;
         this.kernelWaits = b.kernelWaits;
     }
@@ -147,6 +154,12 @@ public final class Operation {
      * (it set the call's arguments there): saves looking it up again.
      */
     public long run(Waiter w, long deadline, boolean mayTry) throws IpcException {
+        if (!pins) {
+            w.target = handle.openNumber(call);
+            return deadline == Deadline.FOREVER && kernelWaits && handle.blocking()
+                    ? runUntimed(w, mayTry)
+                    : runAcquired(w, deadline, mayTry);
+        }
         w.target = handle.acquire(call);
         try {
             return deadline == Deadline.FOREVER && kernelWaits && handle.blocking()
