@@ -82,7 +82,9 @@ public final class FrameBuffer {
                         ProcessHandle.current().pid(), name, SIZE, LOCK, NEW_FRAME, FRAME);
                 Process consumer = start("consumer", name, children, lines);
                 Process producer = start("producer", name, children, lines);
-                await(lines, l -> l.contains("frame 3 whole"));
+                // The consumer's first whole frame: whichever it is (it starts with the frame after the one
+                // it finds, and on a busy machine the producer may be several frames ahead by then).
+                await(lines, l -> l.startsWith("consumer") && l.contains("whole"));
 
                 String writing = await(lines, l -> l.startsWith("producer") && l.contains(": writing frame"));
                 producer.destroyForcibly().waitFor();
@@ -148,11 +150,13 @@ public final class FrameBuffer {
         return p;
     }
 
+    /** The first line that is {@code wanted}; gives up after 60 s, even if other lines keep coming. */
     static String await(LinkedBlockingQueue<String> lines, Predicate<String> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            String line = lines.poll(60, TimeUnit.SECONDS);
+            String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line == null) {
-                throw new IllegalStateException("nothing happened for 60 s");
+                throw new IllegalStateException("what the supervisor waits for did not happen within 60 s");
             }
             if (wanted.test(line)) {
                 return line;

@@ -147,6 +147,9 @@ public final class Peer implements AutoCloseable {
 
     @Override
     public void close() {
+        // Its children first: a peer that failed or timed out (a supervisor, a script) must not
+        // leave the processes it started running after the test.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
             process.waitFor(10, TimeUnit.SECONDS);
