@@ -26,7 +26,7 @@
  * Holders (step i: acquire, print "held i", [point "holding"], release, print "sent i+1"):
  *   flock|posix|ofd PATH    flock / F_SETLKW / F_OFD_SETLKW on the whole file
  *   semundo ID              semop(-SIZE, SEM_UNDO) then semop(+SIZE, SEM_UNDO) on semaphore 0
- *   mutex NAME              pthread_mutex_lock on the robust mutex at offset 0 of shm NAME; while
+ *   mutex NAME              pthread_mutex_lock on the robust SharedMutex at offset 0 of shm NAME; while
  *                           holding it, moves the guarded pair at offset 256: a = i + 1, then
  *                           [point "mid-update"], b = i + 1 (consistent when a == b)
  */
@@ -194,7 +194,7 @@ static int holder(const char *mode, const char *target, long count, long size) {
         if (sfd < 0) die("shm_open");
         unsigned char *base = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
         if (base == MAP_FAILED) die("mmap");
-        m = (pthread_mutex_t *) base;
+        m = (pthread_mutex_t *) (base + 8); /* after io.jipc.sync's 8-byte header */
         pair = (volatile uint64_t *) (base + 256);
     }
     start();
