@@ -38,7 +38,7 @@ final class CrashRun {
     static final String TIMED = "timed";
 
     static final long SEED = Long.getLong("jipc.seed", System.nanoTime() & 0xFFFF_FFFFL);
-    static final int ROUNDS = Integer.getInteger("jipc.crash.rounds", 24);
+    static final int ROUNDS = Integer.getInteger("jipc.crash.rounds", 40);
     static final int JVM_ROUNDS = Integer.getInteger("jipc.crash.jvmRounds", 2);
 
     static {
@@ -138,17 +138,22 @@ final class CrashRun {
         }
     }
 
-    /** Prints every tally and appends it to {@code target/reliability/crash-fault.txt} (the report's source). */
+    /** Prints every tally and appends it to the figures file (the report's source). */
     static synchronized void report(String suite) {
         List<String> lines = new ArrayList<>();
         lines.add("# " + suite + ": seed " + SEED + ", rounds " + ROUNDS + ", jvmRounds " + JVM_ROUNDS);
         new TreeMap<>(TALLIES).values().forEach(t -> lines.add(t.toString()));
         TALLIES.clear();
+        write(lines);
+    }
+
+    /** Prints report lines and appends them to {@code target/reliability/figures.txt}. */
+    static synchronized void write(List<String> lines) {
         lines.forEach(System.out::println);
         try {
             Path dir = Path.of(System.getProperty("basedir", "."), "target", "reliability");
             Files.createDirectories(dir);
-            Files.write(dir.resolve("crash-fault.txt"), lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.write(dir.resolve("figures.txt"), lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
