@@ -95,7 +95,7 @@ final class CrashRun {
         boolean killed;
         if (point.equals(TIMED)) {
             LockSupport.parkNanos(delayMicros * 1000);
-            peer.process().destroyForcibly();
+            peer.kill();
             int status = peer.awaitExit(T);
             assertThat(status).as("%s: killed (137) or finished (0)\nstderr: %s", peer, peer.stderr()).isIn(0, 137);
             killed = status == 137;
