@@ -26,7 +26,7 @@ final class UseCloseRace {
     private UseCloseRace() {}
 
     static final long SEED = CrashRun.SEED;
-    static final int ROUNDS = Integer.getInteger("jipc.race.rounds", 60);
+    static final int ROUNDS = Integer.getInteger("jipc.race.rounds", 25);
 
     /** What the figures say: per kind, rounds, calls that worked, calls refused as closed. */
     static final Map<String, long[]> FIGURES = new ConcurrentHashMap<>();
@@ -90,7 +90,7 @@ final class UseCloseRace {
                     }));
                 }
                 started.await();
-                int spins = random.nextInt(round % 8 == 0 ? 2_000_000 : 50_000);
+                int spins = random.nextInt(round % 8 == 0 ? 500_000 : 50_000);
                 for (int i = 0; i < spins; i++) {
                     Thread.onSpinWait();
                 }
