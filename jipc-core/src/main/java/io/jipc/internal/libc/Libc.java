@@ -97,21 +97,9 @@ public final class Libc {
 
     /**
      * Turns a throwable from {@code invokeExact} into an unchecked error: the handles are built
-     * for their exact types, so a checked throwable here is a bug in this package. The linker's
-     * own refusals pass through unchanged — a segment argument whose arena is closed (also by
-     * another thread just before the call: {@link IllegalStateException}, as the segment itself
-     * answers), one confined to another thread ({@link WrongThreadException}) — and so do errors.
-     *
-     * @throws RuntimeException the linker's refusal, as it came
-     * @throws Error            as it came
+     * for their exact types, so anything thrown here is a bug in this package.
      */
     public static AssertionError wrongHandle(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
         return new AssertionError("bad downcall in io.jipc.internal.libc", t);
     }
 

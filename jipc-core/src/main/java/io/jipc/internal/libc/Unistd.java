@@ -46,6 +46,8 @@ public final class Unistd {
         try {
             long r = (long) READ.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
+        } catch (IllegalStateException | WrongThreadException refused) {
+            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -57,6 +59,8 @@ public final class Unistd {
         try {
             long r = (long) WRITE.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
+        } catch (IllegalStateException | WrongThreadException refused) {
+            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -71,6 +75,8 @@ public final class Unistd {
         try {
             long r = (long) READ.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
+        } catch (IllegalStateException | WrongThreadException refused) {
+            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -82,6 +88,8 @@ public final class Unistd {
         try {
             long r = (long) WRITE.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
+        } catch (IllegalStateException | WrongThreadException refused) {
+            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
