@@ -9,6 +9,11 @@
  *   channel_peer crash-write NAME COUNT SEED MAXLEN        write COUNT records, then claim one more,
  *                                                          write half its payload and stop at crash
  *                                                          point "mid-record" (the test kills us there)
+ *   channel_peer report-write NAME COUNT SEED MAXLEN 0 REPORT
+ *                                                          stop at crash point "start", then write
+ *                                                          COUNT records, appending "sent N" to the file
+ *                                                          REPORT after each commit (the crash suite
+ *                                                          kills us anywhere)
  *   channel_peer crash-read NAME                           read one batch without storing head, then
  *                                                          stop at crash point "mid-batch"
  *
@@ -203,6 +208,8 @@ static void commit(uint64_t at, int32_t type, uint32_t len) {
     wake_if_sleeping(OFF_READER_SLEEPING);
 }
 
+static int report = -1;
+
 static void write_records(uint64_t count, uint64_t seed, uint64_t maxlen) {
     for (uint64_t i = 0; i < count; i++) {
         uint32_t len = len_of(i, seed, maxlen);
@@ -210,6 +217,11 @@ static void write_records(uint64_t count, uint64_t seed, uint64_t maxlen) {
         unsigned char *p = claim(len, &at);
         for (uint32_t b = 0; b < len; b++) p[b] = (unsigned char) (i * 31 + b);
         commit(at, (int32_t) (i & 0x7fffffff), len);
+        if (report >= 0) {
+            char line[32];
+            int n = snprintf(line, sizeof line, "sent %llu\n", (unsigned long long) i + 1);
+            if (write(report, line, n) != n) exit(4);
+        }
     }
 }
 
@@ -264,12 +276,18 @@ int main(int argc, char **argv) {
     uint64_t count = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
     uint64_t seed = argc > 4 ? strtoull(argv[4], NULL, 10) : 0;
     uint64_t maxlen = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
-    if (strcmp(mode, "write") == 0 || strcmp(mode, "crash-write") == 0) {
+    if (strcmp(mode, "report-write") == 0) {
+        if (argc < 8) fail("usage: channel_peer report-write NAME COUNT SEED MAXLEN 0 REPORT");
+        report = open(argv[7], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        if (report < 0) fail("open %s: %s", argv[7], strerror(errno));
+    }
+    if (strcmp(mode, "write") == 0 || strcmp(mode, "crash-write") == 0 || report >= 0) {
         map_channel(name, argc > 6 ? strtoull(argv[6], NULL, 10) : 0);
         if (maxlen > max_record - 8) fail("MAXLEN %llu is more than this channel takes", (unsigned long long) maxlen);
         attach(OFF_WRITER);
         tail = __atomic_load_n(U64(OFF_TAIL), __ATOMIC_SEQ_CST);
         ready();
+        if (report >= 0) crash_point("start");
         write_records(count, seed, maxlen);
         if (strcmp(mode, "crash-write") == 0) {
             uint32_t len = (uint32_t) maxlen;

@@ -62,7 +62,7 @@ public final class Crash {
      */
     public static void killAt(Peer peer, String name, Duration timeout) {
         peer.awaitOutput(MARK + name + "\n", timeout);
-        peer.process().destroyForcibly(); // SIGKILL on Linux
+        peer.kill();
         assertThat(peer.awaitExit(timeout)).as("%s killed at %s", peer, name).isEqualTo(128 + 9);
     }
 

@@ -20,6 +20,25 @@ class CrashTest {
         }
     }
 
+    /** What a peer wrote before the kill is all kept, even what the pump had not read yet. */
+    @Test
+    void everythingAPeerWroteBeforeItWasKilledIsKept(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        for (int round = 0; round < 20; round++) {
+            java.nio.file.Path done = dir.resolve("done" + round);
+            // 60,000 bytes fit in the pipe at once: the peer is done before the pump has read them.
+            try (Peer p = Peer.start("dd", List.of("sh", "-c",
+                    "head -c 60000 /dev/zero | tr '\\0' x; : > " + done + "; exec sleep 60"))) {
+                while (!java.nio.file.Files.exists(done)) {
+                    Thread.onSpinWait();
+                }
+                p.kill();
+                assertThat(p.awaitExit(T)).isEqualTo(128 + 9);
+                assertThat(p.stdout()).as("round %d", round).hasSize(60_000);
+            }
+        }
+    }
+
     @Test
     void aCPeerDiesAtTheChosenPointChosenBySeed() {
         long seed = System.nanoTime();

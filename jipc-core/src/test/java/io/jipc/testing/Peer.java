@@ -62,6 +62,16 @@ public final class Peer implements AutoCloseable {
         return process;
     }
 
+    /**
+     * Sends SIGKILL and nothing else: unlike {@link Process#destroyForcibly()}, which also closes
+     * the output streams and so throws away what the peer wrote just before it died and the pump
+     * had not read yet, everything written before the kill is kept ({@link #awaitExit} reads to
+     * end of stream).
+     */
+    public void kill() {
+        process.toHandle().destroyForcibly();
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -1,15 +1,14 @@
 package io.jipc.internal.libc;
 
-import static io.jipc.internal.libc.Libc.C_INT;
 import static io.jipc.internal.libc.Libc.C_LONG;
 import static io.jipc.internal.libc.Libc.C_POINTER;
 import static io.jipc.internal.libc.Libc.C_SIZE_T;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.ref.Reference;
 
 /**
  * {@code <sys/uio.h>}: preadv2/pwritev2, for their per-call {@code RWF_NOWAIT} (a non-blocking
@@ -18,10 +17,12 @@ import java.lang.ref.Reference;
  * <p>The iovec carries the buffer's raw address, which the linker does not see: it keeps alive
  * and checks only the segments passed as arguments. So these wrappers check what the linker
  * would have checked (the buffer is native, alive, accessible by this thread, and the range lies
- * inside it) and hold the buffer reachable with {@link Reference#reachabilityFence} until the
- * call has returned, so that an automatic arena cannot free it meanwhile. What no fence can stop
- * is another thread closing a shared arena during the call; as for the socket calls' msghdr,
- * the window is one call that never sleeps ({@code RWF_NOWAIT}).
+ * inside it), and they make the system call through {@code syscall(2)} with the buffer as one
+ * more, unused, variadic argument: the linker then holds the buffer's arena for the call as it
+ * does for write(2)'s buffer, so another thread closing a shared arena (a {@code Mapping}) during
+ * the call is refused until it returns, and the pages cannot be unmapped under the kernel (the
+ * call failed with EFAULT, or read and wrote whatever was mapped there next). C allows extra
+ * arguments to a variadic function; syscall(2) reads the six it needs.
  *
  * @see <a href="https://man7.org/linux/man-pages/man2/preadv2.2.html">preadv2(2)</a>
  */
@@ -38,13 +39,19 @@ public final class Uio {
     /** Fail with EAGAIN instead of waiting (Linux 4.14+; pipes 5.x+; EOPNOTSUPP where unsupported). */
     public static final int RWF_NOWAIT = 0x00000008;
 
-    private static final MethodHandle PREADV2 = Libc.downcall("preadv2",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT));
-    private static final MethodHandle PWRITEV2 = Libc.downcall("pwritev2",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT));
+    /** SYS_preadv2 and SYS_pwritev2: 327 and 328 on x86_64, 286 and 287 on aarch64 (the generic table). */
+    public static final long SYS_preadv2 = Libc.AARCH64 ? 286 : 327;
+    public static final long SYS_pwritev2 = Libc.AARCH64 ? 287 : 328;
+
+    // long syscall(long number, ...): fd, iov, iovcnt, pos_l, pos_h, flags, and the buffer the iov
+    // points into, which only the linker reads (it holds the buffer's arena until the call returns).
+    private static final MethodHandle RWV2 = Libc.downcall("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_POINTER, C_LONG, C_LONG, C_LONG, C_LONG, C_POINTER),
+            Linker.Option.firstVariadicArg(1));
 
     /**
-     * {@code preadv2(fd, iov, 1, -1, flags)} with the one {@code iov} (scratch of at least
+     * {@code preadv2(fd, iov, 1, -1, flags)} (the system call: file offset -1 as its low half, 0
+     * as its high half, as glibc passes it on 64-bit Linux) with the one {@code iov} (scratch of at least
      * {@link #IOVEC_SIZE} bytes) set here to {@code count} bytes at {@code offset} of native
      * segment {@code buf} (file offset -1: the current position, as read(2)).
      *
@@ -56,12 +63,12 @@ public final class Uio {
         setIovec(iov, buf, offset, count);
         MemorySegment state = Libc.callState();
         try {
-            long r = (long) PREADV2.invokeExact(state, fd, iov, 1, -1L, flags);
+            long r = (long) RWV2.invokeExact(state, SYS_preadv2, (long) fd, iov, 1L, -1L, 0L, (long) flags, buf);
             return r < 0 ? -Libc.errno(state) : r;
+        } catch (IllegalStateException | WrongThreadException refused) {
+            throw refused; // the linker's own check of the buffer: closed (by another thread, just now)
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
-        } finally {
-            Reference.reachabilityFence(buf);
         }
     }
 
@@ -70,12 +77,12 @@ public final class Uio {
         setIovec(iov, buf, offset, count);
         MemorySegment state = Libc.callState();
         try {
-            long r = (long) PWRITEV2.invokeExact(state, fd, iov, 1, -1L, flags);
+            long r = (long) RWV2.invokeExact(state, SYS_pwritev2, (long) fd, iov, 1L, -1L, 0L, (long) flags, buf);
             return r < 0 ? -Libc.errno(state) : r;
+        } catch (IllegalStateException | WrongThreadException refused) {
+            throw refused; // the linker's own check of the buffer: closed (by another thread, just now)
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
-        } finally {
-            Reference.reachabilityFence(buf);
         }
     }
 
