@@ -46,11 +46,11 @@ import org.junit.jupiter.api.Test;
  * when two processes race for one name, what a stranger (uid 65534, no capabilities) is refused,
  * a server refusing a peer by uid, and stale-socket replacement racing live servers. Each runs
  * between real processes: the umask is process-wide, so the creator is a JVM started under it.
- * {@code -Djipc.security.trials=N} sets the race trials per kind (default 100); docs/reliability.md
+ * {@code -Djipc.security.trials=N} sets the race trials per kind (default 50); docs/reliability.md
  * quotes a run.
  */
 class SecurityTest {
-    static final int TRIALS = Integer.getInteger("jipc.security.trials", 100);
+    static final int TRIALS = Integer.getInteger("jipc.security.trials", 50);
     static final Duration WAIT = Duration.ofSeconds(60);
     /** Every kind of {@link SecurityPeer#KINDS}, and the memfd. */
     static final int DEFAULT_MODE = 0600;
