@@ -27,11 +27,26 @@ record Footprint(int fds, int maps, int sharedMaps, long rssKb, long heapBytes, 
 
     /** This JVM, after a full collection. */
     static Footprint self() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
+        // Collections until the heap stops shrinking: objects with a Cleaner (an Arena.ofAuto's
+        // memory, a forgotten descriptor) go only after the Cleaner's thread has run between two
+        // collections, and on a loaded machine it may not have after one.
         Runtime rt = Runtime.getRuntime();
-        long heap = rt.totalMemory() - rt.freeMemory();
+        long heap = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            long now = rt.totalMemory() - rt.freeMemory();
+            if (heap - now < 16 * 1024) {
+                heap = Math.min(heap, now);
+                break;
+            }
+            heap = now;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         // Counted before jcmd attaches: its connection closes when the JVM's listener is done with it.
         long pid = ProcessHandle.current().pid();
         int fds = fds(pid);
