@@ -99,14 +99,14 @@ public final class FileLock implements AutoCloseable {
     /**
      * What to lock and how to open the file. Defaults: an {@linkplain LockKind#OFD OFD} lock,
      * {@linkplain LockType#EXCLUSIVE exclusive}, on the {@linkplain LockRange#WHOLE_FILE whole
-     * file}; the file must exist (no {@code create}); a file created gets mode 0600 (less the
-     * umask, as open(2) does).
+     * file}; the file must exist (no {@code create}); a file created gets mode 0600, exactly (the
+     * umask does not narrow it).
      *
      * @param kind   flock, POSIX or OFD
      * @param type   what {@link #lock()}, {@link #tryLock()} and {@link #tryLock(Duration)} take
      * @param range  the bytes locked; flock locks always cover the whole file
      * @param create whether opening by path creates a missing file ({@code O_CREAT})
-     * @param mode   the permissions of a file created
+     * @param mode   the permissions of a file created, set exactly (fchmod after an exclusive open)
      * @see <a href="https://man7.org/linux/man-pages/man2/fcntl.2.html">fcntl(2)</a>
      * @see <a href="https://man7.org/linux/man-pages/man2/flock.2.html">flock(2)</a>
      */

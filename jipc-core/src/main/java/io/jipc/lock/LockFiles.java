@@ -1,7 +1,9 @@
 package io.jipc.lock;
 
 import static io.jipc.internal.libc.Errnos.EACCES;
+import static io.jipc.internal.libc.Errnos.EEXIST;
 import static io.jipc.internal.libc.Errnos.EINVAL;
+import static io.jipc.internal.libc.Errnos.ENOENT;
 
 import io.jipc.Errno;
 import io.jipc.IpcException;
@@ -25,16 +27,50 @@ final class LockFiles {
      */
     static int open(String path, FileLock.Options options) throws IpcException {
         // O_NONBLOCK: an open of a FIFO must not wait for a writer before it is refused below.
-        int common = Fcntl.O_CLOEXEC | Fcntl.O_NOCTTY | Fcntl.O_NONBLOCK | (options.create() ? Fcntl.O_CREAT : 0);
+        int common = Fcntl.O_CLOEXEC | Fcntl.O_NOCTTY | Fcntl.O_NONBLOCK;
         int mode = Perms.toMode(options.mode());
         int number;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment name = a.allocateFrom(path, StandardCharsets.UTF_8);
             boolean flock = options.kind() == LockKind.FLOCK;
-            number = Fcntl.open(name, (flock ? Fcntl.O_RDONLY : Fcntl.O_RDWR) | common, mode);
-            if (!flock && options.type() == LockType.SHARED
-                    && (number == -EACCES || number == -Errno.EROFS.number() || number == -Errno.ETXTBSY.number())) {
-                number = Fcntl.open(name, Fcntl.O_RDONLY | common, mode); // read locks need only read access
+            int access = flock ? Fcntl.O_RDONLY : Fcntl.O_RDWR;
+            boolean created = false;
+            for (int attempt = 0; ; attempt++) {
+                if (options.create() && attempt == 2) {
+                    // Still EEXIST then ENOENT: a dangling symbolic link (O_EXCL does not follow
+                    // it). Create its target as open(2) does; the umask applies to that file.
+                    number = Fcntl.open(name, access | common | Fcntl.O_CREAT, mode);
+                    break;
+                }
+                if (options.create()) {
+                    // O_EXCL first: only the call that knows it created the file may set its mode,
+                    // and open(2) filters the mode through the umask.
+                    number = Fcntl.open(name, access | common | Fcntl.O_CREAT | Fcntl.O_EXCL, mode);
+                    if (number >= 0) {
+                        created = true;
+                        break;
+                    }
+                    if (number != -EEXIST) {
+                        break;
+                    }
+                }
+                number = Fcntl.open(name, access | common, 0);
+                if (!flock && options.type() == LockType.SHARED
+                        && (number == -EACCES || number == -Errno.EROFS.number() || number == -Errno.ETXTBSY.number())) {
+                    number = Fcntl.open(name, Fcntl.O_RDONLY | common, 0); // read locks need only read access
+                }
+                if (number != -ENOENT || !options.create()) {
+                    break; // opened, or refused; ENOENT while creating: removed meanwhile, create again
+                }
+            }
+            if (created) {
+                // The mode asked for, exactly (the umask narrowed it; it was never wider).
+                int r = Stat.fchmod(number, mode);
+                if (r < 0) {
+                    Unistd.close(number);
+                    Unistd.unlink(name);
+                    throw IpcException.of("fchmod", path, -r);
+                }
             }
         }
         if (number < 0) {

@@ -7,8 +7,10 @@ import static io.jipc.internal.libc.Errnos.EPERM;
 import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
+import io.jipc.Perms;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mman;
+import io.jipc.internal.libc.Stat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,7 +134,7 @@ public final class MemFd implements FdBacked {
 
     /**
      * Creates a memfd of {@code size} bytes ({@code memfd_create} with {@code MFD_CLOEXEC}, then
-     * {@code ftruncate}).
+     * {@code ftruncate}), mode 0600 (memfd_create's own is 0777; see {@code /proc/PID/fd}).
      *
      * @param name for diagnostics only (several memfds may have the same): up to 249 bytes of
      *             UTF-8, no NUL
@@ -164,6 +166,13 @@ public final class MemFd implements FdBacked {
         }
         Fd fd = Fd.adopt(r, label);
         try {
+            // memfd_create makes the inode 0777, and /proc/PID/fd/N reopens it by that mode: a
+            // process of another user handed a read-only descriptor could reopen it read-write.
+            // 0600, jipc's default for every object, keeps that to the creator's user.
+            int c = Stat.fchmod(r, Perms.toMode(Perms.DEFAULT));
+            if (c < 0) {
+                throw IpcException.of("fchmod", label, -c);
+            }
             MemoryFile.setSize(r, label, 0, size, options.reserve(), 0, null);
         } catch (IpcException | RuntimeException e) {
             fd.close();
