@@ -493,7 +493,7 @@ static int mrecords(void *unused) {
     return (int32_t) (uint32_t) __atomic_load_n(HDR(head), __ATOMIC_SEQ_CST) > 0;
 }
 
-/* End of stream: empty, no producer attached, one closed. 1 = end, 0 = wait, exits if one died and none runs. */
+/* End of stream: empty, no producer attached, one closed. 1 = end, 0 = wait, 2 = one died and none runs. */
 static int mended(void) {
     if (__atomic_load_n(U64(OFF_TAIL), __ATOMIC_SEQ_CST) != head) return 0;
     int closed = 0, dead = 0;
@@ -505,7 +505,7 @@ static int mended(void) {
         }
         if ((w >> 32) == 2) closed = 1;
     }
-    if (dead) fail("a producer died and none runs");
+    if (dead) return 2;
     return closed;
 }
 
@@ -529,7 +529,13 @@ static int many_main(int argc, char **argv) {
         for (;;) {
             if (mread_batch(p, seed, maxlen, 64) > 0) continue;
             if (skip_dead_claims()) continue;
-            if (mended()) break;
+            int ended = mended();
+            if (ended == 2) {
+                uint64_t total = 0;
+                for (uint64_t i = 0; i < p; i++) total += mnext[i];
+                fail("read %llu, then a producer died and none runs", (unsigned long long) total);
+            }
+            if (ended) break;
             int got = 0;
             for (int i = 0; i < 1000 && !(got = mrecords(NULL)); i++) sched_yield();
             if (got) continue;
