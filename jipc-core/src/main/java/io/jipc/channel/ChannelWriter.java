@@ -37,9 +37,12 @@ import java.util.Optional;
  * {@code try} forms not at all or at most a given time. A reader that closed its end makes a wait
  * for room fail with EPIPE, one that died with {@link PeerDiedException}.
  *
- * <p>One thread writes at a time (one producer) and has at most one claim open; {@link #close()}
- * may be called from any thread (an open claim is then dropped). Claiming, committing and
- * sending allocate nothing.
+ * <p>One thread writes through a writer at a time, with at most one claim open; {@link #close()}
+ * may be called from any thread (an open claim is then dropped). A many-producer channel ({@link
+ * Channel.Options#withProducers}) takes several writers at once — one per producing thread, in
+ * any processes — each holding a producer slot; they claim room by a CAS of the shared tail and
+ * commit each record in its own header, in any order. Claiming, committing and sending allocate
+ * nothing.
  */
 public final class ChannelWriter extends ChannelEnd {
     /** At most this many slices kept for {@link #claimed()}: every payload offset of a ring up to 1 MiB. */
