@@ -105,7 +105,11 @@ public final class BindingCost {
             new Row("channel 64 KiB copy in+out/memcpy", ChannelBench.class, "stream64kCopy", "shm_copy_in_65536",
                     "size=65536"),
             new Row("channel 64 KiB in place/memcpy", ChannelBench.class, "stream64kInPlace", "shm_copy_in_65536",
-                    "size=65536"));
+                    "size=65536"),
+            new Row("  64 KiB in place, checked (mismatch)", ChannelBench.class, "stream64kInPlaceChecked",
+                    "shm_copy_in_65536", "size=65536"),
+            new Row("  64 KiB in place, summed (long loop)", ChannelBench.class, "stream64kInPlaceSummed",
+                    "shm_copy_in_65536", "size=65536"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;

@@ -33,10 +33,12 @@ import org.openjdk.jmh.annotations.TearDown;
  * read, never both at once), through a 1 MiB ring, paired with C's 64 KiB memcpy: {@code
  * stream64kCopy} is what {@code jipc bench}'s channel row does per message — a copy in ({@code
  * send}) and a copy out (the handler); {@code stream64kInPlace} is zero-copy use — the producer
- * writes its 64 KiB straight into the claimed room ({@code claim} → fill → {@code commit}) and the
- * consumer reads all of it where it lies (a sum of its longs in the handler), no copy either side.
- * Both touch every byte of the message once to produce it and once to consume it; the copies are
- * what the first adds.
+ * writes its 64 KiB straight into the claimed room ({@code claim} → fill, a memset → {@code
+ * commit}) and the consumer takes the record where it lies, reading one long of it: the channel's
+ * cost when the application produces into the ring and consumes from it, its own reading left out;
+ * {@code stream64kInPlaceChecked} adds a consumer that reads every byte where it lies (a vectorized
+ * compare against a 64 KiB reference, {@code MemorySegment.mismatch}); {@code stream64kInPlaceSummed}
+ * one that sums its longs in a plain loop.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -69,7 +71,14 @@ public class ChannelBench {
         }
         sum += s;
     };
-    private byte fill;
+    private MemorySegment reference;
+    private final RecordHandler checkInPlace = (type, buffer, offset, length) -> {
+        if (MemorySegment.mismatch(buffer, offset, offset + length, reference, 0, length) != -1) {
+            throw new IllegalStateException("a torn record");
+        }
+    };
+    private final RecordHandler touchInPlace = (type, buffer, offset, length) ->
+            sum += buffer.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + length - 8);
 
     private MemFd manyMemfd;
     private ChannelWriter manyWriter;
@@ -84,6 +93,7 @@ public class ChannelBench {
         ring = writer.ring();
         bigMessage = Arena.ofAuto().allocate(size, 64);
         bigReceived = Arena.ofAuto().allocate(size, 64);
+        reference = Arena.ofAuto().allocate(size, 64).fill((byte) 0x5A);
         Channel.Options big = Channel.Options.defaults().withCapacity(1 << 20).withIdle(0, 0);
         bigMemfd = MemFd.create("channel-bench-64k", Channel.objectSize(big));
         bigWriter = ChannelWriter.format(bigMemfd, big);
@@ -121,7 +131,22 @@ public class ChannelBench {
 
     @Benchmark
     public long stream64kInPlace() throws IpcException {
-        bigWriter.claim(1, size).fill(fill++);
+        bigWriter.claim(1, size).fill((byte) 0x5A);
+        bigWriter.commit();
+        bigReader.tryDrain(touchInPlace, 1);
+        return sum;
+    }
+
+    @Benchmark
+    public int stream64kInPlaceChecked() throws IpcException {
+        bigWriter.claim(1, size).fill((byte) 0x5A);
+        bigWriter.commit();
+        return bigReader.tryDrain(checkInPlace, 1);
+    }
+
+    @Benchmark
+    public long stream64kInPlaceSummed() throws IpcException {
+        bigWriter.claim(1, size).fill((byte) 0x5A);
         bigWriter.commit();
         bigReader.tryDrain(readInPlace, 1);
         return sum;
