@@ -5,7 +5,6 @@ import io.jipc.shm.Mapping;
 import io.jipc.shm.MemFd;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.agrona.MutableDirectBuffer;
@@ -13,7 +12,9 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
@@ -22,7 +23,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * memfd per direction, mapped by both JVMs (descriptors 3 and 4 in the peer) — waiting the way
  * Agrona's users do, with a {@link BackoffIdleStrategy} of 100 spins, 10 yields, then parks of
  * 1 µs doubling to 1 ms (Agrona has no blocking wait: a parked side polls). A message is one
- * record, copied in by {@code write} and out of the ring in the read handler.
+ * record, copied in by {@code write} and out of the ring in the read handler. For {@code
+ * channel-mpsc} the rings are Agrona's {@link ManyToOneRingBuffer} (claim by CAS on the tail, the
+ * reader zeroes what it read), over the same memory.
  */
 final class AgronaChannel {
     private AgronaChannel() {}
@@ -34,14 +37,15 @@ final class AgronaChannel {
     private static final int TO_US_FD = 4;
     private static final int MESSAGE_TYPE = 1;
 
-    static JavaImpl impl() {
-        return new JavaImpl(NAME, AgronaChannel::connect, AgronaChannel::accept);
+    /** Agrona's one-to-one ring, or its many-to-one ring when {@code many}. */
+    static JavaImpl impl(boolean many) {
+        return new JavaImpl(NAME, (launcher, scratch) -> connect(launcher, many), args -> accept(many));
     }
 
-    private static Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+    private static Link connect(PeerLauncher launcher, boolean many) throws IOException {
         try (MemFd toPeer = MemFd.create("bench-agrona-to-peer", SIZE);
              MemFd toUs = MemFd.create("bench-agrona-to-us", SIZE)) {
-            AgronaLink link = new AgronaLink(toUs.map(), toPeer.map());
+            AgronaLink link = new AgronaLink(toUs.map(), toPeer.map(), many);
             try {
                 launcher.start(List.of(), Map.of(TO_PEER_FD, toPeer.fd(), TO_US_FD, toUs.fd()));
             } catch (IOException | RuntimeException e) {
@@ -52,10 +56,10 @@ final class AgronaChannel {
         }
     }
 
-    private static Link accept(List<String> args) throws IOException {
+    private static Link accept(boolean many) throws IOException {
         try (MemFd in = MemFd.adopt(Fd.adopt(TO_PEER_FD, "agrona ring to peer"));
              MemFd out = MemFd.adopt(Fd.adopt(TO_US_FD, "agrona ring to us"))) {
-            return new AgronaLink(in.map(), out.map());
+            return new AgronaLink(in.map(), out.map(), many);
         }
     }
 
@@ -63,8 +67,8 @@ final class AgronaChannel {
     static final class AgronaLink implements Link {
         private final Mapping inMapping;
         private final Mapping outMapping;
-        private final OneToOneRingBuffer in;
-        private final OneToOneRingBuffer out;
+        private final RingBuffer in;
+        private final RingBuffer out;
         private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
         /** The message being sent or received, wrapped in place (no allocation per message). */
         private final UnsafeBuffer message = new UnsafeBuffer(0, 0);
@@ -76,11 +80,11 @@ final class AgronaChannel {
         private int received;
         private final MessageHandler handler = this::onMessage;
 
-        AgronaLink(Mapping in, Mapping out) {
+        AgronaLink(Mapping in, Mapping out, boolean many) {
             this.inMapping = in;
             this.outMapping = out;
-            this.in = new OneToOneRingBuffer(over(in));
-            this.out = new OneToOneRingBuffer(over(out));
+            this.in = many ? new ManyToOneRingBuffer(over(in)) : new OneToOneRingBuffer(over(in));
+            this.out = many ? new ManyToOneRingBuffer(over(out)) : new OneToOneRingBuffer(over(out));
         }
 
         private static UnsafeBuffer over(Mapping m) {

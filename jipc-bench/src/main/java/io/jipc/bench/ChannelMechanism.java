@@ -23,37 +23,66 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * does by default: 100 spins, 10 yields, then a futex sleep. C baseline: {@code c/channel.c},
  * the same ring from {@code docs/channel-layout.md}, same idle steps. Beside it, Agrona's
  * one-to-one ring buffer ({@link AgronaChannel}) over the same kind of memory.
+ *
+ * <p>{@code channel-mpsc} ({@link #manyProducers()}) is the same exchange over many-producer
+ * channels (layout version 2, 8 producer slots): each writer claims by CAS on the tail, commits in
+ * the record's header, and the reader zeroes what it consumed. Each direction still has one producer
+ * (the harness exchanges between two processes), so the row measures what the many-producer protocol
+ * costs one producer, not contention. Its peers: Agrona's {@code ManyToOneRingBuffer} and {@code
+ * c/channel-mpsc.c}, the version-2 ring from the layout document.
  */
 final class ChannelMechanism implements Mechanism {
     /** The ring of each direction: messages up to half of it, less 8 bytes, fit. */
     static final int CAPACITY = 1 << 20;
+    /** Producer slots of {@code channel-mpsc}'s rings. */
+    static final int SLOTS = 8;
     private static final int TO_PEER_FD = 3;
     private static final int TO_US_FD = 4;
-    private static final Channel.Options OPTIONS = Channel.Options.defaults().withCapacity(CAPACITY);
+
+    private final String name;
+    private final Channel.Options options;
+
+    ChannelMechanism() {
+        this("channel", 1);
+    }
+
+    private ChannelMechanism(String name, int producers) {
+        this.name = name;
+        this.options = Channel.Options.defaults().withCapacity(CAPACITY).withProducers(producers);
+    }
+
+    /** {@code channel-mpsc}: the exchange over many-producer channels. */
+    static ChannelMechanism manyProducers() {
+        return new ChannelMechanism("channel-mpsc", SLOTS);
+    }
 
     @Override
     public String name() {
-        return "channel";
+        return name;
     }
 
     @Override
     public String description() {
-        return "jipc channel: a ring of records in shared memory per direction (1 MiB memfd), futex wake-ups only"
-                + " when the other side sleeps";
+        return options.producers() == 1
+                ? "jipc channel: a ring of records in shared memory per direction (1 MiB memfd), futex wake-ups only"
+                        + " when the other side sleeps"
+                : "jipc many-producer channel (" + SLOTS + " producer slots, one producer used per direction): claim by"
+                        + " CAS on the tail, commit per record, the reader zeroes what it read; 1 MiB memfd rings";
     }
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept), AgronaChannel.impl());
+        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept),
+                AgronaChannel.impl(options.producers() > 1));
     }
 
     private Link connect(PeerLauncher launcher, Path scratch) throws IOException {
-        try (MemFd toPeer = MemFd.create("bench-to-peer", Channel.objectSize(CAPACITY));
-             MemFd toUs = MemFd.create("bench-to-us", Channel.objectSize(CAPACITY))) {
-            ChannelWriter out = ChannelWriter.format(toPeer, OPTIONS);
+        try (MemFd toPeer = MemFd.create("bench-to-peer", Channel.objectSize(options));
+             MemFd toUs = MemFd.create("bench-to-us", Channel.objectSize(options))) {
+            ChannelWriter out = ChannelWriter.format(toPeer, options);
             ChannelReader in;
             try {
-                in = ChannelReader.format(toUs, OPTIONS);
+                in = ChannelReader.format(toUs, options);
             } catch (IOException | RuntimeException e) {
                 out.close();
                 throw e;
@@ -72,9 +101,9 @@ final class ChannelMechanism implements Mechanism {
     private Link accept(List<String> args) throws IOException {
         try (MemFd in = MemFd.adopt(Fd.adopt(TO_PEER_FD, "channel to peer"));
              MemFd out = MemFd.adopt(Fd.adopt(TO_US_FD, "channel to us"))) {
-            ChannelReader reader = ChannelReader.open(in, OPTIONS);
+            ChannelReader reader = ChannelReader.open(in, options);
             try {
-                return new ChannelLink(reader, ChannelWriter.open(out, OPTIONS));
+                return new ChannelLink(reader, ChannelWriter.open(out, options));
             } catch (IOException | RuntimeException e) {
                 reader.close();
                 throw e;

@@ -21,7 +21,8 @@ public final class Mechanisms {
             new SysVSemMechanism(),
             new SignalMechanism(),
             new MutexMechanism(),
-            new ChannelMechanism());
+            new ChannelMechanism(),
+            ChannelMechanism.manyProducers());
 
     /** Every registered mechanism. */
     public static List<Mechanism> all() {

@@ -26,6 +26,7 @@ class HarnessTest {
     static final Path CACHE = Path.of(System.getProperty("basedir", "."), "target", "bench-cache");
 
     @Test
+    @Timeout(300) // every mechanism, every implementation, three sizes: more than the default 120 s on a loaded machine
     void everyMechanismExchangesInJipcAndInC() throws IOException {
         // 3 bytes: shorter than a sequence number; 100,000: more than a pipe or a socket buffer holds
         // at once, so stream reads come short (and datagrams and records are large).

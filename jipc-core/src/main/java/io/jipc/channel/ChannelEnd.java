@@ -48,6 +48,7 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
         @Override
         protected void free() {
             try {
+                dropClaim();
                 detach();
             } catch (RuntimeException unmapped) {
                 // The mapping is gone already: nothing to say to the other side.
@@ -66,12 +67,17 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
     /** The data area, {@link #capacity} bytes. */
     final MemorySegment data;
     final int capacity;
+    /** Producer slots: 1 for a one-producer channel (layout version 1), more for a many-producer one (version 2). */
+    final int producers;
+    /** Whether this is a many-producer channel: claims by CAS on the tail, commits per record. */
+    final boolean many;
     final long mask;
     final int maxPayload;
     final int pid;
     final Handle life;
     final Operation park;
-    private final long myAttach;
+    /** This end's attach word: the writer's or reader's, or a many-producer writer's slot's. */
+    long myAttach;
     private final long otherAttach;
     private final long mySleeping;
     final long otherSleeping;
@@ -92,9 +98,11 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
         this.otherSide = writer ? "reader" : "writer";
         this.memory = mapping.segment();
         this.capacity = ChannelLayout.check(memory, label);
+        this.producers = ChannelLayout.producers(memory);
+        this.many = producers > 1;
         this.mask = capacity - 1;
         this.maxPayload = ChannelLayout.maxPayload(capacity);
-        this.data = memory.asSlice(ChannelLayout.HEADER_SIZE, capacity);
+        this.data = memory.asSlice(ChannelLayout.headerSize(producers), capacity);
         this.myAttach = writer ? ChannelLayout.WRITER : ChannelLayout.READER;
         this.otherAttach = writer ? ChannelLayout.READER : ChannelLayout.WRITER;
         this.mySleeping = writer ? ChannelLayout.WRITER_SLEEPING : ChannelLayout.READER_SLEEPING;
@@ -118,12 +126,12 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
     static Mapping createObject(String name, Channel.Options options) throws IpcException {
         SharedMemory.checkName(name);
         java.util.Objects.requireNonNull(options, "options");
-        long size = Channel.objectSize(options.capacity());
+        long size = Channel.objectSize(options);
         try (SharedMemory shm = SharedMemory.createExclusively(name, size,
                 SharedMemory.Options.defaults().withMode(options.mode()))) {
             try {
                 Mapping m = shm.map();
-                ChannelLayout.format(m.segment(), options.capacity());
+                ChannelLayout.format(m.segment(), options.capacity(), options.producers());
                 return m;
             } catch (IpcException | RuntimeException e) {
                 SharedMemory.unlink(name);
@@ -142,7 +150,7 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
 
     /** Formats a fresh memfd (grown to the size the capacity needs) and maps it. */
     static Mapping formatMemFd(MemFd memfd, Channel.Options options) throws IpcException {
-        long size = Channel.objectSize(options.capacity());
+        long size = Channel.objectSize(options);
         if (memfd.size() < size) {
             memfd.resize(size);
         }
@@ -151,7 +159,7 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
             if ((long) LONG.getAcquire(m.segment(), ChannelLayout.MAGIC) != 0) {
                 throw new IllegalArgumentException(memfd + " holds a channel already: open it instead of formatting it");
             }
-            ChannelLayout.format(m.segment(), options.capacity());
+            ChannelLayout.format(m.segment(), options.capacity(), options.producers());
             return m;
         } catch (RuntimeException e) {
             m.close();
@@ -177,6 +185,10 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
 
     /** Takes this side: allowed when nobody has it, or its last holder closed it or died. */
     private void attach() throws IpcException {
+        if (many && myAttach == ChannelLayout.WRITER) {
+            attachSlot();
+            return;
+        }
         long mine = ChannelLayout.attachWord(ATTACHED, pid);
         while (true) {
             long word = (long) LONG.getVolatile(memory, myAttach);
@@ -188,6 +200,39 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
                 return;
             }
         }
+    }
+
+    /**
+     * A many-producer writer takes a producer slot: a free one (never used, or closed), or one
+     * whose process died and left no claim the reader still has to get past (see "Producer
+     * slots" in the layout document).
+     */
+    private void attachSlot() throws IpcException {
+        long mine = ChannelLayout.attachWord(ATTACHED, pid);
+        for (int i = 0; i < producers; i++) {
+            long at = ChannelLayout.slot(i);
+            long word = (long) LONG.getVolatile(memory, at + ChannelLayout.SLOT_ATTACH);
+            long state = ChannelLayout.state(word);
+            if (state == ATTACHED) {
+                if (alive(ChannelLayout.pid(word))) {
+                    continue;
+                }
+                long claim = (long) LONG.getVolatile(memory, at + ChannelLayout.SLOT_CLAIM);
+                long head = (long) LONG.getVolatile(memory, ChannelLayout.HEAD);
+                long tail = (long) LONG.getVolatile(memory, ChannelLayout.TAIL);
+                if (claim != ChannelLayout.NO_CLAIM && claim >= head && claim != tail) {
+                    continue; // the reader may still need this claim to get past the dead producer's record
+                }
+            }
+            if (LONG.compareAndSet(memory, at + ChannelLayout.SLOT_ATTACH, word, mine)) {
+                LONG.setVolatile(memory, at + ChannelLayout.SLOT_CLAIM, ChannelLayout.NO_CLAIM);
+                myAttach = at + ChannelLayout.SLOT_ATTACH;
+                return;
+            }
+            i--; // the slot changed: look at it again
+        }
+        throw IpcException.withDetail("open", label, EBUSY, "all " + producers + " producer slots of the channel are"
+                + " taken by running processes: at most " + producers + " writers at a time");
     }
 
     /** Gives this side up (state 2), then wakes the other side if it sleeps. */
@@ -221,8 +266,28 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
         }
     }
 
-    /** The other side's attach word. */
+    /**
+     * The other side's attach word. A many-producer channel's reader sees its producers as one:
+     * the word of a running producer if there is one, else of a dead one, else of a closed one.
+     */
     final long otherWord() {
+        if (many && otherAttach == ChannelLayout.WRITER) {
+            long dead = 0;
+            long closed = 0;
+            for (int i = 0; i < producers; i++) {
+                long word = (long) LONG.getAcquire(memory, ChannelLayout.slot(i) + ChannelLayout.SLOT_ATTACH);
+                long state = ChannelLayout.state(word);
+                if (state == ATTACHED) {
+                    if (alive(ChannelLayout.pid(word))) {
+                        return word;
+                    }
+                    dead = dead == 0 ? word : dead;
+                } else if (state == DETACHED && closed == 0) {
+                    closed = word;
+                }
+            }
+            return dead != 0 ? dead : closed;
+        }
         return (long) LONG.getAcquire(memory, otherAttach);
     }
 
@@ -287,6 +352,18 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
     /** Whether this side can go on now (records to read, room to write {@code w.length} bytes). */
     abstract boolean ready(Waiter w);
 
+    /**
+     * Called by the waiting thread before it sleeps and after every slice of sleep: a
+     * many-producer channel's reader gets past a record whose producer died between claim and
+     * commit (true when it did). Nothing to do elsewhere.
+     */
+    boolean recover() {
+        return false;
+    }
+
+    /** Called once, when the end is freed and before it detaches: a writer drops its open claim. */
+    void dropClaim() {}
+
     /** Whether waiting is useless: the other side closed its end or died. */
     final boolean otherGone() {
         long word = otherWord();
@@ -301,18 +378,29 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
      */
     private long sleep(Waiter w, int how) {
         if (how == Attempt.NOW) {
-            return ready(w) || otherGone() ? 0 : -EAGAIN;
+            return ready(w) || otherGone() || recover() ? 0 : -EAGAIN;
         }
         INT.setVolatile(memory, mySleeping, 1);
         try {
-            if (ready(w) || otherGone()) {
+            if (ready(w) || otherGone() || recover()) {
                 return 0;
             }
             int r = Futex.wait(myWord, 1, w.timeoutArg);
             return r == -EAGAIN ? 0 : r;
         } finally {
-            INT.setVolatile(memory, mySleeping, 0);
+            if (!sharedWord()) {
+                INT.setVolatile(memory, mySleeping, 0);
+            }
         }
+    }
+
+    /**
+     * Whether this end's futex word is shared with others of its side: many producers sleep on one
+     * word, which only the reader clears (a producer that cleared it on waking would erase another
+     * one's announcement, and that one would sleep through its wake-up).
+     */
+    private boolean sharedWord() {
+        return many && mySleeping == ChannelLayout.WRITER_SLEEPING;
     }
 
     /** After storing this side's position: wakes the other side if it said it sleeps. */

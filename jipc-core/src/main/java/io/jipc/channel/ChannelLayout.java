@@ -16,6 +16,8 @@ final class ChannelLayout {
     /** The bytes "JIPCCHN1", little-endian. */
     static final long MAGIC_VALUE = 0x314E48434350494AL;
     static final int VERSION_VALUE = 1;
+    /** The many-producer layout: producer slots after the 512 bytes of version 1's header, records framed by size. */
+    static final int VERSION_MANY = 2;
     static final int HEADER_SIZE = 512;
 
     static final long MAGIC = 0;
@@ -23,12 +25,22 @@ final class ChannelLayout {
     static final long HEADER_SIZE_FIELD = 12;
     static final long CAPACITY = 16;
     static final long MAX_RECORD = 24;
+    /** Version 2: how many producer slots follow the first 512 bytes. */
+    static final long SLOTS = 28;
     static final long TAIL = 128;
     static final long WRITER = 136;
     static final long HEAD = 256;
     static final long READER = 264;
     static final long READER_SLEEPING = 384;
     static final long WRITER_SLEEPING = 388;
+
+    /** Version 2's producer slots: one 64-byte line each, from offset 512. */
+    static final int SLOT_BASE = 512;
+    static final int SLOT_SIZE = 64;
+    /** In a slot: the producer's attach word, then the position its claim starts at (or {@link #NO_CLAIM}). */
+    static final int SLOT_ATTACH = 0;
+    static final int SLOT_CLAIM = 8;
+    static final long NO_CLAIM = -1L;
 
     /** A record's header: payload length, then type. */
     static final int RECORD_HEADER = 8;
@@ -47,6 +59,25 @@ final class ChannelLayout {
     /** The one error for memory that does not follow the layout: {@code open(NAME): DETAIL (EBADMSG)}. */
     static IpcException corrupt(String label, String detail) {
         return IpcException.withDetail("open", label, Errno.EBADMSG.number(), detail);
+    }
+
+    /** Bytes before the data area: 512, and 64 per producer slot in a many-producer channel. */
+    static int headerSize(int producers) {
+        return producers == 1 ? HEADER_SIZE : HEADER_SIZE + SLOT_SIZE * producers;
+    }
+
+    static long slot(int index) {
+        return SLOT_BASE + (long) SLOT_SIZE * index;
+    }
+
+    /** Version 2's record header as one little-endian long: size (bytes of header and payload, or negative) then type. */
+    static long header(int size, int type) {
+        return (size & 0xFFFF_FFFFL) | (long) type << 32;
+    }
+
+    /** Version 2: a record's framed size from its header's size field (header and payload), rounded up to 8. */
+    static int framedSize(int size) {
+        return (size + 7) & ~7;
     }
 
     static int maxRecord(int capacity) {
@@ -75,12 +106,23 @@ final class ChannelLayout {
     }
 
     /** Writes a fresh header into zeroed memory; {@code magic} last, with release ordering. */
-    static void format(MemorySegment s, int capacity) {
-        s.set(ValueLayout.JAVA_INT, VERSION, VERSION_VALUE);
-        s.set(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD, HEADER_SIZE);
+    static void format(MemorySegment s, int capacity, int producers) {
+        s.set(ValueLayout.JAVA_INT, VERSION, producers == 1 ? VERSION_VALUE : VERSION_MANY);
+        s.set(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD, headerSize(producers));
         s.set(ValueLayout.JAVA_LONG, CAPACITY, capacity);
         s.set(ValueLayout.JAVA_INT, MAX_RECORD, maxRecord(capacity));
+        if (producers > 1) {
+            s.set(ValueLayout.JAVA_INT, SLOTS, producers);
+            for (int i = 0; i < producers; i++) {
+                s.set(ValueLayout.JAVA_LONG, slot(i) + SLOT_CLAIM, NO_CLAIM);
+            }
+        }
         LONG.setRelease(s, MAGIC, MAGIC_VALUE);
+    }
+
+    /** The producer slots of a checked header: 1 for version 1. */
+    static int producers(MemorySegment s) {
+        return s.get(ValueLayout.JAVA_INT, VERSION) == VERSION_VALUE ? 1 : s.get(ValueLayout.JAVA_INT, SLOTS);
     }
 
     /**
@@ -102,15 +144,22 @@ final class ChannelLayout {
             throw corrupt(label, "not a jipc channel (magic 0x" + Long.toHexString(magic) + ")");
         }
         int version = s.get(ValueLayout.JAVA_INT, VERSION);
-        if (version != VERSION_VALUE || s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) != HEADER_SIZE) {
+        int slots = version == VERSION_MANY ? s.get(ValueLayout.JAVA_INT, SLOTS) : 1;
+        if (version != VERSION_VALUE && version != VERSION_MANY) {
             throw corrupt(label, "a channel of layout version " + version + " (header "
-                    + s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) + " bytes); this jipc reads version "
-                    + VERSION_VALUE);
+                    + s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) + " bytes); this jipc reads versions "
+                    + VERSION_VALUE + " and " + VERSION_MANY);
         }
+        if (slots < 1 || slots > Channel.MAX_PRODUCERS || (version == VERSION_MANY && slots < 2)
+                || s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) != headerSize(slots)) {
+            throw corrupt(label, "corrupt header: version " + version + ", " + slots + " producer slots, header "
+                    + s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) + " bytes");
+        }
+        int headerSize = headerSize(slots);
         long capacity = s.get(ValueLayout.JAVA_LONG, CAPACITY);
         if (capacity < Channel.MIN_CAPACITY || capacity > Channel.MAX_CAPACITY || Long.bitCount(capacity) != 1
                 || s.get(ValueLayout.JAVA_INT, MAX_RECORD) != maxRecord((int) capacity)
-                || HEADER_SIZE + capacity > s.byteSize()) {
+                || headerSize + capacity > s.byteSize()) {
             throw corrupt(label, "corrupt header: capacity " + capacity + ", max record "
                     + s.get(ValueLayout.JAVA_INT, MAX_RECORD) + ", object " + s.byteSize() + " bytes");
         }

@@ -45,12 +45,17 @@ public final class ChannelReader extends ChannelEnd {
     private long tailSeen;
     /** The ring as handlers see it. */
     private final MemorySegment readOnly;
+    /** A many-producer channel's producer slots, as {@link #skipDeadClaims} last saw them. */
+    private final long[] slotWords;
+    private final long[] slotClaims;
 
     private ChannelReader(String label, Mapping mapping, Channel.Options options) throws IpcException {
         super(label, mapping, options, false);
         this.head = (long) LONG.getVolatile(memory, ChannelLayout.HEAD);
         this.tailSeen = head;
         this.readOnly = data.asReadOnly();
+        this.slotWords = new long[many ? producers : 0];
+        this.slotClaims = new long[many ? producers : 0];
     }
 
     // ---------------------------------------------------------------- factories
@@ -152,6 +157,12 @@ public final class ChannelReader extends ChannelEnd {
             if (n > 0) {
                 return n;
             }
+            if (many && skipDeadClaims()) {
+                n = drainOnce(handler, limit);
+                if (n > 0) {
+                    return n;
+                }
+            }
             if (deadline == Deadline.NOW) {
                 return writerClosedAndEmpty() ? Transfer.EOF : Transfer.NOTHING;
             }
@@ -188,8 +199,11 @@ public final class ChannelReader extends ChannelEnd {
         }
     }
 
-    /** Whether records are waiting (acquire load of tail). */
+    /** Whether records are waiting (acquire load of tail; in a many-producer channel, claimed ones too). */
     private boolean available() {
+        if (many) {
+            return head != (long) LONG.getAcquire(memory, ChannelLayout.TAIL);
+        }
         if (head != tailSeen) {
             return true;
         }
@@ -199,11 +213,37 @@ public final class ChannelReader extends ChannelEnd {
 
     @Override
     boolean ready(Waiter w) {
+        if (many) {
+            return (int) ChannelLayout.INT.getVolatile(data, head & mask) > 0;
+        }
         return head != (long) LONG.getVolatile(memory, ChannelLayout.TAIL);
     }
 
-    /** End of stream: the writer detached, and tail (loaded after its state) has been read up to. */
+    @Override
+    boolean recover() {
+        try {
+            return many && skipDeadClaims();
+        } catch (IpcException corrupt) {
+            return true; // the caller looks, and drainOnce says what is wrong
+        }
+    }
+
+    /**
+     * End of stream: the writer detached (every producer that came, in a many-producer channel),
+     * and tail (loaded after its state) has been read up to.
+     */
     private boolean writerClosedAndEmpty() {
+        if (many) {
+            boolean closed = false;
+            for (int i = 0; i < producers; i++) {
+                long state = ChannelLayout.state((long) LONG.getAcquire(memory, ChannelLayout.slot(i) + ChannelLayout.SLOT_ATTACH));
+                if (state == ChannelLayout.ATTACHED) {
+                    return false;
+                }
+                closed |= state == ChannelLayout.DETACHED;
+            }
+            return closed && !available();
+        }
         if (ChannelLayout.state(otherWord()) != ChannelLayout.DETACHED) {
             return false;
         }
@@ -212,6 +252,9 @@ public final class ChannelReader extends ChannelEnd {
 
     /** Reads what is there, up to {@code limit} records, and publishes the new head once. */
     private int drainOnce(RecordHandler handler, int limit) throws IpcException {
+        if (many) {
+            return drainMany(handler, limit);
+        }
         if (!available()) {
             return 0;
         }
@@ -253,6 +296,138 @@ public final class ChannelReader extends ChannelEnd {
             }
         }
         return n;
+    }
+
+    /**
+     * A many-producer channel's drain: each record's header tells whether it is committed (its size
+     * positive, an acquire load); the bytes consumed are zeroed before head moves past them, so a
+     * header not yet written reads 0 the next time round.
+     */
+    private int drainMany(RecordHandler handler, int limit) throws IpcException {
+        long h = head;
+        int n = 0;
+        try {
+            // Stop a lap after head: what lies there is this batch's own records, not zeroed yet.
+            while (n < limit && h - head < capacity) {
+                int offset = (int) (h & mask);
+                long header = (long) LONG.getAcquire(data, (long) offset);
+                int size = (int) header;
+                if (size <= 0) {
+                    break; // nothing there yet, or a record claimed and not committed
+                }
+                int type = (int) (header >>> 32);
+                int framed = ChannelLayout.framedSize(size);
+                if (size < ChannelLayout.RECORD_HEADER || framed > capacity - offset
+                        || (type < 0 && type != ChannelLayout.PADDING)
+                        || (type >= 0 && size - ChannelLayout.RECORD_HEADER > maxPayload)) {
+                    throw corruptRecord(h, size, type);
+                }
+                h += framed;
+                if (type != ChannelLayout.PADDING) {
+                    n++;
+                    handler.onRecord(type, readOnly, offset + ChannelLayout.RECORD_HEADER, size - ChannelLayout.RECORD_HEADER);
+                }
+            }
+        } catch (IpcException | RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new HandlerException(e);
+        } finally {
+            if (h != head) {
+                consumed(h);
+            }
+        }
+        return n;
+    }
+
+    /** A many-producer channel: zeroes the bytes from head to {@code h}, then publishes head = h. */
+    private void consumed(long h) {
+        int offset = (int) (head & mask);
+        long n = h - head;
+        long first = Math.min(n, capacity - offset);
+        data.asSlice(offset, first).fill((byte) 0);
+        if (n > first) {
+            data.asSlice(0, n - first).fill((byte) 0);
+        }
+        head = h;
+        LONG.setVolatile(memory, ChannelLayout.HEAD, h);
+        wakeOther();
+    }
+
+    /**
+     * A many-producer channel: gets past records at head that were claimed but will never be
+     * committed because their producer died ("Recovery" under "Many producers" in the layout
+     * document). A record in progress names its producer's pid in its header; a claim whose header
+     * was not written yet is its producer's slot's claim, and runs to the next position anything
+     * marks as a start. True if head moved.
+     */
+    private boolean skipDeadClaims() throws IpcException {
+        long start = head;
+        long h = start;
+        while (true) {
+            long t = (long) LONG.getAcquire(memory, ChannelLayout.TAIL);
+            if (t == h) {
+                break;
+            }
+            for (int i = 0; i < producers; i++) {
+                long at = ChannelLayout.slot(i);
+                slotWords[i] = (long) LONG.getAcquire(memory, at + ChannelLayout.SLOT_ATTACH);
+                slotClaims[i] = (long) LONG.getAcquire(memory, at + ChannelLayout.SLOT_CLAIM);
+            }
+            int offset = (int) (h & mask);
+            long header = (long) LONG.getAcquire(data, (long) offset);
+            int size = (int) header;
+            long end;
+            if (size > 0) {
+                break; // committed: drainMany reads it
+            } else if (size < 0) {
+                int framed = ChannelLayout.framedSize(-size);
+                if (-size < ChannelLayout.RECORD_HEADER || -size - ChannelLayout.RECORD_HEADER > maxPayload
+                        || framed > capacity - offset) {
+                    throw corruptRecord(h, size, (int) (header >>> 32));
+                }
+                if (alive((int) (header >>> 32))) {
+                    break; // its producer is writing it
+                }
+                end = h + framed;
+            } else {
+                for (int i = 0; i < producers; i++) {
+                    if (slotClaims[i] == h && ChannelLayout.state(slotWords[i]) == ChannelLayout.ATTACHED
+                            && alive(ChannelLayout.pid(slotWords[i]))) {
+                        return moved(start, h); // claimed a moment ago by a running producer
+                    }
+                }
+                if ((long) LONG.getAcquire(data, (long) offset) != 0) {
+                    continue; // its header came meanwhile: look again
+                }
+                // Claimed by a producer that died before it wrote a byte: its room is zeroes up to
+                // the next claim's start — a header, a slot's claim, the tail, or the ring's end.
+                end = h + ChannelLayout.RECORD_HEADER;
+                while (end != t && (end & mask) != 0 && (int) ChannelLayout.INT.getAcquire(data, end & mask) == 0
+                        && !claimedAt(end)) {
+                    end += ChannelLayout.RECORD_HEADER;
+                }
+            }
+            h = end;
+        }
+        return moved(start, h);
+    }
+
+    private boolean claimedAt(long position) {
+        for (long c : slotClaims) {
+            if (c == position) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean moved(long start, long h) {
+        if (h == start) {
+            return false;
+        }
+        consumed(h);
+        return true;
     }
 
     private IpcException corruptRecord(long position, int length, int type) {

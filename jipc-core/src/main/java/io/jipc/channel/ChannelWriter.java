@@ -12,6 +12,7 @@ import io.jipc.shm.MemFd;
 import io.jipc.shm.Mapping;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
@@ -36,14 +37,21 @@ import java.util.Optional;
  * {@code try} forms not at all or at most a given time. A reader that closed its end makes a wait
  * for room fail with EPIPE, one that died with {@link PeerDiedException}.
  *
- * <p>One thread writes at a time (one producer) and has at most one claim open; {@link #close()}
- * may be called from any thread (an open claim is then dropped). Claiming, committing and
- * sending allocate nothing.
+ * <p>One thread writes through a writer at a time, with at most one claim open; {@link #close()}
+ * may be called from any thread (an open claim is then dropped). A many-producer channel ({@link
+ * Channel.Options#withProducers}) takes several writers at once — one per producing thread, in
+ * any processes — each holding a producer slot; they claim room by a CAS of the shared tail and
+ * commit each record in its own header, in any order. Claiming, committing and sending allocate
+ * nothing.
  *
  * @see <a href="https://man7.org/linux/man-pages/man2/futex.2.html">futex(2)</a>
  * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
  */
 public final class ChannelWriter extends ChannelEnd {
+    /** At most this many slices kept for {@link #claimed()}: every payload offset of a ring up to 1 MiB. */
+    private static final int MAX_KEPT_SLICES = 1 << 17;
+    /** The slices {@link #claimed()} handed out, by payload offset / 8 (made at the first claim that wants one). */
+    private MemorySegment[] slices;
     private long tail;
     private long headSeen;
     /** The open claim: where its record starts (a position), or -1. */
@@ -121,7 +129,7 @@ public final class ChannelWriter extends ChannelEnd {
      */
     public MemorySegment claim(int type, int length) throws IpcException {
         claim(type, length, Deadline.FOREVER); // true: untimed
-        return data.asSlice(claimedOffset(), length);
+        return claimed();
     }
 
     /**
@@ -168,6 +176,14 @@ public final class ChannelWriter extends ChannelEnd {
         claimedAt = -1;
         try {
             int offset = (int) (at & mask);
+            if (many) {
+                // The record's header, size positive, in one sequentially consistent store: the
+                // commit the reader waits for (and the store-load fence before the wake check).
+                LONG.setVolatile(data, (long) offset, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
+                        claimedType));
+                wakeOther();
+                return;
+            }
             data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.LENGTH, claimedLength);
             data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE, claimedType);
             long t = at + ChannelLayout.framed(claimedLength);
@@ -179,9 +195,23 @@ public final class ChannelWriter extends ChannelEnd {
         }
     }
 
-    /** Drops the open claim, if any: nothing of it is ever seen. */
+    /**
+     * Drops the open claim, if any: nothing of it is ever seen. (In a many-producer channel the
+     * room is taken already: it becomes a padding record the reader skips.)
+     */
     public void abort() {
+        long at = claimedAt;
         claimedAt = -1;
+        if (many && at >= 0) {
+            LONG.setVolatile(data, at & mask, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
+                    ChannelLayout.PADDING));
+            wakeOther();
+        }
+    }
+
+    @Override
+    void dropClaim() {
+        abort();
     }
 
     // ---------------------------------------------------------------- copying sends
@@ -259,10 +289,25 @@ public final class ChannelWriter extends ChannelEnd {
         return (claimedAt & mask) + ChannelLayout.RECORD_HEADER;
     }
 
-    /** The open claim's room. */
+    /**
+     * The open claim's room: a slice of the ring exactly the record's payload, so a claim cannot
+     * write past its record. Slices are kept, one per payload offset, and handed out again when a
+     * claim of the same length comes back to the same place (a stream of records of one size
+     * visits the same offsets lap after lap): {@code claim} then allocates nothing, even where the
+     * JIT cannot remove the slice (a call it does not inline, a slice kept in a field).
+     */
     private MemorySegment claimed() {
-        int offset = (int) (claimedAt & mask);
-        return data.asSlice(offset + ChannelLayout.RECORD_HEADER, claimedLength);
+        long offset = claimedOffset();
+        MemorySegment[] kept = slices;
+        if (kept == null) {
+            kept = slices = new MemorySegment[Math.min(capacity / ChannelLayout.RECORD_HEADER, MAX_KEPT_SLICES)];
+        }
+        int i = (int) (offset / ChannelLayout.RECORD_HEADER) & (kept.length - 1);
+        MemorySegment slice = kept[i];
+        if (slice == null || slice.byteSize() != claimedLength || slice.address() != data.address() + offset) {
+            slice = kept[i] = data.asSlice(offset, claimedLength);
+        }
+        return slice;
     }
 
     /** Makes room for a record by the deadline; true with the claim open, false (nothing claimed) if none came. */
@@ -279,6 +324,13 @@ public final class ChannelWriter extends ChannelEnd {
             throw new IllegalStateException("a claim is open on " + this + ": commit or abort it first");
         }
         checkOpen("claim");
+        if (many) {
+            try {
+                return claimMany(type, length, deadline);
+            } catch (IllegalStateException e) {
+                throw closedDuring("claim", e);
+            }
+        }
         try {
             int framed = ChannelLayout.framed(length);
             int offset = (int) (tail & mask);
@@ -304,7 +356,71 @@ public final class ChannelWriter extends ChannelEnd {
         }
     }
 
+    /**
+     * A many-producer channel's claim (see "Many producers" in the layout document): say in this
+     * producer's slot where the claim starts, take the room by a CAS of the tail, write the record's
+     * header as "in progress, by this process" and the padding before it if it wraps, then clear
+     * the slot's claim. A producer killed anywhere in between leaves what the reader needs to get past
+     * its record.
+     */
+    private boolean claimMany(int type, int length, long deadline) throws IpcException {
+        int framed = ChannelLayout.framed(length);
+        long claimWord = myAttach - ChannelLayout.SLOT_ATTACH + ChannelLayout.SLOT_CLAIM;
+        long t;
+        int pad;
+        while (true) {
+            t = (long) LONG.getVolatile(memory, ChannelLayout.TAIL);
+            int offset = (int) (t & mask);
+            pad = framed > capacity - offset ? capacity - offset : 0;
+            long need = pad + framed;
+            if (t + need - headSeen > capacity) {
+                headSeen = (long) LONG.getAcquire(memory, ChannelLayout.HEAD);
+                if (t + need - headSeen > capacity) {
+                    // No claim may be announced while this producer waits (the reader would wait for it).
+                    LONG.setRelease(memory, claimWord, ChannelLayout.NO_CLAIM);
+                    if (deadline == Deadline.NOW) {
+                        return false;
+                    }
+                    Waiter w = Waiter.current();
+                    w.length = framed;
+                    if (!awaitRoom(w, deadline)) {
+                        return false;
+                    }
+                    continue;
+                }
+            }
+            // Ordered before the CAS by the CAS itself (a full barrier): whoever sees the new tail sees this.
+            LONG.setRelease(memory, claimWord, t);
+            if (LONG.compareAndSet(memory, ChannelLayout.TAIL, t, t + need)) {
+                break;
+            }
+        }
+        long at = t + pad;
+        int offset = (int) (at & mask);
+        LONG.set(data, (long) offset, ChannelLayout.header(-(ChannelLayout.RECORD_HEADER + length), pid));
+        VarHandle.storeStoreFence(); // the header before any byte of payload, and before the padding
+        if (pad != 0) {
+            LONG.setRelease(data, t & mask, ChannelLayout.header(pad, ChannelLayout.PADDING));
+        }
+        LONG.setRelease(memory, claimWord, ChannelLayout.NO_CLAIM);
+        claimedAt = at;
+        claimedLength = length;
+        claimedType = type;
+        return true;
+    }
+
+    /** A many-producer channel: room for a record of {@code framed} bytes at the tail as it is now. */
+    private boolean roomNowFor(int framed) {
+        long t = (long) LONG.getVolatile(memory, ChannelLayout.TAIL);
+        int offset = (int) (t & mask);
+        int pad = framed > capacity - offset ? capacity - offset : 0;
+        return t + pad + framed - (long) LONG.getVolatile(memory, ChannelLayout.HEAD) <= capacity;
+    }
+
     private boolean roomFor(long need) {
+        if (many) {
+            return roomNowFor((int) need);
+        }
         if (tail + need - headSeen <= capacity) {
             return true;
         }
@@ -314,6 +430,9 @@ public final class ChannelWriter extends ChannelEnd {
 
     @Override
     boolean ready(Waiter w) {
+        if (many) {
+            return roomNowFor((int) w.length);
+        }
         return tail + w.length - (long) LONG.getVolatile(memory, ChannelLayout.HEAD) <= capacity;
     }
 

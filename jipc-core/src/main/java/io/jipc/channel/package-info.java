@@ -1,6 +1,7 @@
 /**
- * The fast path between two local processes: a one-producer / one-consumer ring of
- * variable-length, typed records in shared memory (a POSIX object or a memfd), written in place
+ * The fast path between local processes: a one-producer / one-consumer ring of variable-length,
+ * typed records in shared memory (a POSIX object or a memfd) — or a many-producer / one-consumer one
+ * ({@link io.jipc.channel.Channel.Options#withProducers}), written in place
  * ({@link io.jipc.channel.ChannelWriter#claim(int, int) claim} → write → {@link
  * io.jipc.channel.ChannelWriter#commit commit}) and read in place ({@link
  * io.jipc.channel.ChannelReader#drain(io.jipc.channel.RecordHandler, int) drain}), with no system call while both sides are busy and

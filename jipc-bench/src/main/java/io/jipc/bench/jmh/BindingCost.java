@@ -98,7 +98,18 @@ public final class BindingCost {
             new Row("shm lifecycle, C w/ jipc's calls", ShmLifecycleBench.class, "createMapUnmapUnlink",
                     "shm_lifecycle_jipc_calls"),
             new Row("channel send+drain 64 B", ChannelBench.class, "sendDrain", "channel_send_recv"),
-            new Row("  channel, claimOffset+commit", ChannelBench.class, "claimCommitDrain", "channel_send_recv"));
+            new Row("  channel, claimOffset+commit", ChannelBench.class, "claimCommitDrain", "channel_send_recv"),
+            new Row("  channel-mpsc (C: one producer)", ChannelBench.class, "manySendDrain", "channel_send_recv"),
+            // Issue 18's 64 KiB target against C's 64 KiB memcpy: jipc/C is memcpy's time over the channel's,
+            // inverted (0.5 of memcpy's bandwidth is a ratio of 2).
+            new Row("channel 64 KiB copy in+out/memcpy", ChannelBench.class, "stream64kCopy", "shm_copy_in_65536",
+                    "size=65536"),
+            new Row("channel 64 KiB in place/memcpy", ChannelBench.class, "stream64kInPlace", "shm_copy_in_65536",
+                    "size=65536"),
+            new Row("  64 KiB in place, checked (mismatch)", ChannelBench.class, "stream64kInPlaceChecked",
+                    "shm_copy_in_65536", "size=65536"),
+            new Row("  64 KiB in place, summed (long loop)", ChannelBench.class, "stream64kInPlaceSummed",
+                    "shm_copy_in_65536", "size=65536"));
 
     public static void main(String[] args) throws IOException, RunnerException, InterruptedException {
         int rounds = 3;
