@@ -22,6 +22,7 @@ import io.jipc.shm.Mapping;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
@@ -67,9 +68,15 @@ import java.time.Duration;
  * every waiter once per slice forever and answer an interrupt only at a slice's end.
  *
  * <p><b>Costs.</b> Uncontended, {@link #lock()} is one {@code pthread_mutex_trylock} and {@link
- * #unlock()} one {@code pthread_mutex_unlock}, both critical downcalls on the mutex's bare
- * address, plus one atomic increment and one decrement of this object's count of uses; neither
- * allocates.
+ * #unlock()} one {@code pthread_mutex_unlock}, both critical downcalls taking the mutex's
+ * address as a {@code long}; neither allocates. A lock must keep the pages mapped until its
+ * unlock (an unlock after the mapping's close must not fault, nor may glibc's robust list keep a
+ * mutex in unmapped memory): the first platform thread whose unlock finds none becomes this
+ * object's pinned thread and keeps one use of the pages from one lock to the next, so its
+ * locks and unlocks pay two volatile writes (a store fence each) instead of an atomic increment
+ * and decrement of the use count; other threads, and every lock that has to wait, take a use of
+ * their own per lock. A close gives the pin back at once when its thread is not using it, else
+ * that thread's unlock does.
  *
  * <p><b>Lock order.</b> With {@code -Dio.jipc.lockorder=check}, {@link #lock()} is followed by
  * the lock-order checker ({@link LockOrder}); without it, the check is a constant the JIT removes.
@@ -91,15 +98,51 @@ public final class SharedMutex implements AutoCloseable {
     /** What the lock attempt returns: acquired, or acquired from an owner that died. */
     private static final long LOCKED = 0;
     private static final long OWNER_DIED = 1;
+    /** What the fast path returns when it did not lock: take the general path. */
+    private static final long NOT_FAST = -1;
+    private static final VarHandle PINNED;
+
+    static {
+        try {
+            PINNED = MethodHandles.lookup().findVarHandle(SharedMutex.class, "pinned", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Slot slot;
     final MemorySegment mutex;
+    /** {@link #mutex}'s address, for the two calls of the uncontended path. */
+    private final long at;
     final Handle life;
     /**
-     * The thread that locked the mutex through this object, until its unlock: written and
-     * compared only by that thread (another thread can never find itself here), so a plain field.
+     * The thread that locked the mutex through this object with a use of its own (not the
+     * pinned thread's fast path), until its unlock: written and compared only by that thread
+     * (another thread can never find itself here), so a plain field.
      */
     private Thread owner;
+    /**
+     * The pinned thread: it keeps one use of {@link #life} (the pin) from one unlock to its next
+     * lock, so its uncontended lock and unlock make no atomic update of the use count. A thread
+     * whose unlock finds no pinned thread (or one that ended without holding the mutex) keeps its
+     * lock's use as the pin (CAS); only {@link #givePinBack} clears it, after close.
+     */
+    private volatile Thread pinned;
+    /**
+     * 1 while the pinned thread is between the start of a fast lock and the end of its unlock
+     * (it may touch the mutex, or holds it), else 0: written only by the pinned thread. With
+     * {@link #closing} it is a Dekker pair: the pinned thread writes this, then reads closing;
+     * close writes closing, then reads this. Both volatile, so at least one sees the other's
+     * write: a close that finds 0 gives the pin back, and a fast lock that starts after it finds
+     * closing set and touches nothing; a close that finds 1 leaves the pin to the pinned thread,
+     * whose unlock then finds closing set and gives it back.
+     */
+    private volatile int pinUse;
+    /**
+     * Set by {@link #close()} before the handle's closed bit: the pinned thread's half of the
+     * Dekker pair reads this field of this object (one load, where the handle's bit is two).
+     */
+    private volatile boolean closing;
     private final Operation lockOp;
     private final Operation tryLockOp;
     private final Operation timedLockOp;
@@ -107,6 +150,7 @@ public final class SharedMutex implements AutoCloseable {
     private SharedMutex(Slot slot) {
         this.slot = slot;
         this.mutex = slot.raw;
+        this.at = mutex.address();
         this.life = slot.life();
         Attempt lock = this::lockAttempt;
         // The lock methods try once themselves first (the uncontended path, no wait set-up).
@@ -180,7 +224,10 @@ public final class SharedMutex implements AutoCloseable {
      * @throws io.jipc.IpcInterruptedException  if the thread is interrupted while it waits
      */
     public void lock() throws IpcException {
-        lock(lockOp, Deadline.FOREVER);
+        long fast = fastLock();
+        if (fast != LOCKED) {
+            lock(lockOp, Deadline.FOREVER, fast);
+        }
     }
 
     /**
@@ -189,7 +236,8 @@ public final class SharedMutex implements AutoCloseable {
      * @throws OwnerDiedException if its owner died holding it: this thread holds it now
      */
     public boolean tryLock() throws IpcException {
-        return lock(tryLockOp, Deadline.NOW);
+        long fast = fastLock();
+        return fast == LOCKED || lock(tryLockOp, Deadline.NOW, fast);
     }
 
     /**
@@ -200,14 +248,64 @@ public final class SharedMutex implements AutoCloseable {
      * @throws OwnerDiedException       if its owner died holding it: this thread holds it now
      */
     public boolean tryLock(Duration timeout) throws IpcException {
-        return lock(timedLockOp, Deadline.after(timeout));
+        long deadline = Deadline.after(timeout);
+        long fast = fastLock();
+        return fast == LOCKED || lock(timedLockOp, deadline, fast);
+    }
+
+    /**
+     * The pinned thread's uncontended lock: announce the use, look at {@link #closing}, trylock.
+     * {@link #LOCKED} or {@link #OWNER_DIED} when it holds the mutex now (its pin keeps the pages
+     * until its unlock); {@link #NOT_FAST} for every other case, which takes the general path:
+     * another thread, the mutex busy, closed, the lock-order checker on.
+     */
+    private long fastLock() {
+        if (LockOrderChecker.ENABLED || pinned != Thread.currentThread() || pinUse != 0) {
+            return NOT_FAST; // pinUse 1: this thread holds it already, the general path says EDEADLK
+        }
+        pinUse = 1;
+        if (closing) {
+            endPinUse();
+            return NOT_FAST;
+        }
+        int r = Pthread.pthread_mutex_trylock(at);
+        if (r == 0) {
+            return LOCKED;
+        }
+        if (r == -EOWNERDEAD) {
+            return OWNER_DIED; // held: the pin counts it until the unlock
+        }
+        if (r == -ENOTRECOVERABLE) {
+            releaseUnrecoverable(); // while the pin's use keeps the pages: see there
+        }
+        // Busy, EDEADLK, unrecoverable: the general path tries again with a use of its own.
+        endPinUse();
+        return NOT_FAST;
+    }
+
+    /** The pinned thread's use ends; after a close that could not give the pin back, it does. */
+    private void endPinUse() {
+        pinUse = 0;
+        if (closing) {
+            givePinBack(Thread.currentThread());
+        }
+    }
+
+    /** Gives the pin of {@code thread} back to the handle, once (close and the pinned thread may race). */
+    private void givePinBack(Thread thread) {
+        if (thread != null && PINNED.compareAndSet(this, thread, null)) {
+            life.release();
+        }
     }
 
     /**
      * A lock keeps one acquire of the handle until its unlock: a held mutex pins the object (and
      * through it the mapping), so unlock can use the bare address with no acquire of its own.
      */
-    private boolean lock(Operation op, long deadline) throws IpcException {
+    private boolean lock(Operation op, long deadline, long fast) throws IpcException {
+        if (fast == OWNER_DIED) {
+            throw new OwnerDiedException(op.call(), slot.label);
+        }
         checkPlatformThread();
         if (LockOrderChecker.ENABLED && deadline == Deadline.FOREVER) {
             LockOrderChecker.beforeWait(slot.label);
@@ -245,7 +343,7 @@ public final class SharedMutex implements AutoCloseable {
 
     /** One pthread_mutex_trylock, the uncontended path: one critical downcall, no wait set-up. */
     private long tryOnce() {
-        int r = Pthread.pthread_mutex_trylock(mutex);
+        int r = Pthread.pthread_mutex_trylock(at);
         if (r == 0) {
             return LOCKED;
         }
@@ -357,7 +455,20 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalStateException        if the mapping is closed
      */
     public void unlock() {
-        if (owner != Thread.currentThread()) {
+        Thread me = Thread.currentThread();
+        if (pinned == me && pinUse != 0) {
+            // The pin keeps the pages mapped until endPinUse.
+            int r = Pthread.pthread_mutex_unlock(at);
+            endPinUse();
+            if (r != 0) {
+                throw notHeld("pthread_mutex_unlock", r);
+            }
+            if (LockOrderChecker.ENABLED) {
+                LockOrderChecker.released(slot.label);
+            }
+            return;
+        }
+        if (owner != me) {
             // Not locked through this object by this thread: through the mapping's arena, which
             // refuses a closed mapping instead of touching unmapped pages. glibc refuses a thread
             // that does not hold it; one that locked it through another SharedMutex object on the
@@ -377,15 +488,41 @@ public final class SharedMutex implements AutoCloseable {
         // (its unlock would then take the foreign path and never give back its lock's use, and
         // the mapping would stay mapped after close).
         owner = null;
-        int r = Pthread.pthread_mutex_unlock(mutex);
+        int r = Pthread.pthread_mutex_unlock(at);
         if (r != 0) {
-            owner = Thread.currentThread();
+            owner = me;
             throw notHeld("pthread_mutex_unlock", r);
         }
-        life.release();
+        keepOrRelease(me);
         if (LockOrderChecker.ENABLED) {
             LockOrderChecker.released(slot.label);
         }
+    }
+
+    /**
+     * After an unlock by a thread that locked with a use of its own: with no pinned thread yet,
+     * the use becomes this thread's pin (its later uncontended locks make no atomic update);
+     * else it is given back. The mutex is already unlocked: the pin's Dekker pair starts at 0.
+     */
+    private void keepOrRelease(Thread me) {
+        Thread p = pinned;
+        // A pinned thread that ended without holding the mutex leaves its pin to the next one.
+        boolean free = p == null || !p.isAlive() && pinUse == 0;
+        if (free && !me.isVirtual() && PINNED.compareAndSet(this, p, me)) {
+            if (p != null) {
+                life.release(); // the ended thread's pin: this thread's use replaces it
+            }
+            if (closing) {
+                givePinBack(me); // a close that looked before the CAS saw no pin to give back
+            }
+        } else {
+            life.release();
+        }
+    }
+
+    /** Whether the calling thread holds the mutex through its pin (fast lock, or a relock after a wait). */
+    private boolean heldThroughPin(Thread me) {
+        return pinned == me && pinUse != 0;
     }
 
     /**
@@ -396,7 +533,8 @@ public final class SharedMutex implements AutoCloseable {
      *                                      inconsistent (EINVAL)
      */
     public void makeConsistent() {
-        int r = Pthread.pthread_mutex_consistent(owner == Thread.currentThread() ? mutex : slot.object);
+        Thread me = Thread.currentThread();
+        int r = Pthread.pthread_mutex_consistent(owner == me || heldThroughPin(me) ? mutex : slot.object);
         if (r != 0) {
             throw notHeld("pthread_mutex_consistent", r);
         }
@@ -423,7 +561,8 @@ public final class SharedMutex implements AutoCloseable {
      * word names it as the owner (looked at only while the mapping is open: false after).
      */
     public boolean isHeldByCurrentThread() {
-        if (owner == Thread.currentThread()) {
+        Thread me = Thread.currentThread();
+        if (owner == me || heldThroughPin(me)) {
             return true;
         }
         if (!slot.mappingOpen()) {
@@ -444,6 +583,9 @@ public final class SharedMutex implements AutoCloseable {
      * find itself here and give back the use its own lock took. Call with the mutex's life acquired.
      */
     void heldAgainAfterWait() {
+        if (heldThroughPin(Thread.currentThread())) {
+            return; // the pin still counts this thread as holding: its unlock ends the pin's use
+        }
         int word = (int) INT.getVolatile(mutex, Pthread.MUTEX_LOCK);
         if (word != 0 && (word & Pthread.FUTEX_TID_MASK) == Waiter.current().threadId()) {
             owner = Thread.currentThread();
@@ -466,7 +608,14 @@ public final class SharedMutex implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
         life.close();
+        // After closing (a volatile write, then the closed bit's CAS): a pinned thread that is not
+        // using its pin now finds closing set when it next tries; one that is gives it back itself.
+        Thread p = pinned;
+        if (p != null && pinUse == 0) {
+            givePinBack(p);
+        }
     }
 
     /** Whether {@link #close()} has not been called. */

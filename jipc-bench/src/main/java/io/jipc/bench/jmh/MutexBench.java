@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * An uncontended lock and unlock of a {@link SharedMutex} (process-shared, robust,
  * error-checking) in a shared mapping of a memfd. {@code downcall.c}'s {@code mutex_lock_unlock}
  * makes the same calls in C, {@code pthread_mutex_lock} and {@code pthread_mutex_unlock} on a
- * mutex with the same attributes; jipc's lock is {@code pthread_mutex_trylock} through the wait
- * engine's try-first path (the handle's acquire and release around it), its unlock a bare
- * {@code pthread_mutex_unlock}, both critical downcalls.
+ * mutex with the same attributes; jipc's lock is {@code pthread_mutex_trylock}, its unlock
+ * {@code pthread_mutex_unlock}, both critical downcalls on the bare address. The benchmark's
+ * thread is the object's pinned thread after its first unlock, so the loop measures that fast
+ * path (no atomic update of the object's use count; see {@link SharedMutex}'s costs).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

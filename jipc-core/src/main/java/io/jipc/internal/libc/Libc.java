@@ -97,9 +97,14 @@ public final class Libc {
 
     /**
      * Turns a throwable from {@code invokeExact} into an unchecked error: the handles are built
-     * for their exact types, so anything thrown here is a bug in this package.
+     * for their exact types, so anything thrown here is a bug in this package — except the
+     * {@link IllegalStateException} of a segment whose arena is closed (an unlock through a
+     * closed mapping), thrown as it is: the caller's to report, as its Javadoc says.
      */
     public static AssertionError wrongHandle(Throwable t) {
+        if (t instanceof IllegalStateException closed) {
+            throw closed; // a segment of a closed arena, refused before the call: the caller's to report
+        }
         return new AssertionError("bad downcall in io.jipc.internal.libc", t);
     }
 
