@@ -455,14 +455,14 @@ final class World implements AutoCloseable {
         return new Counterpart("signal-sender", self -> {
             long bit = 1L << (signal.number() - 1);
             while (true) {
-                try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-                    for (Path proc : procs) {
+                // Only this test's own processes: another run's `jipc signal wait` is not ours to signal.
+                for (Path proc : ProcessHandle.current().descendants().map(h -> Path.of("/proc", Long.toString(h.pid()))).toList()) {
                         try {
                             String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
                             if (!cmdline.contains("io.jipc.cli.JipcCommand\0signal\0wait\0")) {
                                 continue;
                             }
-                            for (String line : Files.readAllLines(proc.resolve("status"))) {
+                            for (String line : Files.readAllLines(proc.resolve("status"), StandardCharsets.ISO_8859_1)) {
                                 if (line.startsWith("SigCgt:") && (Long.parseUnsignedLong(line.substring(7).strip(), 16) & bit) != 0) {
                                     io.jipc.signal.Signals.send(Long.parseLong(proc.getFileName().toString()), signal);
                                     self.acted.set(true);
@@ -472,7 +472,6 @@ final class World implements AutoCloseable {
                         } catch (IOException gone) {
                             // the process ended
                         }
-                    }
                 }
                 Thread.sleep(10);
             }
