@@ -87,6 +87,15 @@ class HostileFindingsTest {
     }
 
     @Test
+    void slotsRefuseOffsetsPastTheLargestWithAnArgumentErrorAndReserveNothing() {
+        // Both threw ArithmeticException: long overflow, an exception no caller is told to expect.
+        assertThatThrownBy(() -> io.jipc.sync.Slots.from(Long.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class);
+        io.jipc.sync.Slots slots = io.jipc.sync.Slots.from(8192);
+        assertThatThrownBy(() -> slots.bytes(Long.MAX_VALUE - 4096, 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(slots.size()).as("nothing reserved").isEqualTo(8192);
+    }
+
+    @Test
     void reservingMoreMemoryThanIsAvailableFailsInsteadOfWakingTheOomKiller() {
         // Before the fix this fallocate filled every free page of the machine (memfd's tmpfs has
         // no size limit) and the kernel's OOM killer ended a process: the hostile run met it.
