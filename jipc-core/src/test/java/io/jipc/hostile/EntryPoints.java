@@ -47,6 +47,18 @@ final class EntryPoints {
             Map.entry("RecordHandler#onRecord(int,MemorySegment,long,int)", "implemented by the caller, called by jipc (fuzzed through ChannelReader.poll/receive)"));
 
     /**
+     * Types whose methods the fuzzer does not reach yet — a coverage gap, said here so that the run
+     * stays honest about it (docs/reliability.md lists it too).
+     */
+    static final Map<String, String> NOT_REACHED_TYPES = Map.of(
+            "IpcObject", "not reached yet: the fuzzer's Inventory.list(all types) is refused here (no mqueue mount), so it gets no IpcObject",
+            "ReceivedMessage", "not reached yet: the fuzzer never has a message waiting on a socket when it calls receiveMessage");
+
+    static boolean notReached(String key) {
+        return NOT_REACHED_TYPES.containsKey(key.substring(0, key.indexOf('#')));
+    }
+
+    /**
      * Leaks seen on these entry points (the objects made on the way to them: a started Pipeline)
      * that this suite found and could not yet pin down: reported on every run as
      * "known leak", listed in docs/reliability.md, not failing the run. Any other leak fails it.
