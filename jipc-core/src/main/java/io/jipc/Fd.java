@@ -93,7 +93,11 @@ public final class Fd implements FdBacked {
         return life.acquire(call);
     }
 
-    /** Ends what {@link #acquire(String)} began; the last release after close closes the number. */
+    /**
+     * Ends what {@link #acquire(String)} began; the last release after close closes the number.
+     *
+     * @throws IllegalStateException if no acquire is in flight (the count is left as it was)
+     */
     public void release() {
         life.release();
     }

@@ -120,7 +120,10 @@ final class SignalCommand implements Runnable {
             Io io = Io.of(spec);
             Stdout out = io.out();
             out.checkWritable(); // catch no signal that could not be told
-            long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+            // a timeout past what a long holds in nanoseconds (292 years) is no deadline at all
+            long deadline = timeout == null ? Long.MAX_VALUE
+                    : System.nanoTime() + Math.min(timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                            : timeout.toNanos(), Long.MAX_VALUE / 4);
             try (SignalCatcher catcher = SignalCatcher.open(set)) {
                 io.err().println("ready " + ProcessHandle.current().pid());
                 io.err().flush();

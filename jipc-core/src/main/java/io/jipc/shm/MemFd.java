@@ -63,7 +63,8 @@ public final class MemFd implements FdBacked {
      * @param sealing      {@code MFD_ALLOW_SEALING}: whether seals may be added (without it the
      *                     memfd is born with {@link Seal#SEAL})
      * @param hugePageSize 0 for normal pages, else {@code MFD_HUGETLB} with pages of this many bytes
-     * @param reserve      allocate the pages when creating or growing ({@code fallocate})
+     * @param reserve      allocate the pages when creating or growing ({@code fallocate}); a growth larger
+     *                     than the memory available now fails with ENOMEM instead of waking the OOM killer
      * @see <a href="https://man7.org/linux/man-pages/man2/memfd_create.2.html">memfd_create(2)</a>
      */
     public record Options(boolean sealing, long hugePageSize, boolean reserve) {

@@ -222,10 +222,33 @@ final class MemoryFile {
                     + " can ever hold, " + limit + " bytes");
         }
         boolean allocate = reserve && size > current;
+        if (allocate) {
+            // tmpfs and memfd pages are memory: a reservation larger than what is free would not
+            // fail, it would make the kernel's OOM killer end some process (often another one).
+            long available = availableMemory();
+            if (available >= 0 && size - current > available) {
+                throw IpcException.withDetail("fallocate", label, ENOMEM, "reserving " + (size - current)
+                        + " more bytes needs more memory than is available, " + available + " bytes (MemAvailable)");
+            }
+        }
         int r = allocate ? Fcntl.fallocate(n, 0, 0, size) : Unistd.ftruncate(n, size);
         if (r < 0) {
             throw sizeError(n, label, allocate ? "fallocate" : "ftruncate", -r, current, size, limitName);
         }
+    }
+
+    /** MemAvailable from /proc/meminfo in bytes, or -1 when it cannot be read. */
+    static long availableMemory() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.substring("MemAvailable:".length()).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            return -1;
+        }
+        return -1;
     }
 
     private static IpcException sizeError(int n, String label, String call, int errno, long current, long size,

@@ -71,7 +71,8 @@ public final class SharedMemory implements FdBacked {
      *
      * @param mode    permissions of an object this call creates, set exactly (the umask does not apply)
      * @param access  how the descriptor is opened; creating needs {@link Access#READ_WRITE}
-     * @param reserve allocate the pages when creating or growing ({@code fallocate}) instead of on first touch
+     * @param reserve allocate the pages when creating or growing ({@code fallocate}) instead of on first touch;
+     *                a growth larger than the memory available now fails with ENOMEM instead of waking the OOM killer
      * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
      */
     public record Options(Set<PosixFilePermission> mode, Access access, boolean reserve) {

@@ -275,9 +275,14 @@ public final class MessageBatch implements AutoCloseable {
         return Integer.compareUnsigned(length(i), maxSize) > 0;
     }
 
-    /** Message {@code i}'s bytes that the batch holds, as a new view of its slot. */
+    /**
+     * Message {@code i}'s bytes that the batch holds, as a new view of its slot.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= i < count()}
+     */
     public MemorySegment message(int i) {
-        return slots[i].asSlice(0, stored(i));
+        int stored = stored(i); // checks open and index before the slot is touched
+        return slots[i].asSlice(0, stored);
     }
 
     /**

@@ -50,7 +50,7 @@ public final class Slots {
     /**
      * Reserves slots from {@code offset} on (rounded up to {@link #ALIGNMENT}).
      *
-     * @throws IllegalArgumentException if the offset is negative
+     * @throws IllegalArgumentException if the offset is negative, or so large that aligning it passes Long.MAX_VALUE
      */
     public static Slots from(long offset) {
         if (offset < 0) {
@@ -62,7 +62,7 @@ public final class Slots {
     /** Reserves one slot for an object of {@code kind} and returns its offset (the header's). */
     public long reserve(SlotKind kind) {
         long at = next;
-        next = Math.addExact(at, kind.slotSize());
+        next = end(at, kind.slotSize());
         return at;
     }
 
@@ -70,7 +70,8 @@ public final class Slots {
      * Reserves {@code size} bytes of data aligned to {@code alignment} (a power of two) and returns
      * their offset.
      *
-     * @throws IllegalArgumentException if the size is negative or the alignment not a power of two
+     * @throws IllegalArgumentException if the size is negative, the alignment not a power of two, or
+     *         the reservation would end past Long.MAX_VALUE (nothing is reserved then)
      */
     public long bytes(long size, long alignment) {
         if (size < 0) {
@@ -80,7 +81,7 @@ public final class Slots {
             throw new IllegalArgumentException("an alignment is a power of two, got " + alignment);
         }
         long at = align(next, alignment);
-        next = Math.addExact(at, size);
+        next = end(at, size);
         return at;
     }
 
@@ -90,7 +91,17 @@ public final class Slots {
     }
 
     static long align(long value, long alignment) {
-        return Math.addExact(value, alignment - 1) & -alignment;
+        return end(value, alignment - 1) & -alignment;
+    }
+
+    /** {@code at + size}, refused when it passes the largest offset a segment can have. */
+    private static long end(long at, long size) {
+        long end = at + size;
+        if (end < at) {
+            throw new IllegalArgumentException("a reservation of " + size + " bytes at offset " + at
+                    + " would end past the largest offset, " + Long.MAX_VALUE);
+        }
+        return end;
     }
 
     @Override

@@ -98,12 +98,15 @@ public final class Libc {
     /**
      * Turns a throwable from {@code invokeExact} into an unchecked error: the handles are built
      * for their exact types, so anything thrown here is a bug in this package — except the
-     * {@link IllegalStateException} of a segment whose arena is closed (an unlock through a
-     * closed mapping), thrown as it is: the caller's to report, as its Javadoc says.
+     * linker's refusal of a memory segment the caller handed in (its arena closed: {@code
+     * IllegalStateException}; confined to another thread: {@code WrongThreadException}; heap
+     * memory where a call takes only native memory: {@code IllegalArgumentException}), which is
+     * thrown as it is, before the call is made: the caller's mistake, named by the JDK.
      */
     public static AssertionError wrongHandle(Throwable t) {
-        if (t instanceof IllegalStateException closed) {
-            throw closed; // a segment of a closed arena, refused before the call: the caller's to report
+        if (t instanceof IllegalStateException || t instanceof WrongThreadException
+                || t instanceof IllegalArgumentException) {
+            throw (RuntimeException) t;
         }
         return new AssertionError("bad downcall in io.jipc.internal.libc", t);
     }

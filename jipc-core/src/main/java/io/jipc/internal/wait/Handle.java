@@ -121,10 +121,21 @@ public class Handle {
         return number;
     }
 
-    /** Ends what {@link #acquire(String)} began; the last release after close frees the object. */
+    /**
+     * Ends what {@link #acquire(String)} began; the last release after close frees the object.
+     *
+     * @throws IllegalStateException for a release with no acquire to end: counting it would mark
+     *         an open object closed, or reopen a freed one whose number may be another's by now
+     */
     public final void release() {
-        int s = (int) STATE.getAndAdd(this, -1) - 1;
-        if (s == CLOSED) {
+        int s;
+        do {
+            s = state;
+            if ((s & ~CLOSED) == 0) {
+                throw new IllegalStateException("release() of " + label + " without a matching acquire()");
+            }
+        } while (!STATE.weakCompareAndSet(this, s, s - 1));
+        if (s - 1 == CLOSED) {
             freeOnce();
         }
     }
