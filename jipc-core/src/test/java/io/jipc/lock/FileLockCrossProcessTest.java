@@ -432,7 +432,8 @@ class FileLockCrossProcessTest {
             });
             assertThat(holders).extracting(h -> h.pid().orElseThrow()).contains(holder.pid());
             assertThat(lock.holder().orElseThrow().pid()).isPresent();
-            holder.close(); // kills flock(1); its command still holds the description
+            holder.kill(); // flock(1) alone: its command still holds the description
+            assertThat(holder.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(lock.tryLock()).as("the command still holds it").isFalse();
             ProcessHandle.of(holders.stream().filter(h -> h.command().orElse("").equals("sleep")).findFirst()
                     .orElseThrow().pid().orElseThrow()).ifPresent(ProcessHandle::destroyForcibly);
