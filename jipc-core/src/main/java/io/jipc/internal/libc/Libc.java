@@ -85,7 +85,13 @@ public final class Libc {
         return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
-    /** This thread's errno capture segment. Allocation-free after the first call on a thread. */
+    /**
+     * This thread's errno capture segment. Allocation-free after the first call on a thread — but
+     * a downcall made with the capture slices it on every call (the JDK's checkCaptureSegment: a
+     * 40-byte segment object), which only C2's escape analysis removes, and not in every
+     * compilation. A hot call that can do without errno on success uses a {@link #plainDowncall}
+     * first (see {@code Semaphore.sem_trywait}).
+     */
     public static MemorySegment callState() {
         return CALL_STATE.get();
     }

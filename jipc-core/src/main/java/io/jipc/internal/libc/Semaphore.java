@@ -43,10 +43,21 @@ public final class Semaphore {
     private static final MethodHandle SEM_CLOCKWAIT = Libc.downcall("sem_clockwait",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER));
     // Never sleep.
-    private static final MethodHandle SEM_TRYWAIT = Libc.criticalDowncall("sem_trywait", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final MethodHandle SEM_POST = Libc.criticalDowncall("sem_post", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final MethodHandle SEM_GETVALUE = Libc.criticalDowncall("sem_getvalue",
             FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
+    // The same calls without the errno capture, for the hot path: a downcall that captures errno
+    // makes a 40-byte slice of the capture segment on every call (SharedUtils.checkCaptureSegment),
+    // which only C2's escape analysis removes, and it does not in every compilation (after a run
+    // of many mechanisms, 40 bytes a call stayed for good). sem_trywait fails only with EAGAIN
+    // (glibc and musl; EINVAL is for an invalid sem_t, which neither detects); a failed sem_post
+    // or sem_getvalue changes nothing, so it is made again with the capture to learn its errno.
+    private static final MethodHandle SEM_TRYWAIT_PLAIN = Libc.plainDowncall("sem_trywait",
+            FunctionDescriptor.of(C_INT, C_POINTER), Linker.Option.critical(false));
+    private static final MethodHandle SEM_POST_PLAIN = Libc.plainDowncall("sem_post",
+            FunctionDescriptor.of(C_INT, C_POINTER), Linker.Option.critical(false));
+    private static final MethodHandle SEM_GETVALUE_PLAIN = Libc.plainDowncall("sem_getvalue",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER), Linker.Option.critical(false));
 
     /**
      * {@code sem_t *sem_open(const char *name, int oflag, mode_t mode, unsigned int value)}: the
@@ -124,10 +135,9 @@ public final class Semaphore {
 
     /** {@code int sem_trywait(sem_t *sem)}: 0, or -EAGAIN when the value is 0. */
     public static int sem_trywait(MemorySegment sem) {
-        MemorySegment state = Libc.callState();
         try {
-            int r = (int) SEM_TRYWAIT.invokeExact(state, sem);
-            return r < 0 ? -Libc.errno(state) : r;
+            int r = (int) SEM_TRYWAIT_PLAIN.invokeExact(sem);
+            return r < 0 ? -Errnos.EAGAIN : r;
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -135,8 +145,12 @@ public final class Semaphore {
 
     /** {@code int sem_post(sem_t *sem)}: 0, or -EOVERFLOW when the value is already SEM_VALUE_MAX. */
     public static int sem_post(MemorySegment sem) {
-        MemorySegment state = Libc.callState();
         try {
+            int first = (int) SEM_POST_PLAIN.invokeExact(sem);
+            if (first >= 0) {
+                return first;
+            }
+            MemorySegment state = Libc.callState();
             int r = (int) SEM_POST.invokeExact(state, sem);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -146,8 +160,12 @@ public final class Semaphore {
 
     /** {@code int sem_getvalue(sem_t *sem, int *sval)}: the value goes to {@code sval}. */
     public static int sem_getvalue(MemorySegment sem, MemorySegment sval) {
-        MemorySegment state = Libc.callState();
         try {
+            int first = (int) SEM_GETVALUE_PLAIN.invokeExact(sem, sval);
+            if (first >= 0) {
+                return first;
+            }
+            MemorySegment state = Libc.callState();
             int r = (int) SEM_GETVALUE.invokeExact(state, sem, sval);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
