@@ -4,7 +4,9 @@ import io.jipc.Fd;
 import io.jipc.FdBacked;
 import io.jipc.IpcException;
 import io.jipc.Transfer;
+import io.jipc.internal.libc.Errnos;
 import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.Poll;
 import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Operation;
 import io.jipc.internal.wait.Waiter;
@@ -65,6 +67,12 @@ final class PipeSplice {
     private long call(Waiter w, int how) {
         int nonblock = how == Attempt.NOW ? Fcntl.SPLICE_F_NONBLOCK : 0;
         int other = (int) w.value;
+        if (how == Attempt.NOW && kind == Kind.FROM && !w.readyNow(other, Poll.POLLIN)) {
+            // SPLICE_F_NONBLOCK makes only the pipe side non-blocking: a splice from an empty
+            // blocking socket sleeps in its receive — holding the pipe's lock, so even a close of
+            // this end waits for it. The form that never sleeps looks at the source first.
+            return -Errnos.EAGAIN;
+        }
         return switch (kind) {
             case TO -> Fcntl.splice(w.target, MemorySegment.NULL, other, MemorySegment.NULL, w.length,
                     Fcntl.SPLICE_F_MOVE | nonblock);

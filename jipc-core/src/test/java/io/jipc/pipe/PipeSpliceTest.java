@@ -78,6 +78,23 @@ class PipeSpliceTest {
         }
     }
 
+    /** Found by the hostile-input suite: the try form slept in the socket's receive, and a close of the pipe waited for it. */
+    @Test
+    void theTryFormFromAnEmptyBlockingSocketNeverSleeps() throws Exception {
+        try (Pipe pipe = Pipe.open(); io.jipc.socket.UnixDatagramSocket.Pair sockets = io.jipc.socket.UnixDatagramSocket.pair()) {
+            CompletableFuture<Long> tried = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return pipe.writeEnd().tryTransferFrom(sockets.first(), 64);
+                } catch (IpcException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(tried.get(10, TimeUnit.SECONDS)).isEqualTo(Transfer.NOTHING);
+            sockets.second().send("now".getBytes(UTF_8));
+            assertThat(pipe.writeEnd().tryTransferFrom(sockets.first(), 64)).isEqualTo(3);
+        }
+    }
+
     @Test
     void spliceWaitsForTheSourceAndReportsEndOfStream() throws Exception {
         try (Pipe a = Pipe.open(); Pipe b = Pipe.open()) {
