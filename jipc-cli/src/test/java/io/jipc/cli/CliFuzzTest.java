@@ -184,13 +184,28 @@ class CliFuzzTest {
 
     /** After each vector: what it created is the test's own (prefix, keys); the fixed objects stay. */
     static void cleanUp(CliFuzz f) {
-        for (String n : f.drawnNames) {
+        for (String drawn : f.drawnNames) {
+            // The name as the command made it: a lone surrogate in a drawn name became '?' in its bytes.
+            for (String n : new java.util.LinkedHashSet<>(List.of(drawn, new String(drawn.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    java.nio.charset.StandardCharsets.UTF_8))))
             for (Runnable unlink : List.<Runnable>of(() -> quietly(() -> PosixMessageQueue.unlink(n)),
                     () -> quietly(() -> PosixSemaphore.unlink(n)), () -> quietly(() -> SharedMemory.unlink(n)))) {
                 unlink.run();
             }
         }
         f.drawnNames.clear();
+        // What a name the library cannot spell back made (a queue named with a byte that is not
+        // the drawn string's): every entry of this run's fuzzer in the mounted file systems.
+        for (Path dir : List.of(Path.of("/dev/mqueue"), Path.of("/dev/shm"))) {
+            try (java.util.stream.Stream<Path> entries = Files.isDirectory(dir) ? Files.list(dir) : java.util.stream.Stream.empty()) {
+                for (Path e : entries.filter(e -> e.getFileName().toString().replaceFirst("^sem\\.", "")
+                        .startsWith(TestIpc.PREFIX + "cli")).toList()) {
+                    Files.deleteIfExists(e);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         // System V objects a vector created with a fresh key of the run (not the fixed ones)
         for (String kind : List.of("msg", "sem", "shm")) {
             try {
