@@ -30,8 +30,12 @@ final class TourCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<TourStep> steps = new ArrayList<>(TourSteps.ALL);
-        if (only != null && !only.isEmpty()) {
+        if (only != null) {
             String known = TourSteps.ALL.stream().map(TourStep::mechanism).collect(Collectors.joining(", "));
+            if (only.isEmpty()) {
+                // `--only ,` names no stop: not the whole tour by accident.
+                throw new IllegalArgumentException("--only: name at least one stop; its stops: " + known);
+            }
             for (String m : only) {
                 if (TourSteps.ALL.stream().noneMatch(s -> s.mechanism().equals(m))) {
                     throw new IllegalArgumentException("--only: no stop '" + m + "' in the tour; its stops: " + known);
