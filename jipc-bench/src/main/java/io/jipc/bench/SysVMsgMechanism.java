@@ -95,7 +95,7 @@ final class SysVMsgMechanism implements Mechanism {
          * harness's guard may close the link while the harness itself does.
          */
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException { // a second closer waits until the queues are gone
             if (!closed.compareAndSet(false, true)) {
                 return;
             }

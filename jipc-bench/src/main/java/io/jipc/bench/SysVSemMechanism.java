@@ -118,7 +118,7 @@ final class SysVSemMechanism implements Mechanism {
          * guard may close the link while the harness itself does.
          */
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException { // a second closer waits until the set is gone
             if (!closed.compareAndSet(false, true)) {
                 return;
             }
