@@ -93,6 +93,7 @@ class ReadmeCommandsIT {
         SYNOPSES.put("jipc rm mq:/jobs sysv-shm:ID fifo:PATH …", by("LsLauncherIT", "\" rm mq:\""));
         SYNOPSES.put("jipc tour [--only …]", by("TourLauncherIT", "List.of(\"tour\", \"--only\""));
         SYNOPSES.put("jipc bench", by("BenchLauncherIT", "LauncherIT.jipc(\"bench\""));
+        SYNOPSES.put("jipc bench --mechanisms channel,channel-mpsc", by("./jipc-bench/src/test/java/io/jipc/bench/HarnessTest.java", "everyMechanismExchangesInJipcAndInC"));
     }
 
     /** Commands this test runs, each from the repository root, with what its output must show. */
