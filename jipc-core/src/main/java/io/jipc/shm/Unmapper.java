@@ -1,5 +1,6 @@
 package io.jipc.shm;
 
+import io.jipc.internal.wait.BackOff;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ final class Unmapper {
     }
 
     private static void run() {
-        long pause = 1_000_000L;
+        int idle = 0;
         while (true) {
             List<Mapping.Life> now;
             synchronized (PENDING) {
@@ -61,8 +62,8 @@ final class Unmapper {
                     progress = true;
                 }
             }
-            pause = progress ? 1_000_000L : Math.min(pause * 2, 50_000_000L);
-            LockSupport.parkNanos(pause);
+            idle = progress ? 0 : idle + 1;
+            LockSupport.parkNanos(BackOff.PATIENT.pauseNanos(idle));
         }
     }
 }

@@ -97,25 +97,19 @@ public final class SharedCondition implements AutoCloseable {
      * @throws IllegalStateException    if the slot already holds an object
      */
     public static SharedCondition createExclusively(Mapping mapping, long offset) throws IpcException {
-        Slot slot = Slot.claim(SlotKind.CONDITION, mapping, offset);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(Pthread.CONDATTR.layout());
+        return new SharedCondition(Slot.initialise(SlotKind.CONDITION, mapping, offset, "pthread_cond_init", (object, scratch) -> {
+            MemorySegment attr = scratch.allocate(Pthread.CONDATTR.layout());
             int r = Pthread.pthread_condattr_init(attr);
             if (r == 0) {
                 r = SharedMutex.first(Pthread.pthread_condattr_setpshared(attr, Pthread.PTHREAD_PROCESS_SHARED),
                         Pthread.pthread_condattr_setclock(attr, Time.CLOCK_MONOTONIC));
                 if (r == 0) {
-                    r = Pthread.pthread_cond_init(slot.object, attr);
+                    r = Pthread.pthread_cond_init(object, attr);
                 }
                 Pthread.pthread_condattr_destroy(attr);
             }
-            if (r < 0) {
-                slot.release();
-                throw IpcException.of("pthread_cond_init", slot.label, -r);
-            }
-        }
-        slot.ready();
-        return new SharedCondition(slot);
+            return r;
+        }));
     }
 
     /**

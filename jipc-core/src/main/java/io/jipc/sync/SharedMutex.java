@@ -172,26 +172,20 @@ public final class SharedMutex implements AutoCloseable {
      * @see <a href="https://man7.org/linux/man-pages/man3/pthread_mutex_init.3p.html">pthread_mutex_init(3p)</a>
      */
     public static SharedMutex createExclusively(Mapping mapping, long offset) throws IpcException {
-        Slot slot = Slot.claim(SlotKind.MUTEX, mapping, offset);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(Pthread.MUTEXATTR.layout());
+        return new SharedMutex(Slot.initialise(SlotKind.MUTEX, mapping, offset, "pthread_mutex_init", (object, scratch) -> {
+            MemorySegment attr = scratch.allocate(Pthread.MUTEXATTR.layout());
             int r = Pthread.pthread_mutexattr_init(attr);
             if (r == 0) {
                 r = first(Pthread.pthread_mutexattr_setpshared(attr, Pthread.PTHREAD_PROCESS_SHARED),
                         Pthread.pthread_mutexattr_setrobust(attr, Pthread.PTHREAD_MUTEX_ROBUST),
                         Pthread.pthread_mutexattr_settype(attr, Pthread.PTHREAD_MUTEX_ERRORCHECK));
                 if (r == 0) {
-                    r = Pthread.pthread_mutex_init(slot.object, attr);
+                    r = Pthread.pthread_mutex_init(object, attr);
                 }
                 Pthread.pthread_mutexattr_destroy(attr);
             }
-            if (r < 0) {
-                slot.release();
-                throw IpcException.of("pthread_mutex_init", slot.label, -r);
-            }
-        }
-        slot.ready();
-        return new SharedMutex(slot);
+            return r;
+        }));
     }
 
     /**

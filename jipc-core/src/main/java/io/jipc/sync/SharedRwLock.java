@@ -86,24 +86,18 @@ public final class SharedRwLock implements AutoCloseable {
      * @throws IllegalStateException    if the slot already holds an object
      */
     public static SharedRwLock createExclusively(Mapping mapping, long offset) throws IpcException {
-        Slot slot = Slot.claim(SlotKind.RW_LOCK, mapping, offset);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment attr = a.allocate(Pthread.RWLOCKATTR.layout());
+        return new SharedRwLock(Slot.initialise(SlotKind.RW_LOCK, mapping, offset, "pthread_rwlock_init", (object, scratch) -> {
+            MemorySegment attr = scratch.allocate(Pthread.RWLOCKATTR.layout());
             int r = Pthread.pthread_rwlockattr_init(attr);
             if (r == 0) {
                 r = Pthread.pthread_rwlockattr_setpshared(attr, Pthread.PTHREAD_PROCESS_SHARED);
                 if (r == 0) {
-                    r = Pthread.pthread_rwlock_init(slot.object, attr);
+                    r = Pthread.pthread_rwlock_init(object, attr);
                 }
                 Pthread.pthread_rwlockattr_destroy(attr);
             }
-            if (r < 0) {
-                slot.release();
-                throw IpcException.of("pthread_rwlock_init", slot.label, -r);
-            }
-        }
-        slot.ready();
-        return new SharedRwLock(slot);
+            return r;
+        }));
     }
 
     /**

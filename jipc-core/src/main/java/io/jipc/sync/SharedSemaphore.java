@@ -46,14 +46,8 @@ public final class SharedSemaphore implements AutoCloseable {
             throw new IllegalArgumentException("a POSIX semaphore's value is 0.." + Semaphore.SEM_VALUE_MAX
                     + " (SEM_VALUE_MAX), got " + initialValue);
         }
-        Slot slot = Slot.claim(SlotKind.SEMAPHORE, mapping, offset);
-        int r = Semaphore.sem_init(slot.object, 1, initialValue);
-        if (r < 0) {
-            slot.release();
-            throw IpcException.of("sem_init", slot.label, -r);
-        }
-        slot.ready();
-        return new SharedSemaphore(slot);
+        return new SharedSemaphore(Slot.initialise(SlotKind.SEMAPHORE, mapping, offset, "sem_init",
+                (object, scratch) -> Semaphore.sem_init(object, 1, initialValue)));
     }
 
     /**

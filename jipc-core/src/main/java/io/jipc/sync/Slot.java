@@ -1,14 +1,18 @@
 package io.jipc.sync;
 
+import io.jipc.IpcException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.MappingLives;
+import io.jipc.internal.wait.BackOff;
 import io.jipc.internal.wait.Handle;
 import io.jipc.shm.Access;
 import io.jipc.shm.Mapping;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One object's slot in a mapping (see {@link Slots} for the format): the checks every object
@@ -107,10 +111,37 @@ final class Slot {
         return s;
     }
 
+    /** Writes a new object into a claimed slot ({@code object}), staging what it needs in {@code scratch}: 0, or -errno. */
+    @FunctionalInterface
+    interface Initialiser {
+        int init(MemorySegment object, Arena scratch);
+    }
+
+    /**
+     * Claims the empty slot, initialises the object with {@code initialiser} (named {@code call} in
+     * an error) and marks it ready; a failed initialisation gives the slot back, so no
+     * half-made object stays in the mapping.
+     */
+    static Slot initialise(SlotKind kind, Mapping mapping, long offset, String call, Initialiser initialiser)
+            throws IpcException {
+        Slot slot = claim(kind, mapping, offset);
+        int r;
+        try (Arena scratch = Arena.ofConfined()) {
+            r = initialiser.init(slot.object, scratch);
+        }
+        if (r < 0) {
+            slot.release();
+            throw IpcException.of(call, slot.label, -r);
+        }
+        slot.ready();
+        return slot;
+    }
+
     /** Opens a slot holding a ready object of {@code kind}, waiting briefly for an initialiser to finish. */
     static Slot existing(SlotKind kind, Mapping mapping, long offset) {
         Slot s = check(kind, mapping, offset);
         long start = System.nanoTime();
+        int pauses = 0;
         while (true) {
             int magic = (int) INT.getAcquire(s.header, 0L);
             if (magic != kind.magic()) {
@@ -130,8 +161,8 @@ final class Slot {
                 throw new IllegalStateException(s.label + " is still being initialised after 1 s (an initialiser"
                         + " that died halfway leaves the slot so: clear its 8-byte header to reuse it)");
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            // Another process is between claim and ready: pause as the engine's waits do, not spin.
+            LockSupport.parkNanos(BackOff.EXPONENTIAL.pauseNanos(pauses++));
         }
     }
 

@@ -18,7 +18,9 @@ public enum BackOff {
      * 1 ms doubling to 50 ms, each pause drawn from its upper half: for callers that all let go
      * and try again (all-or-nothing locking), so that two of them do not retry in step for ever.
      */
-    JITTERED(1_000_000L, 50_000_000L, true);
+    JITTERED(1_000_000L, 50_000_000L, true),
+    /** 1 ms doubling to 50 ms: background work that retries until others let go (the unmapper). */
+    PATIENT(1_000_000L, 50_000_000L, false);
 
     private final long firstNanos;
     private final long maxNanos;
