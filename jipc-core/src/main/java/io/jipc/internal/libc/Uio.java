@@ -65,8 +65,6 @@ public final class Uio {
         try {
             long r = (long) RWV2.invokeExact(state, SYS_preadv2, (long) fd, iov, 1L, -1L, 0L, (long) flags, buf);
             return r < 0 ? -Libc.errno(state) : r;
-        } catch (IllegalStateException | WrongThreadException refused) {
-            throw refused; // the linker's own check of the buffer: closed (by another thread, just now)
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -79,8 +77,6 @@ public final class Uio {
         try {
             long r = (long) RWV2.invokeExact(state, SYS_pwritev2, (long) fd, iov, 1L, -1L, 0L, (long) flags, buf);
             return r < 0 ? -Libc.errno(state) : r;
-        } catch (IllegalStateException | WrongThreadException refused) {
-            throw refused; // the linker's own check of the buffer: closed (by another thread, just now)
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }

@@ -55,8 +55,6 @@ public final class Unistd {
         try {
             long r = (long) READ.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
-        } catch (IllegalStateException | WrongThreadException refused) {
-            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -72,8 +70,6 @@ public final class Unistd {
         try {
             long r = (long) WRITE.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
-        } catch (IllegalStateException | WrongThreadException refused) {
-            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -92,8 +88,6 @@ public final class Unistd {
         try {
             long r = (long) READ.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
-        } catch (IllegalStateException | WrongThreadException refused) {
-            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
@@ -109,8 +103,6 @@ public final class Unistd {
         try {
             long r = (long) WRITE.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
-        } catch (IllegalStateException | WrongThreadException refused) {
-            throw refused; // the linker's own check of the caller's buffer: closed, or another thread's
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
         }
