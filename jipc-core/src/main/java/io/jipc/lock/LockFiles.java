@@ -9,6 +9,7 @@ import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.Perms;
 import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.ExactMode;
 import io.jipc.internal.libc.Stat;
 import io.jipc.internal.libc.Unistd;
 import java.lang.foreign.Arena;
@@ -64,12 +65,12 @@ final class LockFiles {
                 }
             }
             if (created) {
-                // The mode asked for, exactly (the umask narrowed it; it was never wider).
-                int r = Stat.fchmod(number, mode);
-                if (r < 0) {
+                try {
+                    ExactMode.set(number, mode, path);
+                } catch (IpcException e) {
                     Unistd.close(number);
                     Unistd.unlink(name);
-                    throw IpcException.of("fchmod", path, -r);
+                    throw e;
                 }
             }
         }

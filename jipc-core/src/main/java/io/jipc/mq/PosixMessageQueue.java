@@ -17,7 +17,7 @@ import io.jipc.internal.PosixNames;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mqueue;
 import io.jipc.internal.libc.Poll;
-import io.jipc.internal.libc.Stat;
+import io.jipc.internal.ExactMode;
 import io.jipc.internal.libc.Time;
 import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Deadline;
@@ -313,12 +313,12 @@ public final class PosixMessageQueue implements FdBacked {
             }
             Fd fd = Fd.adopt(mqd, name);
             if (created) {
-                // The mode asked for, exactly (the umask narrowed it; it was never wider).
-                int r = Stat.fchmod(mqd, mode);
-                if (r < 0) {
+                try {
+                    ExactMode.set(mqd, mode, name);
+                } catch (IpcException e) {
                     fd.close();
                     Mqueue.mq_unlink(cName);
-                    throw IpcException.of("fchmod", name, -r);
+                    throw e;
                 }
             }
             MemorySegment got = a.allocate(Mqueue.MQ_ATTR.layout());

@@ -10,11 +10,9 @@ import io.jipc.Perms;
 import io.jipc.internal.PosixNames;
 import io.jipc.internal.libc.Fcntl;
 import io.jipc.internal.libc.Mman;
+import io.jipc.internal.ExactMode;
 import io.jipc.internal.libc.Stat;
-import io.jipc.internal.wait.Waiter;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -255,7 +253,7 @@ public final class SharedMemory implements FdBacked {
         Fd fd = Fd.adopt(r, name);
         try {
             if (created) {
-                exactMode(r, name, mode);
+                ExactMode.set(r, mode, name);
                 MemoryFile.setSize(r, name, 0, size, o.reserve(), limit, TmpfsLimit.NAME);
             } else {
                 long now = MemoryFile.stat(r, name).size();
@@ -271,30 +269,6 @@ public final class SharedMemory implements FdBacked {
             throw e;
         }
         return new SharedMemory(fd, name, Access.READ_WRITE, o.reserve());
-    }
-
-    /**
-     * Makes a new object's mode exactly {@code mode}: shm_open filtered it through the umask. An
-     * owner-only mode (the default 0600) loses bits only under a umask that masks the owner's own,
-     * which hardly any does, so it is looked at first ({@code fstat}, 385 ns in C here) and set
-     * ({@code fchmod}, 610 ns) only if it was narrowed; any other mode is set outright, as a
-     * common umask (022, 077) narrows it.
-     */
-    private static void exactMode(int fd, String name, int mode) throws IpcException {
-        if ((mode & 077) == 0) {
-            MemorySegment st = Waiter.current().scratch(Stat.STAT.layout().byteSize());
-            int r = Stat.fstat(fd, st);
-            if (r < 0) {
-                throw IpcException.of("fstat", name, -r);
-            }
-            if ((st.get(ValueLayout.JAVA_INT, Stat.ST_MODE) & 07777) == mode) {
-                return;
-            }
-        }
-        int c = Stat.fchmod(fd, mode);
-        if (c < 0) {
-            throw IpcException.of("fchmod", name, -c);
-        }
     }
 
     /**
