@@ -67,22 +67,7 @@ final class LocksCommand implements Callable<Integer> {
                 h.pid().isPresent() ? Long.toString(h.pid().getAsLong()) : "?", h.command().orElse("?"),
                 h.path().map(Path::toString).orElse(h.deviceAndInode())});
         }
-        int[] width = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                boolean number = i == 2 || i == 3 || i == 4;
-                String cell = i == r.length - 1 ? r[i]
-                        : number ? " ".repeat(width[i] - r[i].length()) + r[i] : r[i] + " ".repeat(width[i] - r[i].length());
-                line.append(i == 0 ? "" : " ").append(cell);
-            }
-            io.println(line.toString());
-        }
+        Columns.print(io, rows, " ", i -> i == 2 || i == 3 || i == 4);
         return ExitCodes.OK;
     }
 }

@@ -178,21 +178,7 @@ final class LsCommand implements Callable<Integer> {
                 o.size().isPresent() ? Long.toString(o.size().getAsLong()) : "-",
                 detail.isEmpty() ? "-" : detail, processes.isEmpty() ? "-" : processes});
         }
-        int[] width = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                String cell = i == r.length - 1 ? r[i] : i == 5 ? " ".repeat(width[i] - r[i].length()) + r[i]
-                        : r[i] + " ".repeat(width[i] - r[i].length());
-                line.append(i == 0 ? "" : "  ").append(cell);
-            }
-            io.println(line.toString());
-        }
+        Columns.print(io, rows, "  ", i -> i == 5);
     }
 
     /** uid → user name, from /etc/passwd (as ipcs prints owners); numbers for the rest. */
