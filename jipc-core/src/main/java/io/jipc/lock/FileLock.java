@@ -6,6 +6,7 @@ import static io.jipc.internal.libc.Errnos.EBADF;
 import static io.jipc.internal.libc.Errnos.EDEADLK;
 import static io.jipc.internal.libc.Errnos.EINVAL;
 import static io.jipc.internal.libc.Errnos.ENOLCK;
+import static io.jipc.internal.libc.Errnos.UNCAPTURED;
 
 import io.jipc.Fd;
 import io.jipc.IpcException;
@@ -248,14 +249,16 @@ public final class FileLock implements AutoCloseable {
         // (one system call, as C's F_SETLKW or flock makes) while such tries keep succeeding.
         // w.flags: flock's LOCK_SH or LOCK_EX; w.data: the struct flock argument; w.length: set once a
         // call was made (a flock conversion drops the held lock as it starts).
+        // Both forms usually succeed, so both go without the errno capture (Errnos.UNCAPTURED):
+        // a try that fails is made again with it, by the engine.
         Attempt attempt = kind == LockKind.FLOCK
                 ? (w, how) -> {
                     w.length = 1;
-                    return SysFile.flock(w.target, how == Attempt.NOW ? w.flags | SysFile.LOCK_NB : w.flags);
+                    return SysFile.flock(w.errnoState, w.target, how == Attempt.NOW ? w.flags | SysFile.LOCK_NB : w.flags);
                 }
                 : (w, how) -> {
                     w.length = 1;
-                    int r = Fcntl.fcntl(w.target, how == Attempt.NOW ? setNow : setWait, w.data);
+                    int r = Fcntl.fcntl(w.errnoState, w.target, how == Attempt.NOW ? setNow : setWait, w.data);
                     return how == Attempt.NOW && r == -EACCES ? -EAGAIN : r; // POSIX allows either for "held"
                 };
         this.lockOp = Operation.on(life, waitCall, attempt).tryFirst().build();
@@ -567,10 +570,15 @@ public final class FileLock implements AutoCloseable {
     }
 
     private int rawUnlock(int number) {
-        if (kind == LockKind.FLOCK) {
-            return SysFile.flock(number, SysFile.LOCK_UN);
+        // Without the errno capture first (Errnos.UNCAPTURED); an unlock that failed changed
+        // nothing, so it is made again with the capture to learn why.
+        int r = kind == LockKind.FLOCK
+                ? SysFile.flock(null, number, SysFile.LOCK_UN)
+                : Fcntl.fcntl(null, number, setNow, unlockArg);
+        if (r != -UNCAPTURED) {
+            return r;
         }
-        return Fcntl.fcntl(number, setNow, unlockArg);
+        return kind == LockKind.FLOCK ? SysFile.flock(number, SysFile.LOCK_UN) : Fcntl.fcntl(number, setNow, unlockArg);
     }
 
     /** Runs once, after close, when no call is in flight. */

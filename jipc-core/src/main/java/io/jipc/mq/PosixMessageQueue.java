@@ -211,11 +211,11 @@ public final class PosixMessageQueue implements FdBacked {
         // w.data, w.length: the message; w.value: a send's priority.
         Handle handle = Handles.of(fd);
         this.sendOp = Operation.on(handle, "mq_send", (w, how) -> nowOrLater(how,
-                        Mqueue.mq_timedsend(w.target, w.data, w.length, (int) w.value,
+                        Mqueue.mq_timedsend(w.errnoState, w.target, w.data, w.length, (int) w.value,
                                 how == Attempt.NOW ? PAST : w.timeoutArg)))
                 .readiness(Poll.POLLOUT).timeout(Operation.Timeout.REALTIME).build();
         this.receiveOp = Operation.on(handle, "mq_receive", (w, how) -> nowOrLater(how,
-                        Mqueue.mq_timedreceive(w.target, w.data, w.length, w.intOut(),
+                        Mqueue.mq_timedreceive(w.errnoState, w.target, w.data, w.length, w.intOut(),
                                 how == Attempt.NOW ? PAST : w.timeoutArg)))
                 .readiness(Poll.POLLIN).timeout(Operation.Timeout.REALTIME).build();
     }

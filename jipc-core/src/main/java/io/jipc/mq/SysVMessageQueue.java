@@ -123,14 +123,14 @@ public final class SysVMessageQueue implements AutoCloseable {
     private SysVMessageQueue(int id, IpcKey key) {
         this.ipc = new SysVObject(SysVObject.Kind.MESSAGE_QUEUE, id, key, Msg::msgctl, Msg.MSQID_DS_SIZE, Msg.MSG_PERM);
         // w.data: the message (type, then text); w.length: the text's size.
-        this.sendOp = Operation.on(ipc.handle(), "msgsnd", (w, how) ->
-                        Msg.msgsnd(w.target, w.data, w.length, how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0))
+        this.sendOp = Operation.on(ipc.handle(), "msgsnd", (w, how) -> SysVObject.sleptOn(w, how,
+                        Msg.msgsnd(w.errnoState, w.target, w.data, w.length, how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0)))
                 .tryFirst()
                 .build();
         // w.value: msgtyp; w.flags: the selector's flags.
         this.receiveOp = Operation.on(ipc.handle(), "msgrcv", (w, how) -> {
-            long r = Msg.msgrcv(w.target, w.data, w.length, w.value, how == Attempt.NOW ? w.flags | Ipc.IPC_NOWAIT : w.flags);
-            return r == -ENOMSG ? -EAGAIN : r;
+            long r = Msg.msgrcv(w.errnoState, w.target, w.data, w.length, w.value, how == Attempt.NOW ? w.flags | Ipc.IPC_NOWAIT : w.flags);
+            return r == -ENOMSG ? -EAGAIN : SysVObject.sleptOn(w, how, r);
         }).tryFirst().build();
         this.msgmax = ProcFiles.readLong(MSGMAX, 8192);
     }

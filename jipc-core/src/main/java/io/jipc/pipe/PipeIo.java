@@ -135,9 +135,10 @@ final class PipeIo {
         return io(w, reading ? w.length : Math.min(w.length, PIPE_BUF));
     }
 
+    /** read(2) or write(2) of {@code len} bytes, with the errno capture only where the engine asks for it. */
     private long io(Waiter w, long len) {
         int n = w.target;
-        MemorySegment state = w.callState;
+        MemorySegment state = w.errnoState;
         if (reading) {
             return w.offset == 0 ? Unistd.read(state, n, w.data, len) : Unistd.read(state, n, w.data, w.offset, len);
         }

@@ -63,10 +63,10 @@ final class SemOps {
                 w.value = how;
             }
             if (how == Attempt.NOW) {
-                return Sem.semopNowait(w.target, s, n);
+                return Sem.semopNowait(w.errnoState, w.target, s, n);
             }
-            int r = Sem.semtimedop(w.target, s, n, w.timeoutArg);
-            return r != -EAGAIN ? r : (w.flags & Ipc.IPC_NOWAIT) != 0 ? REFUSED_NOW : -ETIMEDOUT;
+            int r = Sem.semtimedop(w.errnoState, w.target, s, n, w.timeoutArg);
+            return r != -EAGAIN ? SysVObject.sleptOn(w, how, r) : (w.flags & Ipc.IPC_NOWAIT) != 0 ? REFUSED_NOW : -ETIMEDOUT;
         };
         this.now = Operation.on(ipc.handle(), "semop", attempt).timeout(Operation.Timeout.RELATIVE).build();
     }

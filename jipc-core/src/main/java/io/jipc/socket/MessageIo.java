@@ -82,10 +82,10 @@ final class MessageIo {
         Handle handle = Handles.of(fd);
         this.handle = handle;
         this.sendOp = Operation.on(handle, "send",
-                        (w, how) -> Socket.send(w.callState, w.target, w.data, w.offset, w.length, flags(w, how)))
+                        (w, how) -> Socket.send(w.errnoState, w.target, w.data, w.offset, w.length, flags(w, how)))
                 .readiness(Poll.POLLOUT).tryFirst().build();
         this.recvOp = Operation.on(handle, "recv",
-                        (w, how) -> Socket.recv(w.callState, w.target, w.data, w.offset, w.length, flags(w, how)))
+                        (w, how) -> Socket.recv(w.errnoState, w.target, w.data, w.offset, w.length, flags(w, how)))
                 .readiness(Poll.POLLIN).tryFirst().build();
         this.sendToOp = type != SocketType.DGRAM ? null : Operation.on(handle, "sendto",
                         (w, how) -> Socket.sendto(w.target, w.data, w.offset, w.length, flags(w, how), w.extra,

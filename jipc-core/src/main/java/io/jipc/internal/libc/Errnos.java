@@ -46,4 +46,16 @@ public final class Errnos {
     public static final int EINPROGRESS = Errno.EINPROGRESS.number();
     public static final int EOWNERDEAD = Errno.EOWNERDEAD.number();
     public static final int ENOTRECOVERABLE = Errno.ENOTRECOVERABLE.number();
+
+    /**
+     * Not an errno: a binding called with a {@code null} capture segment made the call without
+     * capturing errno, and it failed. The caller makes it again with the capture to learn why
+     * (the wait engine does this for every {@link io.jipc.internal.wait.Attempt}, after looking
+     * for a close, an interrupt or a deadline where the call may have slept). Why: a downcall
+     * that captures errno slices the capture segment on every call, success or not (the JDK's
+     * {@code SharedUtils.checkCaptureSegment}: a 40-byte object), and only C2's escape analysis
+     * removes that slice, in some compilations and not others; a call that usually succeeds
+     * allocates nothing without the capture.
+     */
+    public static final int UNCAPTURED = 0x10000;
 }

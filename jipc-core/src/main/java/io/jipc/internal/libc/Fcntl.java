@@ -41,6 +41,8 @@ public final class Fcntl {
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle FCNTL_PTR = Libc.downcall("fcntl",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FCNTL_PTR_PLAIN = Libc.plainDowncall("fcntl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle OPEN = Libc.downcall("open",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
 
@@ -110,8 +112,19 @@ public final class Fcntl {
 
     /** {@code int fcntl(int fd, int cmd, void *arg)}, for the commands taking a struct. */
     public static int fcntl(int fd, int cmd, MemorySegment arg) {
-        MemorySegment state = Libc.callState();
+        return fcntl(Libc.callState(), fd, cmd, arg);
+    }
+
+    /**
+     * {@code fcntl} with a struct argument and the thread's errno capture segment passed in;
+     * {@code null} makes the call without it, and a failure is then {@code -Errnos.UNCAPTURED}.
+     */
+    public static int fcntl(MemorySegment state, int fd, int cmd, MemorySegment arg) {
         try {
+            if (state == null) {
+                int r = (int) FCNTL_PTR_PLAIN.invokeExact(fd, cmd, arg);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             int r = (int) FCNTL_PTR.invokeExact(state, fd, cmd, arg);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {

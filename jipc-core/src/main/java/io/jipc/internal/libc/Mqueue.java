@@ -47,6 +47,11 @@ public final class Mqueue {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER));
     private static final MethodHandle MQ_TIMEDRECEIVE = Libc.downcall("mq_timedreceive",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER, C_POINTER));
+    // Without the errno capture, for a null state (see Errnos.UNCAPTURED).
+    private static final MethodHandle MQ_TIMEDSEND_PLAIN = Libc.plainDowncall("mq_timedsend",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER));
+    private static final MethodHandle MQ_TIMEDRECEIVE_PLAIN = Libc.plainDowncall("mq_timedreceive",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_POINTER, C_POINTER));
 
     /**
      * {@code mqd_t mq_open(const char *name, int oflag, mode_t mode, struct mq_attr *attr)};
@@ -102,8 +107,21 @@ public final class Mqueue {
      * once for a time already past); {@link MemorySegment#NULL} for none, as {@code mq_send}.
      */
     public static int mq_timedsend(int mqdes, MemorySegment msg, long length, int priority, MemorySegment absTimeout) {
-        MemorySegment state = Libc.callState();
+        return mq_timedsend(Libc.callState(), mqdes, msg, length, priority, absTimeout);
+    }
+
+    /**
+     * {@link #mq_timedsend(int, MemorySegment, long, int, MemorySegment)} with the thread's errno
+     * capture segment passed in; {@code null} makes the call without it, and a failure is then
+     * {@code -Errnos.UNCAPTURED}.
+     */
+    public static int mq_timedsend(MemorySegment state, int mqdes, MemorySegment msg, long length, int priority,
+                                   MemorySegment absTimeout) {
         try {
+            if (state == null) {
+                int r = (int) MQ_TIMEDSEND_PLAIN.invokeExact(mqdes, msg, length, priority, absTimeout);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             int r = (int) MQ_TIMEDSEND.invokeExact(state, mqdes, msg, length, priority, absTimeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -119,8 +137,17 @@ public final class Mqueue {
      */
     public static long mq_timedreceive(int mqdes, MemorySegment msg, long length, MemorySegment priority,
                                        MemorySegment absTimeout) {
-        MemorySegment state = Libc.callState();
+        return mq_timedreceive(Libc.callState(), mqdes, msg, length, priority, absTimeout);
+    }
+
+    /** {@link #mq_timedreceive(int, MemorySegment, long, MemorySegment, MemorySegment)} with a capture segment, as {@code mq_timedsend}'s. */
+    public static long mq_timedreceive(MemorySegment state, int mqdes, MemorySegment msg, long length,
+                                       MemorySegment priority, MemorySegment absTimeout) {
         try {
+            if (state == null) {
+                long r = (long) MQ_TIMEDRECEIVE_PLAIN.invokeExact(mqdes, msg, length, priority, absTimeout);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) MQ_TIMEDRECEIVE.invokeExact(state, mqdes, msg, length, priority, absTimeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {

@@ -46,7 +46,11 @@ public final class Msg {
     private static final MethodHandle MSGGET = Libc.downcall("msgget", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     private static final MethodHandle MSGSND = Libc.downcall("msgsnd",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT));
+    private static final MethodHandle MSGSND_PLAIN = Libc.plainDowncall("msgsnd",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_INT));
     private static final MethodHandle MSGRCV = Libc.downcall("msgrcv",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_LONG, C_INT));
+    private static final MethodHandle MSGRCV_PLAIN = Libc.plainDowncall("msgrcv",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_LONG, C_INT));
     private static final MethodHandle MSGCTL = Libc.downcall("msgctl", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
 
@@ -63,8 +67,16 @@ public final class Msg {
 
     /** {@code int msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg)}; msgsz counts the text only. */
     public static int msgsnd(int msqid, MemorySegment msgp, long textSize, int flags) {
-        MemorySegment state = Libc.callState();
+        return msgsnd(Libc.callState(), msqid, msgp, textSize, flags);
+    }
+
+    /** The same with the thread's errno capture segment passed in; {@code null} makes the call without it, and a failure is then {@code -Errnos.UNCAPTURED}. */
+    public static int msgsnd(MemorySegment state, int msqid, MemorySegment msgp, long textSize, int flags) {
         try {
+            if (state == null) {
+                int r = (int) MSGSND_PLAIN.invokeExact(msqid, msgp, textSize, flags);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             int r = (int) MSGSND.invokeExact(state, msqid, msgp, textSize, flags);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -74,8 +86,16 @@ public final class Msg {
 
     /** {@code ssize_t msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp, int msgflg)}. */
     public static long msgrcv(int msqid, MemorySegment msgp, long textSize, long type, int flags) {
-        MemorySegment state = Libc.callState();
+        return msgrcv(Libc.callState(), msqid, msgp, textSize, type, flags);
+    }
+
+    /** The same with the thread's errno capture segment passed in; {@code null} makes the call without it, and a failure is then {@code -Errnos.UNCAPTURED}. */
+    public static long msgrcv(MemorySegment state, int msqid, MemorySegment msgp, long textSize, long type, int flags) {
         try {
+            if (state == null) {
+                long r = (long) MSGRCV_PLAIN.invokeExact(msqid, msgp, textSize, type, flags);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) MSGRCV.invokeExact(state, msqid, msgp, textSize, type, flags);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {

@@ -72,8 +72,12 @@ public final class Sem {
     private static final MethodHandle SEMGET = Libc.downcall("semget", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final MethodHandle SEMTIMEDOP = Libc.downcall("semtimedop",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_POINTER));
+    private static final MethodHandle SEMTIMEDOP_PLAIN = Libc.plainDowncall("semtimedop",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T, C_POINTER));
     private static final MethodHandle SEMOP_NOWAIT = Libc.criticalDowncall("semop",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T));
+    private static final MethodHandle SEMOP_NOWAIT_PLAIN = Libc.plainDowncall("semop",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_SIZE_T), Linker.Option.critical(false));
     private static final MethodHandle SEMCTL = Libc.downcall("semctl",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(3));
     private static final MethodHandle SEMCTL_POINTER = Libc.downcall("semctl",
@@ -98,8 +102,16 @@ public final class Sem {
      * it expires: -EAGAIN, as for an operation with IPC_NOWAIT that cannot proceed.
      */
     public static int semtimedop(int semid, MemorySegment sops, long nsops, MemorySegment timeout) {
-        MemorySegment state = Libc.callState();
+        return semtimedop(Libc.callState(), semid, sops, nsops, timeout);
+    }
+
+    /** The same with the thread's errno capture segment passed in; {@code null} makes the call without it, and a failure is then {@code -Errnos.UNCAPTURED}. */
+    public static int semtimedop(MemorySegment state, int semid, MemorySegment sops, long nsops, MemorySegment timeout) {
         try {
+            if (state == null) {
+                int r = (int) SEMTIMEDOP_PLAIN.invokeExact(semid, sops, nsops, timeout);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             int r = (int) SEMTIMEDOP.invokeExact(state, semid, sops, nsops, timeout);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -112,8 +124,16 @@ public final class Sem {
      * carry IPC_NOWAIT, and so never sleep (a critical downcall): -EAGAIN if they cannot proceed.
      */
     public static int semopNowait(int semid, MemorySegment sops, long nsops) {
-        MemorySegment state = Libc.callState();
+        return semopNowait(Libc.callState(), semid, sops, nsops);
+    }
+
+    /** The same with the thread's errno capture segment passed in; {@code null} makes the call without it, and a failure is then {@code -Errnos.UNCAPTURED}. */
+    public static int semopNowait(MemorySegment state, int semid, MemorySegment sops, long nsops) {
         try {
+            if (state == null) {
+                int r = (int) SEMOP_NOWAIT_PLAIN.invokeExact(semid, sops, nsops);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             int r = (int) SEMOP_NOWAIT.invokeExact(state, semid, sops, nsops);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {

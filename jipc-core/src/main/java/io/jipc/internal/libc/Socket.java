@@ -168,7 +168,9 @@ public final class Socket {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
     private static final MethodHandle CONNECT = Libc.downcall("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final MethodHandle SEND = Libc.downcall("send", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_INT));
+    private static final MethodHandle SEND_PLAIN = Libc.plainDowncall("send", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_INT));
     private static final MethodHandle RECV = Libc.downcall("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_INT));
+    private static final MethodHandle RECV_PLAIN = Libc.plainDowncall("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_INT));
     private static final MethodHandle SENDTO = Libc.downcall("sendto",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_INT, C_POINTER, C_INT));
     private static final MethodHandle SENDMSG = Libc.downcall("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
@@ -270,6 +272,13 @@ public final class Socket {
      */
     public static long send(MemorySegment state, int fd, MemorySegment buf, long offset, long len, int flags) {
         try {
+            if (state == null) {
+                // A call site per case: a slice merged with the segment at a branch would not be
+                // scalar-replaced, and a slice at offset 0 is an object C1 always allocates.
+                long r = offset == 0 ? (long) SEND_PLAIN.invokeExact(fd, buf, len, flags)
+                        : (long) SEND_PLAIN.invokeExact(fd, buf.asSlice(offset), len, flags);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) SEND.invokeExact(state, fd, buf.asSlice(offset), len, flags);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -289,6 +298,13 @@ public final class Socket {
      */
     public static long recv(MemorySegment state, int fd, MemorySegment buf, long offset, long len, int flags) {
         try {
+            if (state == null) {
+                // A call site per case: a slice merged with the segment at a branch would not be
+                // scalar-replaced, and a slice at offset 0 is an object C1 always allocates.
+                long r = offset == 0 ? (long) RECV_PLAIN.invokeExact(fd, buf, len, flags)
+                        : (long) RECV_PLAIN.invokeExact(fd, buf.asSlice(offset), len, flags);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) RECV.invokeExact(state, fd, buf.asSlice(offset), len, flags);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {

@@ -16,6 +16,9 @@ public final class Unistd {
     private static final MethodHandle CLOSE = Libc.downcall("close", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle READ = Libc.downcall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
     private static final MethodHandle WRITE = Libc.downcall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    // Without the errno capture, for a null state (see Errnos.UNCAPTURED).
+    private static final MethodHandle READ_PLAIN = Libc.plainDowncall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    private static final MethodHandle WRITE_PLAIN = Libc.plainDowncall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
     private static final MethodHandle PIPE2 = Libc.downcall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle DUP = Libc.downcall("dup", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle DUP3 = Libc.downcall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
@@ -49,10 +52,15 @@ public final class Unistd {
     /**
      * {@code read(2)} with the calling thread's errno capture segment passed in ({@link
      * Libc#callState()}, which a hot caller already holds, e.g. in its {@code Waiter}): saves the
-     * thread-local lookup.
+     * thread-local lookup. A {@code null} state makes the call without the capture: a failure
+     * is then {@code -Errnos.UNCAPTURED}.
      */
     public static long read(MemorySegment state, int fd, MemorySegment buf, long count) {
         try {
+            if (state == null) {
+                long r = (long) READ_PLAIN.invokeExact(fd, buf, count);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) READ.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -68,6 +76,10 @@ public final class Unistd {
     /** {@code write(2)} with the calling thread's errno capture segment, as {@link #read(MemorySegment, int, MemorySegment, long)}. */
     public static long write(MemorySegment state, int fd, MemorySegment buf, long count) {
         try {
+            if (state == null) {
+                long r = (long) WRITE_PLAIN.invokeExact(fd, buf, count);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) WRITE.invokeExact(state, fd, buf, count);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -86,6 +98,10 @@ public final class Unistd {
     /** {@code read(fd, buf + offset, count)} with the calling thread's errno capture segment. */
     public static long read(MemorySegment state, int fd, MemorySegment buf, long offset, long count) {
         try {
+            if (state == null) {
+                long r = (long) READ_PLAIN.invokeExact(fd, buf.asSlice(offset), count);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) READ.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {
@@ -101,6 +117,10 @@ public final class Unistd {
     /** {@code write(fd, buf + offset, count)} with the calling thread's errno capture segment. */
     public static long write(MemorySegment state, int fd, MemorySegment buf, long offset, long count) {
         try {
+            if (state == null) {
+                long r = (long) WRITE_PLAIN.invokeExact(fd, buf.asSlice(offset), count);
+                return r < 0 ? -Errnos.UNCAPTURED : r;
+            }
             long r = (long) WRITE.invokeExact(state, fd, buf.asSlice(offset), count);
             return r < 0 ? -Libc.errno(state) : r;
         } catch (Throwable t) {

@@ -12,7 +12,9 @@ import io.jipc.ObjectRemovedException;
 import io.jipc.Perms;
 import io.jipc.internal.ProcFiles;
 import io.jipc.internal.libc.Ipc;
+import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Handle;
+import io.jipc.internal.wait.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -198,6 +200,17 @@ public final class SysVObject {
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * The result of a call that may have slept, {@code r}, as the kernel gave it to the first
+     * call: a sleeping call made without the errno capture ({@code Errnos.UNCAPTURED}) that
+     * failed is made again with it by the engine, and if the object was removed while the first
+     * slept (EIDRM, which only the sleepers are told), the second finds no such id (EINVAL).
+     * Either way the object is gone, so a retry's EINVAL is the first call's EIDRM.
+     */
+    public static long sleptOn(Waiter w, int how, long r) {
+        return r == -EINVAL && how == Attempt.KERNEL && w.errnoState != null ? -EIDRM : r;
     }
 
     /**

@@ -17,7 +17,10 @@ package io.jipc.internal.wait;
  *       form — or in the {@link #KERNEL} form if the description turned out non-blocking;
  *   <li>{@code -EINTR}: woken by a signal ({@link #KERNEL}: the engine looks why);
  *   <li>{@code -ETIMEDOUT}: in the {@link #KERNEL} form, the kernel timeout the engine passed
- *       has expired;
+ *       has expired; *   <li>{@code -Errnos.UNCAPTURED}: the call, made without the errno capture ({@link
+ *       Waiter#errnoState} is {@code null}), failed; the engine makes it again in the same form
+ *       with the capture, after looking for a close, an interrupt or a deadline if the call may
+ *       have slept (a failed call changed nothing, so making it again is safe);
  *   <li>any other {@code -errno}: a failure, handed back to the mechanism, which names it.
  * </ul>
  */

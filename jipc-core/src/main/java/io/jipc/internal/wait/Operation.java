@@ -3,6 +3,7 @@ package io.jipc.internal.wait;
 import static io.jipc.internal.libc.Errnos.EAGAIN;
 import static io.jipc.internal.libc.Errnos.EINTR;
 import static io.jipc.internal.libc.Errnos.ETIMEDOUT;
+import static io.jipc.internal.libc.Errnos.UNCAPTURED;
 
 import io.jipc.IpcException;
 import java.lang.foreign.MemorySegment;
@@ -180,6 +181,9 @@ public final class Operation {
     private long runUntimed(Waiter w, boolean mayTry) throws IpcException {
         if (mayTry && tries != null && tries.now()) {
             long r = attempt.call(w, Attempt.NOW);
+            if (r == -UNCAPTURED) {
+                r = withErrno(w, Attempt.NOW);
+            }
             tries.found(r != -EAGAIN);
             return r >= 0 || (r != -EAGAIN && r != -EINTR) ? r : runAcquired(w, Deadline.FOREVER, r == -EINTR);
         }
@@ -199,6 +203,9 @@ public final class Operation {
 
     /** What the loop does after a kernel call that returned {@code r}, a negative value. */
     private long afterKernelCall(Waiter w, long deadline, long r) throws IpcException {
+        if (r == -UNCAPTURED) {
+            return runAcquired(w, deadline, false, true);
+        }
         if (r == -EINTR || (r == -ETIMEDOUT && timeout != Timeout.NONE)) {
             handle.checkWake(call); // closed or interrupted; else a stray wake or a slice's end: again
             return runAcquired(w, deadline, false);
@@ -216,6 +223,14 @@ public final class Operation {
     private static final int TRYING = 2;
 
     private long runAcquired(Waiter w, long deadline, boolean mayTry) throws IpcException {
+        return runAcquired(w, deadline, mayTry, false);
+    }
+
+    /**
+     * The loop. {@code uncaptured}: the caller's kernel call failed without the errno capture
+     * ({@link #runUntimed}), so the loop begins by looking why, as it does after its own.
+     */
+    private long runAcquired(Waiter w, long deadline, boolean mayTry, boolean uncaptured) throws IpcException {
         int state;
         if (!kernelWaits || !handle.blocking() || (deadline != Deadline.FOREVER && (!timedInKernel || Deadline.expired(deadline)))) {
             state = POLLING;
@@ -230,7 +245,23 @@ public final class Operation {
                 if (state == KERNEL) {
                     kernelTimeout(w, deadline);
                 }
-                long r = attempt.call(w, state == KERNEL ? Attempt.KERNEL : Attempt.NOW);
+                int how = state == KERNEL ? Attempt.KERNEL : Attempt.NOW;
+                long r = uncaptured ? -UNCAPTURED : attempt.call(w, how);
+                uncaptured = false;
+                if (r == -UNCAPTURED) {
+                    if (state == KERNEL) {
+                        // It may have been woken on purpose, as by EINTR: look why before making
+                        // it again, which would sleep through the close, interrupt or deadline.
+                        handle.checkWake(call);
+                        if (Deadline.expired(deadline)) {
+                            return NOTHING;
+                        }
+                        w.absorbStrayWake();
+                        handle.checkWake(call);
+                        kernelTimeout(w, deadline);
+                    }
+                    r = withErrno(w, how);
+                }
                 if (state == TRYING) {
                     tries.found(r != -EAGAIN);
                 }
@@ -285,6 +316,22 @@ public final class Operation {
             if (state == KERNEL) {
                 w.endKernelWait(handle);
             }
+        }
+    }
+
+    /**
+     * Makes the attempt's call again, with the errno capture, after it failed without (see {@link
+     * Attempt}). Every call is made without the capture first, even a try that may well find
+     * nothing to do: a capturing downcall can allocate (see {@code Errnos.UNCAPTURED}), and a
+     * failed try paying for a second system call is the price of a loop of tries that makes no
+     * garbage.
+     */
+    private long withErrno(Waiter w, int how) {
+        w.errnoState = w.callState;
+        try {
+            return attempt.call(w, how);
+        } finally {
+            w.errnoState = null;
         }
     }
 

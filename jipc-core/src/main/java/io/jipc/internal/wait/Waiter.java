@@ -132,6 +132,13 @@ public final class Waiter extends InterruptHook {
      * it: an attempt that passes it saves a thread-local lookup per call.
      */
     public final MemorySegment callState = Libc.callState();
+    /**
+     * The capture segment an attempt passes to its bindings: {@code null}, so that a call is made
+     * without the errno capture (which can allocate, see {@code Errnos.UNCAPTURED}) and a failure
+     * comes back as {@code -Errnos.UNCAPTURED}; {@link #callState} while the engine makes a
+     * failed call again to learn its errno.
+     */
+    public MemorySegment errnoState;
     /** The call's main buffer (the message, the data, the control header...). */
     public MemorySegment data = MemorySegment.NULL;
     /** An offset into {@link #data}. */
