@@ -27,6 +27,11 @@ public record JavaImpl(String name, Connect connect, Accept accept) {
     public static final String JIPC_BATCH = "jipc-batch";
     /** The JDK's own API for the mechanism ({@code java.nio.channels}). */
     public static final String JDK = "jdk";
+    /**
+     * The same system calls as bare FFM downcalls, no library: the least any Java code pays for
+     * the exchange, so that jipc/ffm is what jipc itself costs.
+     */
+    public static final String FFM = "ffm";
 
     /** This JVM's side of a {@link JavaImpl}. */
     @FunctionalInterface
