@@ -240,27 +240,18 @@ public final class Operation {
             state = beginKernel(w, deadline) ? KERNEL : POLLING;
         }
         int pauses = 0;
+        boolean capture = false; // the last call slept and failed without the errno capture
         try {
             while (true) {
                 if (state == KERNEL) {
                     kernelTimeout(w, deadline);
                 }
                 int how = state == KERNEL ? Attempt.KERNEL : Attempt.NOW;
-                long r = uncaptured ? -UNCAPTURED : attempt.call(w, how);
+                long r = uncaptured ? -UNCAPTURED : capture ? withErrno(w, how) : attempt.call(w, how);
                 uncaptured = false;
-                if (r == -UNCAPTURED) {
-                    if (state == KERNEL) {
-                        // It may have been woken on purpose, as by EINTR: look why before making
-                        // it again, which would sleep through the close, interrupt or deadline.
-                        handle.checkWake(call);
-                        if (Deadline.expired(deadline)) {
-                            return NOTHING;
-                        }
-                        w.absorbStrayWake();
-                        handle.checkWake(call);
-                        kernelTimeout(w, deadline);
-                    }
-                    r = withErrno(w, how);
+                capture = false;
+                if (r == -UNCAPTURED && state != KERNEL) {
+                    r = withErrno(w, how); // it never sleeps: made again at once
                 }
                 if (state == TRYING) {
                     tries.found(r != -EAGAIN);
@@ -268,7 +259,10 @@ public final class Operation {
                 if (r >= 0) {
                     return r;
                 }
-                if (r == -EINTR) {
+                if (r == -EINTR || r == -UNCAPTURED) {
+                    // A sleeping call that failed without the capture may have been woken on
+                    // purpose, as by EINTR: look why, as for EINTR, before making it again with it.
+                    capture = r == -UNCAPTURED;
                     if (state == KERNEL) {
                         handle.checkWake(call);
                         if (Deadline.expired(deadline)) {

@@ -22,7 +22,7 @@ import java.util.Locale;
  * Runs hot paths in a JVM started with {@code -XX:TieredStopAtLevel=1} ({@link
  * io.jipc.testing.PeerJvm}'s default): C1 has no escape analysis, so every object a call makes is
  * allocated and counted, where C2 may remove it in one compilation and not in another. Prints one
- * line per path: its name and the least bytes allocated per round over three windows.
+ * line per path: its name and the bytes allocated per round ({@link ThreadMeters#allocatedBytesOf}).
  *
  * <p>Args: a per-run name prefix for the queue and semaphore, and a directory for the lock file.
  */
@@ -108,18 +108,8 @@ public final class WithoutEscapeAnalysisPeer {
         }
     }
 
-    private static void report(String name, ThreadMeters.Body round) throws Exception {
-        for (int i = 0; i < ROUNDS; i++) {
-            round.run();
-        }
-        long least = Long.MAX_VALUE;
-        for (int window = 0; window < 3; window++) {
-            long before = ThreadMeters.currentThreadAllocatedBytes();
-            for (int i = 0; i < ROUNDS; i++) {
-                round.run();
-            }
-            least = Math.min(least, ThreadMeters.currentThreadAllocatedBytes() - before);
-        }
-        System.out.printf(Locale.ROOT, "%s: %.3f%n", name, (double) least / ROUNDS);
+    private static void report(String name, ThreadMeters.Body round) {
+        double perRound = (double) ThreadMeters.allocatedBytesOf(round, ROUNDS) / ROUNDS;
+        System.out.printf(Locale.ROOT, "%s: %.3f%n", name, perRound);
     }
 }
