@@ -48,9 +48,9 @@ import java.util.Optional;
  * @see <a href="https://man7.org/linux/man-pages/man3/shm_open.3.html">shm_open(3)</a>
  */
 public final class ChannelWriter extends ChannelEnd {
-    /** At most this many slices kept for {@link #claimed()}: every payload offset of a ring up to 1 MiB. */
+    /** At most this many slices kept for {@link #claimed(long, int)}: every payload offset of a ring up to 1 MiB. */
     private static final int MAX_KEPT_SLICES = 1 << 17;
-    /** The slices {@link #claimed()} handed out, by payload offset / 8 (made at the first claim that wants one). */
+    /** The slices {@link #claimed(long, int)} handed out, by payload offset / 8 (made at the first claim that wants one). */
     private MemorySegment[] slices;
     private long tail;
     private long headSeen;
@@ -128,8 +128,7 @@ public final class ChannelWriter extends ChannelEnd {
      *         its reader closed its end
      */
     public MemorySegment claim(int type, int length) throws IpcException {
-        claim(type, length, Deadline.FOREVER); // true: untimed
-        return claimed();
+        return claimed(claim(type, length, Deadline.FOREVER), length); // untimed: never -1
     }
 
     /**
@@ -139,8 +138,7 @@ public final class ChannelWriter extends ChannelEnd {
      * Write bytes {@code offset} to {@code offset + length} of the ring, then {@link #commit()}.
      */
     public long claimOffset(int type, int length) throws IpcException {
-        claim(type, length, Deadline.FOREVER); // true: untimed
-        return claimedOffset();
+        return claim(type, length, Deadline.FOREVER); // untimed: never -1
     }
 
     /**
@@ -154,12 +152,14 @@ public final class ChannelWriter extends ChannelEnd {
 
     /** Claims room if there is some now, never waiting; empty when the channel is full. */
     public Optional<MemorySegment> tryClaim(int type, int length) throws IpcException {
-        return claim(type, length, Deadline.NOW) ? Optional.of(claimed()) : Optional.empty();
+        long at = claim(type, length, Deadline.NOW);
+        return at < 0 ? Optional.empty() : Optional.of(claimed(at, length));
     }
 
     /** Claims room, waiting at most {@code timeout} for the reader to make some; empty if none came. */
     public Optional<MemorySegment> tryClaim(int type, int length, Duration timeout) throws IpcException {
-        return claim(type, length, Deadline.after(timeout)) ? Optional.of(claimed()) : Optional.empty();
+        long at = claim(type, length, Deadline.after(timeout));
+        return at < 0 ? Optional.empty() : Optional.of(claimed(at, length));
     }
 
     /**
@@ -218,8 +218,8 @@ public final class ChannelWriter extends ChannelEnd {
 
     /** Sends a record of {@code type} with all of {@code payload}, waiting while the channel is full. */
     public void send(int type, MemorySegment payload) throws IpcException {
-        claim(type, checkedLength(payload.byteSize()), Deadline.FOREVER);
-        MemorySegment.copy(payload, 0, data, claimedOffset(), payload.byteSize());
+        long at = claim(type, checkedLength(payload.byteSize()), Deadline.FOREVER);
+        MemorySegment.copy(payload, 0, data, at, payload.byteSize());
         commit();
     }
 
@@ -239,20 +239,22 @@ public final class ChannelWriter extends ChannelEnd {
 
     /** Sends a record if there is room now; {@code false} (nothing sent) when the channel is full. */
     public boolean trySend(int type, MemorySegment payload) throws IpcException {
-        if (!claim(type, checkedLength(payload.byteSize()), Deadline.NOW)) {
+        long at = claim(type, checkedLength(payload.byteSize()), Deadline.NOW);
+        if (at < 0) {
             return false;
         }
-        MemorySegment.copy(payload, 0, claimed(), 0, payload.byteSize());
+        MemorySegment.copy(payload, 0, data, at, payload.byteSize());
         commit();
         return true;
     }
 
     /** Sends a record, waiting at most {@code timeout} for room; {@code false} (nothing sent) if none came. */
     public boolean trySend(int type, MemorySegment payload, Duration timeout) throws IpcException {
-        if (!claim(type, checkedLength(payload.byteSize()), Deadline.after(timeout))) {
+        long at = claim(type, checkedLength(payload.byteSize()), Deadline.after(timeout));
+        if (at < 0) {
             return false;
         }
-        MemorySegment.copy(payload, 0, claimed(), 0, payload.byteSize());
+        MemorySegment.copy(payload, 0, data, at, payload.byteSize());
         commit();
         return true;
     }
@@ -284,34 +286,37 @@ public final class ChannelWriter extends ChannelEnd {
 
     // ---------------------------------------------------------------- room
 
-    /** Where the open claim's payload starts in {@link #data}. */
-    private long claimedOffset() {
-        return (claimedAt & mask) + ChannelLayout.RECORD_HEADER;
+    /** Where the payload of a record at position {@code at} starts in {@link #data}. */
+    private long payloadOffset(long at) {
+        return (at & mask) + ChannelLayout.RECORD_HEADER;
     }
 
     /**
-     * The open claim's room: a slice of the ring exactly the record's payload, so a claim cannot
+     * The room of the claim just made, its payload at {@code offset} (from the claim's own result,
+     * never from {@link #claimedAt}, which a concurrent close clears): a slice of the ring exactly the record's payload, so a claim cannot
      * write past its record. Slices are kept, one per payload offset, and handed out again when a
      * claim of the same length comes back to the same place (a stream of records of one size
      * visits the same offsets lap after lap): {@code claim} then allocates nothing, even where the
      * JIT cannot remove the slice (a call it does not inline, a slice kept in a field).
      */
-    private MemorySegment claimed() {
-        long offset = claimedOffset();
+    private MemorySegment claimed(long offset, int length) {
         MemorySegment[] kept = slices;
         if (kept == null) {
             kept = slices = new MemorySegment[Math.min(capacity / ChannelLayout.RECORD_HEADER, MAX_KEPT_SLICES)];
         }
         int i = (int) (offset / ChannelLayout.RECORD_HEADER) & (kept.length - 1);
         MemorySegment slice = kept[i];
-        if (slice == null || slice.byteSize() != claimedLength || slice.address() != data.address() + offset) {
-            slice = kept[i] = data.asSlice(offset, claimedLength);
+        if (slice == null || slice.byteSize() != length || slice.address() != data.address() + offset) {
+            slice = kept[i] = data.asSlice(offset, length);
         }
         return slice;
     }
 
-    /** Makes room for a record by the deadline; true with the claim open, false (nothing claimed) if none came. */
-    private boolean claim(int type, int length, long deadline) throws IpcException {
+    /**
+     * Makes room for a record by the deadline: the offset of its payload in {@link #data} with the
+     * claim open, or -1 (nothing claimed) if no room came.
+     */
+    private long claim(int type, int length, long deadline) throws IpcException {
         if (type < 0) {
             throw new IllegalArgumentException("a record's type must be 0 or more (negative types are the layout's), got "
                     + type);
@@ -340,17 +345,18 @@ public final class ChannelWriter extends ChannelEnd {
                 Waiter w = Waiter.current();
                 w.length = need;
                 if (deadline == Deadline.NOW || !awaitRoom(w, deadline)) {
-                    return false;
+                    return -1;
                 }
             }
             if (pad != 0) {
                 data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.LENGTH, pad - ChannelLayout.RECORD_HEADER);
                 data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE, ChannelLayout.PADDING);
             }
-            claimedAt = tail + pad;
+            long at = tail + pad;
+            claimedAt = at;
             claimedLength = length;
             claimedType = type;
-            return true;
+            return payloadOffset(at);
         } catch (IllegalStateException e) {
             throw closedDuring("claim", e);
         }
@@ -363,7 +369,7 @@ public final class ChannelWriter extends ChannelEnd {
      * the slot's claim. A producer killed anywhere in between leaves what the reader needs to get past
      * its record.
      */
-    private boolean claimMany(int type, int length, long deadline) throws IpcException {
+    private long claimMany(int type, int length, long deadline) throws IpcException {
         int framed = ChannelLayout.framed(length);
         long claimWord = myAttach - ChannelLayout.SLOT_ATTACH + ChannelLayout.SLOT_CLAIM;
         long t;
@@ -379,12 +385,12 @@ public final class ChannelWriter extends ChannelEnd {
                     // No claim may be announced while this producer waits (the reader would wait for it).
                     LONG.setRelease(memory, claimWord, ChannelLayout.NO_CLAIM);
                     if (deadline == Deadline.NOW) {
-                        return false;
+                        return -1;
                     }
                     Waiter w = Waiter.current();
                     w.length = framed;
                     if (!awaitRoom(w, deadline)) {
-                        return false;
+                        return -1;
                     }
                     continue;
                 }
@@ -406,7 +412,7 @@ public final class ChannelWriter extends ChannelEnd {
         claimedAt = at;
         claimedLength = length;
         claimedType = type;
-        return true;
+        return payloadOffset(at);
     }
 
     /** A many-producer channel: room for a record of {@code framed} bytes at the tail as it is now. */
