@@ -12,6 +12,7 @@ import io.jipc.Errno;
 import io.jipc.IpcException;
 import io.jipc.internal.libc.Futex;
 import io.jipc.internal.libc.Pthread;
+import io.jipc.internal.libc.RobustMutex;
 import io.jipc.internal.libc.Unistd;
 import io.jipc.internal.wait.Attempt;
 import io.jipc.internal.wait.Deadline;
@@ -63,13 +64,21 @@ import java.time.Duration;
  * mutex keeps FUTEX_WAITERS set, as glibc's own lock does, so no other sleeper is forgotten.
  * The futex wait is a plain system call, so the engine's signal ends it for close and interrupt
  * at once, and a blocked thread uses no CPU. Every bookkeeping step (robust list, owner, count,
- * EOWNERDEAD, ENOTRECOVERABLE) stays glibc's, done by trylock. The alternative — {@code
+ * EOWNERDEAD, ENOTRECOVERABLE) is glibc's, done by trylock — or, on the pinned thread's
+ * uncontended path below, written in Java exactly as glibc writes it. The alternative — {@code
  * pthread_mutex_clocklock} in slices, looking at close and interrupt between them — would wake
  * every waiter once per slice forever and answer an interrupt only at a slice's end.
  *
  * <p><b>Costs.</b> Uncontended, {@link #lock()} is one {@code pthread_mutex_trylock} and {@link
  * #unlock()} one {@code pthread_mutex_unlock}, both critical downcalls taking the mutex's
- * address as a {@code long}; neither allocates. A lock must keep the pages mapped until its
+ * address as a {@code long}; neither allocates. On the pinned thread (below) they make no
+ * downcall at all: a CAS of the free word to the thread's TID and the robust-list and field
+ * stores glibc's own trylock makes, and on unlock the reverse and an exchange of the word,
+ * waking a sleeper with FUTEX_WAKE when FUTEX_WAITERS was set (internal {@code RobustMutex},
+ * which checks at first use that this process's glibc keeps its list that way, and leaves every
+ * other case — busy, owner died, unrecoverable, a mutex of another kind — to glibc's calls). A
+ * thread killed holding a mutex it locked so leaves it owner-died for the next locker, as with
+ * glibc. A lock must keep the pages mapped until its
  * unlock (an unlock after the mapping's close must not fault, nor may glibc's robust list keep a
  * mutex in unmapped memory): the first platform thread whose unlock finds none becomes this
  * object's pinned thread and keeps one use of the pages from one lock to the next, so its
@@ -128,6 +137,13 @@ public final class SharedMutex implements AutoCloseable {
      * lock's use as the pin (CAS); only {@link #givePinBack} clears it, after close.
      */
     private volatile Thread pinned;
+    /**
+     * The pinned thread's robust list head and TID, for its lock and unlock in Java ({@link
+     * RobustMutex}); 0 when its calls are glibc's. Written by that thread after it became the
+     * pinned one, read only by it.
+     */
+    private long pinHead;
+    private int pinTid;
     /**
      * 1 while the pinned thread is between the start of a fast lock and the end of its unlock
      * (it may touch the mutex, or holds it), else 0: written only by the pinned thread. With
@@ -262,7 +278,10 @@ public final class SharedMutex implements AutoCloseable {
             endPinUse();
             return NOT_FAST;
         }
-        int r = Pthread.pthread_mutex_trylock(at);
+        if (pinHead != 0 && RobustMutex.tryLock(at, pinHead, pinTid)) {
+            return LOCKED;
+        }
+        int r = Pthread.pthread_mutex_trylock(at); // busy, owner died, ...: glibc's answer
         if (r == 0) {
             return LOCKED;
         }
@@ -450,18 +469,23 @@ public final class SharedMutex implements AutoCloseable {
      */
     public void unlock() {
         Thread me = Thread.currentThread();
-        if (pinned == me && pinUse != 0) {
-            // The pin keeps the pages mapped until endPinUse.
-            int r = Pthread.pthread_mutex_unlock(at);
-            endPinUse();
-            if (r != 0) {
-                throw notHeld("pthread_mutex_unlock", r);
-            }
-            if (LockOrderChecker.ENABLED) {
-                LockOrderChecker.released(slot.label);
-            }
+        if (pinned != me || pinUse == 0) {
+            unlockWithoutPin(me);
             return;
         }
+        // The pin keeps the pages mapped until endPinUse.
+        int r = pinHead != 0 && RobustMutex.unlock(at, pinHead, pinTid) ? 0 : Pthread.pthread_mutex_unlock(at);
+        endPinUse();
+        if (r != 0) {
+            throw notHeld("pthread_mutex_unlock", r);
+        }
+        if (LockOrderChecker.ENABLED) {
+            LockOrderChecker.released(slot.label);
+        }
+    }
+
+    /** The unlock of a thread that does not hold the mutex through its pin (kept apart: the pinned path stays small enough to inline). */
+    private void unlockWithoutPin(Thread me) {
         if (owner != me) {
             // Not locked through this object by this thread: through the mapping's arena, which
             // refuses a closed mapping instead of touching unmapped pages. glibc refuses a thread
@@ -503,6 +527,8 @@ public final class SharedMutex implements AutoCloseable {
         // A pinned thread that ended without holding the mutex leaves its pin to the next one.
         boolean free = p == null || !p.isAlive() && pinUse == 0;
         if (free && !me.isVirtual() && PINNED.compareAndSet(this, p, me)) {
+            pinTid = Unistd.gettid();
+            pinHead = RobustMutex.available() && RobustMutex.handles(at) ? RobustMutex.threadHead() : 0;
             if (p != null) {
                 life.release(); // the ended thread's pin: this thread's use replaces it
             }

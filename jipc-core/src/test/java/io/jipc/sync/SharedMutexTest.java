@@ -164,6 +164,33 @@ class SharedMutexTest {
     }
 
     @Test
+    void mutexesAJvmHeldThroughItsJavaLockAreOwnerDiedForCAfterAKill() throws Exception {
+        long b = M + 64;
+        long c = M + 128;
+        try (SyncTesting.Segment seg = SyncTesting.Segment.create("jvm-pinned-crash", 4096);
+             SharedMutex ma = SharedMutex.createExclusively(seg.mapping(), M);
+             SharedMutex mb = SharedMutex.createExclusively(seg.mapping(), b);
+             SharedMutex mc = SharedMutex.createExclusively(seg.mapping(), c)) {
+            String[] args = {"hold-pinned", seg.name(), "" + M, "" + b, "" + c};
+            try (Peer holder = PeerJvm.start(SyncPeer.class, args)) {
+                Crash.killAt(holder, "holding", T);
+            }
+            // The kernel found both through the list the JVM wrote, past the entry glibc removed.
+            assertThat(c("lock", seg.name(), "" + M)).isEqualTo("EOWNERDEAD\nunlocked");
+            assertThat(c("lock", seg.name(), "" + b)).isEqualTo("EOWNERDEAD\nunlocked");
+            assertThat(c("lock", seg.name(), "" + c)).isEqualTo("locked\nunlocked");
+            try (Peer holder = PeerJvm.start(SyncPeer.class, args)) {
+                Crash.pass(holder, "holding", T);
+                holder.awaitSuccess(T);
+                assertThat(holder.stdout()).contains("locked\n", "unlocked\n");
+            }
+            for (String off : new String[] {"" + M, "" + b, "" + c}) {
+                assertThat(c("lock", seg.name(), off)).as("free after a clean run").isEqualTo("locked\nunlocked");
+            }
+        }
+    }
+
+    @Test
     void aBlockedLockUsesNoCpuAndAnswersInterruptAndClose() throws Exception {
         try (SyncTesting.Segment seg = SyncTesting.Segment.create("blocked", 4096);
              SharedMutex m = SharedMutex.createExclusively(seg.mapping(), M);

@@ -10,12 +10,20 @@ import io.jipc.testing.Crash;
  * <pre>
  *   hold NAME OFF    open the mutex, lock it, print "locked", crash point "holding", unlock, print "unlocked"
  *   lock NAME OFF    lock: print "locked" or "owner-died" (then make it consistent); unlock, print "unlocked"
+ *   hold-pinned NAME A B C
+ *                    the mutexes at offsets A and B held through the main thread's pin (jipc's own
+ *                    lock in Java), C locked and unlocked between them through glibc's: print
+ *                    "locked", crash point "holding", unlock both, print "unlocked"
  * </pre>
  */
 public final class SyncPeer {
     private SyncPeer() {}
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("hold-pinned")) {
+            holdPinned(args);
+            return;
+        }
         try (SharedMemory shm = SharedMemory.openExisting(args[1]);
              Mapping m = shm.map();
              SharedMutex mutex = SharedMutex.openExisting(m, Long.parseLong(args[2]))) {
@@ -38,6 +46,28 @@ public final class SyncPeer {
                 }
                 default -> throw new IllegalArgumentException(args[0]);
             }
+            System.out.println("unlocked");
+        }
+    }
+
+    private static void holdPinned(String[] args) throws Exception {
+        try (SharedMemory shm = SharedMemory.openExisting(args[1]);
+             Mapping m = shm.map();
+             SharedMutex a = SharedMutex.openExisting(m, Long.parseLong(args[2]));
+             SharedMutex b = SharedMutex.openExisting(m, Long.parseLong(args[3]));
+             SharedMutex c = SharedMutex.openExisting(m, Long.parseLong(args[4]))) {
+            a.lock();
+            a.unlock(); // this thread is a's pinned thread from here on
+            b.lock();
+            b.unlock();
+            a.lock(); // the robust list: a (Java)
+            c.lock(); // c (glibc), a
+            b.lock(); // b (Java), c, a
+            c.unlock(); // glibc takes c out from between two entries jipc wrote
+            System.out.println("locked");
+            Crash.point("holding");
+            b.unlock();
+            a.unlock();
             System.out.println("unlocked");
         }
     }

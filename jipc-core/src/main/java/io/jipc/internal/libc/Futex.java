@@ -35,6 +35,11 @@ public final class Futex {
             FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
             Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
 
+    // The same, with the word's address as a plain long: a shared mutex's unlock has no segment.
+    private static final MethodHandle WAKE_AT = Libc.LINKER.downcallHandle(Libc.symbol("syscall"),
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
+            Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
+
     /**
      * {@code futex(word, FUTEX_WAIT, expected, timeout, NULL, 0)}: sleeps while the int at the
      * start of {@code word} is {@code expected}, at most the relative {@code timeout} (NULL: no
@@ -76,6 +81,16 @@ public final class Futex {
     public static int wake(MemorySegment word, int count) {
         try {
             return (int) (long) WAKE.invokeExact(SYS_futex, word, FUTEX_WAKE, count, MemorySegment.NULL,
+                    MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw Libc.wrongHandle(t);
+        }
+    }
+
+    /** {@link #wake} on the word at the bare address {@code word}. */
+    public static int wakeAt(long word, int count) {
+        try {
+            return (int) (long) WAKE_AT.invokeExact(SYS_futex, word, FUTEX_WAKE, count, MemorySegment.NULL,
                     MemorySegment.NULL, 0);
         } catch (Throwable t) {
             throw Libc.wrongHandle(t);
