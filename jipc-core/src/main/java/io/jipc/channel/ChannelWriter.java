@@ -171,6 +171,7 @@ public final class ChannelWriter extends ChannelEnd {
     public void commit() throws IpcException {
         long at = claimedAt;
         if (at < 0) {
+            checkOpen("commit"); // a close from another thread drops the open claim: say closed
             throw new IllegalStateException("no claim to commit on " + this);
         }
         claimedAt = -1;
