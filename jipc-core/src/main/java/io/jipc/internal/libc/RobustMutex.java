@@ -270,6 +270,9 @@ public final class RobustMutex {
                 if (!ok) {
                     // Whatever failed, leave this thread's list as it was and neither mutex held.
                     ALL.set(ValueLayout.JAVA_LONG, head + HEAD_LIST, before);
+                    if (before != head) {
+                        ALL.set(ValueLayout.JAVA_LONG, (before & ~1L) - ADJUST, head); // its first entry's __prev
+                    }
                     ALL.set(ValueLayout.JAVA_LONG, head + HEAD_PENDING, 0L);
                     a.set(ValueLayout.JAVA_INT, LOCK, 0);
                     b.set(ValueLayout.JAVA_INT, LOCK, 0);
