@@ -256,6 +256,36 @@ class CrashFaultHoldersTest {
     }
 
     /**
+     * A second JVM killed anywhere in a lock/unlock loop: its thread is the mutex's pinned one,
+     * whose lock and unlock write glibc's robust list in Java, so the kill lands between those
+     * stores too. The mutex always comes back — owner-died with the pair possibly torn, or free
+     * with the pair whole — and works again.
+     */
+    @Test
+    void aJvmKilledAnywhereInItsLockLoopLeavesTheMutexUsable() throws Exception {
+        CrashRun.Tally tally = CrashRun.tally("jvm mutex loop");
+        SplittableRandom random = CrashRun.random("jvm mutex loop");
+        String name = TestIpc.name("crash-jvm-loop");
+        try (SharedMemory shm = SharedMemory.createExclusively(name, 4096); Mapping map = shm.map();
+             SharedMutex m = SharedMutex.createExclusively(map, 0)) {
+            try {
+                for (int round = 0; round < 4 * JVM_ROUNDS; round++) {
+                    try (Peer looper = PeerJvm.start(io.jipc.sync.SyncPeer.class, "loop", name, "0", "256")) {
+                        looper.awaitOutput("looping\n", T);
+                        Thread.sleep(random.nextInt(20));
+                        looper.kill();
+                        looper.awaitExit(T);
+                    }
+                    boolean died = afterAKill(m, map.segment().asSlice(256, 16), null);
+                    retally(tally, null, died ? "loop, died holding" : "loop, died not holding");
+                }
+            } finally {
+                shm.unlink();
+            }
+        }
+    }
+
+    /**
      * The survivor takes the mutex after a kill: owner-died exactly when the peer died holding it
      * ({@code diedHolding}; null when the kill's moment says nothing), the guarded pair consistent
      * whenever the owner did not die, then repairs and unlocks.

@@ -10,6 +10,10 @@ import io.jipc.testing.Crash;
  * <pre>
  *   hold NAME OFF    open the mutex, lock it, print "locked", crash point "holding", unlock, print "unlocked"
  *   lock NAME OFF    lock: print "locked" or "owner-died" (then make it consistent); unlock, print "unlocked"
+ *   loop NAME OFF PAIR
+ *                    lock, add one to the two longs at PAIR (one, then the other), unlock, forever:
+ *                    the pinned thread's Java lock and unlock, for a kill at any instruction of them
+ *                    (prints "looping" once it has gone round 1,000 times)
  *   hold-pinned NAME A B C
  *                    the mutexes at offsets A and B held through the main thread's pin (jipc's own
  *                    lock in Java), C locked and unlocked between them through glibc's: print
@@ -22,6 +26,10 @@ public final class SyncPeer {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("hold-pinned")) {
             holdPinned(args);
+            return;
+        }
+        if (args[0].equals("loop")) {
+            loop(args);
             return;
         }
         try (SharedMemory shm = SharedMemory.openExisting(args[1]);
@@ -69,6 +77,24 @@ public final class SyncPeer {
             b.unlock();
             a.unlock();
             System.out.println("unlocked");
+        }
+    }
+
+    private static void loop(String[] args) throws Exception {
+        try (SharedMemory shm = SharedMemory.openExisting(args[1]);
+             Mapping m = shm.map();
+             SharedMutex mutex = SharedMutex.openExisting(m, Long.parseLong(args[2]))) {
+            java.lang.foreign.MemorySegment pair = m.segment().asSlice(Long.parseLong(args[3]), 16);
+            for (long i = 0; ; i++) {
+                mutex.lock();
+                long next = pair.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) + 1;
+                pair.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, next);
+                pair.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, next);
+                mutex.unlock();
+                if (i == 1000) {
+                    System.out.println("looping");
+                }
+            }
         }
     }
 }
