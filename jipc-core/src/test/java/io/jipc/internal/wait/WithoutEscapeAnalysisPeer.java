@@ -11,8 +11,11 @@ import io.jipc.pipe.Pipe;
 import io.jipc.sem.PosixSemaphore;
 import io.jipc.sem.SemOp;
 import io.jipc.sem.SysVSemaphoreSet;
+import io.jipc.shm.Mapping;
+import io.jipc.shm.MemFd;
 import io.jipc.socket.SocketType;
 import io.jipc.socket.UnixSocket;
+import io.jipc.sync.SharedMutex;
 import io.jipc.testing.ThreadMeters;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +95,14 @@ public final class WithoutEscapeAnalysisPeer {
             } finally {
                 set.remove();
             }
+        }
+        try (MemFd memory = MemFd.create(prefix + "-mutex", 4096); Mapping mapping = memory.map();
+             SharedMutex mutex = SharedMutex.createExclusively(mapping, 0)) {
+            // After the first unlock this thread is the mutex's pinned one: the Java lock and unlock.
+            report("mutex lock+unlock", () -> {
+                mutex.lock();
+                mutex.unlock();
+            });
         }
         Path file = Files.createFile(dir.resolve("lock"));
         try {

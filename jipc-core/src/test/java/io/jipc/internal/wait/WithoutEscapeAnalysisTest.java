@@ -38,7 +38,7 @@ class WithoutEscapeAnalysisTest {
             }
             assertThat(perRound).containsOnlyKeys("pipe write+read", "mq send+receive", "sem release+acquire",
                     "unix stream send+receive", "unix seqpacket send+receive", "sysv-msg send+receive",
-                    "sysv-sem op+op", "flock lock+unlock", "posix lock+unlock", "ofd lock+unlock");
+                    "sysv-sem op+op", "mutex lock+unlock", "flock lock+unlock", "posix lock+unlock", "ofd lock+unlock");
             assertThat(perRound).allSatisfy((path, bytes) ->
                     assertThat(bytes).as("bytes allocated per round by %s under C1", path).isLessThan(1.0));
         }
