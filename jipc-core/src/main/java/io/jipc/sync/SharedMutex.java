@@ -444,18 +444,9 @@ public final class SharedMutex implements AutoCloseable {
         }
     }
 
-    /**
-     * glibc's trylock (2.36) reports ENOTRECOVERABLE after taking the word with this thread's TID
-     * and leaves it so (it unlocks only when the word already held the TID), which would make
-     * every later {@code pthread_mutex_lock} in any process wait forever instead of failing:
-     * give the word back, and wake every sleeper so each gets ENOTRECOVERABLE too.
-     */
+    /** The unrecoverable mutex's word back, its sleepers woken (see {@link RobustMutex#giveBackUnrecoverable}). */
     private void releaseUnrecoverable() {
-        int word = (int) INT.getVolatile(mutex, Pthread.MUTEX_LOCK);
-        if (word != 0 && (word & Pthread.FUTEX_TID_MASK) == Unistd.gettid()
-                && INT.compareAndSet(mutex, Pthread.MUTEX_LOCK, word, 0) && (word & Pthread.FUTEX_WAITERS) != 0) {
-            Futex.wake(mutex, Integer.MAX_VALUE);
-        }
+        RobustMutex.giveBackUnrecoverable(at, Unistd.gettid());
     }
 
     // ---------------------------------------------------------------- unlock and state

@@ -3,6 +3,8 @@ package io.jipc.sync;
 import io.jipc.shm.Mapping;
 import io.jipc.shm.SharedMemory;
 import io.jipc.testing.Crash;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A second JVM for the io.jipc.sync tests.
@@ -84,12 +86,12 @@ public final class SyncPeer {
         try (SharedMemory shm = SharedMemory.openExisting(args[1]);
              Mapping m = shm.map();
              SharedMutex mutex = SharedMutex.openExisting(m, Long.parseLong(args[2]))) {
-            java.lang.foreign.MemorySegment pair = m.segment().asSlice(Long.parseLong(args[3]), 16);
+            MemorySegment pair = m.segment().asSlice(Long.parseLong(args[3]), 16);
             for (long i = 0; ; i++) {
                 mutex.lock();
-                long next = pair.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) + 1;
-                pair.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, next);
-                pair.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, next);
+                long next = pair.get(ValueLayout.JAVA_LONG, 0) + 1;
+                pair.set(ValueLayout.JAVA_LONG, 0, next);
+                pair.set(ValueLayout.JAVA_LONG, 8, next);
                 mutex.unlock();
                 if (i == 1000) {
                     System.out.println("looping");

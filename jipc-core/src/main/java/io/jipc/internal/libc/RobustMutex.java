@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The uncontended lock and unlock of a process-shared, robust, error-checking {@code
@@ -131,7 +132,9 @@ public final class RobustMutex {
         }
         long ownerUsers = ALL.get(LONG, mutex + OWNER);
         if ((int) ownerUsers == OWNER_NOT_RECOVERABLE) {
-            giveBackUnrecoverable(mutex, head);
+            // Taken, but nobody may use it any more: let glibc's call say so.
+            giveBackUnrecoverable(mutex, tid);
+            ALL.set(LONG, head + HEAD_PENDING, 0L);
             return false;
         }
         ALL.set(INT, mutex + COUNT, 1);
@@ -167,14 +170,18 @@ public final class RobustMutex {
     }
 
     /**
-     * A mutex taken by CAS that nobody may use any more: give the word back (waking every
-     * sleeper, each will find it unrecoverable) and let glibc's call say so.
+     * Gives back the word of an unrecoverable mutex that thread {@code tid} holds, waking every
+     * sleeper so each finds it unrecoverable too. glibc's trylock (2.36) reports ENOTRECOVERABLE
+     * after taking the word with the caller's TID and leaves it so (it unlocks only when the word
+     * already held the TID), which would make every later {@code pthread_mutex_lock} in any
+     * process wait forever instead of failing. Nothing if the word holds another thread's TID.
      */
-    private static void giveBackUnrecoverable(long mutex, long head) {
-        if (((int) WORD.getAndSet(ALL, mutex + LOCK, 0) & Pthread.FUTEX_WAITERS) != 0) {
+    public static void giveBackUnrecoverable(long mutex, int tid) {
+        int word = ALL.get(INT, mutex + LOCK);
+        if (word != 0 && (word & Pthread.FUTEX_TID_MASK) == tid && WORD.compareAndSet(ALL, mutex + LOCK, word, 0)
+                && (word & Pthread.FUTEX_WAITERS) != 0) {
             Futex.wakeAt(mutex + LOCK, Integer.MAX_VALUE);
         }
-        ALL.set(LONG, head + HEAD_PENDING, 0L);
     }
 
     /**
@@ -214,7 +221,7 @@ public final class RobustMutex {
          */
         private static boolean check() {
             if (!(Libc.AARCH64 || "amd64".equals(System.getProperty("os.arch")))
-                    || java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN || Pthread.MUTEX_SIZE < LIST_NEXT + 8) {
+                    || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN || Pthread.MUTEX_SIZE < LIST_NEXT + 8) {
                 return false;
             }
             long head = threadHead();
