@@ -228,31 +228,29 @@ class CrashFaultHoldersTest {
     void aJvmHolderKilledGivesTheMutexAndThePermitsBack() throws Exception {
         CrashRun.Tally tally = CrashRun.tally("jvm mutex+permitpool");
         SplittableRandom random = CrashRun.random("jvm holders");
-        String name = TestIpc.name("crash-jvm-mutex");
-        try (SharedMemory shm = SharedMemory.createExclusively(name, 4096); Mapping map = shm.map();
-             SharedMutex m = SharedMutex.createExclusively(map, 0);
-             PermitPool pool = PermitPool.createExclusively(IpcKey.of(TestIpc.key()), 4)) {
-            try {
-                for (int round = 0; round < JVM_ROUNDS; round++) {
-                    try (Peer holder = PeerJvm.start(io.jipc.sync.SyncPeer.class, "hold", name, "0")) {
-                        Crash.killAt(holder, "holding", T);
+        withJvmMutex("crash-jvm-mutex", (name, m, pair) -> {
+            try (PermitPool pool = PermitPool.createExclusively(IpcKey.of(TestIpc.key()), 4)) {
+                try {
+                    for (int round = 0; round < JVM_ROUNDS; round++) {
+                        try (Peer holder = PeerJvm.start(io.jipc.sync.SyncPeer.class, "hold", name, "0")) {
+                            Crash.killAt(holder, "holding", T);
+                        }
+                        afterAKill(m, pair, true);
+                        int permits = 1 + random.nextInt(4);
+                        try (Peer holder = PeerJvm.start(io.jipc.sem.SemPeer.class, "pool", pool.key().toString(), "" + permits)) {
+                            holder.awaitOutput("crash-point holding\n", T);
+                            assertThat(pool.available()).isEqualTo(4 - permits);
+                            Crash.killAt(holder, "holding", T);
+                        }
+                        assertThat(pool.available()).as("the dead JVM's permits came back").isEqualTo(4);
+                        retally(tally, null, "holding");
+                        retally(tally, null, "holding");
                     }
-                    afterAKill(m, map.segment().asSlice(256, 16), true);
-                    int permits = 1 + random.nextInt(4);
-                    try (Peer holder = PeerJvm.start(io.jipc.sem.SemPeer.class, "pool", pool.key().toString(), "" + permits)) {
-                        holder.awaitOutput("crash-point holding\n", T);
-                        assertThat(pool.available()).isEqualTo(4 - permits);
-                        Crash.killAt(holder, "holding", T);
-                    }
-                    assertThat(pool.available()).as("the dead JVM's permits came back").isEqualTo(4);
-                    retally(tally, null, "holding");
-                    retally(tally, null, "holding");
+                } finally {
+                    pool.remove();
                 }
-            } finally {
-                pool.remove();
-                shm.unlink();
             }
-        }
+        });
     }
 
     /**
@@ -265,20 +263,34 @@ class CrashFaultHoldersTest {
     void aJvmKilledAnywhereInItsLockLoopLeavesTheMutexUsable() throws Exception {
         CrashRun.Tally tally = CrashRun.tally("jvm mutex loop");
         SplittableRandom random = CrashRun.random("jvm mutex loop");
-        String name = TestIpc.name("crash-jvm-loop");
+        withJvmMutex("crash-jvm-loop", (name, m, pair) -> {
+            for (int round = 0; round < 4 * JVM_ROUNDS; round++) {
+                try (Peer looper = PeerJvm.start(io.jipc.sync.SyncPeer.class, "loop", name, "0", "" + PAIR)) {
+                    looper.awaitOutput("looping\n", T);
+                    Thread.sleep(random.nextInt(20));
+                    looper.kill();
+                    looper.awaitExit(T);
+                }
+                boolean died = afterAKill(m, pair, null);
+                retally(tally, null, died ? "loop, died holding" : "loop, died not holding");
+            }
+        });
+    }
+
+    /** Where the JVM tests' mutex guards its pair of longs, in the object beside the mutex at 0. */
+    private static final long PAIR = 256;
+
+    private interface JvmMutexRounds {
+        void run(String name, SharedMutex mutex, MemorySegment pair) throws Exception;
+    }
+
+    /** A shared-memory object with a mutex at 0 for a second JVM to open by {@code name}, unlinked after. */
+    private static void withJvmMutex(String what, JvmMutexRounds rounds) throws Exception {
+        String name = TestIpc.name(what);
         try (SharedMemory shm = SharedMemory.createExclusively(name, 4096); Mapping map = shm.map();
              SharedMutex m = SharedMutex.createExclusively(map, 0)) {
             try {
-                for (int round = 0; round < 4 * JVM_ROUNDS; round++) {
-                    try (Peer looper = PeerJvm.start(io.jipc.sync.SyncPeer.class, "loop", name, "0", "256")) {
-                        looper.awaitOutput("looping\n", T);
-                        Thread.sleep(random.nextInt(20));
-                        looper.kill();
-                        looper.awaitExit(T);
-                    }
-                    boolean died = afterAKill(m, map.segment().asSlice(256, 16), null);
-                    retally(tally, null, died ? "loop, died holding" : "loop, died not holding");
-                }
+                rounds.run(name, m, map.segment().asSlice(PAIR, 16));
             } finally {
                 shm.unlink();
             }
