@@ -33,7 +33,9 @@ final class FifoMechanism implements Mechanism {
         return List.of(new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> connect(launcher, scratch, PipeLink::new),
                         args -> accept(args, PipeLink::new)),
                 new JavaImpl(JavaImpl.JIPC_BATCH, (launcher, scratch) -> connect(launcher, scratch, BatchLinks::pipes),
-                        args -> accept(args, BatchLinks::pipes)));
+                        args -> accept(args, BatchLinks::pipes)),
+                new JavaImpl(JavaImpl.FFM, (launcher, scratch) -> connect(launcher, scratch, FfmLinks::pipe),
+                        args -> accept(args, FfmLinks::pipe)));
     }
 
     private static Link connect(PeerLauncher launcher, Path scratch, PipeMechanism.Ends ends) throws IOException {

@@ -43,7 +43,14 @@ final class MqMechanism implements Mechanism {
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept),
+                new JavaImpl(JavaImpl.FFM, (launcher, scratch) -> bare((MqLink) connect(launcher, scratch)),
+                        args -> bare((MqLink) accept(args))));
+    }
+
+    /** The same queues, mq_send and mq_receive as bare downcalls ({@link FfmLinks}); closing it closes {@code link}. */
+    private static Link bare(MqLink link) throws IOException {
+        return FfmLinks.posixQueues(FfmLinks.number(link.in), FfmLinks.number(link.out), link.messageSize, link::close);
     }
 
     private Link connect(PeerLauncher launcher, Path scratch) throws IOException {

@@ -30,13 +30,14 @@ final class PipeMechanism implements Mechanism {
         return List.of(new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> connect(launcher, PipeLink::new),
                         args -> accept(PipeLink::new)),
                 new JavaImpl(JavaImpl.JIPC_BATCH, (launcher, scratch) -> connect(launcher, BatchLinks::pipes),
-                        args -> accept(BatchLinks::pipes)));
+                        args -> accept(BatchLinks::pipes)),
+                new JavaImpl(JavaImpl.FFM, (launcher, scratch) -> connect(launcher, FfmLinks::pipe), args -> accept(FfmLinks::pipe)));
     }
 
     /** A link over a read end and a write end (a pipe's or a FIFO's). */
     @FunctionalInterface
     interface Ends {
-        Link link(Pipe.ReadEnd in, Pipe.WriteEnd out);
+        Link link(Pipe.ReadEnd in, Pipe.WriteEnd out) throws IOException;
     }
 
     private static Link connect(PeerLauncher launcher, Ends ends) throws IOException {

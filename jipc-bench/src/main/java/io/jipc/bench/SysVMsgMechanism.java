@@ -37,7 +37,14 @@ final class SysVMsgMechanism implements Mechanism {
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept),
+                new JavaImpl(JavaImpl.FFM, (launcher, scratch) -> bare((SysVLink) connect(launcher, scratch)),
+                        args -> bare((SysVLink) accept(args))));
+    }
+
+    /** The same queues, msgsnd and msgrcv as bare downcalls ({@link FfmLinks}); closing it closes {@code link}. */
+    private static Link bare(SysVLink link) {
+        return FfmLinks.sysvQueues(link.in.id(), link.out.id(), piece(), link::close);
     }
 
     private Link connect(PeerLauncher launcher, Path scratch) throws IOException {

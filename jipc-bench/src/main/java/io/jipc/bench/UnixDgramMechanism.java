@@ -22,7 +22,12 @@ final class UnixDgramMechanism implements Mechanism {
             new JavaImpl(JavaImpl.JIPC, UnixDgramMechanism::connect, UnixDgramMechanism::accept),
             new JavaImpl(JavaImpl.JIPC_BATCH,
                     (launcher, scratch) -> new BatchLinks.Messages(BatchLinks.of(pairFor(launcher)), "unix-dgram"),
-                    args -> new BatchLinks.Messages(BatchLinks.of(adopted()), "unix-dgram")));
+                    args -> new BatchLinks.Messages(BatchLinks.of(adopted()), "unix-dgram")),
+            new JavaImpl(JavaImpl.FFM, (launcher, scratch) -> bare(pairFor(launcher)), args -> bare(adopted())));
+
+    private static Link bare(UnixDatagramSocket socket) throws IOException {
+        return FfmLinks.messageSocket(FfmLinks.number(socket), socket::close);
+    }
 
     @Override
     public String name() {

@@ -14,7 +14,8 @@ import java.util.List;
 final class UnixSeqpacketMechanism implements Mechanism {
     private final List<JavaImpl> impls = List.of(PeerSockets.jipcSocketPair(SocketType.SEQPACKET),
             PeerSockets.jipcSocketPair(SocketType.SEQPACKET, JavaImpl.JIPC_BATCH,
-                    s -> new BatchLinks.Messages(BatchLinks.of(s), "unix-seqpacket")));
+                    s -> new BatchLinks.Messages(BatchLinks.of(s), "unix-seqpacket")),
+            PeerSockets.jipcSocketPair(SocketType.SEQPACKET, JavaImpl.FFM, s -> FfmLinks.messageSocket(FfmLinks.number(s), s::close)));
 
     @Override
     public String name() {

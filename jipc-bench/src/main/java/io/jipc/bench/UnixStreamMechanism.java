@@ -35,6 +35,7 @@ final class UnixStreamMechanism implements Mechanism {
     private final List<JavaImpl> impls = List.of(
             PeerSockets.jipcSocketPair(SocketType.STREAM),
             PeerSockets.jipcSocketPair(SocketType.STREAM, JavaImpl.JIPC_BATCH, BatchLinks::stream),
+            PeerSockets.jipcSocketPair(SocketType.STREAM, JavaImpl.FFM, s -> FfmLinks.streamSocket(FfmLinks.number(s), s::close)),
             new JavaImpl(JavaImpl.JDK, UnixStreamMechanism::connectJdk, UnixStreamMechanism::acceptJdk));
 
     @Override

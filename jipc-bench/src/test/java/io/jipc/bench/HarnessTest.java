@@ -139,7 +139,7 @@ class HarnessTest {
         List<Comparison> results = Harness.run(new Harness.Options(List.of(Mechanisms.byName("unix-stream")), List.of(64),
                 200, 1, CACHE, false, true, apart, java.time.Duration.ofSeconds(5)), (step, total, what) -> { });
         Comparison c = results.getFirst();
-        assertThat(c.implementations()).containsExactly("jipc", "jipc-batch", "jdk", "c", "c-mt");
+        assertThat(c.implementations()).containsExactly("jipc", "jipc-batch", "ffm", "jdk", "c", "c-mt");
         assertThat(c.placement()).isEqualTo(apart);
         for (String impl : c.implementations()) {
             Figures f = c.rounds(impl).getFirst();
@@ -175,16 +175,19 @@ class HarnessTest {
 
     /**
      * The socket mechanisms as cli.md names them, with the JDK beside jipc where the JDK has them,
-     * and jipc's batch forms beside its one call per message where it has them.
+     * jipc's batch forms beside its one call per message where it has them, and the same calls as
+     * bare FFM downcalls (ffm) for the message mechanisms, so that jipc/ffm shows jipc's own cost.
      */
     @Test
     void socketMechanismsHaveTheirImplementations() {
         assertThat(Mechanisms.names()).contains("unix-stream", "unix-seqpacket", "unix-dgram", "tcp");
-        assertThat(implNames("unix-stream")).containsExactly("jipc", "jipc-batch", "jdk");
-        assertThat(implNames("unix-seqpacket")).containsExactly("jipc", "jipc-batch");
-        assertThat(implNames("unix-dgram")).containsExactly("jipc", "jipc-batch");
-        assertThat(implNames("pipe")).containsExactly("jipc", "jipc-batch");
-        assertThat(implNames("fifo")).as("a FIFO's ends are a pipe's").containsExactly("jipc", "jipc-batch");
+        assertThat(implNames("unix-stream")).containsExactly("jipc", "jipc-batch", "ffm", "jdk");
+        assertThat(implNames("unix-seqpacket")).containsExactly("jipc", "jipc-batch", "ffm");
+        assertThat(implNames("unix-dgram")).containsExactly("jipc", "jipc-batch", "ffm");
+        assertThat(implNames("pipe")).containsExactly("jipc", "jipc-batch", "ffm");
+        assertThat(implNames("fifo")).as("a FIFO's ends are a pipe's").containsExactly("jipc", "jipc-batch", "ffm");
+        assertThat(implNames("mq")).containsExactly("jipc", "ffm");
+        assertThat(implNames("sysv-msg")).containsExactly("jipc", "ffm");
         assertThat(implNames("tcp")).as("jipc has no TCP").containsExactly("jdk");
     }
 
@@ -197,7 +200,7 @@ class HarnessTest {
         List<Comparison> results = Harness.run(new Harness.Options(List.of(Mechanisms.byName("pipe")), List.of(64), 200, 1,
                 CACHE, true, false, Placement.defaults(), java.time.Duration.ZERO), (step, total, what) -> { });
         assertThat(results).hasSize(1);
-        assertThat(results.getFirst().implementations()).containsExactly("jipc", "jipc-batch", "c", "c-model");
+        assertThat(results.getFirst().implementations()).containsExactly("jipc", "jipc-batch", "ffm", "c", "c-model");
         assertThat(results.getFirst().ratio("c-model", Metric.P50)).isPositive().isFinite();
     }
 
