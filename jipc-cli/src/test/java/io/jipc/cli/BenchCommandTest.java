@@ -20,7 +20,7 @@ class BenchCommandTest {
     static final String CACHE = Path.of(System.getProperty("basedir", "."), "target", "bench-cache").toString();
 
     /** cli.md's line, key for key and in this order, then the keys added after them (cli.md: "more keys may follow"). */
-    static final Pattern JSON_LINE = Pattern.compile("\\{\"mechanism\":\"([a-z-]+)\",\"size\":(\\d+),\"impl\":\"(jipc|jipc-batch|jdk|c|c-mt|c-model)\","
+    static final Pattern JSON_LINE = Pattern.compile("\\{\"mechanism\":\"([a-z-]+)\",\"size\":(\\d+),\"impl\":\"(jipc|jipc-batch|ffm|jdk|c|c-mt|c-model)\","
             + "\"p50_ns\":(\\d+),\"p99_ns\":(\\d+),\"p999_ns\":(\\d+),\"max_ns\":(\\d+),"
             + "\"msgs_per_s\":(\\d+),\"mb_per_s\":([0-9.]+(?:E-?\\d+)?)"
             + ",\"cpu_ns_per_msg\":(\\d+),\"peer_cpu_ns_per_msg\":(\\d+),\"rtt_cpu_ns\":(\\d+),\"peer_rtt_cpu_ns\":(\\d+)"
@@ -60,17 +60,17 @@ class BenchCommandTest {
             assertThat(m.group(18)).startsWith("same:");
             assertThat(Long.parseLong(m.group(20))).isPositive();
         }
-        assertThat(keys).containsExactly("pipe 64 jipc", "pipe 64 jipc-batch", "pipe 64 c", "pipe 64 c-mt",
-                "pipe 1024 jipc", "pipe 1024 jipc-batch", "pipe 1024 c", "pipe 1024 c-mt", "fifo 64 jipc",
-                "fifo 64 jipc-batch", "fifo 64 c", "fifo 64 c-mt", "fifo 1024 jipc", "fifo 1024 jipc-batch", "fifo 1024 c",
-                "fifo 1024 c-mt");
+        assertThat(keys).containsExactly("pipe 64 jipc", "pipe 64 jipc-batch", "pipe 64 ffm", "pipe 64 c", "pipe 64 c-mt",
+                "pipe 1024 jipc", "pipe 1024 jipc-batch", "pipe 1024 ffm", "pipe 1024 c", "pipe 1024 c-mt", "fifo 64 jipc",
+                "fifo 64 jipc-batch", "fifo 64 ffm", "fifo 64 c", "fifo 64 c-mt", "fifo 1024 jipc", "fifo 1024 jipc-batch",
+                "fifo 1024 ffm", "fifo 1024 c", "fifo 1024 c-mt");
         String svg = Files.readString(report, StandardCharsets.UTF_8);
         assertThat(svg).startsWith("<?xml").contains("<svg").contains("pipe, 64 B").contains("fifo, 1 KiB");
     }
 
     /**
-     * The JDK's rows sit beside jipc's and C's where the JDK has the mechanism; tcp, which jipc
-     * does not have, has the JDK's and C's alone.
+     * The JDK's rows sit beside jipc's, the bare FFM calls' and C's where the JDK has the
+     * mechanism; tcp, which jipc does not have, has the JDK's and C's alone.
      */
     @Test
     void theJdksRowsComeBetweenJipcAndC() {
@@ -83,14 +83,14 @@ class BenchCommandTest {
             assertThat(m.matches()).as("cli.md's JSON line: %s", line).isTrue();
             keys.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
         }
-        assertThat(keys).containsExactly("unix-stream 64 jipc", "unix-stream 64 jipc-batch", "unix-stream 64 jdk",
+        assertThat(keys).containsExactly("unix-stream 64 jipc", "unix-stream 64 jipc-batch", "unix-stream 64 ffm", "unix-stream 64 jdk",
                 "unix-stream 64 c", "tcp 64 jdk", "tcp 64 c");
 
         CliRun table = CliRun.run("bench", "--mechanisms", "unix-stream", "--size", "64", "--messages", "200",
                 "--rounds", "1", "--cache-dir", CACHE, "--warmup-cap", "0s");
         assertThat(table.status()).as(table.stderr()).isEqualTo(ExitCodes.OK);
-        for (String row : List.of("jipc ", "jipc-batch ", "jdk ", "c ", "c-mt ", "jipc/c ", "jipc-batch/c ", "jdk/c ",
-                "c-mt/c ", "jipc/c-mt ", "jipc-batch/c-mt ", "jipc/jdk ")) {
+        for (String row : List.of("jipc ", "jipc-batch ", "ffm ", "jdk ", "c ", "c-mt ", "jipc/c ", "jipc-batch/c ", "ffm/c ",
+                "jdk/c ", "c-mt/c ", "jipc/ffm ", "jipc/c-mt ", "jipc-batch/c-mt ", "jipc/jdk ")) {
             assertThat(table.stdout().lines().filter(l -> l.trim().startsWith(row)).count()).as(row).isEqualTo(1);
         }
     }
