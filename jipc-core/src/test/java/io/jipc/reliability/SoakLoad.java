@@ -98,6 +98,9 @@ public final class SoakLoad {
         List<Runnable> cleanup = new ArrayList<>();
         Exchange exchange;
         Runnable wake; // after "stop": the one request that lets the peer see it
+        // Once the peer is in: what an end opens on first need and keeps, opened before the load,
+        // so that the load measures growth and not a first use that may fall after its first look.
+        Runnable settle = () -> { };
         String command;
         try {
             switch (mech) {
@@ -283,6 +286,12 @@ public final class SoakLoad {
                         return got[0] == i;
                     };
                     wake = unchecked(() -> w.send(1, req));
+                    // Each end keeps a pidfd of the other side's process, opened the first time it
+                    // asks whether that process runs (a park that ends with nothing to read).
+                    settle = unchecked(() -> {
+                        w.peer();
+                        r.peer();
+                    });
                 }
                 case "signal" -> {
                     SignalCatcher c = SignalCatcher.open(Signal.SIGUSR1);
@@ -313,6 +322,7 @@ public final class SoakLoad {
                 peer.send(command);
             }
             peer.awaitOutput("ready " + mech, Duration.ofSeconds(30));
+            settle.run();
             long start = System.nanoTime();
             long total = Duration.ofSeconds(seconds).toNanos();
             Footprint selfFirst = null;

@@ -179,6 +179,10 @@ public final class SoakLoadPeer {
             }
             case "channel" -> {
                 try (ChannelReader req = ChannelReader.openExisting(a[1]); ChannelWriter resp = ChannelWriter.openExisting(a[2])) {
+                    // The pidfd each end keeps of the other side's process, opened now rather than
+                    // at its first park during the measured load (SoakLoad settles its ends too).
+                    req.peer();
+                    resp.peer();
                     ready(a[0]);
                     long[] got = {0};
                     ByteBuffer out = ByteBuffer.allocate(SIZE);
