@@ -64,7 +64,11 @@ import tools.jackson.core.JsonGenerator;
                 + " own beside jipc's one call per message: the sender sends up to 64 messages per call (a MessageBatch"
                 + " per sendmmsg on datagram and seqpacket sockets, a gathering write on pipes, FIFOs and stream"
                 + " sockets), the receiver takes all that has arrived per call (recvmmsg, or one large read); each"
-                + " message is still checked. Ping-pong sends batches of one."})
+                + " message is still checked. Ping-pong sends batches of one.",
+            "",
+            "ffm (pipe, fifo, unix-stream, unix-seqpacket, unix-dgram, mq, sysv-msg, sysv-sem) makes each message's"
+                + " system calls as bare FFM downcalls from Java, the calls the C program makes, with no library in"
+                + " between: ffm/c is what any Java program pays, jipc/ffm what jipc itself adds."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
