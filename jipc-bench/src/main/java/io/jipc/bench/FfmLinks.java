@@ -1,5 +1,6 @@
 package io.jipc.bench;
 
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -34,6 +35,8 @@ final class FfmLinks {
             ValueLayout.ADDRESS, SIZE_T, ValueLayout.JAVA_INT));
     private static final MethodHandle RECV = downcall("recv", FunctionDescriptor.of(SIZE_T, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, SIZE_T, ValueLayout.JAVA_INT));
+    private static final MethodHandle SEMOP = downcall("semop", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, SIZE_T));
     private static final MethodHandle MQ_SEND = downcall("mq_send", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, SIZE_T, ValueLayout.JAVA_INT));
     private static final MethodHandle MQ_RECEIVE = downcall("mq_receive", FunctionDescriptor.of(SIZE_T,
@@ -51,29 +54,23 @@ final class FfmLinks {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
     }
 
-    /** What a bare link closes when it is closed: the jipc objects it was made over. */
-    @FunctionalInterface
-    interface Owner {
-        void close() throws IOException;
-    }
-
     /** Pipes and FIFOs: write(2) and read(2), each looped over short transfers (C's write_fully, read_fully). */
-    static Link pipe(int in, int out, Owner owner) {
+    static Link pipe(int in, int out, Closeable owner) {
         return new Stream(in, out, false, owner);
     }
 
     /** A stream socket: send(2) with MSG_NOSIGNAL and recv(2), looped (C's send_fully, recv_fully). */
-    static Link streamSocket(int fd, Owner owner) {
+    static Link streamSocket(int fd, Closeable owner) {
         return new Stream(fd, fd, true, owner);
     }
 
     /** A datagram or seqpacket socket: one send(2) with MSG_NOSIGNAL, one recv(2) with MSG_TRUNC per message. */
-    static Link messageSocket(int fd, Owner owner) {
+    static Link messageSocket(int fd, Closeable owner) {
         return new Messages(fd, owner);
     }
 
     /** System V queues: msgsnd(2) of type 1 and msgrcv(2) of any type, one per piece, through one staging buffer. */
-    static Link sysvQueues(int in, int out, int piece, Owner owner) {
+    static Link sysvQueues(int in, int out, int piece, Closeable owner) {
         return new SysVQueues(in, out, piece, owner);
     }
 
@@ -97,8 +94,32 @@ final class FfmLinks {
      * POSIX queues of {@code messageSize}-byte messages: mq_send(3) at priority 0 and mq_receive(3),
      * one per piece; a shorter piece is received through a spare buffer, as c/mq.c does.
      */
-    static Link posixQueues(int in, int out, int messageSize, Owner owner) {
+    static Link posixQueues(int in, int out, int messageSize, Closeable owner) {
         return new PosixQueues(in, out, messageSize, owner);
+    }
+
+    /** {@code struct sembuf} {index, delta, 0} for each of {@code ops}, in memory the link keeps. */
+    static MemorySegment sembufs(io.jipc.sem.SemOp[] ops) {
+        long sembuf = 6; // unsigned short sem_num; short sem_op; short sem_flg
+        MemorySegment s = Arena.ofAuto().allocate(sembuf * ops.length, 2);
+        for (int i = 0; i < ops.length; i++) {
+            s.set(ValueLayout.JAVA_SHORT, i * sembuf, (short) ops[i].index());
+            s.set(ValueLayout.JAVA_SHORT, i * sembuf + 2, (short) ops[i].delta());
+        }
+        return s;
+    }
+
+    /** semop(2) of the first {@code n} of {@code sembufs} on set {@code id} (sysv-sem's bare link). */
+    static void semop(int id, MemorySegment sembufs, long n) throws IOException {
+        int r;
+        try {
+            r = (int) SEMOP.invokeExact(id, sembufs, n);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r != 0) {
+            throw failed("semop", r);
+        }
     }
 
     private static IOException failed(String call, long r) {
@@ -109,9 +130,9 @@ final class FfmLinks {
         private final int in;
         private final int out;
         private final boolean socket;
-        private final Owner owner;
+        private final Closeable owner;
 
-        Stream(int in, int out, boolean socket, Owner owner) {
+        Stream(int in, int out, boolean socket, Closeable owner) {
             this.in = in;
             this.out = out;
             this.socket = socket;
@@ -146,7 +167,8 @@ final class FfmLinks {
                 MemorySegment rest = done == 0 ? message : message.asSlice(done);
                 long r;
                 try {
-                    r = socket ? (long) RECV.invokeExact(in, rest, size - done, 0) : (long) READ.invokeExact(in, rest, size - done);
+                    r = socket ? (long) RECV.invokeExact(in, rest, size - done, 0)
+                            : (long) READ.invokeExact(in, rest, size - done);
                 } catch (Throwable t) {
                     throw new AssertionError(t);
                 }
@@ -166,9 +188,9 @@ final class FfmLinks {
 
     private static final class Messages implements Link {
         private final int fd;
-        private final Owner owner;
+        private final Closeable owner;
 
-        Messages(int fd, Owner owner) {
+        Messages(int fd, Closeable owner) {
             this.fd = fd;
             this.owner = owner;
         }
@@ -209,10 +231,10 @@ final class FfmLinks {
         private final int in;
         private final int out;
         private final int messageSize;
-        private final Owner owner;
+        private final Closeable owner;
         private final MemorySegment spare;
 
-        PosixQueues(int in, int out, int messageSize, Owner owner) {
+        PosixQueues(int in, int out, int messageSize, Closeable owner) {
             super(messageSize);
             this.in = in;
             this.out = out;
@@ -263,11 +285,11 @@ final class FfmLinks {
         private static final long TYPE = 1;
         private final int in;
         private final int out;
-        private final Owner owner;
+        private final Closeable owner;
         /** struct msgbuf: the long mtype, then the bytes. */
         private final MemorySegment msg;
 
-        SysVQueues(int in, int out, int piece, Owner owner) {
+        SysVQueues(int in, int out, int piece, Closeable owner) {
             super(piece);
             this.in = in;
             this.out = out;

@@ -6,12 +6,7 @@ import io.jipc.IpcKey;
 import io.jipc.sem.SemOp;
 import io.jipc.sem.SysVSemaphoreSet;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -82,16 +77,12 @@ final class SysVSemMechanism implements Mechanism {
     }
 
     /**
-     * The same semops as bare FFM downcalls, with no library between the loop and {@code semop}
-     * ({@link JavaImpl#FFM}): what any Java code pays for this exchange. The set and the ring are
-     * {@link SysVSemLink}'s, made and removed as for jipc; only the exchange differs.
+     * The same semops as bare FFM downcalls ({@link FfmLinks#semop}), with no library between the
+     * loop and {@code semop} ({@link JavaImpl#FFM}): what any Java code pays for this exchange.
+     * The set and the ring are {@link SysVSemLink}'s, made and removed as for jipc; only the
+     * exchange differs.
      */
     static final class BareLink implements Link {
-        private static final MethodHandle SEMOP = Linker.nativeLinker().downcallHandle(
-                Linker.nativeLinker().defaultLookup().find("semop").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-        private static final long SEMBUF = 6; // unsigned short sem_num; short sem_op; short sem_flg
-
         private final SysVSemLink link;
         private final int id;
         private final MemorySegment send;
@@ -100,30 +91,12 @@ final class SysVSemMechanism implements Mechanism {
         BareLink(SysVSemLink link) {
             this.link = link;
             this.id = link.set.id();
-            Arena arena = Arena.ofAuto();
-            this.send = sembufs(arena, link.send);
-            this.receive = sembufs(arena, link.receive);
-        }
-
-        private static MemorySegment sembufs(Arena arena, SemOp[] ops) {
-            MemorySegment s = arena.allocate(SEMBUF * ops.length, 2);
-            for (int i = 0; i < ops.length; i++) {
-                s.set(ValueLayout.JAVA_SHORT, i * SEMBUF, (short) ops[i].index());
-                s.set(ValueLayout.JAVA_SHORT, i * SEMBUF + 2, (short) ops[i].delta());
-            }
-            return s;
+            this.send = FfmLinks.sembufs(link.send);
+            this.receive = FfmLinks.sembufs(link.receive);
         }
 
         private void semop(MemorySegment ops, long n) throws IOException {
-            int r;
-            try {
-                r = (int) SEMOP.invokeExact(id, ops, n);
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
-            if (r != 0) {
-                throw new IOException("semop failed"); // EINTR included: the harness sends no signal
-            }
+            FfmLinks.semop(id, ops, n); // EINTR included: the harness sends no signal
         }
 
         @Override
