@@ -10,6 +10,7 @@ import io.jipc.testing.ThreadSyscalls;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** What the semaphore tests share: C peers, calls blocked on their own thread, where and how they sleep. */
 final class SemTesting {
@@ -46,6 +47,21 @@ final class SemTesting {
             assertThat(ThreadSyscalls.awaitSleepingIn(this::tid, outcome, syscall, "poll", "ppoll", "clock_nanosleep"))
                     .isEqualTo(syscall);
             return ThreadSyscalls.arguments(tid);
+        }
+
+        /**
+         * Waits until the thread sleeps in {@code syscall} with arguments that {@code which}
+         * accepts, and returns them: a thread on its way to a futex of the semaphore's can sleep
+         * a moment in one of the JVM's own first (a lock, a safepoint), and a sample then sees that.
+         */
+        long[] sleepingIn(String syscall, Predicate<long[]> which) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long[] args = sleepingIn(syscall);
+            while (!which.test(args) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                args = sleepingIn(syscall);
+            }
+            return args;
         }
     }
 
