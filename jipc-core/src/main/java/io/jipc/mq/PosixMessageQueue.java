@@ -210,14 +210,38 @@ public final class PosixMessageQueue implements FdBacked {
         // is the kernel wait's set-up, about 50 ns.
         // w.data, w.length: the message; w.value: a send's priority.
         Handle handle = Handles.of(fd);
-        this.sendOp = Operation.on(handle, "mq_send", (w, how) -> nowOrLater(how,
-                        Mqueue.mq_timedsend(w.errnoState, w.target, w.data, w.length, (int) w.value,
-                                how == Attempt.NOW ? PAST : w.timeoutArg)))
+        this.sendOp = Operation.on(handle, "mq_send", PosixMessageQueue::sendCall)
                 .readiness(Poll.POLLOUT).timeout(Operation.Timeout.REALTIME).build();
-        this.receiveOp = Operation.on(handle, "mq_receive", (w, how) -> nowOrLater(how,
-                        Mqueue.mq_timedreceive(w.errnoState, w.target, w.data, w.length, w.intOut(),
-                                how == Attempt.NOW ? PAST : w.timeoutArg)))
+        this.receiveOp = Operation.on(handle, "mq_receive", PosixMessageQueue::receiveCall)
                 .readiness(Poll.POLLIN).timeout(Operation.Timeout.REALTIME).build();
+    }
+
+    private static long sendCall(Waiter w, int how) {
+        return nowOrLater(how, Mqueue.mq_timedsend(w.errnoState, w.target, w.data, w.length, (int) w.value,
+                how == Attempt.NOW ? PAST : w.timeoutArg));
+    }
+
+    private static long receiveCall(Waiter w, int how) {
+        return nowOrLater(how, Mqueue.mq_timedreceive(w.errnoState, w.target, w.data, w.length, w.intOut(),
+                how == Attempt.NOW ? PAST : w.timeoutArg));
+    }
+
+    /**
+     * A run of {@link #sendOp} ({@code sending}) or {@link #receiveOp}, the call made here, where
+     * the JIT compiles it in place ({@link Operation#begin} says why).
+     */
+    private static long run(Operation op, boolean sending, Waiter w, long deadline) throws IpcException {
+        int how = op.begin(w, deadline, true);
+        if (how == Operation.LOOP) {
+            return op.run(w, deadline, true);
+        }
+        long r = Operation.NO_RESULT;
+        try {
+            r = sending ? sendCall(w, how) : receiveCall(w, how);
+        } finally {
+            r = op.end(w, how, r);
+        }
+        return r;
     }
 
     /** In the form that never sleeps, the past timeout's ETIMEDOUT means "not now". */
@@ -528,7 +552,7 @@ public final class PosixMessageQueue implements FdBacked {
         w.data = msg;
         w.length = length;
         w.value = priority;
-        long r = sendOp.run(w, deadline, true);
+        long r = run(sendOp, true, w, deadline);
         if (r == Operation.NOTHING) {
             return false;
         }
@@ -658,7 +682,7 @@ public final class PosixMessageQueue implements FdBacked {
         MemorySegment msg = direct ? segment : w.scratch(Math.max(1, messageSize));
         w.data = msg;
         w.length = direct ? segment.byteSize() : messageSize;
-        long r = receiveOp.run(w, deadline, true);
+        long r = run(receiveOp, false, w, deadline);
         if (r == Operation.NOTHING) {
             return Transfer.NOTHING;
         }

@@ -123,16 +123,38 @@ public final class SysVMessageQueue implements AutoCloseable {
     private SysVMessageQueue(int id, IpcKey key) {
         this.ipc = new SysVObject(SysVObject.Kind.MESSAGE_QUEUE, id, key, Msg::msgctl, Msg.MSQID_DS_SIZE, Msg.MSG_PERM);
         // w.data: the message (type, then text); w.length: the text's size.
-        this.sendOp = Operation.on(ipc.handle(), "msgsnd", (w, how) -> SysVObject.sleptOn(w, how,
-                        Msg.msgsnd(w.errnoState, w.target, w.data, w.length, how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0)))
-                .tryFirst()
-                .build();
+        this.sendOp = Operation.on(ipc.handle(), "msgsnd", SysVMessageQueue::sendCall).tryFirst().build();
         // w.value: msgtyp; w.flags: the selector's flags.
-        this.receiveOp = Operation.on(ipc.handle(), "msgrcv", (w, how) -> {
-            long r = Msg.msgrcv(w.errnoState, w.target, w.data, w.length, w.value, how == Attempt.NOW ? w.flags | Ipc.IPC_NOWAIT : w.flags);
-            return r == -ENOMSG ? -EAGAIN : SysVObject.sleptOn(w, how, r);
-        }).tryFirst().build();
+        this.receiveOp = Operation.on(ipc.handle(), "msgrcv", SysVMessageQueue::receiveCall).tryFirst().build();
         this.msgmax = ProcFiles.readLong(MSGMAX, 8192);
+    }
+
+    private static long sendCall(Waiter w, int how) {
+        return SysVObject.sleptOn(w, how,
+                Msg.msgsnd(w.errnoState, w.target, w.data, w.length, how == Attempt.NOW ? Ipc.IPC_NOWAIT : 0));
+    }
+
+    private static long receiveCall(Waiter w, int how) {
+        long r = Msg.msgrcv(w.errnoState, w.target, w.data, w.length, w.value, how == Attempt.NOW ? w.flags | Ipc.IPC_NOWAIT : w.flags);
+        return r == -ENOMSG ? -EAGAIN : SysVObject.sleptOn(w, how, r);
+    }
+
+    /**
+     * A run of {@link #sendOp} ({@code sending}) or {@link #receiveOp}, the call made here, where
+     * the JIT compiles it in place ({@link Operation#begin} says why).
+     */
+    private static long run(Operation op, boolean sending, Waiter w, long deadline) throws IpcException {
+        int how = op.begin(w, deadline, true);
+        if (how == Operation.LOOP) {
+            return op.run(w, deadline, true);
+        }
+        long r = Operation.NO_RESULT;
+        try {
+            r = sending ? sendCall(w, how) : receiveCall(w, how);
+        } finally {
+            r = op.end(w, how, r);
+        }
+        return r;
     }
 
     // ---------------------------------------------------------------- factories
@@ -427,7 +449,7 @@ public final class SysVMessageQueue implements AutoCloseable {
         }
         w.data = msg;
         w.length = length;
-        long r = sendOp.run(w, deadline, true);
+        long r = run(sendOp, true, w, deadline);
         if (r == Operation.NOTHING) {
             return false;
         }
@@ -588,7 +610,7 @@ public final class SysVMessageQueue implements AutoCloseable {
         w.length = room;
         w.value = selector.msgtyp();
         w.flags = selector.flags();
-        long r = receiveOp.run(w, deadline, true);
+        long r = run(receiveOp, false, w, deadline);
         if (r >= 0 || r == Operation.NOTHING) {
             return r;
         }

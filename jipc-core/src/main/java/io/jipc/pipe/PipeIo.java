@@ -165,7 +165,7 @@ final class PipeIo {
         w.length = len;
         w.value = deadline;
         w.flags = form;
-        long r = op.run(w, deadline, true);
+        long r = runHere(w, deadline);
         if (r == -EOPNOTSUPP && !nowait) {
             // The description refused RWF_NOWAIT just now: the operation sleeps in the call for
             // timed calls from now on, this one included.
@@ -173,6 +173,21 @@ final class PipeIo {
         }
         if (r < 0 && r != Operation.NOTHING) {
             throw op.failure(r);
+        }
+        return r;
+    }
+
+    /** A run of the operation, its call made here, where the JIT compiles it in place ({@link Operation#begin} says why). */
+    private long runHere(Waiter w, long deadline) throws IpcException {
+        int how = op.begin(w, deadline, true);
+        if (how == Operation.LOOP) {
+            return op.run(w, deadline, true);
+        }
+        long r = Operation.NO_RESULT;
+        try {
+            r = call(w, how);
+        } finally {
+            r = op.end(w, how, r);
         }
         return r;
     }

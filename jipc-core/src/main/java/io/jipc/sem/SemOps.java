@@ -40,7 +40,6 @@ final class SemOps {
 
     private final SysVObject ipc;
     private final int count;
-    private final Attempt attempt;
     private final Operation now;
     private final Operation[] waiting = new Operation[BUCKETS];
     private final Operation[] timed = new Operation[BUCKETS];
@@ -55,20 +54,22 @@ final class SemOps {
         // EAGAIN means an operation marked IPC_NOWAIT could not proceed or, if none is, the
         // timeout expired. The calls stage for NOW, the usual first form (a try, or a call that
         // cannot wait), so only a change of form rewrites the flags.
-        this.attempt = (w, how) -> {
-            MemorySegment s = w.data;
-            int n = (int) w.length;
-            if (w.value != how) {
-                restage(s, n, how);
-                w.value = how;
-            }
-            if (how == Attempt.NOW) {
-                return Sem.semopNowait(w.errnoState, w.target, s, n);
-            }
-            int r = Sem.semtimedop(w.errnoState, w.target, s, n, w.timeoutArg);
-            return r != -EAGAIN ? SysVObject.sleptOn(w, how, r) : (w.flags & Ipc.IPC_NOWAIT) != 0 ? REFUSED_NOW : -ETIMEDOUT;
-        };
-        this.now = Operation.on(ipc.handle(), "semop", attempt).timeout(Operation.Timeout.RELATIVE).build();
+        this.now = Operation.on(ipc.handle(), "semop", SemOps::call).timeout(Operation.Timeout.RELATIVE).build();
+    }
+
+    /** The attempt of every operation of the set (see the constructor). */
+    private static long call(Waiter w, int how) {
+        MemorySegment s = w.data;
+        int n = (int) w.length;
+        if (w.value != how) {
+            restage(s, n, how);
+            w.value = how;
+        }
+        if (how == Attempt.NOW) {
+            return Sem.semopNowait(w.errnoState, w.target, s, n);
+        }
+        int r = Sem.semtimedop(w.errnoState, w.target, s, n, w.timeoutArg);
+        return r != -EAGAIN ? SysVObject.sleptOn(w, how, r) : (w.flags & Ipc.IPC_NOWAIT) != 0 ? REFUSED_NOW : -ETIMEDOUT;
     }
 
     /**
@@ -85,7 +86,7 @@ final class SemOps {
         Operation op = kind[bucket];
         if (op == null) {
             // A pool's acquire, a handoff's send: usually proceed at once, so try first while that works.
-            op = Operation.on(ipc.handle(), untimed ? "semop" : "semtimedop", attempt)
+            op = Operation.on(ipc.handle(), untimed ? "semop" : "semtimedop", SemOps::call)
                     .timeout(Operation.Timeout.RELATIVE).tryFirst().build();
             kind[bucket] = op;
         }
@@ -173,7 +174,7 @@ final class SemOps {
     }
 
     private boolean finish(Operation kind, Waiter w, long deadline) throws IpcException {
-        long r = kind.run(w, kind == now ? Deadline.NOW : deadline, true);
+        long r = run(kind, w, kind == now ? Deadline.NOW : deadline);
         if (r >= 0) {
             return true;
         }
@@ -181,6 +182,21 @@ final class SemOps {
             return false;
         }
         throw error(kind.call(), (int) -r, (int) w.length);
+    }
+
+    /** A run of {@code op}, its call made here, where the JIT compiles it in place ({@link Operation#begin} says why). */
+    private static long run(Operation op, Waiter w, long deadline) throws IpcException {
+        int how = op.begin(w, deadline, true);
+        if (how == Operation.LOOP) {
+            return op.run(w, deadline, true);
+        }
+        long r = Operation.NO_RESULT;
+        try {
+            r = call(w, how);
+        } finally {
+            r = op.end(w, how, r);
+        }
+        return r;
     }
 
     private IpcException error(String call, int errno, int n) {

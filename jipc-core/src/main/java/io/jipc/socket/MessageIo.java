@@ -81,12 +81,8 @@ final class MessageIo {
         this.streamSendLock = stream ? new ReentrantLock() : null;
         Handle handle = Handles.of(fd);
         this.handle = handle;
-        this.sendOp = Operation.on(handle, "send",
-                        (w, how) -> Socket.send(w.errnoState, w.target, w.data, w.offset, w.length, flags(w, how)))
-                .readiness(Poll.POLLOUT).tryFirst().build();
-        this.recvOp = Operation.on(handle, "recv",
-                        (w, how) -> Socket.recv(w.errnoState, w.target, w.data, w.offset, w.length, flags(w, how)))
-                .readiness(Poll.POLLIN).tryFirst().build();
+        this.sendOp = Operation.on(handle, "send", MessageIo::sendCall).readiness(Poll.POLLOUT).tryFirst().build();
+        this.recvOp = Operation.on(handle, "recv", MessageIo::recvCall).readiness(Poll.POLLIN).tryFirst().build();
         this.sendToOp = type != SocketType.DGRAM ? null : Operation.on(handle, "sendto",
                         (w, how) -> Socket.sendto(w.target, w.data, w.offset, w.length, flags(w, how), w.extra,
                                 (int) w.value))
@@ -105,6 +101,33 @@ final class MessageIo {
     /** The call's flags for the form {@code how}: MSG_DONTWAIT added for the one that never sleeps. */
     static int flags(Waiter w, int how) {
         return how == Attempt.NOW ? w.flags | Socket.MSG_DONTWAIT : w.flags;
+    }
+
+    private static long sendCall(Waiter w, int how) {
+        return Socket.send(w.errnoState, w.target, w.data, w.offset, w.length, flags(w, how));
+    }
+
+    private static long recvCall(Waiter w, int how) {
+        return Socket.recv(w.errnoState, w.target, w.data, w.offset, w.length, flags(w, how));
+    }
+
+    /**
+     * A run of {@link #sendOp} ({@code sending}) or {@link #recvOp}, the call made here, where the
+     * JIT compiles it in place ({@link Operation#begin} says why).
+     */
+    private static long run(Operation op, boolean sending, Waiter w, long deadline, boolean mayTry)
+            throws IpcException {
+        int how = op.begin(w, deadline, mayTry);
+        if (how == Operation.LOOP) {
+            return op.run(w, deadline, mayTry);
+        }
+        long r = Operation.NO_RESULT;
+        try {
+            r = sending ? sendCall(w, how) : recvCall(w, how);
+        } finally {
+            r = op.end(w, how, r);
+        }
+        return r;
     }
 
     // =================================================================== send
@@ -176,7 +199,7 @@ final class MessageIo {
             w.extra = w.header();
             w.value = to.encode(w.extra);
         }
-        long r = op.run(w, deadline, len <= SMALL_SEND);
+        long r = op == sendOp ? run(op, true, w, deadline, len <= SMALL_SEND) : op.run(w, deadline, len <= SMALL_SEND);
         if (r < 0 && r != Operation.NOTHING) {
             throw IpcException.of(op.call(), to == null ? label : to.toString(), (int) -r);
         }
@@ -203,7 +226,7 @@ final class MessageIo {
                 w.offset = at + done;
                 w.length = n - done;
                 w.flags = Socket.MSG_NOSIGNAL;
-                long r = sendOp.run(w, deadline, n - done <= SMALL_SEND);
+                long r = run(sendOp, true, w, deadline, n - done <= SMALL_SEND);
                 if (r == Operation.NOTHING) {
                     return sent + done > 0 ? sent + done : Transfer.NOTHING;
                 }
@@ -330,7 +353,7 @@ final class MessageIo {
         w.offset = nat != null ? off : 0;
         w.length = size;
         w.flags = flags | (stream ? 0 : Socket.MSG_TRUNC);
-        long r = recvOp.run(w, deadline, true);
+        long r = run(recvOp, false, w, deadline, true);
         if (r == Operation.NOTHING) {
             return Transfer.NOTHING;
         }

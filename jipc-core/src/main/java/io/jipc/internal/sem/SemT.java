@@ -34,9 +34,7 @@ public final class SemT {
         this.label = label;
         this.sem = sem;
         this.life = life;
-        Attempt decrement = (w, how) -> how == Attempt.NOW ? Semaphore.sem_trywait(sem)
-                : w.timeoutArg.address() == 0 ? Semaphore.sem_wait(sem)
-                : Semaphore.sem_clockwait(sem, Time.CLOCK_MONOTONIC, w.timeoutArg);
+        Attempt decrement = this::decrement;
         // A pool's acquire usually finds a permit: try first (sem_trywait, no wait set-up) while that works.
         this.waitOp = Operation.on(life, "sem_wait", decrement).timeout(Operation.Timeout.MONOTONIC).tryFirst().build();
         this.tryWaitOp = Operation.on(life, "sem_trywait", decrement).timeout(Operation.Timeout.MONOTONIC).build();
@@ -59,8 +57,27 @@ public final class SemT {
         return decrement(clockWaitOp, deadline);
     }
 
+    private long decrement(Waiter w, int how) {
+        return how == Attempt.NOW ? Semaphore.sem_trywait(sem)
+                : w.timeoutArg.address() == 0 ? Semaphore.sem_wait(sem)
+                : Semaphore.sem_clockwait(sem, Time.CLOCK_MONOTONIC, w.timeoutArg);
+    }
+
+    /** A run of {@code op}, its call made here, where the JIT compiles it in place ({@link Operation#begin} says why). */
     private boolean decrement(Operation op, long deadline) throws IpcException {
-        long r = op.run(deadline);
+        Waiter w = Waiter.current();
+        long r;
+        int how = op.begin(w, deadline, true);
+        if (how == Operation.LOOP) {
+            r = op.run(w, deadline, true);
+        } else {
+            r = Operation.NO_RESULT;
+            try {
+                r = decrement(w, how);
+            } finally {
+                r = op.end(w, how, r);
+            }
+        }
         if (r == Operation.NOTHING) {
             return false;
         }

@@ -41,6 +41,10 @@ import java.lang.foreign.MemorySegment;
  * long r = wait.run(Deadline.after(timeout));         // NOTHING at the deadline; throws on close/interrupt
  * }</pre>
  *
+ * <p>A mechanism's hot call site (a send, a receive, a semop) makes the attempt's call itself
+ * between {@link #begin} and {@link #end}, so that the JIT compiles the downcall where it is used
+ * however many mechanisms share this code; everything else stays here ({@link #begin} says why).
+ *
  * <p>Results of {@link #run}: {@code >= 0}, the call's result; {@link #NOTHING} when the deadline
  * came first (at once for {@link Deadline#NOW}); any other negative value is {@code -errno} of a
  * failure, for the mechanism to name ({@link #failure(long)} is the plain naming). Closed objects
@@ -155,50 +159,124 @@ public final class Operation {
      * (it set the call's arguments there): saves looking it up again.
      */
     public long run(Waiter w, long deadline, boolean mayTry) throws IpcException {
-        if (!pins) {
-            w.target = handle.openNumber(call);
-            return deadline == Deadline.FOREVER && kernelWaits && handle.blocking()
-                    ? runUntimed(w, mayTry)
-                    : runAcquired(w, deadline, mayTry);
+        int how = begin(w, deadline, mayTry);
+        if (how == LOOP) {
+            return loop(w, deadline, mayTry);
         }
-        w.target = handle.acquire(call);
+        long r = NO_RESULT;
         try {
-            return deadline == Deadline.FOREVER && kernelWaits && handle.blocking()
-                    ? runUntimed(w, mayTry)
-                    : runAcquired(w, deadline, mayTry);
+            r = attempt.call(w, how);
         } finally {
-            handle.release();
+            r = end(w, how, r);
         }
+        return r;
+    }
+
+    /** From {@link #begin}: nothing was begun or is held; the call goes through {@link #run}. */
+    public static final int LOOP = -1;
+
+    /** What {@link #end} is given when the call threw: it undoes what {@link #begin} began, and no more. */
+    public static final long NO_RESULT = Long.MIN_VALUE + 1;
+
+    /**
+     * The untimed path of {@link #run} for a call site that makes the system call itself, so that
+     * the call is compiled where it is used. Through {@link #run} it is the attempt's call inside
+     * this class's code, which every mechanism shares: once several mechanisms run in one JVM,
+     * the JIT compiles that code on its own, finds it too big to inline into any caller it
+     * compiles later ("already compiled into a big method", InlineSmallCode), and the attempt
+     * becomes a call through an interface whose profile all mechanisms share, so it is not
+     * inlined either (measured: a unix-dgram sender after pipes and stream sockets in one JVM,
+     * +70 ns per 64-byte message). A mechanism's hot call site therefore reads:
+     *
+     * <pre>{@code
+     * int how = op.begin(w, deadline, mayTry);
+     * if (how == Operation.LOOP) {
+     *     return op.run(w, deadline, mayTry);
+     * }
+     * long r = Operation.NO_RESULT;
+     * try {
+     *     r = call(w, how);          // the attempt's call, written here (a constant or a method of its own)
+     * } finally {
+     *     r = op.end(w, how, r);      // as run() from here on: the kernel wait ended, the handle unpinned
+     * }
+     * }</pre>
+     *
+     * <p>{@code begin} pins the handle and either asks for a try ({@link Attempt#NOW}, where the
+     * operation's {@link TryFirst} says so) or begins the kernel wait ({@link Attempt#KERNEL});
+     * {@code end} ends it, unpins, and hands a call that could not complete to the loop. No new
+     * loop, close protocol or errno mapping at the call site: only the call moves.
+     *
+     * @return {@link Attempt#NOW} or {@link Attempt#KERNEL}, the handle pinned; {@link #LOOP}
+     *         (a deadline, a non-blocking description, a thread without its timer) with nothing held
+     */
+    public int begin(Waiter w, long deadline, boolean mayTry) throws IpcException {
+        if (deadline != Deadline.FOREVER || !kernelWaits || !handle.blocking()) {
+            return LOOP;
+        }
+        w.target = pins ? handle.acquire(call) : handle.openNumber(call);
+        if (mayTry && tries != null && tries.now()) {
+            return Attempt.NOW;
+        }
+        boolean begun = false;
+        try {
+            begun = w.beginKernelWait(handle, Deadline.FOREVER);
+            if (begun) {
+                handle.checkOpen(call);
+                kernelTimeout(w, Deadline.FOREVER);
+                return Attempt.KERNEL;
+            }
+        } catch (IpcException | RuntimeException | Error e) {
+            if (begun) {
+                w.endKernelWait(handle);
+            }
+            unpin();
+            throw e;
+        }
+        unpin();
+        return LOOP; // no timer for this thread: the loop polls
     }
 
     /**
-     * An untimed run on a blocking description, in few bytecodes: small enough for the JIT to
-     * inline into each mechanism's call site with {@link #run}, where the attempt is then one
-     * known lambda (in {@link #runAcquired}, shared by every operation, it is a call through an
-     * interface that cannot be inlined). A result other than a count goes to the loop, which
-     * takes it from there as it would from its own call.
+     * Ends what {@link #begin} began, after the call in form {@code how} returned {@code r} (or
+     * threw: {@link #NO_RESULT}), and goes on as {@link #run} does; see {@link #begin}.
      */
-    private long runUntimed(Waiter w, boolean mayTry) throws IpcException {
-        if (mayTry && tries != null && tries.now()) {
-            long r = attempt.call(w, Attempt.NOW);
+    public long end(Waiter w, int how, long r) throws IpcException {
+        try {
+            if (how == Attempt.KERNEL) {
+                w.endKernelWait(handle);
+                return r >= 0 || r == NO_RESULT ? r : afterKernelCall(w, Deadline.FOREVER, r);
+            }
+            if (r == NO_RESULT) {
+                return r;
+            }
             if (r == -UNCAPTURED) {
                 r = withErrno(w, Attempt.NOW);
             }
             tries.found(r != -EAGAIN);
             return r >= 0 || (r != -EAGAIN && r != -EINTR) ? r : runAcquired(w, Deadline.FOREVER, r == -EINTR);
-        }
-        if (!w.beginKernelWait(handle, Deadline.FOREVER)) {
-            return runAcquired(w, Deadline.FOREVER, false); // no timer for this thread: the loop polls
-        }
-        long r;
-        try {
-            handle.checkOpen(call);
-            kernelTimeout(w, Deadline.FOREVER);
-            r = attempt.call(w, Attempt.KERNEL);
         } finally {
-            w.endKernelWait(handle);
+            unpin();
         }
-        return r >= 0 ? r : afterKernelCall(w, Deadline.FOREVER, r);
+    }
+
+    /** The loop, the handle pinned for it. */
+    private long loop(Waiter w, long deadline, boolean mayTry) throws IpcException {
+        if (!pins) {
+            w.target = handle.openNumber(call);
+            return runAcquired(w, deadline, mayTry);
+        }
+        w.target = handle.acquire(call);
+        try {
+            return runAcquired(w, deadline, mayTry);
+        } finally {
+            handle.release();
+        }
+    }
+
+    private void unpin() {
+        if (pins) {
+            handle.release();
+        }
     }
 
     /** What the loop does after a kernel call that returned {@code r}, a negative value. */
@@ -228,7 +306,7 @@ public final class Operation {
 
     /**
      * The loop. {@code uncaptured}: the caller's kernel call failed without the errno capture
-     * ({@link #runUntimed}), so the loop begins by looking why, as it does after its own.
+     * ({@link #end}), so the loop begins by looking why, as it does after its own.
      */
     private long runAcquired(Waiter w, long deadline, boolean mayTry, boolean uncaptured) throws IpcException {
         int state;
