@@ -18,6 +18,18 @@ class LauncherIT {
         return Peer.start("jipc", cmd);
     }
 
+    /**
+     * {@link #jipc}, with SIGINT, SIGTERM and SIGHUP at their default whatever the test JVM
+     * inherited: a build started as a background job ignores SIGINT, every process under it
+     * inherits that, and a JVM that starts with SIGINT ignored keeps ignoring it (as any program
+     * should), so a test that sends it would wait for nothing.
+     */
+    static Peer jipcWithSignalsAtDefault(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("env", "--default-signal=INT,TERM,HUP", LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        return Peer.start("jipc", cmd);
+    }
+
     @Test
     void versionAndHelpRunFromTheLauncher() {
         try (Peer p = jipc("--version")) {

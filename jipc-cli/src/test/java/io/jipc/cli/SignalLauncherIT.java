@@ -75,14 +75,14 @@ class SignalLauncherIT {
     /** The CLI ends on SIGTERM with 143 (SignalExit); a wait for SIGTERM takes it instead, and exits 0. */
     @Test
     void waitingForTermTakesItFromTheCliAndOtherSignalsStillEndIt() throws Exception {
-        try (Peer w = LauncherIT.jipc("signal", "wait", "TERM", "HUP", "--count", "2")) {
+        try (Peer w = LauncherIT.jipcWithSignalsAtDefault("signal", "wait", "TERM", "HUP", "--count", "2")) {
             long pid = ready(w);
             send(pid, "TERM"); // (not Process.destroy(): it closes the pipes the command writes to)
             send(pid, "HUP");
             assertThat(w.awaitExit(T)).as(w.stderr()).isZero();
             assertThat(w.stdout().lines()).containsExactlyInAnyOrder("SIGTERM", "SIGHUP");
         }
-        try (Peer w = LauncherIT.jipc("signal", "wait", "USR1")) {
+        try (Peer w = LauncherIT.jipcWithSignalsAtDefault("signal", "wait", "USR1")) {
             long pid = ready(w);
             send(pid, "INT");
             assertThat(w.awaitExit(T)).as("SIGINT, not waited for: the CLI's 128+2").isEqualTo(130);
