@@ -13,9 +13,7 @@ class LauncherIT {
     static final Path LAUNCHER = Path.of(System.getProperty("basedir", "."), "..", "jipc").normalize();
 
     static Peer jipc(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
-        cmd.addAll(List.of(args));
-        return Peer.start("jipc", cmd);
+        return start(List.of(LAUNCHER.toString()), args);
     }
 
     /**
@@ -25,7 +23,11 @@ class LauncherIT {
      * should), so a test that sends it would wait for nothing.
      */
     static Peer jipcWithSignalsAtDefault(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("env", "--default-signal=INT,TERM,HUP", LAUNCHER.toString()));
+        return start(List.of("env", "--default-signal=INT,TERM,HUP", LAUNCHER.toString()), args);
+    }
+
+    private static Peer start(List<String> command, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(command);
         cmd.addAll(List.of(args));
         return Peer.start("jipc", cmd);
     }
