@@ -122,6 +122,65 @@ final class FfmLinks {
         }
     }
 
+    private static final MethodHandle SEM_OPEN = downcall("sem_open", FunctionDescriptor.of(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle SEM_CLOSE = downcall("sem_close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS));
+    private static final MethodHandle SEM_WAIT = downcall("sem_wait", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS));
+    private static final MethodHandle SEM_POST = downcall("sem_post", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS));
+
+    /**
+     * sem_open(3) of an existing POSIX semaphore (sem's bare link): glibc's mapping of it, which
+     * this process's other opens of the name share; {@link #semClose} undoes this open only.
+     */
+    static MemorySegment semOpen(String name) throws IOException {
+        MemorySegment sem;
+        try (Arena a = Arena.ofConfined()) {
+            sem = (MemorySegment) SEM_OPEN.invokeExact(a.allocateFrom(name), 0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (sem.address() == 0) { // SEM_FAILED, (sem_t *) 0 in glibc
+            throw new IOException("sem_open " + name + " failed");
+        }
+        return sem;
+    }
+
+    static void semClose(MemorySegment sem) {
+        try {
+            int ignored = (int) SEM_CLOSE.invokeExact(sem); // fails only for a sem_t it did not open
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** sem_wait(3); any failure ends the run (EINTR included: the harness sends no signal). */
+    static void semWait(MemorySegment sem) throws IOException {
+        int r;
+        try {
+            r = (int) SEM_WAIT.invokeExact(sem);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r != 0) {
+            throw failed("sem_wait", r);
+        }
+    }
+
+    static void semPost(MemorySegment sem) throws IOException {
+        int r;
+        try {
+            r = (int) SEM_POST.invokeExact(sem);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r != 0) {
+            throw failed("sem_post", r);
+        }
+    }
+
     private static IOException failed(String call, long r) {
         return new IOException(call + " returned " + r);
     }

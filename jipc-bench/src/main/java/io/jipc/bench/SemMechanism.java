@@ -40,10 +40,13 @@ final class SemMechanism implements Mechanism {
 
     @Override
     public List<JavaImpl> javaImpls() {
-        return List.of(new JavaImpl(JavaImpl.JIPC, this::connect, this::accept));
+        return List.of(new JavaImpl(JavaImpl.JIPC, (launcher, scratch) -> connect(launcher, scratch, false),
+                        args -> accept(args, false)),
+                new JavaImpl(JavaImpl.FFM, (launcher, scratch) -> connect(launcher, scratch, true),
+                        args -> accept(args, true)));
     }
 
-    private Link connect(PeerLauncher launcher, Path scratch) throws IOException {
+    private Link connect(PeerLauncher launcher, Path scratch, boolean bare) throws IOException {
         String base = "/jipc-bench-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         // Unlinked as soon as both sides have them open, and also if this JVM is stopped before.
         Closeable unlink = () -> {
@@ -53,6 +56,7 @@ final class SemMechanism implements Mechanism {
         };
         ExitCleanup.register(unlink);
         PosixSemaphore[] sems = new PosixSemaphore[4];
+        BareLink bareLink = null;
         try {
             for (int i = 0; i < 4; i++) {
                 int value = i % 2 == 0 ? 0 : HandoffRing.SLOTS; // items 0, spaces all
@@ -61,10 +65,16 @@ final class SemMechanism implements Mechanism {
             }
             Path ring = scratch.resolve("ring");
             SemLink link = new SemLink(HandoffRing.create(ring), sems[2], sems[3], sems[0], sems[1]);
+            if (bare) {
+                bareLink = new BareLink(link, base, 2, 3, 0, 1);
+            }
             launcher.start(List.of(base, ring.toString()), Map.of());
             link.awaitHello(launcher);
-            return link;
+            return bare ? bareLink : link;
         } catch (IOException | RuntimeException e) {
+            if (bareLink != null) {
+                bareLink.closeBare();
+            }
             for (PosixSemaphore s : sems) {
                 if (s != null) {
                     s.close();
@@ -86,7 +96,7 @@ final class SemMechanism implements Mechanism {
         }
     }
 
-    private Link accept(List<String> args) throws IOException {
+    private Link accept(List<String> args, boolean bare) throws IOException {
         if (args.size() != 2) {
             throw new IllegalArgumentException("sem peer needs the names' base and the ring file, got " + args);
         }
@@ -96,8 +106,10 @@ final class SemMechanism implements Mechanism {
                 sems[i] = PosixSemaphore.openExisting(args.get(0) + NAMES[i]);
             }
             SemLink link = new SemLink(HandoffRing.open(Path.of(args.get(1))), sems[0], sems[1], sems[2], sems[3]);
+            // Opened before the hello, after which this side's creator unlinks the names.
+            Link result = bare ? new BareLink(link, args.get(0), 0, 1, 2, 3) : link;
             link.sayHello();
-            return link;
+            return result;
         } catch (IOException | RuntimeException e) {
             for (PosixSemaphore s : sems) {
                 if (s != null) {
@@ -105,6 +117,108 @@ final class SemMechanism implements Mechanism {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * The same sem_wait and sem_post as bare FFM downcalls ({@link FfmLinks#semWait}), with no
+     * library between the loop and glibc ({@link JavaImpl#FFM}): what any Java code pays for this
+     * exchange. The semaphores are {@link SemLink}'s, opened once more by name with a bare
+     * sem_open (glibc hands back the same mapping) before the names are unlinked; the ring is
+     * {@link SemLink}'s too. Only the exchange differs.
+     */
+    static final class BareLink implements Link {
+        private final SemLink link;
+        private final MemorySegment[] sems = new MemorySegment[4];
+        private final MemorySegment inItems;
+        private final MemorySegment inSpaces;
+        private final MemorySegment outItems;
+        private final MemorySegment outSpaces;
+        private volatile boolean broken;
+        private volatile Thread user = Thread.currentThread();
+
+        /** Opens the names {@code base + NAMES[i]}; the indexes say which is which for this side. */
+        BareLink(SemLink link, String base, int inItems, int inSpaces, int outItems, int outSpaces)
+                throws IOException {
+            this.link = link;
+            try {
+                for (int i = 0; i < 4; i++) {
+                    sems[i] = FfmLinks.semOpen(base + NAMES[i]);
+                }
+            } catch (IOException e) {
+                closeBare();
+                throw e;
+            }
+            this.inItems = sems[inItems];
+            this.inSpaces = sems[inSpaces];
+            this.outItems = sems[outItems];
+            this.outSpaces = sems[outSpaces];
+        }
+
+        /** Notes the exchanging thread; a volatile read per call, a write only when it changes. */
+        private void use() {
+            Thread t = Thread.currentThread();
+            if (user != t) {
+                user = t;
+            }
+        }
+
+        private void await(MemorySegment sem) throws IOException {
+            FfmLinks.semWait(sem);
+            if (broken) {
+                throw new IOException("the ffm sem link was closed (its peer ended)");
+            }
+        }
+
+        @Override
+        public void send(MemorySegment message) throws IOException {
+            use();
+            await(outSpaces);
+            link.ring.put(message);
+            FfmLinks.semPost(outItems);
+        }
+
+        @Override
+        public void receive(MemorySegment message) throws IOException {
+            use();
+            await(inItems);
+            link.ring.take(message);
+            FfmLinks.semPost(inSpaces);
+        }
+
+        /** Undoes the bare opens. */
+        void closeBare() {
+            for (int i = 0; i < 4; i++) {
+                if (sems[i] != null) {
+                    FfmLinks.semClose(sems[i]);
+                    sems[i] = null;
+                }
+            }
+        }
+
+        /**
+         * On the thread that used the link, undoes the bare opens. On another — the harness's
+         * guard, when the peer died while this side may be inside sem_wait — ends the wait as C's
+         * break_handoff does (posts every semaphore, and the woken side sees {@code broken}) and
+         * leaves the memory mapped: the user's own close, after the round fails, unmaps it.
+         */
+        @Override
+        public synchronized void close() {
+            if (user == Thread.currentThread()) {
+                closeBare();
+            } else if (!broken) {
+                broken = true;
+                for (MemorySegment sem : sems) {
+                    if (sem != null) {
+                        try {
+                            FfmLinks.semPost(sem);
+                        } catch (IOException atMax) {
+                            // SEM_VALUE_MAX: nobody waits on it
+                        }
+                    }
+                }
+            }
+            link.close();
         }
     }
 

@@ -188,6 +188,8 @@ class HarnessTest {
         assertThat(implNames("fifo")).as("a FIFO's ends are a pipe's").containsExactly("jipc", "jipc-batch", "ffm");
         assertThat(implNames("mq")).containsExactly("jipc", "ffm");
         assertThat(implNames("sysv-msg")).containsExactly("jipc", "ffm");
+        assertThat(implNames("sem")).containsExactly("jipc", "ffm");
+        assertThat(implNames("sysv-sem")).containsExactly("jipc", "ffm");
         assertThat(implNames("tcp")).as("jipc has no TCP").containsExactly("jdk");
     }
 

@@ -66,7 +66,7 @@ import tools.jackson.core.JsonGenerator;
                 + " sockets), the receiver takes all that has arrived per call (recvmmsg, or one large read); each"
                 + " message is still checked. Ping-pong sends batches of one.",
             "",
-            "ffm (pipe, fifo, unix-stream, unix-seqpacket, unix-dgram, mq, sysv-msg, sysv-sem) makes each message's"
+            "ffm (pipe, fifo, unix-stream, unix-seqpacket, unix-dgram, mq, sysv-msg, sem, sysv-sem) makes each message's"
                 + " system calls as bare FFM downcalls from Java, the calls the C program makes, with no library in"
                 + " between: ffm/c is what any Java program pays, jipc/ffm what jipc itself adds."})
 final class BenchCommand implements Callable<Integer> {
