@@ -31,13 +31,17 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>A new mechanism plugs in with its call and nothing else — a futex wait, for instance:
  * <pre>{@code
- * Operation wait = Operation.on(handle, "futex", (w, how) -> how == Attempt.NOW
- *                 ? (w.data.get(JAVA_INT, w.offset) == w.value ? -EAGAIN : 0)
- *                 : Futex.wait(w.data, w.offset, (int) w.value, w.timeoutArg))  // 0, -EAGAIN, -EINTR, -ETIMEDOUT
+ * Operation wait = Operation.on(handle, "futex", (w, how) -> {
+ *             if (how == Attempt.NOW || w.data.get(JAVA_INT, 0) != (int) w.value) {
+ *                 return w.data.get(JAVA_INT, 0) == (int) w.value ? -EAGAIN : 0; // a look
+ *             }
+ *             int r = Futex.wait(w.data, (int) w.value, w.timeoutArg); // 0, -EAGAIN, -EINTR, -ETIMEDOUT
+ *             return r == -EAGAIN ? 0 : r; // the word changed: done (EAGAIN here would mean "non-blocking")
+ *         })
  *         .timeout(Timeout.RELATIVE)
  *         .build();
  * Waiter w = Waiter.current();
- * w.data = word; w.offset = 0; w.value = expected;
+ * w.data = word; w.value = expected;                  // word: a 4-byte segment of shared memory
  * long r = wait.run(Deadline.after(timeout));         // NOTHING at the deadline; throws on close/interrupt
  * }</pre>
  *

@@ -1,5 +1,6 @@
 package io.jipc.internal.wait;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jipc.Errno;
@@ -7,6 +8,7 @@ import io.jipc.Fd;
 import io.jipc.IpcInterruptedException;
 import io.jipc.ObjectClosedException;
 import io.jipc.internal.libc.Fcntl;
+import io.jipc.internal.libc.Futex;
 import io.jipc.internal.libc.Poll;
 import io.jipc.internal.libc.Time;
 import io.jipc.internal.libc.Unistd;
@@ -122,6 +124,58 @@ class OperationTest {
         h.close();
         assertThat(f.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class);
         assertThat(h.hasKernelWaiters()).isFalse();
+    }
+
+    /**
+     * The class comment's sketch of a new mechanism, a futex wait, as written there: it sleeps in
+     * FUTEX_WAIT until the word changes and is woken, ends with NOTHING at a deadline while the
+     * word holds, and answers close like every other wait.
+     */
+    @Test
+    void theClassCommentsFutexSketchPlugsInAsWritten() throws Exception {
+        Handle handle = new Handle("futex word", -1);
+        Operation wait = Operation.on(handle, "futex", (w, how) -> {
+                    if (how == Attempt.NOW || w.data.get(JAVA_INT, 0) != (int) w.value) {
+                        return w.data.get(JAVA_INT, 0) == (int) w.value ? -EAGAIN : 0; // a look
+                    }
+                    int r = Futex.wait(w.data, (int) w.value, w.timeoutArg); // 0, -EAGAIN, -EINTR, -ETIMEDOUT
+                    return r == -EAGAIN ? 0 : r; // the word changed: done (EAGAIN here would mean "non-blocking")
+                })
+                .timeout(Operation.Timeout.RELATIVE)
+                .build();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment word = arena.allocate(JAVA_INT);
+            int expected = 7;
+            word.set(JAVA_INT, 0, expected);
+            AtomicInteger tid = new AtomicInteger();
+            java.util.function.LongFunction<CompletableFuture<Object>> waitUntil = deadline ->
+                    CompletableFuture.supplyAsync(() -> {
+                        tid.set(Unistd.gettid());
+                        Waiter w = Waiter.current();
+                        w.data = word;
+                        w.value = expected;
+                        try {
+                            return wait.run(deadline);
+                        } catch (Throwable t) {
+                            return t;
+                        }
+                    }, r -> Thread.ofPlatform().start(r));
+
+            assertThat(waitUntil.apply(Deadline.after(Duration.ofMillis(50))).get(5, TimeUnit.SECONDS))
+                    .as("the word held until the deadline").isEqualTo(Operation.NOTHING);
+
+            CompletableFuture<Object> woken = waitUntil.apply(Deadline.FOREVER);
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, woken, "futex")).isEqualTo("futex");
+            word.set(JAVA_INT, 0, expected + 1);
+            Futex.wake(word, Integer.MAX_VALUE);
+            assertThat(woken.get(5, TimeUnit.SECONDS)).isEqualTo(0L);
+
+            word.set(JAVA_INT, 0, expected);
+            CompletableFuture<Object> closed = waitUntil.apply(Deadline.FOREVER);
+            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, closed, "futex")).isEqualTo("futex");
+            handle.close();
+            assertThat(closed.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class);
+        }
     }
 
     @Test
