@@ -158,26 +158,23 @@ final class FfmLinks {
 
     /** sem_wait(3); any failure ends the run (EINTR included: the harness sends no signal). */
     static void semWait(MemorySegment sem) throws IOException {
-        int r;
-        try {
-            r = (int) SEM_WAIT.invokeExact(sem);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r != 0) {
-            throw failed("sem_wait", r);
-        }
+        semCall(SEM_WAIT, "sem_wait", sem);
     }
 
     static void semPost(MemorySegment sem) throws IOException {
+        semCall(SEM_POST, "sem_post", sem);
+    }
+
+    /** {@code call(sem)}, compiled with its constant handle into semWait and semPost. */
+    private static void semCall(MethodHandle call, String name, MemorySegment sem) throws IOException {
         int r;
         try {
-            r = (int) SEM_POST.invokeExact(sem);
+            r = (int) call.invokeExact(sem);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
         if (r != 0) {
-            throw failed("sem_post", r);
+            throw failed(name, r);
         }
     }
 
