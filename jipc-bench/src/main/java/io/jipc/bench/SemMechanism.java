@@ -101,16 +101,22 @@ final class SemMechanism implements Mechanism {
             throw new IllegalArgumentException("sem peer needs the names' base and the ring file, got " + args);
         }
         PosixSemaphore[] sems = new PosixSemaphore[4];
+        BareLink bareLink = null;
         try {
             for (int i = 0; i < 4; i++) {
                 sems[i] = PosixSemaphore.openExisting(args.get(0) + NAMES[i]);
             }
             SemLink link = new SemLink(HandoffRing.open(Path.of(args.get(1))), sems[0], sems[1], sems[2], sems[3]);
-            // Opened before the hello, after which this side's creator unlinks the names.
-            Link result = bare ? new BareLink(link, args.get(0), 0, 1, 2, 3) : link;
+            if (bare) {
+                // Before the hello, after which this side's creator unlinks the names.
+                bareLink = new BareLink(link, args.get(0), 0, 1, 2, 3);
+            }
             link.sayHello();
-            return result;
+            return bare ? bareLink : link;
         } catch (IOException | RuntimeException e) {
+            if (bareLink != null) {
+                bareLink.closeBare();
+            }
             for (PosixSemaphore s : sems) {
                 if (s != null) {
                     s.close();
