@@ -147,8 +147,8 @@ class OperationTest {
             MemorySegment word = arena.allocate(JAVA_INT);
             int expected = 7;
             word.set(JAVA_INT, 0, expected);
-            AtomicInteger tid = new AtomicInteger();
-            java.util.function.LongFunction<CompletableFuture<Object>> waitUntil = deadline ->
+            // Each wait on a thread of its own, which publishes its id in its own holder.
+            java.util.function.BiFunction<Long, AtomicInteger, CompletableFuture<Object>> waitUntil = (deadline, tid) ->
                     CompletableFuture.supplyAsync(() -> {
                         tid.set(Unistd.gettid());
                         Waiter w = Waiter.current();
@@ -161,18 +161,20 @@ class OperationTest {
                         }
                     }, r -> Thread.ofPlatform().start(r));
 
-            assertThat(waitUntil.apply(Deadline.after(Duration.ofMillis(50))).get(5, TimeUnit.SECONDS))
+            assertThat(waitUntil.apply(Deadline.after(Duration.ofMillis(50)), new AtomicInteger()).get(5, TimeUnit.SECONDS))
                     .as("the word held until the deadline").isEqualTo(Operation.NOTHING);
 
-            CompletableFuture<Object> woken = waitUntil.apply(Deadline.FOREVER);
-            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, woken, "futex")).isEqualTo("futex");
+            AtomicInteger wokenTid = new AtomicInteger();
+            CompletableFuture<Object> woken = waitUntil.apply(Deadline.FOREVER, wokenTid);
+            assertThat(ThreadSyscalls.awaitSleepingIn(wokenTid::get, woken, "futex")).isEqualTo("futex");
             word.set(JAVA_INT, 0, expected + 1);
             Futex.wake(word, Integer.MAX_VALUE);
             assertThat(woken.get(5, TimeUnit.SECONDS)).isEqualTo(0L);
 
             word.set(JAVA_INT, 0, expected);
-            CompletableFuture<Object> closed = waitUntil.apply(Deadline.FOREVER);
-            assertThat(ThreadSyscalls.awaitSleepingIn(tid::get, closed, "futex")).isEqualTo("futex");
+            AtomicInteger closedTid = new AtomicInteger();
+            CompletableFuture<Object> closed = waitUntil.apply(Deadline.FOREVER, closedTid);
+            assertThat(ThreadSyscalls.awaitSleepingIn(closedTid::get, closed, "futex")).isEqualTo("futex");
             handle.close();
             assertThat(closed.get(5, TimeUnit.SECONDS)).isInstanceOf(ObjectClosedException.class);
         }
