@@ -291,7 +291,7 @@ public final class ChannelReader extends ChannelEnd {
         } finally {
             if (h != head) {
                 head = h;
-                LONG.setVolatile(memory, ChannelLayout.HEAD, h);
+                ChannelLayout.publish(memory, ChannelLayout.HEAD, h);
                 wakeOther();
             }
         }
@@ -350,7 +350,7 @@ public final class ChannelReader extends ChannelEnd {
             data.asSlice(0, n - first).fill((byte) 0);
         }
         head = h;
-        LONG.setVolatile(memory, ChannelLayout.HEAD, h);
+        ChannelLayout.publish(memory, ChannelLayout.HEAD, h);
         wakeOther();
     }
 

@@ -180,7 +180,7 @@ public final class ChannelWriter extends ChannelEnd {
             if (many) {
                 // The record's header, size positive, in one sequentially consistent store: the
                 // commit the reader waits for (and the store-load fence before the wake check).
-                LONG.setVolatile(data, (long) offset, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
+                ChannelLayout.publish(data, offset, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
                         claimedType));
                 wakeOther();
                 return;
@@ -189,7 +189,7 @@ public final class ChannelWriter extends ChannelEnd {
             data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE, claimedType);
             long t = at + ChannelLayout.framed(claimedLength);
             tail = t;
-            LONG.setVolatile(memory, ChannelLayout.TAIL, t);
+            ChannelLayout.publish(memory, ChannelLayout.TAIL, t);
             wakeOther();
         } catch (IllegalStateException e) {
             throw closedDuring("commit", e);
