@@ -32,11 +32,14 @@ import java.lang.foreign.MemorySegment;
  * <p>A new mechanism plugs in with its call and nothing else — a futex wait, for instance:
  * <pre>{@code
  * Operation wait = Operation.on(handle, "futex", (w, how) -> {
- *             if (how == Attempt.NOW || w.data.get(JAVA_INT, 0) != (int) w.value) {
- *                 return w.data.get(JAVA_INT, 0) == (int) w.value ? -EAGAIN : 0; // a look
+ *             if (w.data.get(JAVA_INT, 0) != (int) w.value) {
+ *                 return 0;                                            // the word changed: done
+ *             }
+ *             if (how == Attempt.NOW) {
+ *                 return -EAGAIN;                                      // a look: not yet
  *             }
  *             int r = Futex.wait(w.data, (int) w.value, w.timeoutArg); // 0, -EAGAIN, -EINTR, -ETIMEDOUT
- *             return r == -EAGAIN ? 0 : r; // the word changed: done (EAGAIN here would mean "non-blocking")
+ *             return r == -EAGAIN ? 0 : r; // changed before the sleep; EAGAIN would mean "non-blocking"
  *         })
  *         .timeout(Timeout.RELATIVE)
  *         .build();

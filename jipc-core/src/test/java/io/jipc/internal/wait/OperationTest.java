@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -135,11 +136,14 @@ class OperationTest {
     void theClassCommentsFutexSketchPlugsInAsWritten() throws Exception {
         Handle handle = new Handle("futex word", -1);
         Operation wait = Operation.on(handle, "futex", (w, how) -> {
-                    if (how == Attempt.NOW || w.data.get(JAVA_INT, 0) != (int) w.value) {
-                        return w.data.get(JAVA_INT, 0) == (int) w.value ? -EAGAIN : 0; // a look
+                    if (w.data.get(JAVA_INT, 0) != (int) w.value) {
+                        return 0;                                            // the word changed: done
+                    }
+                    if (how == Attempt.NOW) {
+                        return -EAGAIN;                                      // a look: not yet
                     }
                     int r = Futex.wait(w.data, (int) w.value, w.timeoutArg); // 0, -EAGAIN, -EINTR, -ETIMEDOUT
-                    return r == -EAGAIN ? 0 : r; // the word changed: done (EAGAIN here would mean "non-blocking")
+                    return r == -EAGAIN ? 0 : r; // changed before the sleep; EAGAIN would mean "non-blocking"
                 })
                 .timeout(Operation.Timeout.RELATIVE)
                 .build();
@@ -148,7 +152,7 @@ class OperationTest {
             int expected = 7;
             word.set(JAVA_INT, 0, expected);
             // Each wait on a thread of its own, which publishes its id in its own holder.
-            java.util.function.BiFunction<Long, AtomicInteger, CompletableFuture<Object>> waitUntil = (deadline, tid) ->
+            BiFunction<Long, AtomicInteger, CompletableFuture<Object>> waitUntil = (deadline, tid) ->
                     CompletableFuture.supplyAsync(() -> {
                         tid.set(Unistd.gettid());
                         Waiter w = Waiter.current();
