@@ -69,7 +69,7 @@ final class ChannelLayout {
      */
     static void publish(MemorySegment memory, long offset, long value) {
         if (EXCHANGE) {
-            long previous = (long) LONG.getAndSet(memory, offset, value);
+            long previous = (long) LONG.getAndSet(memory, offset, value); // the cast keeps the call exact: no boxing
         } else {
             LONG.setVolatile(memory, offset, value);
         }
