@@ -5,7 +5,8 @@
  * ordering and futex protocol as io.jipc.channel's many-producer channel. Each direction has one
  * producer (this exchange is between two processes), which still claims the way many do: its slot's
  * claim, a CAS of the tail, the record's header "in progress", the payload, then the commit in the
- * header (sequentially consistent) and a FUTEX_WAKE only if the reader says it sleeps. The reader
+ * header (a release store with the sleep barrier of sleep-barrier.h, as jipc's default; else
+ * sequentially consistent) and a FUTEX_WAKE only if the reader says it sleeps. The reader
  * copies one record out, zeroes it, and publishes head likewise. Waiting is channel.c's: 100 spins,
  * 10 yields, then FUTEX_WAIT in 100 ms slices.
  */
@@ -14,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "bench.h"
+#include "sleep-barrier.h"
 
 #define SLOTS 8
 #define HEADER_SIZE (512 + 64 * SLOTS)
@@ -64,6 +66,7 @@ static void init_ring(unsigned char *base) {
     *(int32_t *) (base + 28) = SLOTS;
     for (int i = 0; i < SLOTS; i++) *(uint64_t *) (base + 512 + 64 * i + 8) = NO_CLAIM;
     *(uint64_t *) (base + 512) = (1ULL << 32) | (uint32_t) getpid(); /* slot 0: this direction's producer */
+    *(int32_t *) (base + OFF_FEATURES) = barrier_features();
     __atomic_store_n((uint64_t *) base, 0x314E48434350494AULL, __ATOMIC_RELEASE);
 }
 
@@ -85,6 +88,7 @@ static void mech_open(int role) {
     in_ring.base = role == ROLE_PARENT ? to_parent : to_child;
     out_ring.data = out_ring.base + HEADER_SIZE;
     in_ring.data = in_ring.base + HEADER_SIZE;
+    barrier_register();
     pid = (int32_t) getpid();
 }
 
@@ -121,7 +125,7 @@ static void await(struct ring *r, int writer, uint64_t f) {
     int32_t *word = I32(r, writer ? OFF_WRITER_SLEEPING : OFF_READER_SLEEPING);
     struct timespec slice = {0, 100 * 1000 * 1000};
     for (;;) {
-        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+        if (!announce(word)) continue;
         if (ready_for(r, writer, f)) {
             if (!writer) __atomic_store_n(word, 0, __ATOMIC_SEQ_CST); /* producers share theirs: only the reader clears it */
             return;
@@ -160,7 +164,7 @@ static void mech_send(const void *buf, size_t n) {
     if (pad) __atomic_store_n(HDR(r, t), header((int32_t) pad, PADDING), __ATOMIC_RELEASE);
     __atomic_store_n(U64(r, OFF_SLOT0_CLAIM), NO_CLAIM, __ATOMIC_RELEASE);
     memcpy(r->data + (at & (CAPACITY - 1)) + 8, buf, n);
-    __atomic_store_n(HDR(r, at), header((int32_t) (8 + n), 0), __ATOMIC_SEQ_CST);
+    publish(HDR(r, at), header((int32_t) (8 + n), 0));
     wake_if_sleeping(I32(r, OFF_READER_SLEEPING));
 }
 
@@ -189,7 +193,7 @@ static void mech_recv(void *buf, size_t n) {
         uint64_t first = len < CAPACITY - zo ? len : CAPACITY - zo;
         memset(r->data + zo, 0, first);
         if (len > first) memset(r->data, 0, len - first);
-        __atomic_store_n(U64(r, OFF_HEAD), r->head, __ATOMIC_SEQ_CST);
+        publish(U64(r, OFF_HEAD), r->head);
         wake_if_sleeping(I32(r, OFF_WRITER_SLEEPING));
         return;
     }

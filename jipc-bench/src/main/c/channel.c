@@ -2,9 +2,11 @@
  * `jipc bench` C baseline for `channel`: per direction, one ring of docs/channel-layout.md (a
  * 512-byte header and 1 MiB of records) in a MAP_SHARED anonymous mapping made before the fork —
  * the same memory, framing, ordering and futex protocol as io.jipc.channel. A message is one
- * record: mech_send claims room, copies the message in and publishes the tail (sequentially
- * consistent), then wakes the reader only if its futex word says it sleeps; mech_recv copies one
- * record out and publishes the head likewise. Waiting is the channel's default: 100 spins, 10
+ * record: mech_send claims room, copies the message in and publishes the tail, then wakes the
+ * reader only if its futex word says it sleeps; mech_recv copies one record out and publishes the
+ * head likewise. Publications are release stores and a side about to sleep barriers the other
+ * with membarrier (sleep-barrier.h: the layout's feature 1, jipc's default where the kernel has
+ * it), else sequentially consistent stores. Waiting is the channel's default: 100 spins, 10
  * yields, then FUTEX_WAIT on the side's word in 100 ms slices (bench_on_failure sets `broken`,
  * which a sleeper looks at between slices). No descriptors: the JIPC_BLOCKING_MODEL build is the
  * same program.
@@ -14,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "bench.h"
+#include "sleep-barrier.h"
 
 #define HEADER_SIZE 512
 #define CAPACITY (1ULL << 20)
@@ -52,6 +55,7 @@ static void init_ring(unsigned char *base) {
     *(int32_t *) (base + 12) = HEADER_SIZE;
     *(uint64_t *) (base + 16) = CAPACITY;
     *(int32_t *) (base + 24) = (int32_t) (CAPACITY / 2);
+    *(int32_t *) (base + OFF_FEATURES) = barrier_features();
     __atomic_store_n((uint64_t *) base, 0x314E48434350494AULL, __ATOMIC_RELEASE);
 }
 
@@ -73,6 +77,7 @@ static void mech_open(int role) {
     in_ring.base = role == ROLE_PARENT ? to_parent : to_child;
     out_ring.data = out_ring.base + HEADER_SIZE;
     in_ring.data = in_ring.base + HEADER_SIZE;
+    barrier_register();
 }
 
 static void wake_if_sleeping(int32_t *word) {
@@ -104,7 +109,7 @@ static void await(struct ring *r, int writer, uint64_t need) {
     int32_t *word = I32(r, writer ? OFF_WRITER_SLEEPING : OFF_READER_SLEEPING);
     struct timespec slice = {0, 100 * 1000 * 1000};
     for (;;) {
-        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+        if (!announce(word)) continue;
         if (ready_for(r, writer, need)) {
             __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
             return;
@@ -137,7 +142,7 @@ static void mech_send(const void *buf, size_t n) {
     *(int32_t *) (r->data + o) = (int32_t) n;
     *(int32_t *) (r->data + o + 4) = 0;
     r->position += pad + f;
-    __atomic_store_n(U64(r, OFF_TAIL), r->position, __ATOMIC_SEQ_CST);
+    publish(U64(r, OFF_TAIL), r->position);
     wake_if_sleeping(I32(r, OFF_READER_SLEEPING));
 }
 
@@ -158,7 +163,7 @@ static void mech_recv(void *buf, size_t n) {
         }
         memcpy(buf, r->data + o + 8, n);
         r->position += framed((uint32_t) len);
-        __atomic_store_n(U64(r, OFF_HEAD), r->position, __ATOMIC_SEQ_CST);
+        publish(U64(r, OFF_HEAD), r->position);
         wake_if_sleeping(I32(r, OFF_WRITER_SLEEPING));
         return;
     }

@@ -212,8 +212,9 @@ static void loop_shm_lifecycle_jipc_calls(long n) {
 
 /*
  * channel_send_recv: a 64-byte record through the ring of docs/channel-layout.md (64 KiB, in a
- * MAP_SHARED anonymous mapping), one thread: claim, copy in, header, tail (seq_cst), look at the
- * reader's futex word; then tail (acquire), header, copy out, head (seq_cst), look at the writer's.
+ * MAP_SHARED anonymous mapping), one thread: claim, copy in, header, tail (release: the layout's
+ * sleep barrier, jipc's default ordering), look at the reader's futex word; then tail (acquire),
+ * header, copy out, head (release), look at the writer's.
  */
 static unsigned char *channel;
 #define CH_CAPACITY 65536ULL
@@ -250,7 +251,8 @@ static void loop_channel_send_recv(long n) {
         *(int32_t *) (ring + o) = 64;
         *(int32_t *) (ring + o + 4) = 1;
         ch_tail += pad + f;
-        __atomic_store_n(tail, ch_tail, __ATOMIC_SEQ_CST);
+        __atomic_store_n(tail, ch_tail, __ATOMIC_RELEASE);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
         acc += __atomic_load_n(reader_sleeping, __ATOMIC_SEQ_CST);
 
         uint64_t t = __atomic_load_n(tail, __ATOMIC_ACQUIRE);
@@ -265,7 +267,8 @@ static void loop_channel_send_recv(long n) {
             ch_head += (8 + (uint32_t) len + 7) & ~7u;
             break;
         }
-        __atomic_store_n(head, ch_head, __ATOMIC_SEQ_CST);
+        __atomic_store_n(head, ch_head, __ATOMIC_RELEASE);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
         acc += __atomic_load_n(writer_sleeping, __ATOMIC_SEQ_CST);
     }
     sink = acc + ch_received[0];

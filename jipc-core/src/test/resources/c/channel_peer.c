@@ -2,8 +2,11 @@
  * A channel reader and writer in C, written from docs/channel-layout.md alone (no jipc code): the
  * proof that the layout is a specification another language can follow.
  *
- *   channel_peer write NAME COUNT SEED MAXLEN [CAPACITY]   attach as writer (create the channel when
- *                                                          CAPACITY is given) and write COUNT records
+ *   channel_peer write NAME COUNT SEED MAXLEN [CAPACITY [FEATURES]]
+ *                                                          attach as writer (create the channel when
+ *                                                          CAPACITY is given, with FEATURES, by default
+ *                                                          1, the sleep barrier, where the kernel has
+ *                                                          it) and write COUNT records
  *   channel_peer read  NAME COUNT SEED MAXLEN              attach as reader, read until end of stream,
  *                                                          checking COUNT records
  *   channel_peer crash-write NAME COUNT SEED MAXLEN        write COUNT records, then claim one more,
@@ -23,8 +26,9 @@
  *
  * Many producers (layout version 2, "Many producers" in the document):
  *
- *   channel_peer mwrite NAME P COUNT SEED MAXLEN [CAPACITY SLOTS]   attach as producer P (create the
- *                                                          channel when CAPACITY and SLOTS are given)
+ *   channel_peer mwrite NAME P COUNT SEED MAXLEN [CAPACITY SLOTS [FEATURES]]
+ *                                                          attach as producer P (create the channel
+ *                                                          when CAPACITY and SLOTS are given)
  *                                                          and write P's COUNT records
  *   channel_peer crash-mwrite NAME P COUNT SEED MAXLEN      then claim one more, write half its payload,
  *                                                          stop at crash point "mid-record"
@@ -39,6 +43,7 @@
  */
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdint.h>
@@ -57,6 +62,8 @@
 #define OFF_HEADER_SIZE 12
 #define OFF_CAPACITY 16
 #define OFF_MAX_RECORD 24
+#define OFF_FEATURES 32
+#define FEATURE_SLEEP_BARRIER 1
 #define OFF_TAIL 128
 #define OFF_WRITER 136
 #define OFF_HEAD 256
@@ -76,6 +83,8 @@ static unsigned char *ring;
 static uint64_t capacity;
 static uint32_t max_record;
 static uint32_t slots; /* 0: a version-1 channel */
+static int sleep_barrier;  /* the channel has feature 1: barrier before sleeping */
+static int release_stores; /* and this process registered: publish with release stores */
 
 #define U64(off) ((uint64_t *) (base + (off)))
 #define I32(off) ((int32_t *) (base + (off)))
@@ -102,6 +111,15 @@ static int alive(pid_t pid) {
     close(fd);
     return !exited;
 }
+
+/* "Sleep barrier": whether this kernel has both global expedited membarrier commands. */
+static int barrier_available(void) {
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    int both = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+    return q >= 0 && (q & both) == both;
+}
+
+static int create_features = -1; /* -1: the default, the sleep barrier where available */
 
 static void map_channel_v(const char *name, uint64_t create_capacity, uint32_t create_slots);
 
@@ -135,6 +153,7 @@ static void map_channel_v(const char *name, uint64_t create_capacity, uint32_t c
         *I32(OFF_HEADER_SIZE) = (int32_t) (create_slots ? HEADER_SIZE + SLOT_SIZE * create_slots : HEADER_SIZE);
         *U64(OFF_CAPACITY) = create_capacity;
         *I32(OFF_MAX_RECORD) = (int32_t) (create_capacity / 2);
+        *I32(OFF_FEATURES) = create_features >= 0 ? create_features : barrier_available() ? FEATURE_SLEEP_BARRIER : 0;
         if (create_slots) {
             *I32(OFF_SLOTS) = (int32_t) create_slots;
             for (uint32_t i = 0; i < create_slots; i++) *U64(SLOT_BASE + SLOT_SIZE * i + 8) = NO_CLAIM;
@@ -156,6 +175,35 @@ static void map_channel_v(const char *name, uint64_t create_capacity, uint32_t c
         fail("%s: corrupt header", name);
     }
     ring = base + header_size;
+    int32_t features = *I32(OFF_FEATURES);
+    if (features & ~FEATURE_SLEEP_BARRIER) fail("%s: unknown layout features 0x%x", name, (unsigned) features);
+    sleep_barrier = features & FEATURE_SLEEP_BARRIER;
+    if (sleep_barrier) {
+        if (!barrier_available()) fail("%s: the channel needs the sleep barrier, which this kernel lacks", name);
+        release_stores = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0;
+    }
+}
+
+/* Stores a position or a commit: release with the sleep barrier (and a compiler barrier before the
+ * futex word's load that follows), else sequentially consistent. */
+static void publish(uint64_t *where, uint64_t value) {
+    if (release_stores) {
+        __atomic_store_n(where, value, __ATOMIC_RELEASE);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    } else {
+        __atomic_store_n(where, value, __ATOMIC_SEQ_CST);
+    }
+}
+
+/* "Waiting", step 2: say we sleep; with the sleep barrier, barrier every registered process. 0 if
+ * the barrier failed: the word is cleared again and the caller must look, not sleep. */
+static int announce(int32_t *word) {
+    __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+    if (sleep_barrier && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) {
+        __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
+        return 0;
+    }
+    return 1;
 }
 
 /* "Attaching": CAS from what we read to 1 << 32 | pid, unless a live process holds the side. */
@@ -195,7 +243,7 @@ static int await(int (*can_go)(void *), void *arg, size_t my_word_off, size_t ot
     int32_t *word = I32(my_word_off);
     struct timespec slice = {0, 100 * 1000 * 1000};
     for (;;) {
-        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+        if (!announce(word)) continue;
         if (can_go(arg)) {
             __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
             return 1;
@@ -242,7 +290,7 @@ static void commit(uint64_t at, int32_t type, uint32_t len) {
     *(int32_t *) (ring + o) = (int32_t) len;
     *(int32_t *) (ring + o + 4) = type;
     tail = at + framed(len);
-    __atomic_store_n(U64(OFF_TAIL), tail, __ATOMIC_SEQ_CST);
+    publish(U64(OFF_TAIL), tail);
     wake_if_sleeping(OFF_READER_SLEEPING);
 }
 
@@ -273,7 +321,7 @@ static int records(void *unused) {
 }
 
 static void store_head(void) {
-    __atomic_store_n(U64(OFF_HEAD), head, __ATOMIC_SEQ_CST);
+    publish(U64(OFF_HEAD), head);
     wake_if_sleeping(OFF_WRITER_SLEEPING);
 }
 
@@ -364,7 +412,7 @@ static void mawait_room(void) {
         sched_yield();
     }
     for (;;) {
-        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+        if (!announce(word)) continue;
         if (mroom(NULL)) return;
         uint64_t other = __atomic_load_n(U64(OFF_READER), __ATOMIC_SEQ_CST);
         if ((other >> 32) == 2 || ((other >> 32) == 1 && !alive((pid_t) (uint32_t) other))) fail("the reader is gone");
@@ -399,7 +447,7 @@ static unsigned char *mclaim(uint32_t n, uint64_t *at, int stop_after_cas) {
 }
 
 static void mcommit(uint64_t at, int32_t type, uint32_t n) {
-    __atomic_store_n(HDR(at), header((int32_t) (8 + n), type), __ATOMIC_SEQ_CST);
+    publish(HDR(at), header((int32_t) (8 + n), type));
     wake_if_sleeping(OFF_READER_SLEEPING);
 }
 
@@ -551,7 +599,7 @@ static int many_main(int argc, char **argv) {
             int got = 0;
             for (int i = 0; i < 1000 && !(got = mrecords(NULL)); i++) sched_yield();
             if (got) continue;
-            __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+            if (!announce(word)) continue;
             if (!mrecords(NULL)) futex(word, FUTEX_WAIT, 1, &slice);
             __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
         }
@@ -565,6 +613,7 @@ static int many_main(int argc, char **argv) {
         printf("read %llu\n", (unsigned long long) total);
         return 0;
     }
+    if (argc > 9) create_features = (int) strtol(argv[9], NULL, 10);
     map_channel_v(name, argc > 8 ? strtoull(argv[7], NULL, 10) : 0, argc > 8 ? (uint32_t) strtoul(argv[8], NULL, 10) : 0);
     if (!slots) fail("%s: a one-producer channel", name);
     if (maxlen < 8 || maxlen > max_record - 8) fail("MAXLEN %llu: 8 to %u", (unsigned long long) maxlen, max_record - 8);
@@ -607,6 +656,7 @@ int main(int argc, char **argv) {
         if (report < 0) fail("open %s: %s", argv[7], strerror(errno));
     }
     if (strcmp(mode, "write") == 0 || strcmp(mode, "crash-write") == 0 || report >= 0) {
+        if (report < 0 && argc > 7) create_features = (int) strtol(argv[7], NULL, 10);
         map_channel(name, argc > 6 ? strtoull(argv[6], NULL, 10) : 0);
         if (maxlen > max_record - 8) fail("MAXLEN %llu is more than this channel takes", (unsigned long long) maxlen);
         attach(OFF_WRITER);

@@ -30,7 +30,7 @@ public final class CPrograms {
 
     private static final String RESOURCE_DIR = "c/";
     /** Headers any program may include; part of every program's hash. */
-    private static final List<String> HEADERS = List.of("bench.h", "socketpair.h");
+    private static final List<String> HEADERS = List.of("bench.h", "socketpair.h", "sleep-barrier.h");
 
     /** The default cache directory (see the class comment). */
     public static Path defaultCacheDir() {

@@ -23,6 +23,7 @@ import io.jipc.shm.MemFd;
 import io.jipc.shm.Mapping;
 import io.jipc.shm.SharedMemory;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 
 /**
@@ -36,8 +37,12 @@ import java.time.Duration;
  * fault), and they call {@code FUTEX_WAKE} only when the other side has said it sleeps.
  */
 abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader, ChannelWriter {
-    /** How long one futex sleep lasts before the other side's process is looked at again. */
-    static final Duration SLICE = Duration.ofMillis(100);
+    /**
+     * How long one futex sleep lasts before the other side's process is looked at again. A test
+     * that must see a missed wake-up as a hang, not as one slice's delay, stretches it with {@code
+     * -Djipc.channel.slice.ms}.
+     */
+    static final Duration SLICE = Duration.ofMillis(Long.getLong("jipc.channel.slice.ms", 100));
 
     /** The end's life: the one close protocol; freeing detaches, wakes the other side and unmaps. */
     private final class Life extends Handle {
@@ -87,6 +92,10 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
     private final MemorySegment otherWord;
     final int spins;
     final int yields;
+    /** The channel's ordering is {@link Channel.Ordering#SLEEP_BARRIER}: this end barriers the others before it sleeps. */
+    private final boolean sleepBarrier;
+    /** Whether this end publishes with release stores: a sleep-barrier channel, and this process registered to be barriered. */
+    private final boolean releaseStores;
     /** A pidfd of the other side's process (-1: none yet), and the pid it is of. */
     private volatile int peerPidfd = -1;
     private int peerPidfdOf;
@@ -98,6 +107,11 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
         this.otherSide = writer ? "reader" : "writer";
         this.memory = mapping.segment();
         this.capacity = ChannelLayout.check(memory, label);
+        this.sleepBarrier = (memory.get(ValueLayout.JAVA_INT, ChannelLayout.FEATURES) & ChannelLayout.FEATURE_SLEEP_BARRIER) != 0;
+        if (sleepBarrier && !SleepBarrier.available()) {
+            throw SleepBarrier.unavailable("open", label);
+        }
+        this.releaseStores = sleepBarrier && SleepBarrier.register();
         this.producers = ChannelLayout.producers(memory);
         this.many = producers > 1;
         this.mask = capacity - 1;
@@ -125,13 +139,14 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
     /** Creates a POSIX object for a new channel and maps it, formatted; nothing is left behind on failure. */
     static Mapping createObject(String name, Channel.Options options) throws IpcException {
         SharedMemory.checkName(name);
-        java.util.Objects.requireNonNull(options, "options");
+        checkOrdering(name, options);
         long size = Channel.objectSize(options);
         try (SharedMemory shm = SharedMemory.createExclusively(name, size,
                 SharedMemory.Options.defaults().withMode(options.mode()))) {
             try {
                 Mapping m = shm.map();
-                ChannelLayout.format(m.segment(), options.capacity(), options.producers());
+                ChannelLayout.format(m.segment(), options.capacity(), options.producers(),
+                        ChannelLayout.features(options.ordering()));
                 return m;
             } catch (IpcException | RuntimeException e) {
                 SharedMemory.unlink(name);
@@ -150,6 +165,7 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
 
     /** Formats a fresh memfd (grown to the size the capacity needs) and maps it. */
     static Mapping formatMemFd(MemFd memfd, Channel.Options options) throws IpcException {
+        checkOrdering("memfd:" + memfd.name(), options);
         long size = Channel.objectSize(options);
         if (memfd.size() < size) {
             memfd.resize(size);
@@ -159,11 +175,20 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
             if ((long) LONG.getAcquire(m.segment(), ChannelLayout.MAGIC) != 0) {
                 throw new IllegalArgumentException(memfd + " holds a channel already: open it instead of formatting it");
             }
-            ChannelLayout.format(m.segment(), options.capacity(), options.producers());
+            ChannelLayout.format(m.segment(), options.capacity(), options.producers(),
+                    ChannelLayout.features(options.ordering()));
             return m;
         } catch (RuntimeException e) {
             m.close();
             throw e;
+        }
+    }
+
+    /** Refuses, before anything is made, a sleep-barrier channel on a system without the barrier. */
+    private static void checkOrdering(String label, Channel.Options options) throws IpcException {
+        java.util.Objects.requireNonNull(options, "options");
+        if (options.ordering() == Channel.Ordering.SLEEP_BARRIER && !SleepBarrier.available()) {
+            throw SleepBarrier.unavailable("open", label);
         }
     }
 
@@ -382,6 +407,10 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
         }
         INT.setVolatile(memory, mySleeping, 1);
         try {
+            if (sleepBarrier && !SleepBarrier.barrier()) {
+                Thread.yield(); // no barrier (ENOMEM): sleeping could miss a wake-up, so look again instead
+                return 0;
+            }
             if (ready(w) || otherGone() || recover()) {
                 return 0;
             }
@@ -401,6 +430,20 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
      */
     private boolean sharedWord() {
         return many && mySleeping == ChannelLayout.WRITER_SLEEPING;
+    }
+
+    /**
+     * Stores a position or a record's commit, which the other side's wake-up depends on: a
+     * release store in a sleep-barrier channel (a sleeper's membarrier then stands for the
+     * store-load fence: the JIT keeps the ordered load of {@link #wakeOther} after this ordered
+     * store, as C's compiler barrier does), else sequentially consistent.
+     */
+    final void publish(MemorySegment segment, long offset, long value) {
+        if (releaseStores) {
+            LONG.setRelease(segment, offset, value);
+        } else {
+            ChannelLayout.publish(segment, offset, value);
+        }
     }
 
     /** After storing this side's position: wakes the other side if it said it sleeps. */
@@ -448,6 +491,11 @@ abstract sealed class ChannelEnd implements AutoCloseable permits ChannelReader,
     /** Whether {@link #close()} has not been called. */
     public boolean isOpen() {
         return life.isOpen();
+    }
+
+    /** How the channel orders a publication against a sleeping end: the ordering it was created with. */
+    public Channel.Ordering ordering() {
+        return sleepBarrier ? Channel.Ordering.SLEEP_BARRIER : Channel.Ordering.FENCED;
     }
 
     /** The channel's capacity, bytes of its ring. */

@@ -28,6 +28,11 @@ final class ChannelLayout {
     static final long MAX_RECORD = 24;
     /** Version 2: how many producer slots follow the first 512 bytes. */
     static final long SLOTS = 28;
+    /** The layout features the channel's ends follow (a bit set; an opener refuses bits it does not know). */
+    static final long FEATURES = 32;
+    /** Feature 1: an end barriers the others before it sleeps, so positions and commits are published with release stores. */
+    static final int FEATURE_SLEEP_BARRIER = 1;
+    static final int KNOWN_FEATURES = FEATURE_SLEEP_BARRIER;
     static final long TAIL = 128;
     static final long WRITER = 136;
     static final long HEAD = 256;
@@ -124,9 +129,15 @@ final class ChannelLayout {
         return (int) word;
     }
 
+    /** The features a channel made with {@code ordering} has. */
+    static int features(Channel.Ordering ordering) {
+        return ordering == Channel.Ordering.SLEEP_BARRIER ? FEATURE_SLEEP_BARRIER : 0;
+    }
+
     /** Writes a fresh header into zeroed memory; {@code magic} last, with release ordering. */
-    static void format(MemorySegment s, int capacity, int producers) {
+    static void format(MemorySegment s, int capacity, int producers, int features) {
         s.set(ValueLayout.JAVA_INT, VERSION, producers == 1 ? VERSION_VALUE : VERSION_MANY);
+        s.set(ValueLayout.JAVA_INT, FEATURES, features);
         s.set(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD, headerSize(producers));
         s.set(ValueLayout.JAVA_LONG, CAPACITY, capacity);
         s.set(ValueLayout.JAVA_INT, MAX_RECORD, maxRecord(capacity));
@@ -148,7 +159,8 @@ final class ChannelLayout {
      * Checks a header before it is trusted (see "Creation" in the layout document) and returns the
      * capacity; the text of the exception says what is wrong.
      *
-     * @throws IpcException EBADMSG for memory that is not a complete version-1 channel
+     * @throws IpcException EBADMSG for memory that is not a complete channel of a version and
+     *         features this jipc knows
      */
     static int check(MemorySegment s, String label) throws IpcException {
         if (s.byteSize() < HEADER_SIZE + Channel.MIN_CAPACITY) {
@@ -173,6 +185,11 @@ final class ChannelLayout {
                 || s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) != headerSize(slots)) {
             throw corrupt(label, "corrupt header: version " + version + ", " + slots + " producer slots, header "
                     + s.get(ValueLayout.JAVA_INT, HEADER_SIZE_FIELD) + " bytes");
+        }
+        int features = s.get(ValueLayout.JAVA_INT, FEATURES);
+        if ((features & ~KNOWN_FEATURES) != 0) {
+            throw corrupt(label, "a channel with layout features 0x" + Integer.toHexString(features)
+                    + "; this jipc knows 0x" + Integer.toHexString(KNOWN_FEATURES) + " (sleep barrier)");
         }
         int headerSize = headerSize(slots);
         long capacity = s.get(ValueLayout.JAVA_LONG, CAPACITY);

@@ -264,8 +264,9 @@ public final class ChannelReader extends ChannelEnd {
         try {
             while (h != t && n < limit) {
                 int offset = (int) (h & mask);
-                int length = data.get(ValueLayout.JAVA_INT, offset + ChannelLayout.LENGTH);
-                int type = data.get(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE);
+                long header = data.get(ValueLayout.JAVA_LONG, offset);
+                int length = (int) header;
+                int type = (int) (header >>> 32);
                 if (type == ChannelLayout.PADDING) {
                     if (length != capacity - offset - ChannelLayout.RECORD_HEADER || t - h < capacity - offset) {
                         throw corruptRecord(h, length, type);
@@ -291,7 +292,7 @@ public final class ChannelReader extends ChannelEnd {
         } finally {
             if (h != head) {
                 head = h;
-                ChannelLayout.publish(memory, ChannelLayout.HEAD, h);
+                publish(memory, ChannelLayout.HEAD, h);
                 wakeOther();
             }
         }
@@ -350,7 +351,7 @@ public final class ChannelReader extends ChannelEnd {
             data.asSlice(0, n - first).fill((byte) 0);
         }
         head = h;
-        ChannelLayout.publish(memory, ChannelLayout.HEAD, h);
+        publish(memory, ChannelLayout.HEAD, h);
         wakeOther();
     }
 

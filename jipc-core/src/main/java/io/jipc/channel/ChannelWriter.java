@@ -180,16 +180,15 @@ public final class ChannelWriter extends ChannelEnd {
             if (many) {
                 // The record's header, size positive, in one sequentially consistent store: the
                 // commit the reader waits for (and the store-load fence before the wake check).
-                ChannelLayout.publish(data, offset, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
+                publish(data, offset, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
                         claimedType));
                 wakeOther();
                 return;
             }
-            data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.LENGTH, claimedLength);
-            data.set(ValueLayout.JAVA_INT, offset + ChannelLayout.TYPE, claimedType);
+            data.set(ValueLayout.JAVA_LONG, offset, ChannelLayout.header(claimedLength, claimedType));
             long t = at + ChannelLayout.framed(claimedLength);
             tail = t;
-            ChannelLayout.publish(memory, ChannelLayout.TAIL, t);
+            publish(memory, ChannelLayout.TAIL, t);
             wakeOther();
         } catch (IllegalStateException e) {
             throw closedDuring("commit", e);

@@ -13,8 +13,17 @@ import io.jipc.testing.ThreadSyscalls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Channels between processes: jipc and {@code channel_peer.c} (written from the layout document
@@ -63,10 +72,18 @@ class ChannelCrossProcessTest {
         return c;
     }
 
-    @Test
-    void javaWriterToCReader() throws Exception {
+    /** Skips a sleep-barrier case on a kernel without the barrier: the one reason such a channel cannot be made. */
+    static void assumeOrdering(Channel.Ordering ordering) {
+        Assumptions.assumeTrue(ordering == Channel.Ordering.FENCED || SleepBarrier.available(),
+                "this kernel lacks membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (Linux 4.16+), or a seccomp filter refuses it");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Channel.Ordering.class)
+    void javaWriterToCReader(Channel.Ordering ordering) throws Exception {
+        assumeOrdering(ordering);
         String name = name();
-        try (ChannelWriter w = ChannelWriter.createExclusively(name, OPTIONS);
+        try (ChannelWriter w = ChannelWriter.createExclusively(name, OPTIONS.withOrdering(ordering));
              Peer c = CPeer.start("channel_peer", args("read", name, COUNT))) {
             c.awaitOutput("ready\n", T);
             ChannelPeer.write(w, 0, COUNT, SEED, MAXLEN);
@@ -76,26 +93,33 @@ class ChannelCrossProcessTest {
         }
     }
 
-    @Test
-    void cWriterToJavaReader() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Channel.Ordering.class)
+    void cWriterToJavaReader(Channel.Ordering ordering) throws Exception {
+        assumeOrdering(ordering);
         String name = name();
-        try (ChannelReader r = ChannelReader.createExclusively(name, OPTIONS);
+        try (ChannelReader r = ChannelReader.createExclusively(name, OPTIONS.withOrdering(ordering));
              Peer c = CPeer.start("channel_peer", args("write", name, COUNT))) {
+            assertThat(r.ordering()).isEqualTo(ordering);
             assertThat(readAll(r).next).isEqualTo(COUNT);
             c.awaitSuccess(T);
             assertThat(r.peer()).isEqualTo(Channel.PeerState.CLOSED);
         }
     }
 
-    @Test
-    void aChannelTheCProgramCreatedIsReadByJava() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Channel.Ordering.class)
+    void aChannelTheCProgramCreatedIsReadByJava(Channel.Ordering ordering) throws Exception {
+        assumeOrdering(ordering);
         String name = name();
         List<String> a = new ArrayList<>(List.of(args("write", name, 5000)));
         a.add("2048");
+        a.add(Integer.toString(ChannelLayout.features(ordering)));
         try (Peer c = CPeer.start("channel_peer", a.toArray(String[]::new))) {
             c.awaitOutput("ready\n", T);
             try (ChannelReader r = ChannelReader.openExisting(name)) {
                 assertThat(r.capacity()).isEqualTo(2048);
+                assertThat(r.ordering()).isEqualTo(ordering);
                 assertThat(readAll(r).next).isEqualTo(5000);
             }
             c.awaitSuccess(T);
@@ -117,6 +141,45 @@ class ChannelCrossProcessTest {
             reader.awaitSuccess(T);
             writer.awaitSuccess(T);
             assertThat(reader.stdout()).contains("read " + COUNT);
+        }
+    }
+
+    static Stream<Arguments> orderingsAndProducers() {
+        return Stream.of(Channel.Ordering.values()).flatMap(o -> Stream.of(Arguments.of(o, 1), Arguments.of(o, 4)));
+    }
+
+    /**
+     * The race a lost wake-up needs, met round after round: the peer JVM sleeps at once whenever
+     * its channel is empty — in sleeps that never time out, so a missed wake-up hangs it instead
+     * of costing a 100 ms slice — while this side spins for each echo and sends the next record
+     * the moment it comes back, so its publication lands within a few hundred nanoseconds of the
+     * peer's announcement that it sleeps. Both orderings, one producer and many.
+     */
+    @ParameterizedTest
+    @MethodSource("orderingsAndProducers")
+    void aPeerThatSleepsAfterEveryRecordIsWokenForEveryRecord(Channel.Ordering ordering, int producers) throws Exception {
+        assumeOrdering(ordering);
+        int rounds = 100_000;
+        String toPeer = name();
+        String fromPeer = name();
+        Channel.Options options = OPTIONS.withOrdering(ordering).withProducers(producers).withIdle(1_000_000, 0);
+        MemorySegment echo = Arena.ofAuto().allocate(8);
+        try (ChannelWriter w = ChannelWriter.createExclusively(toPeer, options);
+             ChannelReader r = ChannelReader.createExclusively(fromPeer, options);
+             Peer peer = PeerJvm.start(List.of("-Djipc.channel.slice.ms=3600000"), ChannelPeer.class,
+                     "echo", toPeer, Integer.toString(rounds), "0", "0", fromPeer)) {
+            peer.awaitOutput("ready\n", T);
+            MemorySegment ping = Arena.ofAuto().allocate(8);
+            RecordHandler copy = (type, buffer, offset, length) -> MemorySegment.copy(buffer, offset, echo, 0, 8);
+            for (long i = 0; i < rounds; i++) {
+                ping.set(ValueLayout.JAVA_LONG, 0, i);
+                w.send(1, ping);
+                int n = r.tryDrain(copy, 1, T);
+                assertThat(n).as("round %d: the echo never came (a missed wake-up hangs the peer)", i).isEqualTo(1);
+                assertThat(echo.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(i);
+            }
+            peer.awaitSuccess(T);
+            assertThat(peer.stdout()).contains("echoed " + rounds);
         }
     }
 

@@ -14,6 +14,9 @@ import java.lang.foreign.ValueLayout;
  *   read NAME COUNT SEED MAXLEN          attach as reader, read to end of stream checking COUNT records
  *   crash-write NAME COUNT SEED MAXLEN   write COUNT records, claim one more, write half of it,
  *                                        stop at crash point "mid-record"
+ *   echo NAME COUNT SEED MAXLEN OUT      attach as reader of NAME, sleeping at once whenever it is
+ *                                        empty, and writer of OUT; send each of COUNT records back
+ *                                        on OUT as it came
  *   mwrite NAME P COUNT SEED MAXLEN      many producers: attach as producer P, write its COUNT records
  *   crash-mwrite NAME P COUNT SEED MAXLEN  the same, then claim one more, write half of it, stop at
  *                                        crash point "mid-record"
@@ -168,8 +171,33 @@ public final class ChannelPeer {
                     System.out.println("read " + c.next);
                 }
             }
+            case "echo" -> echo(name, args[5], count);
             default -> throw new IllegalArgumentException(mode);
         }
+    }
+
+    /** Echoes {@code count} records from {@code in} to {@code out}; the reader never spins, so every record wakes it. */
+    private static void echo(String in, String out, long count) throws Exception {
+        Channel.Options sleepAtOnce = Channel.Options.defaults().withIdle(0, 0);
+        try (ChannelReader r = ChannelReader.openExisting(in, sleepAtOnce);
+             ChannelWriter w = ChannelWriter.openExisting(out, sleepAtOnce)) {
+            System.out.println("ready");
+            System.out.flush();
+            MemorySegment record = java.lang.foreign.Arena.ofAuto().allocate(r.maxPayload());
+            int[] got = new int[2]; // type, length
+            RecordHandler copy = (type, buffer, offset, length) -> {
+                got[0] = type;
+                got[1] = length;
+                MemorySegment.copy(buffer, offset, record, 0, length);
+            };
+            for (long i = 0; i < count; i++) {
+                if (r.drain(copy, 1) == Transfer.EOF) {
+                    throw new AssertionError("end of stream after " + i + " records, expected " + count);
+                }
+                w.send(got[0], record.asSlice(0, got[1]));
+            }
+        }
+        System.out.println("echoed " + count);
     }
 
     private static void many(String[] args) throws Exception {

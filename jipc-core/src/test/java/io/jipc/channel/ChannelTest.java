@@ -135,12 +135,51 @@ class ChannelTest {
                 m.segment().set(ValueLayout.JAVA_LONG, 256, 16);
                 assertThatThrownBy(() -> ChannelWriter.openExisting(plain)).as("head past tail")
                         .hasMessageContaining("corrupt positions: head 16, tail 8");
+                m.segment().set(ValueLayout.JAVA_LONG, 128, 0);
+                m.segment().set(ValueLayout.JAVA_LONG, 256, 0);
+                m.segment().set(ValueLayout.JAVA_INT, 32, 3);
+                assertThatThrownBy(() -> ChannelWriter.openExisting(plain)).as("a feature this jipc does not know")
+                        .hasMessage("open(" + plain + "): a channel with layout features 0x3; this jipc knows 0x1"
+                                + " (sleep barrier) (EBADMSG)");
+                assertThat(m.segment().get(ValueLayout.JAVA_LONG, ChannelLayout.WRITER)).as("nothing attached").isZero();
+                m.segment().set(ValueLayout.JAVA_INT, 32, 0);
+                try (ChannelWriter w = ChannelWriter.openExisting(plain)) {
+                    assertThat(w.ordering()).as("features 0: the base rules").isEqualTo(Channel.Ordering.FENCED);
+                }
             }
             shm.unlink();
         }
         assertThat(Files.exists(Path.of("/dev/shm" + plain))).isFalse();
         assertThatThrownBy(() -> Channel.Options.defaults().withCapacity(3000)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("channel capacity must be a power of two from 1024 to 1073741824 bytes, got 3000");
+    }
+
+    /**
+     * The ordering is the channel's, chosen by its creator and kept in its header: an end opened
+     * with other options follows it, and the default is the sleep barrier where the kernel has it.
+     */
+    @Test
+    void everyEndFollowsTheOrderingItsChannelWasMadeWith() throws Exception {
+        assertThat(Channel.Options.defaults().ordering()).isEqualTo(Channel.Ordering.preferred())
+                .isEqualTo(SleepBarrier.available() ? Channel.Ordering.SLEEP_BARRIER : Channel.Ordering.FENCED);
+        assertThat(SMALL.withOrdering(Channel.Ordering.FENCED).withCapacity(2048).ordering()).isEqualTo(Channel.Ordering.FENCED);
+        assertThatThrownBy(() -> SMALL.withOrdering(null)).isInstanceOf(NullPointerException.class);
+        for (Channel.Ordering made : Channel.Ordering.values()) {
+            ChannelCrossProcessTest.assumeOrdering(made);
+            Channel.Ordering other = made == Channel.Ordering.FENCED ? Channel.Ordering.SLEEP_BARRIER : Channel.Ordering.FENCED;
+            try (MemFd memfd = MemFd.create("channel-test", Channel.objectSize(SMALL));
+                 ChannelWriter w = ChannelWriter.format(memfd, SMALL.withOrdering(made));
+                 ChannelReader r = ChannelReader.open(memfd, SMALL.withOrdering(other))) {
+                assertThat(w.ordering()).isEqualTo(made);
+                assertThat(r.ordering()).as("the channel's, not the opener's options'").isEqualTo(made);
+                try (Mapping m = memfd.map()) {
+                    assertThat(m.segment().get(ValueLayout.JAVA_INT, ChannelLayout.FEATURES))
+                            .isEqualTo(made == Channel.Ordering.SLEEP_BARRIER ? 1 : 0);
+                }
+                w.send(7, "ordered".getBytes(UTF_8));
+                assertThat(drainAll(r)).containsExactly("7:ordered");
+            }
+        }
     }
 
     @Test
