@@ -178,8 +178,8 @@ public final class ChannelWriter extends ChannelEnd {
         try {
             int offset = (int) (at & mask);
             if (many) {
-                // The record's header, size positive, in one sequentially consistent store: the
-                // commit the reader waits for (and the store-load fence before the wake check).
+                // The record's header, size positive, in one store: the commit the reader waits for
+                // (published as head and tail are: see publish).
                 publish(data, offset, ChannelLayout.header(ChannelLayout.RECORD_HEADER + claimedLength,
                         claimedType));
                 wakeOther();
