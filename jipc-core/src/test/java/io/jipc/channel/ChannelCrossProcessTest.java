@@ -162,7 +162,7 @@ class ChannelCrossProcessTest {
         int rounds = 100_000;
         String toPeer = name();
         String fromPeer = name();
-        Channel.Options options = OPTIONS.withOrdering(ordering).withProducers(producers).withIdle(1_000_000, 0);
+        Channel.Options options = OPTIONS.withOrdering(ordering).withProducers(producers).withIdle(10_000, 100);
         MemorySegment echo = Arena.ofAuto().allocate(8);
         try (ChannelWriter w = ChannelWriter.createExclusively(toPeer, options);
              ChannelReader r = ChannelReader.createExclusively(fromPeer, options);
