@@ -125,7 +125,7 @@ static void await(struct ring *r, int writer, uint64_t f) {
     int32_t *word = I32(r, writer ? OFF_WRITER_SLEEPING : OFF_READER_SLEEPING);
     struct timespec slice = {0, 100 * 1000 * 1000};
     for (;;) {
-        if (!announce(word)) continue;
+        if (!announce(word, writer)) continue; /* producers share theirs */
         if (ready_for(r, writer, f)) {
             if (!writer) __atomic_store_n(word, 0, __ATOMIC_SEQ_CST); /* producers share theirs: only the reader clears it */
             return;

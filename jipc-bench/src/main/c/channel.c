@@ -109,7 +109,7 @@ static void await(struct ring *r, int writer, uint64_t need) {
     int32_t *word = I32(r, writer ? OFF_WRITER_SLEEPING : OFF_READER_SLEEPING);
     struct timespec slice = {0, 100 * 1000 * 1000};
     for (;;) {
-        if (!announce(word)) continue;
+        if (!announce(word, 0)) continue;
         if (ready_for(r, writer, need)) {
             __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
             return;

@@ -41,11 +41,12 @@ static inline void publish(uint64_t *where, uint64_t value) {
     }
 }
 
-/* Says this side sleeps; 0 if the barrier failed (the word is cleared: look again, do not sleep). */
-static int announce(int32_t *word) {
+/* Says this side sleeps; 0 if the barrier failed: look again, do not sleep (the word is cleared
+ * again unless it is shared, as many producers' writer_sleeping is). */
+static int announce(int32_t *word, int shared) {
     __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
     if (sleep_barrier && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) {
-        __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
+        if (!shared) __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
         return 0;
     }
     return 1;

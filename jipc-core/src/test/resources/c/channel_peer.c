@@ -196,11 +196,12 @@ static void publish(uint64_t *where, uint64_t value) {
 }
 
 /* "Waiting", step 2: say we sleep; with the sleep barrier, barrier every registered process. 0 if
- * the barrier failed: the word is cleared again and the caller must look, not sleep. */
-static int announce(int32_t *word) {
+ * the barrier failed: the caller must look, not sleep (the word is cleared again unless it is
+ * shared, as producers' writer_sleeping is). */
+static int announce(int32_t *word, int shared) {
     __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
     if (sleep_barrier && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) != 0) {
-        __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
+        if (!shared) __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
         return 0;
     }
     return 1;
@@ -243,7 +244,7 @@ static int await(int (*can_go)(void *), void *arg, size_t my_word_off, size_t ot
     int32_t *word = I32(my_word_off);
     struct timespec slice = {0, 100 * 1000 * 1000};
     for (;;) {
-        if (!announce(word)) continue;
+        if (!announce(word, 0)) continue;
         if (can_go(arg)) {
             __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
             return 1;
@@ -412,7 +413,7 @@ static void mawait_room(void) {
         sched_yield();
     }
     for (;;) {
-        if (!announce(word)) continue;
+        if (!announce(word, 1)) continue;
         if (mroom(NULL)) return;
         uint64_t other = __atomic_load_n(U64(OFF_READER), __ATOMIC_SEQ_CST);
         if ((other >> 32) == 2 || ((other >> 32) == 1 && !alive((pid_t) (uint32_t) other))) fail("the reader is gone");
@@ -599,7 +600,7 @@ static int many_main(int argc, char **argv) {
             int got = 0;
             for (int i = 0; i < 1000 && !(got = mrecords(NULL)); i++) sched_yield();
             if (got) continue;
-            if (!announce(word)) continue;
+            if (!announce(word, 0)) continue;
             if (!mrecords(NULL)) futex(word, FUTEX_WAIT, 1, &slice);
             __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
         }
