@@ -2,6 +2,7 @@ package io.jipc.channel;
 
 import io.jipc.IpcException;
 import io.jipc.Perms;
+import io.jipc.internal.libc.Libc;
 import io.jipc.shm.SharedMemory;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Objects;
@@ -28,9 +29,9 @@ public final class Channel {
 
     /**
      * How a channel is made and how an end waits. Defaults: 64 KiB of records, mode 0600, an idle
-     * end spins 100 times and yields 10 times before it sleeps, one producer, and the {@link
-     * Ordering#SLEEP_BARRIER sleep-barrier} ordering where the kernel has it ({@link
-     * Ordering#FENCED} elsewhere). Opening an existing channel takes only the idle strategy from
+     * end spins 100 times and yields 10 times before it sleeps, one producer, and {@link
+     * Ordering#preferred()}: the {@link Ordering#SLEEP_BARRIER sleep-barrier} ordering on x86-64
+     * where the kernel has it ({@link Ordering#FENCED} elsewhere). Opening an existing channel takes only the idle strategy from
      * its options: capacity, producers and ordering are the channel's own.
      *
      * @param capacity bytes of the ring (a power of two, {@value #MIN_CAPACITY} to 2^30); a record
@@ -129,9 +130,14 @@ public final class Channel {
          */
         SLEEP_BARRIER;
 
-        /** {@link #SLEEP_BARRIER} where this kernel lets an end barrier the others, else {@link #FENCED}. */
+        /**
+         * {@link #SLEEP_BARRIER} on x86-64 where the kernel lets an end barrier the others, else
+         * {@link #FENCED}: on aarch64 both publish with the same instructions ({@code stlr}, then
+         * {@code ldar} for the wake check, which the hardware already keeps in order), so the
+         * barrier would only add its system call to every sleep.
+         */
         public static Ordering preferred() {
-            return SleepBarrier.available() ? SLEEP_BARRIER : FENCED;
+            return !Libc.AARCH64 && SleepBarrier.available() ? SLEEP_BARRIER : FENCED;
         }
     }
 
